@@ -1,0 +1,14 @@
+"""FirstLight for QGIS: STAC imagery to analysis-ready stacks and event indices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+def classFactory(iface: Any) -> Any:  # noqa: N802 - the name QGIS looks up
+    """QGIS entry point; ``iface`` is None under ``qgis_process``."""
+    from .plugin import FirstLightPlugin
+
+    return FirstLightPlugin(iface)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up everything FirstLight needs on a fresh Debian 12 or 13 machine, idempotently:
+# Debian's QGIS and GDAL, then a venv on Debian's /usr/bin/python3 that sees them
+# (--system-site-packages) with the pinned packages of requirements-dev.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+APT_PACKAGES=(qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-venv python3-numpy)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "FirstLight needs these Debian packages: ${missing[*]}; run this as root or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "Installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stamp="$VENV/.bootstrap-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$VENV"
+  # Keep the system numpy: GDAL's and QGIS's bindings are built against it.
+  /usr/bin/python3 -c "import numpy; print('numpy==' + numpy.__version__)" > "$VENV/constraints.txt"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    -c "$VENV/constraints.txt" -r requirements-dev.txt
+  "$VENV/bin/python" -c "import numpy, osgeo.gdal, qgis.core, pystac_client" \
+    || { echo "The venv cannot import numpy, GDAL, QGIS and pystac-client together" >&2; exit 1; }
+  rm -f "$VENV"/.bootstrap-*
+  touch "$stamp"
+fi
