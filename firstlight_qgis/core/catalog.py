@@ -1,0 +1,781 @@
+"""Scene discovery: STAC items from an API or a local catalog, turned into ranked ``Scene``s.
+
+A ``Scene`` is everything the rest of FirstLight needs to fetch and scale one acquisition: the
+band hrefs in canonical order (found by what each asset declares, see ``bands.py``), the mask,
+the visual composite, sizes and checksums, how much of the search area it covers. ``discover``
+searches a STAC API (through pystac-client, kept behind ``_StacApi`` so a vendored copy can be
+swapped in) or walks a local catalog, filters on dates, cloud cover and footprint, and returns
+the scenes best first.
+
+Servers differ: the cloud cover filter is sent as ``query`` or CQL2 ``filter`` only when the API
+declares that conformance class (``rustac serve`` declares neither and silently returns nothing
+for either), and every criterion is checked again on the client, so the results are the same
+whatever the server supports.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from .area import Area, coverage_percent, parse_area
+from .bands import (
+    LANDSAT,
+    SENSORS,
+    SENTINEL1,
+    SENTINEL2,
+    ResolvedAsset,
+    resolve_bands,
+    resolve_mask,
+    resolve_visual,
+    sensor_of_item,
+)
+from .errors import BandResolutionError, CancelledError, CatalogError, FirstLightError, InputError
+from .events import EventConfig, get_event
+
+log = logging.getLogger(__name__)
+
+EARTH_SEARCH_URL = "https://earth-search.aws.element84.com/v1"
+PLANETARY_COMPUTER_URL = "https://planetarycomputer.microsoft.com/api/stac/v1"
+
+# Collections searched by default on the catalogs we know. Earth Search's sentinel-1-grd is neither
+# terrain-corrected nor anonymously readable (requester-pays S3), so Earth Search serves optical only.
+DEFAULT_COLLECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    EARTH_SEARCH_URL: {SENTINEL2: ("sentinel-2-l2a",), LANDSAT: ("landsat-c2-l2",)},
+    PLANETARY_COMPUTER_URL: {
+        SENTINEL2: ("sentinel-2-l2a",),
+        LANDSAT: ("landsat-c2-l2",),
+        SENTINEL1: ("sentinel-1-rtc",),
+    },
+}
+# On an unknown API, among the collections matching a sensor, those of this processing level win.
+_PREFERRED_LEVEL = {SENTINEL2: "l2a", LANDSAT: "l2", SENTINEL1: "rtc"}
+_CLOUD_FREE_SENSORS = frozenset({SENTINEL1})  # radar sees through clouds: eo:cloud_cover does not apply
+_HTTP_TIMEOUT = (10.0, 60.0)  # connect, read (s)
+_MAX_SCANNED_ITEMS = 5000  # per search: bounds a client-side filtered crawl of a huge result set
+_POLL_S = 0.1
+_SECRET_PARAM = re.compile(
+    r"(?i)\b(sig|signature|token|access_token|api[_-]?key|key|password|secret|x-amz-[a-z-]+)=[^&\s\"']+"
+)
+
+T = TypeVar("T")
+Cancel = Callable[[], bool] | None
+
+
+@dataclass
+class Scene:
+    """One acquisition found by discovery, with everything needed to fetch and scale its bands."""
+
+    id: str
+    source: str
+    datetime: str
+    cloud_cover: float | None
+    resolution_m: float
+    size_bytes: int | None
+    url: str | None
+    band_urls: dict[str, str]
+    visualization_url: str | None
+    missing_bands: list[str]
+    priority: int
+    bbox: tuple[float, float, float, float] | None
+    assets: dict[str, ResolvedAsset]
+    mask_asset: ResolvedAsset | None
+    coverage_percent: float | None
+    collection: str | None
+    item: dict
+    catalog: str
+    catalog_is_local: bool
+    thumbnail_url: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable copy; ``Scene.from_dict`` restores it."""
+        data = asdict(self)
+        data["bbox"] = list(self.bbox) if self.bbox else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scene:
+        values = {f.name: data[f.name] for f in fields(cls)}
+        values["assets"] = {band: ResolvedAsset(**asset) for band, asset in data["assets"].items()}
+        values["mask_asset"] = ResolvedAsset(**data["mask_asset"]) if data["mask_asset"] else None
+        values["bbox"] = tuple(data["bbox"]) if data["bbox"] else None
+        return cls(**values)
+
+
+def scene_from_item(
+    item: dict, *, area: Area | None = None, catalog: str = "", catalog_is_local: bool = False
+) -> Scene:
+    """Turn one STAC item (a dict, as the catalog gave it) into a ``Scene``.
+
+    Raises ``CatalogError`` for a malformed item and ``BandResolutionError`` when it carries none
+    of the bands of any sensor FirstLight reads. ``coverage_percent`` is filled when ``area`` is.
+    """
+    _check_item(item)
+    sensor, assets, missing = _resolve_sensor(item)
+    props = item.get("properties") or {}
+    visual = resolve_visual(item, sensor)
+    resolutions = [a.resolution_m for a in assets.values() if a.resolution_m]
+    return Scene(
+        id=str(item["id"]),
+        source=sensor,
+        datetime=str(props.get("datetime") or props.get("start_datetime") or ""),
+        cloud_cover=_number(props.get("eo:cloud_cover")),
+        resolution_m=min(resolutions),
+        size_bytes=_total_size(assets),
+        url=_single_file_url(assets, visual),
+        band_urls={band: asset.href for band, asset in assets.items()},
+        visualization_url=visual,
+        missing_bands=missing,
+        priority=1,
+        bbox=_item_bbox(item),
+        assets=assets,
+        mask_asset=resolve_mask(item, sensor),
+        coverage_percent=_coverage(item, area),
+        collection=item.get("collection"),
+        item=copy.deepcopy(item),
+        catalog=catalog,
+        catalog_is_local=catalog_is_local,
+        thumbnail_url=_thumbnail(item),
+    )
+
+
+def discover(
+    area: Any,
+    event: str,
+    start: str | date,
+    end: str | date,
+    *,
+    max_cloud: float = 30.0,
+    catalog: str | os.PathLike = EARTH_SEARCH_URL,
+    collections: list[str] | None = None,
+    limit: int = 50,
+    page_size: int | None = None,
+    cancel: Cancel = None,
+) -> list[Scene]:
+    """Scenes over ``area`` between ``start`` and ``end`` (dates inclusive), best first.
+
+    ``catalog`` is a STAC API URL or a local catalog.json / collection / ItemCollection / item
+    file or folder. ``collections`` defaults to the event's sensors' collections on that catalog.
+    At most ``limit`` scenes come back, ranked by coverage of the area, cloud cover, recency and
+    the event's sensor preference, with ``priority`` 1..n. ``page_size`` is the per-request page
+    size (default ``min(limit, 100)``). ``cancel()`` returning True stops within ~0.1 s.
+    """
+    config = get_event(event)
+    criteria = _Criteria(config, parse_area(area), *_date_window(start, end), _checked_cloud(max_cloud))
+    limit = _positive_int("limit", limit)
+    _check_cancel(cancel)
+    local = _local_catalog(catalog)
+    collector = _Collector(criteria, limit, cancel)
+    if local is not None:
+        wanted = frozenset(collections) if collections else None
+        collector.add(_local_items(local), str(local), True, collections=wanted)
+    else:
+        size = _positive_int("page_size", page_size) if page_size is not None else min(limit, 100)
+        _search_api(str(catalog).strip(), criteria, collections, size, collector)
+    return collector.ranked()
+
+
+# --- one item -> Scene ----------------------------------------------------------------------------
+
+
+def _check_item(item: Any) -> None:
+    if not isinstance(item, dict):
+        raise CatalogError(
+            f"Expected a STAC item (a JSON object) but got a {type(item).__name__}: check the catalog."
+        )
+    if not item.get("id"):
+        raise CatalogError(
+            "The catalog returned a STAC item without an id: check the catalog or report it to its host."
+        )
+    if not isinstance(item.get("assets"), dict) or not item["assets"]:
+        raise CatalogError(f"STAC item {item['id']} has no assets: choose another scene or catalog.")
+
+
+def _resolve_sensor(item: dict) -> tuple[str, dict[str, ResolvedAsset], list[str]]:
+    """The item's sensor and its bands; an unrecognised item is tried as each sensor, the best fit wins."""
+    known = sensor_of_item(item)
+    best: tuple[str, dict[str, ResolvedAsset], list[str]] | None = None
+    for sensor in (known,) if known else tuple(SENSORS):
+        found, missing = resolve_bands(item, sensor)
+        if found and (best is None or len(found) > len(best[1])):
+            best = (sensor, found, missing)
+    if best is not None:
+        return best
+    if known:
+        config = SENSORS[known]
+        raise BandResolutionError(
+            f"Scene {item['id']} carries none of the {config.title} bands "
+            f"({', '.join(config.canonical_order)}): choose another scene or collection."
+        )
+    raise BandResolutionError(
+        f"Scene {item['id']} is not from a sensor FirstLight reads (Sentinel-2, Landsat, Sentinel-1) "
+        "and has none of their bands: choose another scene or collection."
+    )
+
+
+def _single_file_url(assets: dict[str, ResolvedAsset], visual: str | None) -> str | None:
+    """The seed's one-file ``url``: the blue band, else the visual composite, else the first band (radar)."""
+    if "blue" in assets:
+        return assets["blue"].href
+    return visual or next((asset.href for asset in assets.values()), None)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _total_size(assets: dict[str, ResolvedAsset]) -> int | None:
+    """Bytes of all band files, or None when any band's ``file:size`` is unknown (a partial sum misleads)."""
+    sizes = [asset.file_size for asset in assets.values()]
+    return sum(sizes) if sizes and None not in sizes else None  # type: ignore[arg-type]
+
+
+def _item_bbox(item: dict) -> tuple[float, float, float, float] | None:
+    bbox = item.get("bbox")
+    if isinstance(bbox, list) and len(bbox) in (4, 6):
+        half = len(bbox) // 2
+        return float(bbox[0]), float(bbox[1]), float(bbox[half]), float(bbox[half + 1])
+    return None
+
+
+def _footprint(item: dict) -> dict | None:
+    """The item geometry, or its bbox as a polygon when the geometry is missing."""
+    if isinstance(item.get("geometry"), dict):
+        return item["geometry"]
+    bbox = _item_bbox(item)
+    if bbox is None:
+        return None
+    minx, miny, maxx, maxy = bbox
+    ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _coverage(item: dict, area: Area | None) -> float | None:
+    footprint = _footprint(item)
+    if area is None or footprint is None:
+        return None
+    try:
+        return round(coverage_percent(area, footprint), 2)
+    except InputError as exc:
+        raise CatalogError(
+            f"STAC item {item['id']} has an unreadable footprint ({exc}): check the catalog."
+        ) from None
+
+
+def _thumbnail(item: dict) -> str | None:
+    """A small preview image: http(s) first, then browser-readable formats, then the thumbnail role."""
+    candidates = [
+        asset
+        for asset in (item.get("assets") or {}).values()
+        if isinstance(asset, dict) and {"thumbnail", "overview"} & set(asset.get("roles") or [])
+    ]
+    candidates += [
+        {**link, "roles": ["thumbnail"]}
+        for link in item.get("links") or []
+        if isinstance(link, dict) and link.get("rel") == "thumbnail"
+    ]
+
+    def rank(entry: dict) -> tuple[bool, bool, bool]:
+        href = str(entry.get("href", ""))
+        image = str(entry.get("type") or "").startswith(
+            ("image/png", "image/jpeg", "image/webp")
+        ) or href.split("?")[0].lower().endswith((".png", ".jpg", ".jpeg", ".webp"))
+        return not href.startswith(("https://", "http://")), not image, "thumbnail" not in entry["roles"]
+
+    usable = [c for c in candidates if c.get("href")]
+    return str(min(usable, key=rank)["href"]) if usable else None
+
+
+# --- search criteria, filtering, ranking -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Criteria:
+    event: EventConfig
+    area: Area
+    start: datetime
+    end: datetime
+    max_cloud: float
+
+    def filters_cloud(self, sensor: str | None) -> bool:
+        return self.max_cloud < 100 and sensor not in _CLOUD_FREE_SENSORS
+
+    def datetime_range(self) -> str:
+        return f"{_rfc3339(self.start)}/{_rfc3339(self.end)}"
+
+
+class _Collector:
+    """Accepts items that meet the criteria, remembers why others failed, ranks and keeps the best."""
+
+    def __init__(self, criteria: _Criteria, limit: int, cancel: Cancel) -> None:
+        self.criteria = criteria
+        self.limit = limit
+        self.cancel = cancel
+        self.scenes: dict[tuple[str | None, str], Scene] = {}
+        self.errors: list[FirstLightError] = []
+
+    def add(
+        self,
+        items: Iterable[Any],
+        catalog: str,
+        is_local: bool,
+        collections: frozenset[str] | None = None,
+        cap: int | None = None,
+    ) -> None:
+        """Accept from ``items``: all of a local catalog, or up to ``cap`` from a remote search.
+
+        A remote search is read in the server's order and stops early; ``_MAX_SCANNED_ITEMS`` bounds
+        a crawl where the client-side filters reject most items.
+        """
+        accepted = 0
+        for scanned, item in enumerate(items, 1):
+            _check_cancel(self.cancel)
+            if cap is not None and scanned > _MAX_SCANNED_ITEMS:
+                log.warning(
+                    "Stopped after %d items from %s: narrow the dates or the area.",
+                    _MAX_SCANNED_ITEMS,
+                    catalog,
+                )
+                return
+            try:
+                scene = self._accept(item, catalog, is_local, collections)
+            except (CatalogError, BandResolutionError) as exc:
+                log.warning("Skipping an item from %s: %s", catalog, exc)
+                self.errors.append(exc)
+                continue
+            if scene is not None and (scene.collection, scene.id) not in self.scenes:
+                self.scenes[(scene.collection, scene.id)] = scene
+                accepted += 1
+                if cap is not None and accepted >= cap:
+                    return
+
+    def _accept(
+        self, item: Any, catalog: str, is_local: bool, collections: frozenset[str] | None
+    ) -> Scene | None:
+        _check_item(item)
+        criteria = self.criteria
+        if collections is not None and item.get("collection") not in collections:
+            return None
+        if not _in_window(item.get("properties") or {}, criteria.start, criteria.end):
+            return None
+        scene = scene_from_item(item, area=criteria.area, catalog=catalog, catalog_is_local=is_local)
+        if scene.source not in criteria.event.sensors:
+            return None
+        if criteria.filters_cloud(scene.source) and (
+            scene.cloud_cover is None or scene.cloud_cover > criteria.max_cloud
+        ):
+            return None
+        return scene if scene.coverage_percent else None
+
+    def ranked(self) -> list[Scene]:
+        """Best first: coverage, cloud cover (unknown last), newest, the event's sensor order."""
+        if not self.scenes and self.errors:
+            first = self.errors[0]
+            raise type(first)(
+                f"{len(self.errors)} scene(s) were found but none can be used; the first: {first}"
+            )
+        sensors = self.criteria.event.sensors
+
+        def key(scene: Scene) -> tuple[float, bool, float, float, int]:
+            moment = _parse_time(scene.datetime)
+            return (
+                -round(scene.coverage_percent or 0.0, 1),
+                scene.cloud_cover is None,
+                scene.cloud_cover or 0.0,
+                -(moment.timestamp() if moment else 0.0),
+                sensors.index(scene.source),
+            )
+
+        ordered = sorted(self.scenes.values(), key=key)[: self.limit]
+        for rank, scene in enumerate(ordered, 1):
+            scene.priority = rank
+        return ordered
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _in_window(props: dict, start: datetime, end: datetime) -> bool:
+    """Whether the item's instant (or its start/end interval) overlaps ``[start, end]``."""
+    first = _parse_time(props.get("start_datetime") or props.get("datetime"))
+    last = _parse_time(props.get("end_datetime") or props.get("datetime"))
+    return first is not None and last is not None and first <= end and last >= start
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _instant(value: Any, name: str, end_of_day: bool) -> datetime:
+    """A date (whole day: from 00:00 or until 23:59:59.999999 UTC) or a datetime, timezone-aware."""
+    day_time = time.max if end_of_day else time.min
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, day_time)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            is_day = len(text) == 10
+            moment = (
+                datetime.combine(date.fromisoformat(text), day_time)
+                if is_day
+                else datetime.fromisoformat(text)
+            )
+        except ValueError:
+            raise InputError(f"Cannot read the {name} date '{text[:40]}': give it as YYYY-MM-DD.") from None
+    else:
+        raise InputError(f"The {name} date is missing: give it as YYYY-MM-DD.")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _date_window(start: Any, end: Any) -> tuple[datetime, datetime]:
+    first, last = _instant(start, "start", False), _instant(end, "end", True)
+    if first > last:
+        raise InputError(f"The start date {start} is after the end date {end}: swap them.")
+    return first, last
+
+
+def _checked_cloud(max_cloud: Any) -> float:
+    if isinstance(max_cloud, bool) or not isinstance(max_cloud, (int, float)) or not 0 <= max_cloud <= 100:
+        raise InputError(
+            f"The maximum cloud cover {max_cloud!r} is not a percentage: give a number from 0 to 100."
+        )
+    return float(max_cloud)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"The {name} {value!r} is not a positive whole number: give 1 or more.")
+    return value
+
+
+def _check_cancel(cancel: Cancel) -> None:
+    if cancel is not None and cancel():
+        raise CancelledError("The search was cancelled.")
+
+
+# --- local catalogs ----------------------------------------------------------------------------------
+
+
+def _local_catalog(catalog: str | os.PathLike) -> Path | None:
+    """The local path ``catalog`` names, or None when it is an http(s) URL."""
+    text = os.fspath(catalog).strip()
+    if not text:
+        raise InputError("No catalog given: give a STAC API URL or the path of a local catalog.")
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https"):
+        return None
+    path = Path(unquote(parts.path)) if parts.scheme == "file" else Path(text)
+    if not path.exists():
+        raise CatalogError(
+            f"The catalog '{_redact(text)}' is neither an http(s) STAC API URL nor an existing file "
+            "or folder: check it."
+        )
+    return path.resolve()
+
+
+def _local_items(root: Path) -> Iterator[Any]:
+    """Every item of a local catalog, with relative asset hrefs made absolute.
+
+    A folder is read through its catalog.json / collection.json, or else every JSON file in it that
+    is STAC (other JSON is ignored); a file may be a catalog, a collection, an ItemCollection or an item.
+    """
+    documents: list[Path] = [root]
+    strict = True
+    if root.is_dir():
+        index = next(
+            (root / name for name in ("catalog.json", "collection.json") if (root / name).is_file()), None
+        )
+        documents, strict = ([index], True) if index else (sorted(root.rglob("*.json")), False)
+    visited: set[Path] = set()
+    for path in documents:
+        yield from _items_in(path, visited, strict)
+
+
+def _items_in(path: Path, visited: set[Path], strict: bool) -> Iterator[Any]:
+    path = path.resolve()
+    if path in visited:
+        return
+    visited.add(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if not strict:
+            return
+        raise CatalogError(
+            f"Cannot read the catalog file {path} ({exc}): check that it is STAC JSON."
+        ) from None
+    kind = document.get("type") if isinstance(document, dict) else None
+    if kind == "Feature":
+        yield _absolute_hrefs(document, path.parent)
+    elif kind == "FeatureCollection":
+        for feature in document.get("features") or []:
+            yield _absolute_hrefs(feature, path.parent)
+    elif kind in ("Catalog", "Collection"):
+        for link in document.get("links") or []:
+            if (
+                isinstance(link, dict)
+                and link.get("rel") in ("item", "child")
+                and isinstance(link.get("href"), str)
+            ):
+                target = _absolute_href(link["href"], path.parent)
+                if "://" in target:
+                    log.warning(
+                        "Not following the remote link %s in the local catalog %s.", _redact(target), path
+                    )
+                    continue
+                yield from _items_in(Path(target), visited, strict=True)
+    elif strict:
+        raise CatalogError(
+            f"{path} is not a STAC catalog, collection, ItemCollection or item: give one of those."
+        )
+
+
+def _absolute_href(href: str, base: Path) -> str:
+    """A relative path resolved against ``base``; ``file://`` URLs become paths; other URLs are kept."""
+    parts = urlsplit(href)
+    if parts.scheme == "file":
+        return unquote(parts.path)
+    if len(parts.scheme) > 1:  # a URL (a one-letter "scheme" is a Windows drive)
+        return href
+    return os.path.normpath(base / href)
+
+
+def _absolute_hrefs(item: Any, base: Path) -> Any:
+    if not isinstance(item, dict):
+        return item
+    item = copy.deepcopy(item)
+    for asset in (item.get("assets") or {}).values():
+        if isinstance(asset, dict) and isinstance(asset.get("href"), str):
+            asset["href"] = _absolute_href(asset["href"], base)
+    return item
+
+
+# --- STAC APIs -----------------------------------------------------------------------------------------
+
+
+class _StacApi:
+    """The only code that touches pystac-client (imported here, lazily): swap it for a vendored copy here."""
+
+    def __init__(self, url: str) -> None:
+        from pystac_client import Client
+        from pystac_client.stac_api_io import StacApiIO
+        from urllib3 import Retry
+
+        retry = Retry(
+            total=4,
+            connect=1,
+            read=1,
+            status=3,
+            backoff_factor=0.5,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=None,
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
+        io = StacApiIO(timeout=_HTTP_TIMEOUT, max_retries=retry)
+        self._client = Client.open(url, stac_io=io, timeout=_HTTP_TIMEOUT)
+        self.has_search = self._client.get_single_link("search") is not None
+
+    def conforms_to(self, name: str) -> bool:
+        """Whether the API declares a conformance class, by pystac-client name ("QUERY", "FILTER")."""
+        from pystac_client.conformance import ConformanceClasses
+
+        return self._client.conforms_to(ConformanceClasses.get_by_name(name))
+
+    def collection_ids(self) -> list[str]:
+        return [collection.id for collection in self._client.get_collections()]
+
+    def pages(self, **params: Any) -> Iterator[dict[str, Any]]:
+        """Result pages of a POST /search, following ``next`` links."""
+        return self._client.search(method="POST", **params).pages_as_dicts()
+
+
+def _search_api(
+    url: str, criteria: _Criteria, collections: list[str] | None, page_size: int, collector: _Collector
+) -> None:
+    label = _redact(url)
+    cancel = collector.cancel
+    api = _api_call(label, cancel, lambda: _StacApi(url))
+    if not api.has_search:
+        raise CatalogError(
+            f"The catalog at {label} is not a STAC API with item search: give a STAC API URL "
+            f"(such as {EARTH_SEARCH_URL}) or the path of a local catalog."
+        )
+    plan = _collection_plan(api, url, criteria.event, collections, cancel)
+    cloud = _cloud_params(api, criteria.max_cloud)
+    for sensor, ids in plan.items():
+        params: dict[str, Any] = {
+            "collections": list(ids),
+            "intersects": criteria.area.geojson,
+            "datetime": criteria.datetime_range(),
+            "limit": page_size,
+        }
+        if sensor is not None and criteria.filters_cloud(sensor):
+            params.update(cloud)
+        pages = _api_call(label, cancel, lambda params=params: api.pages(**params))
+        collector.add(_page_items(pages, label, cancel), label, False, cap=collector.limit)
+
+
+def _collection_plan(
+    api: _StacApi, url: str, event: EventConfig, collections: list[str] | None, cancel: Cancel
+) -> dict[str | None, tuple[str, ...]]:
+    """Collections to search, grouped by sensor (None: a given collection of no known sensor)."""
+    if collections:
+        groups: dict[str | None, list[str]] = {}
+        for collection in collections:
+            groups.setdefault(sensor_of_item({"collection": collection}), []).append(collection)
+        return {sensor: tuple(ids) for sensor, ids in groups.items()}
+    known = DEFAULT_COLLECTIONS.get(url.rstrip("/"))
+    if known is not None:
+        plan = {sensor: known[sensor] for sensor in event.sensors if sensor in known}
+    else:
+        ids = _api_call(_redact(url), cancel, api.collection_ids)
+        plan = {sensor: found for sensor in event.sensors if (found := _matching_collections(ids, sensor))}
+    if not plan:
+        titles = ", ".join(SENSORS[s].title for s in event.sensors)
+        raise CatalogError(
+            f"The catalog at {_redact(url)} has no collection of {titles}: give the collection ids to search."
+        )
+    return dict(plan)
+
+
+def _matching_collections(ids: list[str], sensor: str) -> tuple[str, ...]:
+    """Collection ids naming the sensor (a hint at a word start), its preferred processing level first."""
+    hints = SENSORS[sensor].collection_hints
+    matches = [
+        cid for cid in ids if any(re.search(rf"(?<![a-z0-9]){re.escape(h)}", cid.lower()) for h in hints)
+    ]
+    preferred = [cid for cid in matches if _PREFERRED_LEVEL[sensor] in cid.lower()]
+    return tuple(preferred or matches)
+
+
+def _cloud_params(api: _StacApi, max_cloud: float) -> dict[str, Any]:
+    """Server-side cloud filter in the dialect the API declares; none (client-side only) otherwise."""
+    if max_cloud >= 100:
+        return {}
+    if api.conforms_to("QUERY"):
+        return {"query": {"eo:cloud_cover": {"lte": max_cloud}}}
+    if api.conforms_to("FILTER"):
+        return {
+            "filter": {"op": "<=", "args": [{"property": "eo:cloud_cover"}, max_cloud]},
+            "filter_lang": "cql2-json",
+        }
+    return {}
+
+
+def _page_items(pages: Iterator[dict[str, Any]], label: str, cancel: Cancel) -> Iterator[Any]:
+    while (page := _api_call(label, cancel, lambda: next(pages, None))) is not None:
+        yield from page.get("features") or []
+
+
+def _api_call(label: str, cancel: Cancel, work: Callable[[], T]) -> T:
+    """Run one blocking call to the API, cancellable, its failures turned into a clear ``CatalogError``."""
+    with _catalog_errors(label):
+        return _cancellable(work, cancel)
+
+
+def _cancellable(work: Callable[[], T], cancel: Cancel) -> T:
+    """``work()`` in a daemon thread while ``cancel`` is polled, so a slow server cannot hold a cancel."""
+    if cancel is None:
+        return work()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="firstlight-stac", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(_POLL_S)
+        _check_cancel(cancel)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+@contextmanager
+def _catalog_errors(label: str) -> Iterator[None]:
+    """Whatever the HTTP / STAC stack raises while talking to the API becomes one ``CatalogError``."""
+    try:
+        yield
+    except FirstLightError:
+        raise
+    except Exception as exc:
+        log.debug("Catalog %s failed: %s", label, type(exc).__name__)
+        raise _catalog_error(label, exc) from None
+
+
+def _catalog_error(label: str, exc: Exception) -> CatalogError:
+    import requests
+
+    status = getattr(exc, "status_code", None)
+    cause = exc.__context__ or exc
+    if status in (401, 403):
+        why = f"refused access (HTTP {status}): check that it is public or that your credentials are set"
+    elif status == 404:
+        why = "has no STAC API at this address (HTTP 404): check the catalog URL"
+    elif status == 429:
+        why = "is limiting requests (HTTP 429): wait a minute and search again"
+    elif isinstance(status, int) and status >= 500:
+        why = f"failed (HTTP {status}): try again later or choose another catalog"
+    elif isinstance(status, int):
+        reason = _server_reason(str(exc))
+        why = f"rejected the search (HTTP {status}{reason}): check the search or choose another catalog"
+    elif isinstance(cause, requests.Timeout):
+        why = f"did not answer within {_HTTP_TIMEOUT[1]:.0f} s: try again later or choose another catalog"
+    elif isinstance(cause, requests.ConnectionError):
+        why = "could not be reached: check the URL and your network connection, or choose another catalog"
+    else:
+        why = (
+            "did not answer with STAC JSON: check that the URL is a STAC API "
+            f"(such as {EARTH_SEARCH_URL}) or give the path of a local catalog"
+        )
+    return CatalogError(f"The STAC catalog at {label} {why}.")
+
+
+def _server_reason(body: str) -> str:
+    """A short, secret-free reason from an API error body (JSON ``description``/``detail``), if any."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    reason = next((str(data[k]) for k in ("description", "detail", "message") if data.get(k)), "")
+    return ": " + _SECRET_PARAM.sub(r"\1=***", reason)[:160] if reason else ""
+
+
+def _redact(url: str) -> str:
+    """``url`` without user info, query string or fragment: the places tokens and keys hide."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, "", ""))

@@ -1,0 +1,465 @@
+"""Spectral indices, water masks and Otsu thresholds on stacked bands.
+
+A Sentinel-2 band is 10980 x 10980 pixels, so every raster here is processed in strips of
+``BLOCK_ROWS`` rows: memory stays bounded whatever the scene size, and the cancel callback is
+honoured between strips. Outputs keep the grid of their input, are written under a temporary
+name and renamed only when complete, so a cancelled or failed run never leaves a file that looks
+finished.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from osgeo import gdal
+
+from .bands import SENSORS, SENTINEL1, SensorConfig
+from .errors import CancelledError, InputError
+
+gdal.UseExceptions()
+
+Cancel = Callable[[], bool]
+# One strip of output: (values to write, valid pixels, "positive" pixels: index > 0 / water).
+Block = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+# Index -> (a, b) of its normalised difference (a - b) / (a + b), in generic band names.
+INDEX_BANDS: dict[str, tuple[str, str]] = {
+    "ndwi": ("green", "nir"),
+    "mndwi": ("green", "swir16"),
+    "nbr": ("nir", "swir22"),
+    "ndvi": ("nir", "red"),
+}
+
+BLOCK_ROWS = 256
+# Sentinel-2 scene classes that hide the surface: no data, saturated, cloud shadow, cloud
+# medium / high probability, thin cirrus.
+SCL_MASKED = (0, 1, 3, 8, 9, 10)
+# Landsat QA_PIXEL bits 0-4: fill, dilated cloud, cirrus, cloud, cloud shadow.
+QA_PIXEL_MASKED_BITS = 0b11111
+WATER, DRY, MASK_NODATA = 1, 0, 255
+_OTSU_BINS = 1024
+_GTIFF_OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]
+
+
+class _Source(NamedTuple):
+    band: str
+    number: int
+    scale: float
+    offset: float
+
+
+@dataclass
+class IndexResult:
+    """A computed raster and what a user checks first: how much is valid, how much is positive.
+
+    ``valid_fraction`` is valid pixels / all pixels; ``positive_fraction`` is the share of valid
+    pixels above zero (an index) or classified water (a mask); ``threshold`` is the one applied.
+    """
+
+    name: str
+    path: Path
+    valid_fraction: float
+    positive_fraction: float | None
+    threshold: float | None
+
+
+def compute_index(
+    stack_path: Path,
+    name: str,
+    output_path: Path,
+    *,
+    sensor: str,
+    scaling: dict[str, tuple[float, float]] | None = None,
+    band_mapping: dict[str, int] | None = None,
+    mask_path: Path | None = None,
+    cancel: Cancel | None = None,
+) -> IndexResult:
+    """Write the normalised difference ``name`` of a stack as a float32 GeoTIFF (nodata NaN).
+
+    Reflectance is DN x scale + offset per band (``scaling``, else the sensor's default),
+    clamped at 0 because negative BOA reflectance is over-correction and would push the index
+    beyond +-1. Source nodata, zero denominators and pixels the cloud mask (Sentinel-2 SCL or
+    Landsat QA_PIXEL at ``mask_path``, on any grid) flags become NaN.
+    """
+    key = name.strip().lower()
+    if key not in INDEX_BANDS:
+        raise InputError(f"Unknown index '{name}': choose one of {', '.join(INDEX_BANDS)}.")
+    config = _optical_sensor(sensor)
+    stack = open_raster(stack_path, "stack")
+    scaling = scaling or {}
+    sources = []
+    for band in INDEX_BANDS[key]:
+        canonical = canonical_band(band, sensor)
+        number = find_band(stack, band, sensor=sensor, band_mapping=band_mapping)
+        scale, offset = (
+            scaling.get(canonical) or scaling.get(band) or (config.default_scale, config.default_offset)
+        )
+        sources.append(_Source(canonical, number, float(scale), float(offset)))
+    masked = _MaskReader(Path(mask_path), stack, sensor) if mask_path else None
+
+    def block(row: int, rows: int) -> Block:
+        first, second = (
+            _reflectance(stack.GetRasterBand(s.number), row, rows, s.scale, s.offset) for s in sources
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            index = (first - second) / (first + second)
+        index[~np.isfinite(index)] = np.nan
+        if masked is not None:
+            index[masked(row, rows)] = np.nan
+        valid = np.isfinite(index)
+        return index, valid, valid & (index > 0)
+
+    a, b = (s.band for s in sources)
+    metadata = {
+        "FIRSTLIGHT_INDEX": key,
+        "FIRSTLIGHT_FORMULA": f"({a} - {b}) / ({a} + {b})",
+        "FIRSTLIGHT_SENSOR": sensor,
+        "FIRSTLIGHT_BANDS": ", ".join(f"{s.band}=band {s.number}" for s in sources),
+        "FIRSTLIGHT_SCALING": ", ".join(f"{s.band}: x{s.scale:g} {s.offset:+g}" for s in sources),
+        "FIRSTLIGHT_CLOUD_MASK": Path(mask_path).name if mask_path else "none",
+    }
+    valid, positive = _write_by_blocks(
+        stack, Path(output_path), gdal.GDT_Float32, float("nan"), block, key, metadata, cancel
+    )
+    return IndexResult(key, Path(output_path), valid, positive, None)
+
+
+def water_mask(
+    index_path: Path, output_path: Path, threshold: float | str = 0.0, *, cancel: Cancel | None = None
+) -> IndexResult:
+    """Classify an index raster: uint8 1 = water (index > threshold), 0 = dry, 255 = nodata.
+
+    ``threshold`` is a number or ``"otsu"`` (computed from the raster's own histogram); the value
+    used is returned and written in the GeoTIFF metadata so the product explains itself.
+    """
+    source = open_raster(index_path, "index raster")
+    band = source.GetRasterBand(1)
+    method, value = _parse_threshold(threshold)
+    if method == "otsu":
+        value = _raster_otsu(band, Path(index_path), cancel)
+
+    def block(row: int, rows: int) -> Block:
+        index = _read_values(band, row, rows)
+        valid = np.isfinite(index)
+        water = valid & (index > value)
+        return _water_codes(water, valid), valid, water
+
+    metadata = {
+        "FIRSTLIGHT_PRODUCT": "water_mask",
+        "FIRSTLIGHT_SOURCE": source.GetMetadataItem("FIRSTLIGHT_INDEX") or Path(index_path).name,
+        "FIRSTLIGHT_THRESHOLD": repr(value),
+        "FIRSTLIGHT_THRESHOLD_METHOD": method,
+        "FIRSTLIGHT_RULE": "1 water where index > threshold, 0 dry, 255 nodata",
+    }
+    valid, positive = _write_by_blocks(
+        source, Path(output_path), gdal.GDT_Byte, MASK_NODATA, block, "water", metadata, cancel
+    )
+    return IndexResult("water", Path(output_path), valid, positive, value)
+
+
+def sar_water_mask(
+    stack_path: Path,
+    output_path: Path,
+    threshold_db: float = -18.0,
+    *,
+    band_mapping: dict[str, int] | None = None,
+    cancel: Cancel | None = None,
+) -> IndexResult:
+    """Water from Sentinel-1 VV backscatter: smooth open water is dark, below ``threshold_db``.
+
+    VV is linear power (RTC); it is converted to dB (10 log10). Nodata and power <= 0 (no
+    backscatter measured, or the -32768 fill) become 255. Same encoding as ``water_mask``.
+    """
+    stack = open_raster(stack_path, "stack")
+    number = (
+        1 if stack.RasterCount == 1 else find_band(stack, "vv", sensor=SENTINEL1, band_mapping=band_mapping)
+    )
+    band = stack.GetRasterBand(number)
+
+    def block(row: int, rows: int) -> Block:
+        power = _read_values(band, row, rows)
+        valid = np.isfinite(power) & (power > 0)
+        decibel = np.log10(power, out=np.full_like(power, np.nan), where=valid) * 10
+        water = valid & (decibel < threshold_db)
+        return _water_codes(water, valid), valid, water
+
+    metadata = {
+        "FIRSTLIGHT_PRODUCT": "sar_water_mask",
+        "FIRSTLIGHT_SOURCE": f"vv=band {number}",
+        "FIRSTLIGHT_THRESHOLD": repr(float(threshold_db)),
+        "FIRSTLIGHT_THRESHOLD_METHOD": "fixed_db",
+        "FIRSTLIGHT_RULE": "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata",
+    }
+    valid, positive = _write_by_blocks(
+        stack, Path(output_path), gdal.GDT_Byte, MASK_NODATA, block, "water", metadata, cancel
+    )
+    return IndexResult("water", Path(output_path), valid, positive, float(threshold_db))
+
+
+def otsu_threshold(values: np.ndarray) -> float:
+    """Otsu's threshold of ``values`` (NaN ignored): the split maximising between-class variance."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        raise InputError("Otsu's threshold needs at least one valid value; give a fixed threshold instead.")
+    return _otsu(float(finite.min()), float(finite.max()), lambda edges: np.histogram(finite, bins=edges)[0])
+
+
+def canonical_band(band: str, sensor: str | None) -> str:
+    """The sensor's own name for a generic band: Landsat's ``nir`` is ``nir08``."""
+    if sensor is None or band in SENSORS[sensor].bands:
+        return band
+    for name, spec in SENSORS[sensor].bands.items():
+        if spec.matches_common_name(band):
+            return name
+    return band
+
+
+def find_band(
+    dataset: gdal.Dataset, band: str, *, sensor: str | None = None, band_mapping: dict[str, int] | None = None
+) -> int:
+    """1-based number of ``band`` in a stack: band mapping, then band descriptions, then position.
+
+    Descriptions match the canonical name, the sensor's band names (``B08``) or the common
+    name; without ``sensor`` every sensor's names count. Position is used only when a sensor is
+    given, no band carries a description and the stack has exactly the sensor's canonical bands.
+    """
+    sensors = [sensor] if sensor else list(SENSORS)
+    names = list(dict.fromkeys([*(canonical_band(band, s) for s in sensors), band]))
+    canonical = names[0]
+    for name in names:
+        if band_mapping and name in band_mapping:
+            return int(band_mapping[name])
+    accepted = set(names)
+    for spec in (SENSORS[s].bands[n] for s in sensors for n in names if n in SENSORS[s].bands):
+        accepted |= {n.lower() for n in spec.sensor_names} | set(spec.common_names)
+    descriptions = [
+        dataset.GetRasterBand(i).GetDescription().strip().lower() for i in range(1, dataset.RasterCount + 1)
+    ]
+    for number, description in enumerate(descriptions, start=1):
+        if description in accepted:
+            return number
+    order = SENSORS[sensor].canonical_order if sensor else ()
+    if not any(descriptions) and dataset.RasterCount == len(order) and canonical in order:
+        return order.index(canonical) + 1
+    listed = "its bands have no description"
+    if any(descriptions):
+        listed = f"its bands: {', '.join(d or '?' for d in descriptions)}"
+    raise InputError(
+        f"The stack {Path(dataset.GetDescription()).name} has no '{canonical}' band ({listed}); "
+        "rebuild it with that band or give a band mapping."
+    )
+
+
+def _water_codes(water: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    return np.where(valid, np.where(water, WATER, DRY), MASK_NODATA).astype(np.uint8)
+
+
+def _optical_sensor(sensor: str) -> SensorConfig:
+    if sensor not in SENSORS or sensor == SENTINEL1:
+        optical = ", ".join(s for s in SENSORS if s != SENTINEL1)
+        raise InputError(
+            f"Spectral indices need an optical sensor ({optical}), not '{sensor}'; "
+            "use the SAR water mask for Sentinel-1."
+        )
+    return SENSORS[sensor]
+
+
+def open_raster(path: Path, what: str) -> gdal.Dataset:
+    """Open a raster or raise an ``InputError`` naming ``what`` it should have been."""
+    try:
+        return gdal.Open(str(path))
+    except RuntimeError:
+        # GDAL's message repeats the path, which for a remote file may carry a signed query string.
+        raise InputError(
+            f"Cannot open the {what} {Path(path).name}; check that it exists and is a raster."
+        ) from None
+
+
+def nodata_to_nan(band: gdal.Band, values: np.ndarray) -> np.ndarray:
+    """``values`` read from ``band`` as float32, its nodata value turned into NaN."""
+    values = values.astype(np.float32)
+    nodata = band.GetNoDataValue()
+    if nodata is not None and not np.isnan(nodata):
+        values[values == np.float32(nodata)] = np.nan
+    return values
+
+
+def grid_bounds(grid: gdal.Dataset) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of a north-up raster, in its own CRS."""
+    west, cell_x, _, north, _, cell_y = grid.GetGeoTransform()
+    return west, north + cell_y * grid.RasterYSize, west + cell_x * grid.RasterXSize, north
+
+
+def _read_values(band: gdal.Band, row: int, rows: int) -> np.ndarray:
+    return nodata_to_nan(band, band.ReadAsArray(0, row, band.XSize, rows))
+
+
+def _reflectance(band: gdal.Band, row: int, rows: int, scale: float, offset: float) -> np.ndarray:
+    reflectance = _read_values(band, row, rows) * np.float32(scale) + np.float32(offset)
+    return np.maximum(reflectance, np.float32(0))
+
+
+def _scl_masked(values: np.ndarray) -> np.ndarray:
+    return np.isin(values, SCL_MASKED)
+
+
+def _qa_masked(values: np.ndarray) -> np.ndarray:
+    return (values.astype(np.uint32) & QA_PIXEL_MASKED_BITS) != 0
+
+
+# Mask band -> (value meaning "no data" for pixels outside the mask's footprint, masked-pixel rule).
+_MASK_RULES: dict[str, tuple[int, Callable[[np.ndarray], np.ndarray]]] = {
+    "scl": (0, _scl_masked),
+    "qa_pixel": (1, _qa_masked),
+}
+
+
+class _MaskReader:
+    """The cloud mask read strip by strip on the stack's grid (nearest: SCL is 20 m, stacks 10 m).
+
+    A warped VRT resamples lazily, so only the strip asked for is ever warped; pixels outside the
+    mask's footprint read as its "no data" value and are masked.
+    """
+
+    def __init__(self, mask_path: Path, grid: gdal.Dataset, sensor: str) -> None:
+        fill, self._rule = _MASK_RULES[SENSORS[sensor].mask.name]
+        self._source = open_raster(mask_path, "cloud mask")
+        self._warped = gdal.Warp(
+            "",
+            self._source,
+            format="VRT",
+            outputBounds=grid_bounds(grid),
+            width=grid.RasterXSize,
+            height=grid.RasterYSize,
+            dstSRS=grid.GetProjection(),
+            resampleAlg="near",
+            dstNodata=fill,
+        )
+
+    def __call__(self, row: int, rows: int) -> np.ndarray:
+        band = self._warped.GetRasterBand(1)
+        return self._rule(band.ReadAsArray(0, row, band.XSize, rows))
+
+
+def _parse_threshold(threshold: float | str) -> tuple[str, float]:
+    if isinstance(threshold, str) and threshold.strip().lower() == "otsu":
+        return "otsu", float("nan")
+    try:
+        value = float(threshold)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value):
+        raise InputError(
+            f"The water threshold '{threshold}' is not valid; give a number such as 0 or 'otsu'."
+        )
+    return "fixed", value
+
+
+def _raster_otsu(band: gdal.Band, path: Path, cancel: Cancel | None) -> float:
+    """Otsu's threshold of a whole raster from a histogram accumulated strip by strip."""
+    try:
+        low, high = band.ComputeRasterMinMax(False)
+    except RuntimeError:
+        raise InputError(
+            f"{path.name} has no valid pixel to compute Otsu's threshold from; give a fixed one."
+        ) from None
+
+    def count(edges: np.ndarray) -> np.ndarray:
+        counts = np.zeros(len(edges) - 1, dtype=np.int64)
+        for row, rows in _blocks(band.YSize):
+            _check_cancel(cancel)
+            values = _read_values(band, row, rows)
+            counts += np.histogram(values[np.isfinite(values)], bins=edges)[0]
+        return counts
+
+    return _otsu(float(low), float(high), count)
+
+
+def _otsu(low: float, high: float, count: Callable[[np.ndarray], np.ndarray]) -> float:
+    """Otsu on a histogram of ``_OTSU_BINS`` bins over [low, high]; ``count`` fills the bins.
+
+    Between two separated modes the between-class variance is flat across the empty gap: the
+    middle of that plateau is returned rather than the edge of the lower mode.
+    """
+    if low == high:
+        return low
+    edges = np.linspace(low, high, _OTSU_BINS + 1)
+    counts = count(edges).astype(np.float64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    below = np.cumsum(counts)[:-1]
+    above = counts.sum() - below
+    below_sum = np.cumsum(counts * centres)[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_below = below_sum / below
+        mean_above = ((counts * centres).sum() - below_sum) / above
+        between = below * above * (mean_below - mean_above) ** 2
+    between[~np.isfinite(between)] = 0
+    best = np.flatnonzero(between >= between.max() * (1 - 1e-9))
+    return float(edges[best[len(best) // 2] + 1])
+
+
+def _blocks(height: int) -> Iterator[tuple[int, int]]:
+    for row in range(0, height, BLOCK_ROWS):
+        yield row, min(BLOCK_ROWS, height - row)
+
+
+def _check_cancel(cancel: Cancel | None) -> None:
+    if cancel is not None and cancel():
+        raise CancelledError("The computation was cancelled; no output was written, run it again to get it.")
+
+
+def _write_by_blocks(
+    grid: gdal.Dataset,
+    output_path: Path,
+    data_type: int,
+    nodata: float,
+    block: Callable[[int, int], Block],
+    description: str,
+    metadata: dict[str, str],
+    cancel: Cancel | None,
+) -> tuple[float, float | None]:
+    """Write ``block`` strip by strip into a tiled DEFLATE GeoTIFF on ``grid``'s grid.
+
+    Returns (valid fraction, positive fraction of valid pixels).
+    """
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output_path.with_name(f".{output_path.name}.{os.getpid()}.part")
+    predictor = "PREDICTOR=3" if data_type == gdal.GDT_Float32 else "PREDICTOR=2"
+    valid = positive = 0
+    target = None
+    try:
+        target = gdal.GetDriverByName("GTiff").Create(
+            str(temporary),
+            grid.RasterXSize,
+            grid.RasterYSize,
+            1,
+            data_type,
+            options=[*_GTIFF_OPTIONS, predictor],
+        )
+        target.SetGeoTransform(grid.GetGeoTransform())
+        target.SetProjection(grid.GetProjection())
+        target.SetMetadata(metadata)
+        # No Band object is kept: the dataset must close when ``target`` is dropped.
+        target.GetRasterBand(1).SetNoDataValue(nodata)
+        target.GetRasterBand(1).SetDescription(description)
+        for row, rows in _blocks(grid.RasterYSize):
+            _check_cancel(cancel)
+            values, ok, above = block(row, rows)
+            target.GetRasterBand(1).WriteArray(values, 0, row)
+            valid += int(ok.sum())
+            positive += int(above.sum())
+        target.FlushCache()
+        target = None
+        os.replace(temporary, output_path)
+    except BaseException:
+        target = None
+        temporary.unlink(missing_ok=True)
+        raise
+    total = grid.RasterXSize * grid.RasterYSize
+    return valid / total, (positive / valid if valid else None)

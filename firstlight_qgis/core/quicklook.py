@@ -1,0 +1,135 @@
+"""A PNG preview of a stack: true or false colour, percentile stretch, optional water overlay.
+
+Made with GDAL alone so it works headless (manifests, reports, the bundled sample's thumbnail).
+The stack is read once at preview size: GDAL uses the overviews of COGs when there are some, so
+even a full 10980 x 10980 scene never sits in memory at full resolution.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal
+
+from .errors import InputError
+from .indices import WATER, find_band, grid_bounds, nodata_to_nan, open_raster
+
+gdal.UseExceptions()
+
+COMPOSITES: dict[str, tuple[str, str, str]] = {
+    "true": ("red", "green", "blue"),
+    "false": ("nir", "red", "green"),  # colour infrared: vegetation red, water dark
+    "sar": ("vv", "vh", "vv"),  # backscatter in dB
+}
+WATER_COLOUR = (0, 110, 255)
+WATER_OPACITY = 0.6
+
+
+def write_quicklook(
+    stack_path: Path,
+    output_png: Path,
+    band_mapping: dict[str, int] | None = None,
+    *,
+    mode: str = "auto",
+    sensor: str | None = None,
+    water_path: Path | None = None,
+    max_size: int = 1024,
+    percentiles: tuple[float, float] = (2.0, 98.0),
+) -> Path:
+    """Write an RGBA PNG of ``stack_path`` no larger than ``max_size`` pixels a side.
+
+    ``mode`` is a key of ``COMPOSITES`` or ``"auto"`` (true colour, else SAR). Each band is
+    stretched linearly between its ``percentiles``; nodata is transparent. Pixels that
+    ``water_path`` (a water mask on any grid) marks as water are tinted blue.
+    """
+    stack = open_raster(stack_path, "stack")
+    numbers, composite = _composite(stack, mode, sensor, band_mapping)
+    scale = min(1.0, max_size / max(stack.RasterXSize, stack.RasterYSize))
+    width = max(1, round(stack.RasterXSize * scale))
+    height = max(1, round(stack.RasterYSize * scale))
+    planes = [_read_preview(stack.GetRasterBand(n), width, height) for n in numbers]
+    if composite == "sar":
+        planes = [_decibel(plane) for plane in planes]
+    valid = np.logical_and.reduce([np.isfinite(plane) for plane in planes])
+    rgb = np.stack([_stretch(plane, valid, percentiles) for plane in planes]).astype(np.float32)
+    if water_path is not None:
+        water = _read_on_grid(Path(water_path), stack, width, height) == WATER
+        tint = np.asarray(WATER_COLOUR, dtype=np.float32)[:, None]
+        rgb[:, water] = rgb[:, water] * (1 - WATER_OPACITY) + tint * WATER_OPACITY
+    alpha = np.where(valid, 255, 0)
+    _write_png(np.concatenate([rgb, alpha[None]]).round().astype(np.uint8), Path(output_png))
+    return Path(output_png)
+
+
+def _composite(
+    stack: gdal.Dataset, mode: str, sensor: str | None, band_mapping: dict[str, int] | None
+) -> tuple[list[int], str]:
+    """Band numbers of the composite; ``auto`` is true colour, else SAR when the stack has VV."""
+    if mode != "auto" and mode not in COMPOSITES:
+        raise InputError(f"Unknown quicklook mode '{mode}': choose auto or one of {', '.join(COMPOSITES)}.")
+
+    def numbers(name: str) -> list[int]:
+        return [find_band(stack, band, sensor=sensor, band_mapping=band_mapping) for band in COMPOSITES[name]]
+
+    if mode != "auto":
+        return numbers(mode), mode
+    try:
+        return numbers("true"), "true"
+    except InputError as true_colour_error:
+        try:
+            return numbers("sar"), "sar"
+        except InputError:
+            raise true_colour_error from None
+
+
+def _read_preview(band: gdal.Band, width: int, height: int) -> np.ndarray:
+    """The band averaged down to width x height (nodata-aware), nodata as NaN."""
+    values = band.ReadAsArray(buf_xsize=width, buf_ysize=height, resample_alg=gdal.GRIORA_Average)
+    return nodata_to_nan(band, values)
+
+
+def _decibel(power: np.ndarray) -> np.ndarray:
+    return np.log10(power, out=np.full_like(power, np.nan), where=np.isfinite(power) & (power > 0)) * 10
+
+
+def _stretch(plane: np.ndarray, valid: np.ndarray, percentiles: tuple[float, float]) -> np.ndarray:
+    """Linear stretch of ``plane`` from its low to its high percentile onto 0-255."""
+    if not valid.any():
+        return np.zeros(plane.shape, dtype=np.float32)
+    low, high = np.percentile(plane[valid], percentiles)
+    span = high - low if high > low else 1.0
+    stretched = np.clip((plane - low) / span * 255, 0, 255)
+    return np.where(valid, stretched, 0)
+
+
+def _read_on_grid(path: Path, stack: gdal.Dataset, width: int, height: int) -> np.ndarray:
+    """A raster warped (nearest) onto the preview grid: the stack's extent at width x height."""
+    warped = gdal.Warp(
+        "",
+        str(path),
+        format="MEM",
+        outputBounds=grid_bounds(stack),
+        width=width,
+        height=height,
+        dstSRS=stack.GetProjection(),
+        resampleAlg="near",
+    )
+    return warped.GetRasterBand(1).ReadAsArray()
+
+
+def _write_png(rgba: np.ndarray, output_png: Path) -> None:
+    """PNG via an in-memory raster, written under a temporary name then renamed."""
+    bands, height, width = rgba.shape
+    memory = gdal.GetDriverByName("MEM").Create("", width, height, bands, gdal.GDT_Byte)
+    for number, plane in enumerate(rgba, start=1):
+        memory.GetRasterBand(number).WriteArray(plane)
+    memory.GetRasterBand(bands).SetColorInterpretation(gdal.GCI_AlphaBand)
+    output_png.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output_png.with_name(f".{output_png.name}.{os.getpid()}.part")
+    try:
+        gdal.GetDriverByName("PNG").CreateCopy(str(temporary), memory, options=["ZLEVEL=9"])
+        os.replace(temporary, output_png)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,103 @@
+"""Quicklook PNGs of real stacks: the bundled sample, with and without the water overlay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from firstlight_qgis.core.errors import InputError
+from firstlight_qgis.core.indices import compute_index, water_mask
+from firstlight_qgis.core.quicklook import write_quicklook
+from tests.conftest import RASTER_FIXTURES, ROOT
+
+gdal.UseExceptions()
+
+SAMPLE = ROOT / "resources" / "sample"
+S2_ORDER = ("blue", "green", "red", "nir", "swir16", "swir22")
+MAPPING = {band: number for number, band in enumerate(S2_ORDER, start=1)}
+# The sample's river reach and farmland (see test_indices), at the 256 px preview scale (1/2).
+RIVER = (slice(148, 156), slice(65, 115))
+LAND = (slice(200, 250), slice(100, 250))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Path:
+    vrt = tmp_path_factory.mktemp("stack") / "stack.vrt"
+    gdal.BuildVRT(str(vrt), [str(SAMPLE / f"{b}.tif") for b in S2_ORDER], separate=True).FlushCache()
+    return vrt
+
+
+def _png(path: Path) -> np.ndarray:
+    dataset = gdal.Open(str(path))
+    assert dataset.GetDriver().ShortName == "PNG"
+    return dataset.ReadAsArray()
+
+
+def test_true_colour_quicklook_is_an_rgba_png_with_a_real_picture(stack, tmp_path):
+    output = write_quicklook(stack, tmp_path / "out" / "quick.png", MAPPING, max_size=256)
+    assert output == tmp_path / "out" / "quick.png"
+    rgba = _png(output)
+    assert rgba.shape == (4, 256, 256)
+    assert all(rgba[band].std() > 10 for band in range(3))  # not constant
+    assert (rgba[3] == 255).mean() > 0.99  # opaque but for the few nodata pixels
+    assert [p.name for p in output.parent.iterdir()] == ["quick.png"]
+
+
+def test_quicklook_never_upscales_and_finds_bands_by_position(stack, tmp_path):
+    rgba = _png(write_quicklook(stack, tmp_path / "q.png", sensor="sentinel2", max_size=4000))
+    assert rgba.shape == (4, 512, 512)
+
+
+def test_false_colour_shows_vegetation_red(stack, tmp_path):
+    rgba = _png(write_quicklook(stack, tmp_path / "q.png", MAPPING, mode="false", max_size=256)).astype(float)
+    assert rgba[0][LAND].mean() > rgba[1][LAND].mean() + 30  # NIR in red: farmland glows red
+    assert rgba[0][RIVER].mean() < 40  # water is dark in NIR
+
+
+def test_water_overlay_tints_the_river_blue(stack, tmp_path):
+    ndwi = compute_index(stack, "ndwi", tmp_path / "ndwi.tif", sensor="sentinel2")
+    water = water_mask(ndwi.path, tmp_path / "water.tif")
+    plain = _png(write_quicklook(stack, tmp_path / "plain.png", MAPPING, max_size=256)).astype(float)
+    tinted = _png(write_quicklook(stack, tmp_path / "t.png", MAPPING, water_path=water.path, max_size=256))
+    tinted = tinted.astype(float)
+    assert tinted[2][RIVER].mean() > 150 > tinted[0][RIVER].mean()
+    assert tinted[2][RIVER].mean() > plain[2][RIVER].mean() + 50
+    unchanged = (tinted[:, LAND[0], LAND[1]] == plain[:, LAND[0], LAND[1]]).all(axis=0)
+    assert unchanged.mean() > 0.98  # farmland keeps its colours, but for a few ponds
+
+
+def test_false_colour_of_a_landsat_stack_uses_nir08_without_being_told_the_sensor(tmp_path):
+    madeira = RASTER_FIXTURES / "landsat8_232066_20190727_madeira_river" / "LC08_232066_20190727.tif"
+    mapping = {band: n for n, band in enumerate(("blue", "green", "red", "nir08", "swir16", "swir22"), 1)}
+    rgba = _png(write_quicklook(madeira, tmp_path / "l.png", mapping, mode="false"))
+    assert rgba.shape == (4, 235, 318)
+    assert rgba[:3].std() > 10
+
+
+def test_sar_stack_gets_a_backscatter_quicklook(tmp_path):
+    vv = np.full((60, 80), 0.1, dtype=np.float32)
+    vv[:, :30] = 0.003
+    vv[0, 0] = -32768
+    dataset = gdal.GetDriverByName("GTiff").Create(str(tmp_path / "s1.tif"), 80, 60, 2, gdal.GDT_Float32)
+    dataset.SetGeoTransform((500000, 10, 0, 5000000, 0, -10))
+    dataset.SetProjection("EPSG:32633")
+    for number, name in enumerate(("vv", "vh"), start=1):
+        band = dataset.GetRasterBand(number)
+        band.WriteArray(vv / number)
+        band.SetNoDataValue(-32768)
+        band.SetDescription(name)
+    dataset = None
+    rgba = _png(write_quicklook(tmp_path / "s1.tif", tmp_path / "s1.png"))
+    assert rgba.shape == (4, 60, 80)
+    assert rgba[3, 0, 0] == 0  # nodata is transparent
+    assert rgba[0, 1:, :30].max() < rgba[0, :, 30:].min()  # smooth water is dark
+
+
+def test_quicklook_errors_name_the_problem(stack, tmp_path):
+    with pytest.raises(InputError, match="quicklook mode"):
+        write_quicklook(stack, tmp_path / "q.png", MAPPING, mode="infrared")
+    with pytest.raises(InputError, match="'blue'"):
+        write_quicklook(stack, tmp_path / "q.png", {"red": 3, "green": 2})
