@@ -26,7 +26,7 @@ lint: setup
 
 ## Discover and ingest the bundled offline sample (no network); prints where the outputs are.
 demo: setup
-	$(PYTHON) -m firstlight_qgis.core.demo --output "$(DEMO_OUT)"
+	$(PYTHON) tools/demo.py --output "$(DEMO_OUT)"
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

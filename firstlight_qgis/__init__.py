@@ -7,7 +7,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 
-def classFactory(iface: Any) -> Any:  # noqa: N802 - the name QGIS looks up
+def classFactory(iface: Any) -> Any:
     """QGIS entry point; ``iface`` is None under ``qgis_process``."""
     from .plugin import FirstLightPlugin
 

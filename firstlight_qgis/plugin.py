@@ -11,7 +11,7 @@ class FirstLightPlugin:
     def __init__(self, iface: Any) -> None:
         self.iface = iface
 
-    def initGui(self) -> None:  # noqa: N802 - QGIS API name
+    def initGui(self) -> None:
         """Nothing to add to the window yet: the Processing provider and dock come next."""
 
     def unload(self) -> None:

@@ -89,8 +89,11 @@ SENSORS: dict[str, SensorConfig] = {
             "green": _landsat_band("green", 3),
             "red": _landsat_band("red", 4),
             "nir08": BandSpec(
-                "nir08", 30.0, ("nir08", "nir", "SR_B5", "B5"),
-                sensor_names=("SR_B5", "OLI_B5", "B5"), common_names=("nir08", "nir"),
+                "nir08",
+                30.0,
+                ("nir08", "nir", "SR_B5", "B5"),
+                sensor_names=("SR_B5", "OLI_B5", "B5"),
+                common_names=("nir08", "nir"),
             ),
             "swir16": _landsat_band("swir16", 6),
             "swir22": _landsat_band("swir22", 7),
@@ -248,7 +251,9 @@ def _nodata(asset: dict[str, Any]) -> float | None:
     return None
 
 
-def _resolve(item: dict[str, Any], spec: BandSpec, config: SensorConfig, by_name: bool) -> ResolvedAsset | None:
+def _resolve(
+    item: dict[str, Any], spec: BandSpec, config: SensorConfig, by_name: bool
+) -> ResolvedAsset | None:
     assets: dict[str, Any] = item.get("assets") or {}
     candidates: list[tuple[str, dict[str, Any]]] = []
     if by_name:
@@ -267,7 +272,9 @@ def _resolve(item: dict[str, Any], spec: BandSpec, config: SensorConfig, by_name
     if not candidates:
         return None
     key, asset = min(candidates, key=lambda pair: _rank(*pair))
-    scale, offset = _scaling(item, asset, config) if spec.name != "scl" and spec.name != "qa_pixel" else (1.0, 0.0)
+    scale, offset = (
+        _scaling(item, asset, config) if spec.name != "scl" and spec.name != "qa_pixel" else (1.0, 0.0)
+    )
     return ResolvedAsset(
         band=spec.name,
         key=key,
@@ -319,5 +326,5 @@ def resolve_visual(item: dict[str, Any], sensor: str) -> str | None:
     ]
     if not candidates:
         return None
-    key, asset = min(candidates, key=lambda pair: _rank(*pair))
+    _, asset = min(candidates, key=lambda pair: _rank(*pair))
     return _https_href(asset)

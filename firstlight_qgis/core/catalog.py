@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from .area import Area, coverage_percent, parse_area
 from .bands import (
@@ -43,6 +43,7 @@ from .bands import (
 )
 from .errors import BandResolutionError, CancelledError, CatalogError, FirstLightError, InputError
 from .events import EventConfig, get_event
+from .redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -492,7 +493,7 @@ def _local_catalog(catalog: str | os.PathLike) -> Path | None:
     path = Path(unquote(parts.path)) if parts.scheme == "file" else Path(text)
     if not path.exists():
         raise CatalogError(
-            f"The catalog '{_redact(text)}' is neither an http(s) STAC API URL nor an existing file "
+            f"The catalog '{redact_url(text)}' is neither an http(s) STAC API URL nor an existing file "
             "or folder: check it."
         )
     return path.resolve()
@@ -545,7 +546,7 @@ def _items_in(path: Path, visited: set[Path], strict: bool) -> Iterator[Any]:
                 target = _absolute_href(link["href"], path.parent)
                 if "://" in target:
                     log.warning(
-                        "Not following the remote link %s in the local catalog %s.", _redact(target), path
+                        "Not following the remote link %s in the local catalog %s.", redact_url(target), path
                     )
                     continue
                 yield from _items_in(Path(target), visited, strict=True)
@@ -618,7 +619,7 @@ class _StacApi:
 def _search_api(
     url: str, criteria: _Criteria, collections: list[str] | None, page_size: int, collector: _Collector
 ) -> None:
-    label = _redact(url)
+    label = redact_url(url)
     cancel = collector.cancel
     api = _api_call(label, cancel, lambda: _StacApi(url))
     if not api.has_search:
@@ -654,12 +655,13 @@ def _collection_plan(
     if known is not None:
         plan = {sensor: known[sensor] for sensor in event.sensors if sensor in known}
     else:
-        ids = _api_call(_redact(url), cancel, api.collection_ids)
+        ids = _api_call(redact_url(url), cancel, api.collection_ids)
         plan = {sensor: found for sensor in event.sensors if (found := _matching_collections(ids, sensor))}
     if not plan:
         titles = ", ".join(SENSORS[s].title for s in event.sensors)
         raise CatalogError(
-            f"The catalog at {_redact(url)} has no collection of {titles}: give the collection ids to search."
+            f"The catalog at {redact_url(url)} has no collection of {titles}: "
+            "give the collection ids to search."
         )
     return dict(plan)
 
@@ -771,11 +773,3 @@ def _server_reason(body: str) -> str:
         return ""
     reason = next((str(data[k]) for k in ("description", "detail", "message") if data.get(k)), "")
     return ": " + _SECRET_PARAM.sub(r"\1=***", reason)[:160] if reason else ""
-
-
-def _redact(url: str) -> str:
-    """``url`` without user info, query string or fragment: the places tokens and keys hide."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return url
-    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, "", ""))

@@ -34,7 +34,9 @@ _OPTICAL = (SENTINEL2, LANDSAT)
 
 EVENTS: dict[str, EventConfig] = {
     "flood.coastal": EventConfig("flood.coastal", "Coastal flood", _FLOOD_SENSORS, ("ndwi", "mndwi"), True),
-    "flood.riverine": EventConfig("flood.riverine", "Riverine flood", _FLOOD_SENSORS, ("ndwi", "mndwi"), True),
+    "flood.riverine": EventConfig(
+        "flood.riverine", "Riverine flood", _FLOOD_SENSORS, ("ndwi", "mndwi"), True
+    ),
     "flood.flash": EventConfig("flood.flash", "Flash flood", _FLOOD_SENSORS, ("ndwi", "mndwi"), True),
     "wildfire.burn_scar": EventConfig("wildfire.burn_scar", "Wildfire burn scar", _OPTICAL, ("nbr",)),
     "drought.vegetation": EventConfig("drought.vegetation", "Drought (vegetation)", _OPTICAL, ("ndvi",)),

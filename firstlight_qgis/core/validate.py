@@ -27,6 +27,7 @@ from osgeo import gdal, osr
 
 from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2, SensorConfig
 from .errors import InputError, ValidationFailedError
+from .redact import scrub
 from .stack import crs_string
 
 gdal.UseExceptions()
@@ -364,9 +365,7 @@ def _locate(text: str, relative: bool, vrt_dir: Path, scene_dir: Path) -> tuple[
 
 def _redact(text: str) -> str:
     """A source name safe to show: no credentials, no query string (SAS tokens), not too long."""
-    text = re.sub(r"//[^/@\s]*@", "//", text)
-    if "?" in text:
-        text = text.split("?", 1)[0] + "?..."
+    text = scrub(text)
     return text if len(text) <= 200 else text[:200] + "..."
 
 

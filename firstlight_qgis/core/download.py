@@ -1,0 +1,801 @@
+"""Whole-file band downloads that survive real networks and never leave a file that lies.
+
+Each band goes to ``<output_dir>/<band>.tif`` through ``<band>.tif.part``: bytes are appended to the
+part file, a broken transfer continues from where it stopped with an HTTP Range request, and the
+part file becomes the final name only after its size, its STAC ``file:checksum`` and a GDAL open
+say it is the raster the catalog described. A small hidden sidecar records what was verified, so a
+re-run skips complete files without hashing them again.
+
+Bands download in parallel on a bounded pool sharing one ``requests`` session. The caller's
+thread polls ``cancel`` and relays progress, so callbacks run on the thread that called us; cancel
+shuts down the sockets in use, which stops even a stalled transfer at once.
+
+``clip.py`` reuses the pool, retry, href and verification parts (:class:`BandJobs`,
+:func:`retrying`, :func:`source_of`, :func:`commit`, ...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import queue
+import random
+import re
+import socket
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+import requests
+import urllib3
+from osgeo import gdal
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .bands import ResolvedAsset
+from .errors import CancelledError, DownloadError
+from .redact import redact_url, scrub
+from .signing import Signer
+
+gdal.UseExceptions()
+
+log = logging.getLogger(__name__)
+
+
+Progress = Callable[[str, str, float], None]
+Cancel = Callable[[], bool]
+T = TypeVar("T")
+
+_CHUNK = 256 * 1024
+_POLL_S = 0.1
+_MAX_REDIRECTS = 10
+_USER_AGENT = "FirstLight-QGIS"
+
+
+@dataclass
+class BandDownloadResult:
+    """What happened to one band. ``url`` is the href without any secret (never a signed URL)."""
+
+    band_name: str
+    url: str
+    local_path: Path | None
+    size_bytes: int
+    download_time_s: float
+    success: bool
+    error: str | None = None
+    retries: int = 0
+    bytes_transferred: int = 0
+    resumed_from: int = 0
+    skipped: bool = False  # already complete and verified by an earlier run
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Waits between attempts: exponential backoff with jitter; a server's Retry-After wins, capped."""
+
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_retry_after: float = 120.0
+
+    def delay(self, retry: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        backoff = min(self.max_delay, self.base_delay * 2 ** max(retry - 1, 0))
+        return backoff / 2 + random.uniform(0, backoff / 2)
+
+
+class TransientError(DownloadError):
+    """A failure worth another attempt (network, 5xx, 429, a web page instead of a raster...)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass
+class Tally:
+    """Counters of one band across its attempts."""
+
+    retries: int = 0
+    transferred: int = 0
+    resumed_from: int = 0
+
+
+# -- names and hrefs -------------------------------------------------------------------------
+
+
+def safe_name(text: str) -> str:
+    """``text`` as a portable file name: letters, digits, ``._-`` kept, anything else ``_``."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text.strip()).strip("._")
+    return name[:150] or "_"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a band's bytes come from: ``kind`` is ``"http"`` (href) or ``"local"`` (a path)."""
+
+    kind: str
+    href: str
+    path: Path | None = None
+
+
+def source_of(band: str, href: str, allow_local: bool) -> Source:
+    """Classify ``href``; refuse what cannot or must not be read, in one clear sentence."""
+    parts = urlsplit(href)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        return Source("http", href)
+    if scheme == "s3":
+        raise DownloadError(
+            f"Band {band} is only available from requester-pays Amazon S3 ({redact_url(href)}), which "
+            "needs paid AWS credentials; choose a catalog that serves https assets (Earth Search or "
+            "Planetary Computer)."
+        )
+    if scheme in ("", "file") or len(scheme) == 1:  # a path, a file:// URL, or C:\... on Windows
+        if not allow_local:
+            raise DownloadError(
+                f"Band {band} points at a local file ({href}), which is only read for a local "
+                "catalog; use a STAC API or a local catalog."
+            )
+        path = Path(url2pathname(parts.path)) if scheme == "file" else Path(href)
+        return Source("local", href, path)
+    raise DownloadError(
+        f"Band {band} has an address FirstLight cannot fetch ({scheme}://); only http(s) works."
+    )
+
+
+# -- verification ----------------------------------------------------------------------------
+
+# multihash function codes -> hashlib names (https://github.com/multiformats/multicodec)
+# fmt: off
+_MULTIHASH = {
+    0x11: "sha1", 0x12: "sha256", 0x13: "sha512", 0x14: "sha3_512", 0x15: "sha3_384",
+    0x16: "sha3_256", 0x17: "sha3_224", 0x20: "sha384", 0xD5: "md5",
+}
+# fmt: on
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while pos < len(data):
+        byte = data[pos]
+        value |= (byte & 0x7F) << shift
+        pos += 1
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+    raise ValueError("truncated varint")
+
+
+def parse_checksum(value: str) -> tuple[str, str] | None:
+    """``(hashlib name, hex digest)`` of a STAC ``file:checksum``: a multihash or a bare MD5 hex.
+
+    None when the form is unknown (the file is then checked by size and GDAL only).
+    """
+    text = value.strip().lower()
+    if not re.fullmatch(r"(?:[0-9a-f]{2})+", text):
+        return None
+    if len(text) == 32:
+        return "md5", text
+    data = bytes.fromhex(text)
+    try:
+        code, pos = _varint(data, 0)
+        length, pos = _varint(data, pos)
+    except ValueError:
+        return None
+    name = _MULTIHASH.get(code)
+    digest = data[pos:]
+    if name is None or len(digest) != length or hashlib.new(name).digest_size != length:
+        return None
+    return name, digest.hex()
+
+
+def hash_file(path: Path, names: set[str], jobs: BandJobs | None = None) -> dict[str, str]:
+    """Hex digests of ``path`` for each hashlib name, in one read (cancellable between chunks)."""
+    hashers = {name: hashlib.new(name) for name in names}
+    with path.open("rb") as handle:
+        while chunk := handle.read(4 * _CHUNK):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+            if jobs is not None:
+                jobs.check()
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def open_raster(path: Path | str) -> gdal.Dataset | None:
+    """The dataset if GDAL reads ``path`` as a raster with at least one band, else None."""
+    try:
+        dataset = gdal.Open(str(path))
+    except RuntimeError:
+        return None
+    return dataset if dataset is not None and dataset.RasterCount > 0 else None
+
+
+def _sidecar(final: Path) -> Path:
+    return final.with_name(f".{final.name}.verified.json")
+
+
+def verified_record(final: Path) -> dict[str, Any] | None:
+    """What an earlier run verified about ``final`` (``source``, ``size``, ``sha256``), if the file
+    has not changed since (same size and modification time)."""
+    try:
+        record = json.loads(_sidecar(final).read_text(encoding="utf-8"))
+        stat = final.stat()
+    except (OSError, ValueError):
+        return None
+    unchanged = record.get("size") == stat.st_size and record.get("mtime_ns") == stat.st_mtime_ns
+    return record if unchanged and isinstance(record.get("source"), dict) else None
+
+
+def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> None:
+    """Record what was verified, then give the part file its final name (atomic)."""
+    stat = part.stat()
+    record = {"source": dict(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
+    sidecar = _sidecar(final)
+    temp = sidecar.with_name(sidecar.name + ".tmp")
+    temp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    os.replace(temp, sidecar)
+    os.replace(part, final)
+
+
+# -- the band pool: cancel, progress, interruptible sockets ----------------------------------
+
+_worker = threading.local()
+
+
+class _TrackedConnection:
+    """Mixin: registers each connection a worker uses, so cancel can shut its socket down."""
+
+    def connect(self) -> None:
+        _track(self)
+        super().connect()  # type: ignore[misc]
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        _track(self)
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_TrackedConnection, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_TrackedConnection, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+def _track(connection: object) -> None:
+    jobs = getattr(_worker, "jobs", None)
+    if jobs is not None:
+        jobs.track(connection)
+
+
+class _TrackingAdapter(HTTPAdapter):
+    """An adapter whose pools make tracked connections (plain and via an HTTP proxy)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
+            manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        return manager
+
+
+def http_session(pool_size: int) -> requests.Session:
+    """A session whose connection pool fits ``pool_size`` parallel transfers."""
+    session = requests.Session()
+    adapter = _TrackingAdapter(pool_connections=8, pool_maxsize=max(pool_size, 1), max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"})
+    return session
+
+
+class BandJobs:
+    """Runs one job per band on a bounded pool while the calling thread polls ``cancel`` every
+    0.1 s and relays progress; on cancel it shuts down every socket the workers use."""
+
+    def __init__(self, cancel: Cancel | None, progress: Progress | None, workers: int) -> None:
+        self._cancel = cancel
+        self._progress = progress
+        self._workers = max(1, workers)
+        self._events: queue.SimpleQueue[tuple[str, str, float]] = queue.SimpleQueue()
+        self._connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.cancelled = threading.Event()
+
+    def report(self, band: str, status: str, fraction: float) -> None:
+        """Queue a progress event; the caller's thread delivers it."""
+        self._events.put((band, status, max(0.0, min(1.0, fraction))))
+
+    def check(self) -> None:
+        if self.cancelled.is_set():
+            raise CancelledError("The download was cancelled.")
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or raise CancelledError as soon as cancel is asked."""
+        if self.cancelled.wait(seconds):
+            self.check()
+
+    def track(self, connection: object) -> None:
+        with self._lock:
+            self._connections.add(connection)
+        if self.cancelled.is_set():
+            self._interrupt()
+
+    def run(self, jobs: Mapping[str, Callable[[], T]], what: str) -> dict[str, T]:
+        """``{band: job()}`` in the order of ``jobs``; CancelledError (``what`` names the work)."""
+        try:
+            if self._cancel is not None and self._cancel():
+                self.cancelled.set()
+            self.check()
+            with ThreadPoolExecutor(self._workers, thread_name_prefix="firstlight-band") as pool:
+                futures = {band: pool.submit(self._in_worker, job) for band, job in jobs.items()}
+                self._supervise(set(futures.values()))
+            self._deliver()
+            self.check()
+        except CancelledError:
+            raise CancelledError(
+                f"The {what} was cancelled; partial downloads were kept as .part files and resume next time."
+            ) from None
+        return {band: future.result() for band, future in futures.items()}
+
+    def _supervise(self, pending: set[Any]) -> None:
+        try:
+            while pending:
+                _, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+                self._deliver()
+                if not self.cancelled.is_set() and self._cancel is not None and self._cancel():
+                    self.cancelled.set()
+                if self.cancelled.is_set():
+                    self._interrupt()
+        except BaseException:  # a raising callback or Ctrl-C: stop the workers before leaving
+            self.cancelled.set()
+            self._interrupt()
+            raise
+
+    def _in_worker(self, job: Callable[[], T]) -> T:
+        _worker.jobs = self
+        try:
+            return job()
+        finally:
+            _worker.jobs = None
+
+    def _deliver(self) -> None:
+        while self._progress is not None:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return
+            self._progress(*event)
+
+    def _interrupt(self) -> None:
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def signed(signer: Signer | None, href: str, refresh: bool = False) -> str:
+    """``href`` signed (or re-signed) for one request; a token service failure is worth a retry."""
+    if signer is None:
+        return href
+    try:
+        return signer.refresh(href) if refresh else signer.sign(href)
+    except DownloadError as error:
+        raise TransientError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class FetchContext:
+    """What all bands of one call share."""
+
+    jobs: BandJobs
+    signer: Signer | None
+    allow_local: bool
+    timeout: float
+    max_retries: int
+    policy: RetryPolicy
+    session: requests.Session | None = None  # whole-file downloads only
+
+    def retrying(self, band: str, attempt: Callable[[], T], tally: Tally) -> T:
+        """``attempt()`` until it succeeds, retrying TransientError up to ``max_retries`` times."""
+        while True:
+            self.jobs.check()
+            try:
+                return attempt()
+            except TransientError as error:
+                self.jobs.check()  # cancel shuts sockets down: that failure is the cancel, not the network
+                if tally.retries >= self.max_retries:
+                    raise DownloadError(
+                        f"{str(error).rstrip('.')} (gave up after {tally.retries + 1} attempts)."
+                    ) from None
+                tally.retries += 1
+                wait_s = self.policy.delay(tally.retries, error.retry_after)
+                log.info("band %s: %s; retry %d in %.1f s", band, error, tally.retries, wait_s)
+                self.jobs.report(band, "retrying", 0.0)
+                self.jobs.sleep(wait_s)
+
+
+class BandTask:
+    """One band's way to ``final``: skip it if an earlier run verified it, else attempts (with
+    retries) that leave a verified part file, then the commit; never raises but CancelledError."""
+
+    def __init__(self, context: FetchContext, band: str, href: str, final: Path) -> None:
+        self.context, self.jobs = context, context.jobs
+        self.band, self.href, self.final = band, href, final
+        self.label = redact_url(href)
+        self.part = final.with_name(final.name + ".part")
+        self.tally = Tally()
+        self.began = time.monotonic()
+
+    def identity(self) -> dict[str, Any]:
+        """What the sidecar records as the origin of the file."""
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Refuse a band that cannot be fetched (DownloadError) before anything is written."""
+
+    def done_before(self, record: Mapping[str, Any]) -> bool:
+        return record["source"] == self.identity()
+
+    def attempt(self) -> str:
+        """Produce a verified part file; its sha256."""
+        raise NotImplementedError
+
+    def run(self) -> BandDownloadResult:
+        self.began = time.monotonic()
+        try:
+            self.prepare()
+            record = verified_record(self.final)
+            if record is not None and self.done_before(record):
+                self.jobs.report(self.band, "skipped", 1.0)
+                return self._result(size=record["size"], sha256=record.get("sha256"), skipped=True)
+            self.jobs.report(self.band, "started", 0.0)
+            sha256 = self.context.retrying(self.band, self.attempt, self.tally)
+            self.jobs.check()
+            commit(self.part, self.final, self.identity(), sha256)
+        except DownloadError as error:
+            self.jobs.report(self.band, "failed", 0.0)
+            log.warning("band %s: %s", self.band, error)
+            return self._result(error=str(error))
+        self.jobs.report(self.band, "done", 1.0)
+        return self._result(size=self.final.stat().st_size, sha256=sha256)
+
+    def _result(
+        self, *, size: int = 0, sha256: str | None = None, skipped: bool = False, error: str | None = None
+    ) -> BandDownloadResult:
+        return BandDownloadResult(
+            band_name=self.band,
+            url=self.label,
+            local_path=None if error else self.final,
+            size_bytes=size,
+            download_time_s=0.0 if skipped else time.monotonic() - self.began,
+            success=error is None,
+            error=error,
+            retries=self.tally.retries,
+            bytes_transferred=self.tally.transferred,
+            resumed_from=self.tally.resumed_from,
+            skipped=skipped,
+            sha256=sha256,
+        )
+
+
+# -- one band, whole file --------------------------------------------------------------------
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError):
+        return None
+
+
+def _starts_like_html(first_bytes: bytes) -> bool:
+    return first_bytes[:256].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+
+
+def _reason(error: BaseException) -> str:
+    """A short, secret-free description of a network failure."""
+    if isinstance(error, requests.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(error, requests.ReadTimeout | socket.timeout | urllib3.exceptions.ReadTimeoutError):
+        return "timed out waiting for data"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
+        return "the connection broke during the transfer"
+    if isinstance(error, requests.ConnectionError | ConnectionError):
+        return "the connection failed"
+    return f"network error ({type(error).__name__})"
+
+
+class _WholeFile(BandTask):
+    """Download (or copy) one whole band file and verify it; runs on a worker thread."""
+
+    def __init__(
+        self, context: FetchContext, band: str, href: str, final: Path, expected: ResolvedAsset | None
+    ) -> None:
+        super().__init__(context, band, href, final)
+        self.size = expected.file_size if expected else None
+        self.checksum = expected.file_checksum if expected else None
+        self.source = Source("http", href)
+        self.appended = False  # the part file holds bytes from before the current request
+
+    def prepare(self) -> None:
+        self.source = source_of(self.band, self.href, self.context.allow_local)
+
+    def identity(self) -> dict[str, Any]:
+        return {"href": self.label, "file:checksum": self.checksum}
+
+    def done_before(self, record: Mapping[str, Any]) -> bool:
+        """Same href, and the catalog's current size and checksum still describe the file."""
+        if record["source"].get("href") != self.label:
+            return False
+        if self.size is not None and record["size"] != self.size:
+            return False
+        if self.checksum in (None, record["source"].get("file:checksum")):
+            return True
+        return parse_checksum(self.checksum) == ("sha256", record.get("sha256"))
+
+    def attempt(self) -> str:
+        if self.source.kind == "local":
+            self._copy_local()
+        else:
+            self._fetch()
+        return self._verify()
+
+    # fetching --------------------------------------------------------------------------------
+
+    def _fetch(self) -> None:
+        offset = self.part.stat().st_size if self.part.exists() else 0
+        if self.size is not None and offset > self.size:
+            self._restart()
+            offset = 0
+        self.appended = offset > 0
+        if self.size is not None and offset == self.size and offset > 0:
+            return  # a complete part file from an earlier run: verify it
+        response = self._get(offset)
+        with response:
+            start, total = self._accept(response, offset)
+            self._stream(response, start, total)
+
+    def _get(self, offset: int) -> requests.Response:
+        """GET from ``offset``, following http(s) redirects only; re-sign once on a 403."""
+        signer = self.context.signer
+        response = self._follow(signed(signer, self.href), offset)
+        if response.status_code == 403 and signer is not None:
+            response.close()
+            response = self._follow(signed(signer, self.href, refresh=True), offset)
+        return response
+
+    def _follow(self, url: str, offset: int) -> requests.Response:
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        try:
+            for _ in range(_MAX_REDIRECTS):
+                response = self.context.session.get(  # type: ignore[union-attr]
+                    url, headers=headers, stream=True, allow_redirects=False, timeout=self.context.timeout
+                )
+                if not response.is_redirect:
+                    return response
+                url = urljoin(url, response.headers["Location"])
+                response.close()
+                if urlsplit(url).scheme not in ("http", "https"):
+                    raise DownloadError(
+                        f"The server of {self.label} redirected to a non-HTTP address, which FirstLight "
+                        "refuses to follow; choose another catalog."
+                    )
+        except (requests.RequestException, OSError) as error:
+            log.debug("band %s: %s", self.band, scrub(str(error)))
+            raise TransientError(f"Fetching {self.label} failed: {_reason(error)}.") from None
+        raise TransientError(f"Fetching {self.label} failed: too many redirects.")
+
+    def _accept(self, response: requests.Response, offset: int) -> tuple[int, int | None]:
+        """Where the body starts and the file's total size; raise for an unusable response."""
+        status = response.status_code
+        if status == 416 and offset:
+            total = response.headers.get("Content-Range", "").rpartition("/")[2]
+            if total.isdigit() and int(total) == offset:
+                return offset, offset  # the part file already holds the whole file
+            self._restart()
+            raise TransientError(f"The partial file of {self.label} did not match the server's file.")
+        if status == 429 or status >= 500 or status == 408:
+            raise TransientError(
+                f"The server answered HTTP {status} for {self.label}.", _retry_after(response)
+            )
+        if status == 206:
+            match = re.fullmatch(
+                r"bytes (\d+)-\d+/(\d+|\*)", response.headers.get("Content-Range", "").strip()
+            )
+            if not match or int(match[1]) != offset:
+                self._restart()
+                raise TransientError(f"The server sent an unexpected byte range of {self.label}.")
+            start, total = offset, (int(match[2]) if match[2] != "*" else None)
+        elif status == 200:
+            length = response.headers.get("Content-Length")
+            start, total = 0, (int(length) if length and length.isdigit() else None)
+        else:
+            hint = {
+                401: "it needs a login",
+                403: "access was refused (a signed or expired link?)",
+                404: "the file is not there (a stale catalog entry?)",
+            }.get(status, "choose another scene or catalog")
+            raise DownloadError(f"The server answered HTTP {status} for {self.label}: {hint}.")
+        if start == 0 and response.headers.get("Content-Type", "").lower().startswith("text/html"):
+            raise self._web_page(response)
+        if total is not None and self.size is not None and total != self.size:
+            raise TransientError(
+                f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
+                "the catalog entry may be stale, try another scene."
+            )
+        return start, total
+
+    def _stream(self, response: requests.Response, start: int, total: int | None) -> None:
+        if start == 0:
+            self.appended = False  # a server ignoring Range: the part file starts over
+        elif not self.tally.resumed_from:
+            self.tally.resumed_from = start
+        received = 0
+        fraction_sent = -1.0
+        try:
+            with self.part.open("ab" if start else "wb") as handle:
+                for chunk in response.iter_content(_CHUNK):
+                    if start == 0 and received == 0 and _starts_like_html(chunk):
+                        raise self._web_page(response)
+                    self._write(handle, chunk)
+                    received += len(chunk)
+                    self.tally.transferred += len(chunk)
+                    if total:
+                        fraction = (start + received) / total
+                        if fraction - fraction_sent >= 0.01:
+                            self.jobs.report(self.band, "downloading", fraction)
+                            fraction_sent = fraction
+                    self.jobs.check()
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+            self.jobs.check()
+            log.debug("band %s: %s", self.band, scrub(str(error)))
+            raise TransientError(f"Fetching {self.label} failed: {_reason(error)}.") from None
+        finally:
+            if start == 0 and received == 0 and self.part.exists() and self.part.stat().st_size == 0:
+                self.part.unlink()
+        if total is not None and start + received < total:
+            raise TransientError(
+                f"The connection closed before the end of {self.label} ({start + received} of {total} bytes)."
+            )
+
+    def _web_page(self, response: requests.Response) -> TransientError:
+        return TransientError(
+            f"The server sent a web page instead of the raster {self.label} (HTTP {response.status_code}); "
+            "the service may be down or need a login."
+        )
+
+    def _write(self, handle: Any, chunk: bytes) -> None:
+        try:
+            handle.write(chunk)
+        except OSError as error:
+            raise DownloadError(
+                f"Could not write {self.part}: {error.strerror}; free some disk space."
+            ) from None
+
+    def _copy_local(self) -> None:
+        path = self.source.path
+        assert path is not None
+        if not path.is_file():
+            raise DownloadError(f"Band {self.band} points at {path}, which does not exist.")
+        self.appended = False
+        try:
+            with path.open("rb") as src, self.part.open("wb") as dst:
+                total = max(path.stat().st_size, 1)
+                while chunk := src.read(4 * _CHUNK):
+                    self._write(dst, chunk)
+                    self.tally.transferred += len(chunk)
+                    self.jobs.report(self.band, "copying", dst.tell() / total)
+                    self.jobs.check()
+        except OSError as error:
+            raise DownloadError(f"Could not read {path}: {error.strerror}.") from None
+
+    def _restart(self) -> None:
+        self.part.unlink(missing_ok=True)
+        self.appended = False
+
+    # verifying -------------------------------------------------------------------------------
+
+    def _verify(self) -> str:
+        """The part file's sha256 if it is the catalog's file and a raster; otherwise it goes."""
+        self.jobs.report(self.band, "verifying", 1.0)
+        actual = self.part.stat().st_size
+        if self.size is not None and actual != self.size:
+            self._reject(f"{self.label} has {actual} bytes but the catalog says {self.size}")
+        wanted = parse_checksum(self.checksum) if self.checksum else None
+        if self.checksum and wanted is None:
+            log.warning("band %s: unknown file:checksum form %r, not verified", self.band, self.checksum)
+        digests = hash_file(self.part, {"sha256", wanted[0]} if wanted else {"sha256"}, self.jobs)
+        if wanted and digests[wanted[0]] != wanted[1]:
+            self._reject(f"{self.label} does not match the catalog's {wanted[0]} checksum")
+        dataset = open_raster(self.part)
+        if dataset is None:
+            self._restart()
+            raise TransientError(
+                f"{self.label} is not a readable raster; the server may have sent an error page."
+            )
+        dataset = None
+        return digests["sha256"]
+
+    def _reject(self, problem: str) -> None:
+        """Drop the part file; retry from scratch only if it was pieced together from a resume."""
+        resumed = self.appended
+        self._restart()
+        if resumed:
+            raise TransientError(f"{problem} after resuming.")
+        raise DownloadError(f"{problem}; the catalog entry may be stale, try another scene or catalog.")
+
+
+def download_bands(
+    band_urls: dict[str, str],
+    output_dir: Path,
+    item_id: str,
+    *,
+    parallel_downloads: int = 4,
+    max_retries: int = 3,
+    expected: Mapping[str, ResolvedAsset] | None = None,
+    progress_callback: Progress | None = None,
+    cancel: Cancel | None = None,
+    signer: Signer | None = None,
+    allow_local: bool = False,
+    timeout: float = 30.0,
+    retry_policy: RetryPolicy | None = None,
+) -> dict[str, BandDownloadResult]:
+    """Download whole band files to ``<output_dir>/<band>.tif``, verified, in parallel.
+
+    ``expected`` gives each band's catalog ``file:size`` / ``file:checksum``; ``max_retries`` is
+    the number of retries after the first attempt; ``timeout`` bounds each connect and each wait
+    for data. Progress statuses: started, downloading, copying, retrying, verifying, done,
+    skipped, failed. A band that fails gets ``success=False`` and a one-sentence ``error``; only
+    a cancel raises (CancelledError), leaving partial data only in ``.part`` files.
+    """
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    jobs = BandJobs(cancel, progress_callback, parallel_downloads)
+    with http_session(parallel_downloads) as session:
+        context = FetchContext(
+            jobs, signer, allow_local, timeout, max_retries, retry_policy or RetryPolicy(), session
+        )
+        tasks = {
+            band: _WholeFile(
+                context, band, href, output_dir / f"{safe_name(band)}.tif", (expected or {}).get(band)
+            )
+            for band, href in band_urls.items()
+        }
+        log.info("scene %s: downloading %d band(s) to %s", item_id, len(tasks), output_dir)
+        return jobs.run({band: task.run for band, task in tasks.items()}, f"download of {item_id}")

@@ -1,0 +1,305 @@
+"""The pipeline: scene -> bands -> stack -> validate -> index -> manifest.
+
+One function, ``ingest_scene``, that the Processing algorithms, the dock and the demo all call.
+Every step writes under ``<output>/<safe scene id>/`` through temporary names, so a crash or a
+cancel never leaves a stack, index or manifest that looks complete but is not.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import manifest
+from .area import Area
+from .bands import SENSORS, SENTINEL1
+from .catalog import Scene
+from .clip import clip_bands
+from .download import BandDownloadResult, download_bands, safe_name
+from .errors import BandResolutionError, CancelledError, DownloadError, InputError, ValidationFailedError
+from .events import EventConfig, get_event
+from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_index, sar_water_mask, water_mask
+from .quicklook import write_quicklook
+from .signing import Signer
+from .stack import StackResult, create_band_stack
+from .validate import ValidationResult, validate_image, validate_stack
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str, float], None]
+Cancel = Callable[[], bool]
+
+SKIP_VALIDATION_WARNING = (
+    "Validation skipped: the downloaded files were not checked and may not be suitable for "
+    "spectral analysis (missing NIR/SWIR bands, wrong grid or empty data)."
+)
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+@dataclass
+class IngestOptions:
+    """How to ingest. ``multi_band_download=False`` is the rollback switch of the seed
+    (``multi_band_download.enabled = false``, or ``FIRSTLIGHT_MULTI_BAND_DOWNLOAD=false``):
+    only the visual (TCI) file is fetched, as before multi-band download existed."""
+
+    clip_to_area: bool = True
+    parallel_downloads: int = 4
+    max_retries: int = 3
+    timeout: float = 30.0
+    skip_validation: bool = False
+    multi_band_download: bool = field(
+        default_factory=lambda: _env_flag("FIRSTLIGHT_MULTI_BAND_DOWNLOAD", True)
+    )
+    resolution_mode: str = "resample"
+    water_threshold: float | str = 0.0
+    cloud_mask: bool = True
+    quicklook: bool = True
+
+
+@dataclass
+class IngestResult:
+    """Everything an ingest produced; paths are absolute."""
+
+    scene_id: str
+    scene_dir: Path
+    bands: dict[str, BandDownloadResult]
+    stack: StackResult | None
+    validation: ValidationResult | None
+    indices: dict[str, IndexResult]
+    manifest_path: Path
+    quicklook_path: Path | None = None
+    visual_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def water_mask(self) -> IndexResult | None:
+        return self.indices.get("water")
+
+
+def _check_cancel(cancel: Cancel | None) -> None:
+    if cancel is not None and cancel():
+        raise CancelledError("Ingest cancelled; completed band files were kept and will be reused.")
+
+
+def _fetch(
+    urls: dict[str, str],
+    scene: Scene,
+    scene_dir: Path,
+    area: Area | None,
+    options: IngestOptions,
+    progress: Progress | None,
+    cancel: Cancel | None,
+    signer: Signer | None,
+) -> dict[str, BandDownloadResult]:
+    expected = dict(scene.assets)
+    if scene.mask_asset is not None:
+        expected[scene.mask_asset.band] = scene.mask_asset
+    common = {
+        "parallel_downloads": options.parallel_downloads,
+        "max_retries": options.max_retries,
+        "expected": expected,
+        "progress_callback": progress,
+        "cancel": cancel,
+        "signer": signer,
+        "allow_local": scene.catalog_is_local,
+        "timeout": options.timeout,
+    }
+    if area is not None and options.clip_to_area:
+        results = clip_bands(urls, scene_dir, scene.id, area, **common)
+    else:
+        results = download_bands(urls, scene_dir, scene.id, **common)
+    failed = [r for r in results.values() if not r.success]
+    if failed:
+        details = "; ".join(f"{r.band_name}: {r.error}" for r in failed)
+        raise DownloadError(
+            f"{len(failed)} band(s) of scene {scene.id} could not be downloaded ({details}). "
+            "Run the ingest again: completed bands are kept and partial ones resume."
+        )
+    return results
+
+
+def _ingest_visual(scene: Scene, scene_dir: Path, options: IngestOptions, **fetch: object) -> IngestResult:
+    """The rollback path: one visual (TCI) file, no stack, no index."""
+    if not scene.visualization_url:
+        raise BandResolutionError(
+            f"Scene {scene.id} has no visual (TCI) asset, so the single-file download cannot run; "
+            "enable multi-band download."
+        )
+    bands = _fetch({"visual": scene.visualization_url}, scene, scene_dir, options=options, **fetch)
+    visual_path = bands["visual"].local_path
+    warnings = ["Multi-band download is disabled: only the true-colour (TCI) file was fetched."]
+    validation = None
+    if options.skip_validation:
+        warnings.append(SKIP_VALIDATION_WARNING)
+    else:
+        validation = validate_image(visual_path)
+        warnings.extend(validation.warnings)
+        if not validation.is_valid:
+            raise ValidationFailedError(validation.errors[0], validation)
+    manifest_path = manifest.write(scene_dir, scene, bands, None, validation, {}, options, warnings)
+    return IngestResult(
+        scene.id,
+        scene_dir,
+        bands,
+        None,
+        validation,
+        {},
+        manifest_path,
+        visual_path=visual_path,
+        warnings=warnings,
+    )
+
+
+def _compute_indices(
+    scene: Scene,
+    event: EventConfig,
+    stack: StackResult,
+    mask_path: Path | None,
+    prefix: Path,
+    options: IngestOptions,
+    cancel: Cancel | None,
+    warnings: list[str],
+) -> dict[str, IndexResult]:
+    if scene.source == SENTINEL1:
+        if not event.water_mask:
+            return {}
+        path = Path(f"{prefix}_water.tif")
+        return {"water": sar_water_mask(stack.path, path, threshold_db=event.sar_threshold_db, cancel=cancel)}
+    scaling = {band: (asset.scale, asset.offset) for band, asset in scene.assets.items()}
+    results: dict[str, IndexResult] = {}
+    for name in event.indices:
+        _check_cancel(cancel)
+        needed = [canonical_band(b, scene.source) for b in INDEX_BANDS[name]]
+        lacking = [b for b in needed if b not in stack.band_mapping]
+        if lacking:  # only reachable with skip_validation: a missing band was accepted
+            warnings.append(f"{name.upper()} was not computed: the stack lacks {', '.join(lacking)}.")
+            continue
+        results[name] = compute_index(
+            stack.path,
+            name,
+            Path(f"{prefix}_{name}.tif"),
+            sensor=scene.source,
+            scaling=scaling,
+            band_mapping=stack.band_mapping,
+            mask_path=mask_path,
+            cancel=cancel,
+        )
+    if event.water_mask and event.indices[0] in results:
+        primary = results[event.indices[0]]
+        results["water"] = water_mask(
+            primary.path, Path(f"{prefix}_water.tif"), options.water_threshold, cancel=cancel
+        )
+    return results
+
+
+def ingest_scene(
+    scene: Scene,
+    output_dir: str | Path,
+    area: Area | None = None,
+    event: str = "flood.coastal",
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    signer: Signer | None = None,
+) -> IngestResult:
+    """Download, stack, validate and index one scene into ``<output_dir>/<safe scene id>/``.
+
+    Re-running skips bands that are complete and verified. Raises a ``FirstLightError`` with
+    one clear sentence on any failure.
+    """
+    options = options or IngestOptions()
+    event_config = get_event(event)
+    if scene.source not in event_config.sensors:
+        raise InputError(
+            f"Scene {scene.id} is {SENSORS[scene.source].title}, which the event {event} does not use; "
+            "pick a scene of another sensor."
+        )
+    scene_dir = Path(output_dir).expanduser().resolve() / safe_name(scene.id)
+    scene_dir.mkdir(parents=True, exist_ok=True)
+    # The manifest marks a completed ingest: an older one must not outlive a re-run that fails.
+    (scene_dir / manifest.MANIFEST_NAME).unlink(missing_ok=True)
+    fetch_args = {"area": area, "progress": progress, "cancel": cancel, "signer": signer}
+    started = time.monotonic()
+
+    if not options.multi_band_download:
+        return _ingest_visual(scene, scene_dir, options, **fetch_args)
+
+    warnings: list[str] = []
+    if scene.missing_bands:
+        message = f"Scene {scene.id} lacks the band(s) {', '.join(scene.missing_bands)} that {event} needs"
+        if not options.skip_validation:
+            raise BandResolutionError(message + "; pick another scene or catalog.")
+        warnings.append(message + ".")
+    urls = dict(scene.band_urls)
+    use_mask = options.cloud_mask and scene.mask_asset is not None
+    if use_mask:
+        urls[scene.mask_asset.band] = scene.mask_asset.href
+    bands = _fetch(urls, scene, scene_dir, options=options, **fetch_args)
+    _check_cancel(cancel)
+
+    prefix = scene_dir / safe_name(scene.id)
+    spectral = {b: bands[b].local_path for b in scene.band_urls}
+    stack = create_band_stack(
+        spectral,
+        Path(f"{prefix}_stack.vrt"),
+        band_order=[b for b in SENSORS[scene.source].canonical_order if b in spectral],
+        resolution_mode=options.resolution_mode,
+    )
+    warnings.extend(stack.warnings)
+
+    validation = None
+    if options.skip_validation:
+        log.warning(SKIP_VALIDATION_WARNING)
+        warnings.append(SKIP_VALIDATION_WARNING)
+    else:
+        validation = validate_stack(stack.path, list(scene.band_urls), sensor=scene.source)
+        warnings.extend(validation.warnings)
+        if not validation.is_valid:
+            raise ValidationFailedError(
+                f"The stack of scene {scene.id} failed validation: {validation.errors[0]}", validation
+            )
+    _check_cancel(cancel)
+
+    mask_path = bands[scene.mask_asset.band].local_path if use_mask else None
+    indices = _compute_indices(scene, event_config, stack, mask_path, prefix, options, cancel, warnings)
+    quicklook = None
+    if options.quicklook:
+        water = indices.get("water")
+        quicklook = write_quicklook(
+            stack.path,
+            Path(f"{prefix}_quicklook.png"),
+            stack.band_mapping,
+            water_path=water.path if water else None,
+        )
+    manifest_path = manifest.write(
+        scene_dir,
+        scene,
+        bands,
+        stack,
+        validation,
+        indices,
+        options,
+        warnings,
+        elapsed_s=time.monotonic() - started,
+    )
+    return IngestResult(
+        scene.id,
+        scene_dir,
+        bands,
+        stack,
+        validation,
+        indices,
+        manifest_path,
+        quicklook_path=quicklook,
+        warnings=warnings,
+    )

@@ -1,0 +1,141 @@
+"""``manifest.json``: what an ingest produced, from where, and how, without any secret.
+
+A user (or a later run) reads it to know which STAC item the files came from, each band's
+source href, size, checksum, bytes actually transferred and timings, and the software versions.
+It is written last and atomically, so its presence means the ingest completed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .catalog import Scene
+from .download import BandDownloadResult
+from .indices import IndexResult
+from .redact import redact_url
+from .stack import StackResult
+from .validate import ValidationResult
+
+MANIFEST_NAME = "manifest.json"
+
+
+def _software() -> dict[str, str]:
+    from osgeo import gdal
+
+    from .. import __version__
+
+    versions = {"firstlight": __version__, "gdal": gdal.__version__, "python": platform.python_version()}
+    try:
+        import pystac_client
+
+        versions["pystac_client"] = pystac_client.__version__
+    except ImportError:  # pragma: no cover - pystac-client is a hard dependency of discovery only
+        pass
+    return versions
+
+
+def _relative(path: Path | None, base: Path) -> str | None:
+    if path is None:
+        return None
+    try:
+        return str(Path(path).resolve().relative_to(base))
+    except ValueError:
+        return str(path)
+
+
+def _band_entry(result: BandDownloadResult, scene: Scene, base: Path) -> dict[str, Any]:
+    asset = scene.assets.get(result.band_name) or (
+        scene.mask_asset if scene.mask_asset and scene.mask_asset.band == result.band_name else None
+    )
+    return {
+        "href": redact_url(result.url),
+        "asset_key": asset.key if asset else None,
+        "file": _relative(result.local_path, base),
+        "size_bytes": result.size_bytes,
+        "sha256": result.sha256,
+        "file_checksum": asset.file_checksum if asset else None,
+        "bytes_transferred": result.bytes_transferred,
+        "resumed_from": result.resumed_from,
+        "retries": result.retries,
+        "skipped_complete": result.skipped,
+        "download_time_s": round(result.download_time_s, 3),
+        "scale": asset.scale if asset else None,
+        "offset": asset.offset if asset else None,
+    }
+
+
+def build(
+    scene_dir: Path,
+    scene: Scene,
+    bands: dict[str, BandDownloadResult],
+    stack: StackResult | None,
+    validation: ValidationResult | None,
+    indices: dict[str, IndexResult],
+    options: Any,
+    warnings: list[str],
+    elapsed_s: float | None = None,
+) -> dict[str, Any]:
+    """The manifest as a JSON-ready dict; paths are relative to the scene folder."""
+    return {
+        "firstlight_manifest": 1,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scene": {
+            "id": scene.id,
+            "sensor": scene.source,
+            "collection": scene.collection,
+            "datetime": scene.datetime,
+            "cloud_cover": scene.cloud_cover,
+            "catalog": redact_url(scene.catalog),
+        },
+        "bands": {name: _band_entry(result, scene, scene_dir) for name, result in bands.items()},
+        "stack": None
+        if stack is None
+        else {
+            "file": _relative(stack.path, scene_dir),
+            "band_mapping": stack.band_mapping,
+            "crs": stack.crs,
+            "bounds": list(stack.bounds),
+            "resolution": list(stack.resolution),
+        },
+        "validation": None
+        if validation is None
+        else {
+            "is_valid": validation.is_valid,
+            "errors": validation.errors,
+            "warnings": validation.warnings,
+        },
+        "indices": {
+            name: {**asdict(result), "path": _relative(result.path, scene_dir)}
+            for name, result in indices.items()
+        },
+        "options": {k: v for k, v in vars(options).items() if not k.startswith("_")},
+        "warnings": warnings,
+        "elapsed_s": None if elapsed_s is None else round(elapsed_s, 3),
+        "software": _software(),
+        "item": scene.item,
+    }
+
+
+def write(scene_dir: Path, *args: Any, **kwargs: Any) -> Path:
+    """Build the manifest and write it atomically as ``<scene_dir>/manifest.json``."""
+    document = build(scene_dir, *args, **kwargs)
+    target = scene_dir / MANIFEST_NAME
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=scene_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, default=str)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a manifest is meant to be read
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,189 @@
+"""clip_bands against the asset server: the window's pixels are the source's pixels, every band
+(10 m and 20 m) covers the same extent, and only a fraction of each file crosses the wire."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from firstlight_qgis.core.area import Area, parse_area
+from firstlight_qgis.core.clip import clip_bands
+from firstlight_qgis.core.download import BandDownloadResult, RetryPolicy
+from firstlight_qgis.core.errors import CancelledError, InputError
+from firstlight_qgis.core.signing import PlanetaryComputerSigner
+from tests.support.asset_server import AssetServer
+from tests.support.cogs import make_cog
+
+pytestmark = pytest.mark.integration
+
+FAST = RetryPolicy(base_delay=0.01, max_delay=0.05)
+UTM = "EPSG:32722"  # the Uruguay scene: origin (300000, 7000000), 1017 x 866 px at 20 m
+BANDS = {"blue": 20.0, "red": 10.0, "nir": 10.0, "swir16": 20.0}
+
+
+@pytest.fixture(scope="module")
+def cogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole scene as COGs: blue and swir16 at their 20 m, red and nir resampled to 10 m."""
+    folder = tmp_path_factory.mktemp("cogs")
+    for band, resolution in BANDS.items():
+        make_cog(band, folder / f"{band}.tif", resolution=resolution if resolution == 10.0 else None)
+    return folder
+
+
+@pytest.fixture
+def server(cogs: Path) -> Iterator[AssetServer]:
+    with AssetServer(cogs) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def area() -> Area:
+    """About 5 x 5 km inside the scene, edges deliberately off the 10 and 20 m grids."""
+    return parse_area([305_013, 6_990_007, 309_987, 6_994_993], crs=UTM)
+
+
+def _clip(
+    server: AssetServer, out: Path, area: Area, bands: tuple[str, ...] = tuple(BANDS), **kw: object
+) -> dict[str, BandDownloadResult]:
+    kw.setdefault("retry_policy", FAST)
+    return clip_bands({b: server.url(f"{b}.tif") for b in bands}, out, "S2_TEST", area, **kw)  # type: ignore[arg-type]
+
+
+def _bounds(path: Path) -> tuple[float, float, float, float]:
+    dataset = gdal.Open(str(path))
+    x0, dx, _, y0, _, dy = dataset.GetGeoTransform()
+    return x0, y0 + dy * dataset.RasterYSize, x0 + dx * dataset.RasterXSize, y0
+
+
+def _source_pixels(source: Path, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    dataset = gdal.Open(str(source))
+    x0, dx, _, y0, _, dy = dataset.GetGeoTransform()
+    col, row = round((bounds[0] - x0) / dx), round((bounds[3] - y0) / dy)
+    width, height = round((bounds[2] - bounds[0]) / dx), round((bounds[1] - bounds[3]) / dy)
+    return dataset.GetRasterBand(1).ReadAsArray(col, row, width, height)
+
+
+def test_window_pixels_match_the_source_on_one_common_extent(
+    server: AssetServer, cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    results = _clip(server, tmp_path, area)
+    assert all(r.success for r in results.values()), [r.error for r in results.values()]
+    extents = {band: _bounds(r.local_path) for band, r in results.items()}
+    assert len(set(extents.values())) == 1, extents
+    minx, miny, maxx, maxy = next(iter(extents.values()))
+    # snapped outward to the 20 m grid from the scene origin, and containing the area
+    assert all(
+        abs(v / 20 - round(v / 20)) < 1e-9
+        for v in (minx - 300_000, 7_000_000 - maxy, maxx - minx, maxy - miny)
+    )
+    wanted = area.bounds_in(UTM)
+    assert minx <= wanted[0] < minx + 20 and maxx - 20 < wanted[2] <= maxx
+    assert miny <= wanted[1] < miny + 20 and maxy - 20 < wanted[3] <= maxy
+    for band, result in results.items():
+        clipped = gdal.Open(str(result.local_path))
+        assert clipped.GetGeoTransform()[1] == BANDS[band]  # native resolution, no resampling
+        assert clipped.GetRasterBand(1).DataType == gdal.GDT_UInt16
+        assert clipped.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") == "DEFLATE"
+        assert clipped.GetRasterBand(1).GetBlockSize() == [256, 256]
+        assert np.array_equal(
+            clipped.GetRasterBand(1).ReadAsArray(), _source_pixels(cogs / f"{band}.tif", extents[band])
+        )
+        assert result.size_bytes == result.local_path.stat().st_size
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_only_a_fraction_of_each_file_is_fetched(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    small = parse_area([306_000, 6_990_500, 308_000, 6_992_500], crs=UTM)  # 2 x 2 km, a few tiles
+    results = _clip(server, tmp_path, small)
+    for band, result in results.items():
+        size = (cogs / f"{band}.tif").stat().st_size
+        sent = server.bytes_sent(f"/{band}.tif")
+        assert 0 < sent < 0.2 * size, (band, sent, size)
+        assert all(r.range for r in server.log(f"/{band}.tif", method="GET"))  # never the whole file
+        assert abs(result.bytes_transferred - sent) <= 0.25 * sent + 32768  # GDAL reads whole 16 KB chunks
+
+
+def test_an_area_at_the_scene_edge_is_clamped_to_the_scene(server: AssetServer, tmp_path: Path) -> None:
+    edge = parse_area([299_000, 6_998_000, 301_010, 7_001_000], crs=UTM)  # sticks out west and north
+    results = _clip(server, tmp_path, edge, ("blue", "nir"))
+    assert _bounds(results["blue"].local_path) == _bounds(results["nir"].local_path)
+    minx, _, maxx, maxy = _bounds(results["blue"].local_path)
+    assert (minx, maxy) == (300_000, 7_000_000)
+    assert edge.bounds_in(UTM)[2] <= maxx < edge.bounds_in(UTM)[2] + 20 and (maxx - 300_000) % 20 == 0
+
+
+def test_an_area_outside_the_scene_is_an_input_error(server: AssetServer, tmp_path: Path) -> None:
+    far = parse_area([400_000, 6_900_000, 401_000, 6_901_000], crs=UTM)
+    with pytest.raises(InputError, match="does not overlap scene S2_TEST"):
+        _clip(server, tmp_path, far)
+    assert not list(tmp_path.glob("*.tif"))
+
+
+def test_rerun_skips_and_a_new_area_reclips(server: AssetServer, tmp_path: Path, area: Area) -> None:
+    _clip(server, tmp_path, area, ("blue", "nir"))
+    server.clear_log()
+    gdal.VSICurlClearCache()  # as in a new QGIS session
+    again = _clip(server, tmp_path, area, ("blue", "nir"))
+    assert all(r.skipped and r.bytes_transferred == 0 for r in again.values())
+    assert {r.range for r in server.log(method="GET")} == {"bytes=0-32767"}  # headers only, for the grid
+    other = parse_area([310_000, 6_985_000, 312_000, 6_987_000], crs=UTM)
+    moved = _clip(server, tmp_path, other, ("blue", "nir"))
+    assert not any(r.skipped for r in moved.values())
+    assert _bounds(moved["blue"].local_path)[0] < 310_000 + 20
+
+
+def test_http_errors_are_retried(server: AssetServer, cogs: Path, tmp_path: Path, area: Area) -> None:
+    server.inject("/swir16.tif", ["503", "500", "500", "500", "500"])
+    result = _clip(server, tmp_path, area, ("swir16",), max_retries=2)["swir16"]
+    assert result.success, result.error
+    assert result.retries >= 2
+    assert np.array_equal(
+        gdal.Open(str(result.local_path)).ReadAsArray(),
+        _source_pixels(cogs / "swir16.tif", _bounds(result.local_path)),
+    )
+
+
+def test_cancel_stops_the_clip_and_leaves_no_file(server: AssetServer, tmp_path: Path, area: Area) -> None:
+    """Cancel once the first row of tiles has arrived; GDAL checks between rows of tiles."""
+    server.throttle_bps = 1_000_000
+    asked: list[float] = []
+
+    def progress(band: str, status: str, fraction: float) -> None:
+        if status == "clipping" and fraction > 0 and not asked:
+            asked.append(time.monotonic())
+
+    with pytest.raises(CancelledError, match="clip of S2_TEST was cancelled"):
+        _clip(server, tmp_path, area, progress_callback=progress, cancel=lambda: bool(asked))
+    assert time.monotonic() - asked[0] < 1.0
+    finished = sorted(p.name for p in tmp_path.glob("*.tif"))
+    assert len(finished) < len(BANDS) and not list(tmp_path.glob("*.part"))
+    assert all((tmp_path / f".{name}.verified.json").exists() for name in finished)  # complete ones only
+
+
+def test_local_files_only_with_allow_local(cogs: Path, tmp_path: Path, area: Area) -> None:
+    href = str(cogs / "blue.tif")
+    refused = clip_bands({"blue": href}, tmp_path, "S2_TEST", area)["blue"]
+    assert not refused.success and "local" in refused.error
+    clipped = clip_bands({"blue": href}, tmp_path, "S2_TEST", area, allow_local=True)["blue"]
+    assert clipped.success
+    assert np.array_equal(
+        gdal.Open(str(clipped.local_path)).ReadAsArray(),
+        _source_pixels(cogs / "blue.tif", _bounds(clipped.local_path)),
+    )
+
+
+def test_signed_clip_refreshes_an_expired_token(server: AssetServer, tmp_path: Path, area: Area) -> None:
+    server.enable_sas("firstlight", "bands")
+    signer = PlanetaryComputerSigner(server.token_url, locate=lambda href: ("firstlight", "bands"))
+    first = _clip(server, tmp_path / "a", area, ("blue",), signer=signer)["blue"]
+    server.expire_tokens()
+    second = _clip(server, tmp_path / "b", area, ("blue",), signer=signer)["blue"]
+    assert first.success and second.success, second.error
+    assert server.tokens_issued == 2
+    secrets = {r.query.rpartition("sig=")[2] for r in server.log() if "sig=" in r.query}
+    assert secrets and not any(s in repr(first) + repr(second) for s in secrets)

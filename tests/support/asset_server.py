@@ -1,0 +1,486 @@
+"""A real HTTP asset server for tests: a directory served on 127.0.0.1 with HTTP Range support,
+keep-alive, a request log, per-path fault injection, bandwidth throttling and an optional
+Planetary-Computer-style SAS token emulation.
+
+It is a plain ``http.server.ThreadingHTTPServer`` in a background thread (no mocks: clients talk
+real HTTP/1.1 over a real socket), so the same server serves ``requests`` and GDAL ``/vsicurl/``.
+
+Usage::
+
+    with AssetServer(directory) as server:
+        url = server.url("blue.tif")              # http://127.0.0.1:<port>/blue.tif
+        server.inject("/blue.tif", ["500", "429:2", "reset"])   # next three GETs of that path
+        ...
+        gets = server.log(path="/blue.tif", method="GET")
+
+As a pytest fixture::
+
+    @pytest.fixture
+    def server(tmp_path):
+        with AssetServer(tmp_path) as server:
+            yield server
+
+Faults are consumed one per GET of their path, in order (HEAD is always served normally):
+
+==================  ============================================================================
+``"500"``           that status (any 4xx/5xx code) with a small text body
+``"429:2"``         429 (or any code) with ``Retry-After: 2``
+``"drop"``          the connection is closed before any response
+``"reset[:N]"``     headers with the right Content-Length, N body bytes (default half), then RST
+``"truncate[:N]"``  the same, then a clean close (FIN): the body is shorter than announced
+``"html200"``       an HTML error page with status 200 (what some CDNs do)
+``"slow:S"``        the response starts after S seconds
+``"stall:S"``       half the body, a pause of S seconds, then the rest
+``"ignore-range"``  the Range header is ignored: 200 with the whole file
+``"redirect:URL"``  302 to URL (absolute, or a path on this server)
+==================  ============================================================================
+
+``throttle_bps`` (constructor or property) paces every response body to that many bytes/s.
+
+SAS emulation (:meth:`AssetServer.enable_sas`): ``GET /api/sas/v1/token/{account}/{container}``
+returns ``{"token": "st=..&se=..&sp=rl&sv=..&sr=c&sig=..", "msc:expiry": "<ISO 8601>"}``; from then
+on every file request needs the query of a valid, unexpired token (403 otherwise), and
+:meth:`AssetServer.expire_tokens` revokes every token issued so far.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import secrets
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+TOKEN_PREFIX = "/api/sas/v1/token"
+_CHUNK = 64 * 1024
+_HTML_ERROR_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head>"
+    b"<body><h1>Sorry, something went wrong.</h1><p>Please try again later.</p></body></html>\n"
+)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the server saw it, appended to the log when the response is finished."""
+
+    method: str
+    path: str  # URL path, percent-decoded, without the query
+    query: str  # raw query string ("" if none)
+    range: str | None  # the Range header as sent
+    status: int  # 0 when the connection was dropped before a status line
+    bytes_sent: int  # body bytes written
+    fault: str | None  # the injected fault that shaped this response
+    connection: int  # id of the TCP connection (equal ids = a kept-alive connection reused)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A parsed fault spec (see the module docstring for the spec strings)."""
+
+    kind: str  # status | drop | reset | truncate | html200 | slow | stall | ignore-range | redirect
+    status: int = 0
+    seconds: float = 0.0
+    nbytes: int | None = None
+    location: str = ""
+    spec: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> Fault:
+        head, _, arg = spec.partition(":")
+        if head.isdigit() and len(head) == 3:
+            return cls("status", status=int(head), seconds=float(arg) if arg else 0.0, spec=spec)
+        if head in ("reset", "truncate"):
+            return cls(head, nbytes=int(arg) if arg else None, spec=spec)
+        if head in ("slow", "stall"):
+            return cls(head, seconds=float(arg or 1.0), spec=spec)
+        if head == "redirect" and arg:
+            return cls(head, status=302, location=arg, spec=spec)
+        if head in ("drop", "html200", "ignore-range") and not arg:
+            return cls(head, spec=spec)
+        raise ValueError(f"unknown fault spec {spec!r}")
+
+
+class _State:
+    """Everything the handler threads share with the test thread, behind one lock."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.in_flight = 0
+        self.faults: dict[str, deque[Fault]] = {}
+        self.records: list[RequestRecord] = []
+        self.throttle_bps: float | None = None
+        self.sas: tuple[str, str, float] | None = None  # account, container, lifetime
+        self.tokens: dict[str, float] = {}  # sig -> expiry (epoch seconds)
+        self.stopping = threading.Event()
+        self.connections = 0
+
+    def next_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            queue = self.faults.get(path)
+            return queue.popleft() if queue else None
+
+    def valid_token(self, query: str) -> bool:
+        sig = (parse_qs(query).get("sig") or [""])[0]
+        with self.lock:
+            expiry = self.tokens.get(sig)
+        return expiry is not None and expiry > time.time()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: _State
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up (cancel, reset) are normal here: no traceback for them."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.state.lock:
+            self.server.state.connections += 1
+            self.connection_id = self.server.state.connections
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._handle(head=False)
+
+    def do_HEAD(self) -> None:
+        self._handle(head=True)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _handle(self, head: bool) -> None:
+        state = self.server.state
+        with state.lock:
+            state.in_flight += 1
+        self._status, self._sent = 0, 0
+        parts = urlsplit(self.path)
+        path, query = unquote(parts.path), parts.query
+        fault = None if head else state.next_fault(path)
+        try:
+            self._respond(path, query, fault, head)
+        except (ConnectionError, TimeoutError, OSError):
+            self.close_connection = True  # the client went away; keep the record of what was sent
+        finally:
+            record = RequestRecord(
+                self.command,
+                path,
+                query,
+                self.headers.get("Range"),
+                self._status,
+                self._sent,
+                fault.spec if fault else None,
+                self.connection_id,
+            )
+            with state.lock:
+                state.records.append(record)
+                state.in_flight -= 1
+                state.idle.notify_all()
+
+    def _respond(self, path: str, query: str, fault: Fault | None, head: bool) -> None:
+        state = self.server.state
+        if fault and fault.kind == "drop":
+            self._abort(rst=True)
+            return
+        if fault and fault.kind == "slow":
+            state.stopping.wait(fault.seconds)
+        if fault and fault.kind == "status":
+            extra = {"Retry-After": f"{fault.seconds:g}"} if fault.seconds else {}
+            self._simple(fault.status, f"injected error {fault.status}\n".encode(), "text/plain", extra)
+            return
+        if fault and fault.kind == "redirect":
+            self._simple(302, b"", "text/plain", {"Location": fault.location})
+            return
+        if fault and fault.kind == "html200":
+            self._simple(200, _HTML_ERROR_PAGE, "text/html; charset=utf-8")
+            return
+        if path.startswith(TOKEN_PREFIX + "/") and state.sas:
+            self._token(path)
+            return
+        file = (state.root / path.lstrip("/")).resolve()
+        if not file.is_relative_to(state.root) or not file.is_file():
+            self._simple(404, b"not found\n", "text/plain")
+            return
+        if state.sas and not state.valid_token(query):
+            body = (
+                b'<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed</Code>'
+                b"<Message>Server failed to authenticate the request.</Message></Error>"
+            )
+            self._simple(403, body, "application/xml")
+            return
+        self._file(file, fault, head)
+
+    def _simple(self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None) -> None:
+        self._status = status
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+            self._sent = len(body)
+
+    def _token(self, path: str) -> None:
+        state = self.server.state
+        assert state.sas is not None
+        account, container, lifetime = state.sas
+        if path != f"{TOKEN_PREFIX}/{account}/{container}":
+            self._simple(404, b"unknown account or container\n", "text/plain")
+            return
+        expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=lifetime)
+        sig = secrets.token_urlsafe(24)
+        with state.lock:
+            state.tokens[sig] = expiry.timestamp()
+        start = (expiry - timedelta(seconds=lifetime)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        end = expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
+        token = f"st={start}&se={end}&sp=rl&sv=2021-06-08&sr=c&skoid=test&sig={sig}"
+        body = json.dumps({"msc:expiry": end, "token": token}).encode()
+        self._simple(200, body, "application/json")
+
+    def _file(self, file: Path, fault: Fault | None, head: bool) -> None:
+        size = file.stat().st_size
+        requested = None if fault and fault.kind == "ignore-range" else self.headers.get("Range")
+        span = _parse_range(requested, size) if requested else None
+        if span == "unsatisfiable":
+            self._simple(416, b"", "text/plain", {"Content-Range": f"bytes */{size}"})
+            return
+        start, end = span if isinstance(span, tuple) else (0, size - 1)
+        length = max(0, end - start + 1)
+        self._status = 206 if span else 200
+        self.send_response(self._status)
+        self.send_header("Content-Type", mimetypes.guess_type(file.name)[0] or "application/octet-stream")
+        self.send_header("Content-Length", str(length))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Last-Modified", formatdate(file.stat().st_mtime, usegmt=True))
+        self.send_header("ETag", f'"{size:x}-{file.stat().st_mtime_ns:x}"')
+        if span:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.end_headers()
+        if head:
+            return
+        cut = None
+        if fault and fault.kind in ("reset", "truncate", "stall"):
+            cut = fault.nbytes if fault.nbytes is not None else length // 2
+        with file.open("rb") as handle:
+            handle.seek(start)
+            self._send(handle, min(length, cut) if cut is not None else length)
+            if fault and fault.kind == "stall":
+                self.server.state.stopping.wait(fault.seconds)
+                self._send(handle, length - self._sent)
+        if fault and fault.kind in ("reset", "truncate"):
+            self._abort(rst=fault.kind == "reset")
+
+    def _send(self, handle: object, count: int) -> None:
+        """Write ``count`` bytes of ``handle``, paced to the server's throttle if one is set."""
+        began, sent_here = time.monotonic(), 0
+        while sent_here < count:
+            rate = self.server.state.throttle_bps
+            step = min(_CHUNK, count - sent_here, max(1024, int(rate / 20)) if rate else _CHUNK)
+            data = handle.read(step)  # type: ignore[attr-defined]
+            if not data:
+                break
+            self.wfile.write(data)
+            sent_here += len(data)
+            self._sent += len(data)
+            if rate:
+                ahead = sent_here / rate - (time.monotonic() - began)
+                if ahead > 0 and self.server.state.stopping.wait(ahead):
+                    break
+
+    def _abort(self, rst: bool) -> None:
+        """Close the connection now: with RST (``SO_LINGER`` 0) for a reset, FIN otherwise."""
+        self.close_connection = True
+        if rst:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        else:
+            self.connection.shutdown(socket.SHUT_WR)
+        self.connection.close()
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """``(start, end)`` of a ``bytes=`` Range, ``"unsatisfiable"``, or None to serve it all.
+
+    Several ranges are coalesced into one covering them all (RFC 9110 allows it).
+    """
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or not spec:
+        return None
+    spans = []
+    for part in spec.split(","):
+        first, _, last = part.strip().partition("-")
+        try:
+            if not first:
+                count = int(last)
+                spans.append((max(0, size - count), size - 1))
+            else:
+                spans.append((int(first), min(int(last), size - 1) if last else size - 1))
+        except ValueError:
+            return None
+    satisfiable = [(a, b) for a, b in spans if a < size and a <= b]
+    if not satisfiable:
+        return "unsatisfiable"
+    return min(a for a, _ in satisfiable), max(b for _, b in satisfiable)
+
+
+class AssetServer:
+    """Serves ``root`` over HTTP on 127.0.0.1 (a free port unless ``port`` is given).
+
+    A context manager; :meth:`start` / :meth:`stop` do the same by hand.
+    """
+
+    def __init__(self, root: Path | str, *, port: int = 0, throttle_bps: float | None = None) -> None:
+        self._state = _State(Path(root))
+        self._state.throttle_bps = throttle_bps
+        self._port = port
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> AssetServer:
+        self._state.stopping.clear()
+        httpd = _Server(("127.0.0.1", self._port), _Handler)
+        httpd.state = self._state
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="asset-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._state.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._httpd = None
+
+    def __enter__(self) -> AssetServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    @property
+    def root(self) -> Path:
+        return self._state.root
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>`` (no trailing slash)."""
+        if self._httpd is None:
+            raise RuntimeError("the asset server is not running")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        """The URL of ``path`` (relative to the served directory)."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    # -- faults and throttle -----------------------------------------------------------------
+
+    def inject(self, path: str, faults: Iterable[str]) -> None:
+        """Queue faults for the next GETs of ``path`` (URL path, e.g. ``"/blue.tif"``)."""
+        parsed = [Fault.parse(spec) for spec in faults]
+        key = "/" + path.lstrip("/")
+        with self._state.lock:
+            self._state.faults.setdefault(key, deque()).extend(parsed)
+
+    def pending_faults(self, path: str | None = None) -> list[str]:
+        """Faults not consumed yet (of ``path``, or of every path)."""
+        key = None if path is None else "/" + path.lstrip("/")
+        with self._state.lock:
+            return [
+                f.spec for where, queue in self._state.faults.items() if key in (None, where) for f in queue
+            ]
+
+    def clear_faults(self) -> None:
+        with self._state.lock:
+            self._state.faults.clear()
+
+    @property
+    def throttle_bps(self) -> float | None:
+        """Body bandwidth per response in bytes/s (None = as fast as possible)."""
+        return self._state.throttle_bps
+
+    @throttle_bps.setter
+    def throttle_bps(self, value: float | None) -> None:
+        self._state.throttle_bps = value
+
+    # -- request log -------------------------------------------------------------------------
+
+    def log(
+        self, path: str | None = None, method: str | None = None, settle: float = 5.0
+    ) -> list[RequestRecord]:
+        """Finished requests, oldest first, optionally of one path and/or method.
+
+        Waits up to ``settle`` seconds for requests still in flight, so a test that asserts right
+        after its client returned sees the server's side of the last response too.
+        """
+        key = None if path is None else "/" + path.lstrip("/")
+        with self._state.idle:
+            self._state.idle.wait_for(lambda: self._state.in_flight == 0, timeout=settle)
+            records = list(self._state.records)
+        return [r for r in records if key in (None, r.path) and method in (None, r.method)]
+
+    def bytes_sent(self, path: str | None = None) -> int:
+        """Body bytes sent (for ``path``, or in total)."""
+        return sum(r.bytes_sent for r in self.log(path))
+
+    def clear_log(self) -> None:
+        with self._state.idle:
+            self._state.idle.wait_for(lambda: self._state.in_flight == 0, timeout=5.0)
+            self._state.records.clear()
+
+    # -- Planetary Computer SAS emulation ----------------------------------------------------
+
+    def enable_sas(
+        self, account: str = "firstlight", container: str = "bands", lifetime_s: float = 3600.0
+    ) -> str:
+        """Require SAS tokens for every file; returns the token endpoint base URL.
+
+        Tokens come from ``GET {token_url}/{account}/{container}`` and stay valid ``lifetime_s``
+        seconds (or until :meth:`expire_tokens`).
+        """
+        with self._state.lock:
+            self._state.sas = (account, container, lifetime_s)
+        return self.token_url
+
+    @property
+    def token_url(self) -> str:
+        return self.base_url + TOKEN_PREFIX
+
+    def expire_tokens(self) -> None:
+        """Make every token issued so far invalid (the server answers 403 to them)."""
+        with self._state.lock:
+            self._state.tokens = dict.fromkeys(self._state.tokens, 0.0)
+
+    @property
+    def tokens_issued(self) -> int:
+        with self._state.lock:
+            return len(self._state.tokens)
