@@ -16,61 +16,16 @@ from osgeo import gdal
 
 from firstlight_qgis.core.errors import CancelledError, CRSMismatchError, ExtentMismatchError, StackError
 from firstlight_qgis.core.stack import create_band_stack, default_band_order, stack_to_geotiff
-from tests.conftest import RASTER_FIXTURES, URUGUAY
+from tests.support.cogs import (
+    CANONICAL,
+    DESERT,
+    TEN_METRE,
+    build_uruguay_scene,
+    read,
+    value_at,
+)
 
 gdal.UseExceptions()
-
-DESERT = RASTER_FIXTURES / "s2_29RKH_20200219_desert"
-URUGUAY_FILES = {
-    "blue": "B2_20m_20181224.tif",
-    "green": "B3_20m_20181224.tif",
-    "red": "B4_20m_20181224.tif",
-    "nir": "B8_20m_20181224.tif",
-    "swir16": "B11_20m_20181224.tif",
-    "swir22": "B12_20m_20181224.tif",
-}
-TEN_METRE = ("blue", "green", "red", "nir")
-WINDOW = (384, 320, 256, 256)  # xoff, yoff, xsize, ysize of the 20 m fixture: river and land
-CANONICAL = ["blue", "green", "red", "nir", "swir16", "swir22"]
-
-
-def build_uruguay_scene(folder: Path, window: tuple[int, int, int, int] = WINDOW) -> dict[str, Path]:
-    """``<folder>/<band>.tif``: blue..nir at 10 m (nearest from 20 m), swir16/swir22 at 20 m."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for band, name in URUGUAY_FILES.items():
-        extra = {"xRes": 10, "yRes": 10, "resampleAlg": "nearest"} if band in TEN_METRE else {}
-        gdal.Translate(str(folder / f"{band}.tif"), str(URUGUAY / name), srcWin=list(window), **extra)
-        paths[band] = folder / f"{band}.tif"
-    return paths
-
-
-def copy_scene(template: dict[str, Path], folder: Path) -> dict[str, Path]:
-    shutil.copytree(next(iter(template.values())).parent, folder)
-    return {band: folder / path.name for band, path in template.items()}
-
-
-def read(path: Path, band: int = 1) -> np.ndarray:
-    dataset = gdal.Open(str(path))  # kept alive while its band is read (GDAL < 3.8 would crash)
-    return dataset.GetRasterBand(band).ReadAsArray()
-
-
-def value_at(path: Path, band: int, x: float, y: float) -> int:
-    """The pixel value of ``band`` at map coordinates (x, y)."""
-    dataset = gdal.Open(str(path))
-    gt = dataset.GetGeoTransform()
-    col, row = int((x - gt[0]) / gt[1]), int((y - gt[3]) / gt[5])
-    return int(dataset.GetRasterBand(band).ReadAsArray(col, row, 1, 1)[0, 0])
-
-
-@pytest.fixture(scope="session")
-def uruguay_template(tmp_path_factory) -> dict[str, Path]:
-    return build_uruguay_scene(tmp_path_factory.mktemp("uruguay") / "template")
-
-
-@pytest.fixture
-def scene(uruguay_template, tmp_path) -> dict[str, Path]:
-    return copy_scene(uruguay_template, tmp_path / "scene")
 
 
 def test_mixed_10m_and_20m_bands_stack_at_10m_in_canonical_order_with_band_names(scene) -> None:

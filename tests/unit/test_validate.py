@@ -16,19 +16,9 @@ from osgeo import gdal
 from firstlight_qgis.core.errors import InputError, ValidationFailedError
 from firstlight_qgis.core.stack import create_band_stack, stack_to_geotiff
 from firstlight_qgis.core.validate import MAX_SAMPLE_PIXELS, match_bands, validate_image, validate_stack
-from tests.unit.test_stack import CANONICAL, DESERT, build_uruguay_scene, copy_scene
+from tests.support.cogs import CANONICAL, DESERT, build_uruguay_scene
 
 gdal.UseExceptions()
-
-
-@pytest.fixture(scope="session")
-def uruguay_template(tmp_path_factory) -> dict[str, Path]:
-    return build_uruguay_scene(tmp_path_factory.mktemp("uruguay_validate") / "template")
-
-
-@pytest.fixture
-def scene(uruguay_template, tmp_path) -> dict[str, Path]:
-    return copy_scene(uruguay_template, tmp_path / "scene")
 
 
 @pytest.fixture
