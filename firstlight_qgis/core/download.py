@@ -58,7 +58,7 @@ Progress = Callable[[str, str, float], None]
 Cancel = Callable[[], bool]
 T = TypeVar("T")
 
-_CHUNK = 256 * 1024
+_CHUNK = 64 * 1024
 _POLL_S = 0.1
 _MAX_REDIRECTS = 10
 _USER_AGENT = "FirstLight-QGIS"

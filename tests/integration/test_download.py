@@ -230,13 +230,20 @@ def test_cancel_stops_within_a_second_and_leaves_no_final_file(
 ) -> None:
     """Cancel while bytes trickle in (throttled), and while the server has not answered at all."""
     if stage == "body":
-        server.throttle_bps = 50_000
+        server.throttle_bps = 200_000
     else:
         server.inject("/blue.tif", ["slow:20"])
     asked: list[float] = []
+    part = tmp_path / "blue.tif.part"
+
+    def started() -> bool:
+        """Mid-body: once some bytes reached the part file; before headers: after 0.5 s."""
+        if stage == "body":
+            return part.exists() and part.stat().st_size > 0
+        return time.monotonic() - began >= 0.5
 
     def cancel() -> bool:
-        if time.monotonic() - began < 0.5:
+        if not started():
             return False
         if not asked:
             asked.append(time.monotonic())
