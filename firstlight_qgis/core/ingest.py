@@ -146,15 +146,17 @@ def _ingest_visual(scene: Scene, scene_dir: Path, options: IngestOptions, **fetc
         warnings.extend(validation.warnings)
         if not validation.is_valid:
             raise ValidationFailedError(validation.errors[0], validation)
-    manifest_path = manifest.write(scene_dir, scene, bands, None, validation, {}, options, warnings)
+    manifest_path = manifest.write(
+        scene_dir, scene, bands, mode="visual_only", options=options, validation=validation, warnings=warnings
+    )
     return IngestResult(
-        scene.id,
-        scene_dir,
-        bands,
-        None,
-        validation,
-        {},
-        manifest_path,
+        scene_id=scene.id,
+        scene_dir=scene_dir,
+        bands=bands,
+        stack=None,
+        validation=validation,
+        indices={},
+        manifest_path=manifest_path,
         visual_path=visual_path,
         warnings=warnings,
     )
@@ -285,21 +287,22 @@ def ingest_scene(
         scene_dir,
         scene,
         bands,
-        stack,
-        validation,
-        indices,
-        options,
-        warnings,
+        mode="clip_to_area" if area is not None and options.clip_to_area else "whole_scene",
+        options=options,
+        stack=stack,
+        validation=validation,
+        indices=indices,
+        warnings=warnings,
         elapsed_s=time.monotonic() - started,
     )
     return IngestResult(
-        scene.id,
-        scene_dir,
-        bands,
-        stack,
-        validation,
-        indices,
-        manifest_path,
+        scene_id=scene.id,
+        scene_dir=scene_dir,
+        bands=bands,
+        stack=stack,
+        validation=validation,
+        indices=indices,
+        manifest_path=manifest_path,
         quicklook_path=quicklook,
         warnings=warnings,
     )

@@ -60,7 +60,8 @@ def _band_entry(result: BandDownloadResult, scene: Scene, base: Path) -> dict[st
         "file": _relative(result.local_path, base),
         "size_bytes": result.size_bytes,
         "sha256": result.sha256,
-        "file_checksum": asset.file_checksum if asset else None,
+        # The catalog's checksum describes the source file: equal to sha256 only for whole files.
+        "source_file_checksum": asset.file_checksum if asset else None,
         "bytes_transferred": result.bytes_transferred,
         "resumed_from": result.resumed_from,
         "retries": result.retries,
@@ -75,14 +76,20 @@ def build(
     scene_dir: Path,
     scene: Scene,
     bands: dict[str, BandDownloadResult],
-    stack: StackResult | None,
-    validation: ValidationResult | None,
-    indices: dict[str, IndexResult],
+    *,
+    mode: str,
     options: Any,
-    warnings: list[str],
+    stack: StackResult | None = None,
+    validation: ValidationResult | None = None,
+    indices: dict[str, IndexResult] | None = None,
+    warnings: list[str] | None = None,
     elapsed_s: float | None = None,
 ) -> dict[str, Any]:
-    """The manifest as a JSON-ready dict; paths are relative to the scene folder."""
+    """The manifest as a JSON-ready dict; paths are relative to the scene folder.
+
+    ``mode`` says how the bands were fetched: ``clip_to_area``, ``whole_scene`` or ``visual_only``.
+    """
+    indices = indices or {}
     return {
         "firstlight_manifest": 1,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -94,6 +101,7 @@ def build(
             "cloud_cover": scene.cloud_cover,
             "catalog": redact_url(scene.catalog),
         },
+        "mode": mode,
         "bands": {name: _band_entry(result, scene, scene_dir) for name, result in bands.items()},
         "stack": None
         if stack is None
@@ -116,16 +124,17 @@ def build(
             for name, result in indices.items()
         },
         "options": {k: v for k, v in vars(options).items() if not k.startswith("_")},
-        "warnings": warnings,
+        "warnings": warnings or [],
         "elapsed_s": None if elapsed_s is None else round(elapsed_s, 3),
         "software": _software(),
         "item": scene.item,
     }
 
 
-def write(scene_dir: Path, *args: Any, **kwargs: Any) -> Path:
-    """Build the manifest and write it atomically as ``<scene_dir>/manifest.json``."""
-    document = build(scene_dir, *args, **kwargs)
+def write(scene_dir: Path, scene: Scene, bands: dict[str, BandDownloadResult], **details: Any) -> Path:
+    """Build the manifest (keywords as in ``build``) and write it atomically as
+    ``<scene_dir>/manifest.json``."""
+    document = build(scene_dir, scene, bands, **details)
     target = scene_dir / MANIFEST_NAME
     fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=scene_dir)
     try:

@@ -122,6 +122,7 @@ def test_full_flow_clipped_to_the_area(catalog_url, server, area, tmp_path) -> N
     assert np.array_equal(mask == 1, ndwi > 0)
 
     manifest = json.loads(result.manifest_path.read_text())
+    assert manifest["mode"] == "clip_to_area"
     assert manifest["scene"]["id"] == ITEM_ID
     assert manifest["item"]["id"] == ITEM_ID
     for band in BANDS:
