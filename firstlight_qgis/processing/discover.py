@@ -1,0 +1,256 @@
+"""``firstlight:discover``: scenes over an area for an event, as footprints and a JSON list."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+)
+from qgis.PyQt.QtCore import QCoreApplication, QDateTime, Qt
+
+from ..core.area import footprint_geometry
+from ..core.catalog import Scene
+from ..core.errors import InputError
+from .base import GROUP_IMAGERY, FirstLightAlgorithm
+from .compat import (
+    FAST_INSERT,
+    FLAG_ADVANCED,
+    NUMBER_INTEGER,
+    SOURCE_VECTOR_POLYGON,
+    WKB_MULTIPOLYGON,
+    make_field,
+)
+from .parameters import add_search_parameters, read_search, search_problem
+from .styling import FOOTPRINTS as FOOTPRINT_STYLE
+from .styling import style_on_completion
+
+FOOTPRINTS = "FOOTPRINTS"
+SCENES_JSON = "SCENES_JSON"
+LIMIT = "LIMIT"
+SCENE_COUNT = "SCENE_COUNT"
+SCENE_IDS = "SCENE_IDS"
+
+DEFAULT_LIMIT = 50
+FIELD_NAMES = ("id", "datetime", "sensor", "collection", "cloud", "coverage", "missing_bands", "priority")
+
+
+def footprint_fields() -> QgsFields:
+    fields = QgsFields()
+    for field in (
+        make_field("id", "String", 254),
+        make_field("datetime", "DateTime"),
+        make_field("sensor", "String", 32),
+        make_field("collection", "String", 128),
+        make_field("cloud", "Double", 10, 2),
+        make_field("coverage", "Double", 10, 2),
+        make_field("missing_bands", "String", 254),
+        make_field("priority", "Int"),
+    ):
+        fields.append(field)
+    return fields
+
+
+def scene_footprint(scene: Scene) -> QgsGeometry:
+    """The scene's footprint (its item geometry, else its bbox) as a WGS84 multipolygon."""
+    geometry = scene.item.get("geometry")
+    if not isinstance(geometry, dict) and scene.bbox is not None:
+        minx, miny, maxx, maxy = scene.bbox
+        ring = [[minx, miny], [maxx, miny], [maxx, maxy], [minx, maxy], [minx, miny]]
+        geometry = {"type": "Polygon", "coordinates": [ring]}
+    if not isinstance(geometry, dict):
+        return QgsGeometry()
+    try:
+        shape = QgsGeometry.fromWkt(footprint_geometry(geometry).ExportToWkt())
+    except InputError:
+        return QgsGeometry()
+    shape.convertToMultiType()
+    return shape
+
+
+def _datetime(text: str) -> QDateTime:
+    moment = QDateTime.fromString(text, Qt.DateFormat.ISODateWithMs)
+    return moment if moment.isValid() else QDateTime.fromString(text, Qt.DateFormat.ISODate)
+
+
+def scene_feature(scene: Scene, fields: QgsFields) -> QgsFeature:
+    feature = QgsFeature(fields)
+    feature.setGeometry(scene_footprint(scene))
+    feature.setAttributes(
+        [
+            scene.id,
+            _datetime(scene.datetime),
+            scene.source,
+            scene.collection,
+            scene.cloud_cover,
+            scene.coverage_percent,
+            ", ".join(scene.missing_bands),
+            scene.priority,
+        ]
+    )
+    return feature
+
+
+def write_scenes_json(scenes: list[Scene], path: str) -> None:
+    """The scenes as a JSON list of ``Scene.to_dict()``, written through a temporary name."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    temporary.write_text(json.dumps([s.to_dict() for s in scenes], indent=1, default=str), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+class DiscoverAlgorithm(FirstLightAlgorithm):
+    """Search a STAC catalog for the scenes an event needs over an area."""
+
+    def name(self) -> str:
+        return "discover"
+
+    def displayName(self) -> str:
+        return QCoreApplication.translate("FirstLight", "Discover scenes")
+
+    def group(self) -> str:
+        return QCoreApplication.translate("FirstLight", "Imagery")
+
+    def groupId(self) -> str:
+        return GROUP_IMAGERY
+
+    def tags(self) -> list[str]:
+        return QCoreApplication.translate(
+            "FirstLight", "stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought"
+        ).split(",")
+
+    def shortHelpString(self) -> str:
+        return QCoreApplication.translate(
+            "FirstLight",
+            "Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over "
+            "the area between two dates, best first: most of the area covered, least cloud, most recent, "
+            "the event's preferred sensor.\n\n"
+            "Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of "
+            "a local catalog.json / ItemCollection file.\n\n"
+            "Outputs: the footprints (one polygon per scene with its id, date, sensor, cloud %, % of the "
+            "area covered, missing bands and priority) and a JSON file of the scenes, which "
+            "'Ingest scenes' reads through its SCENES_JSON parameter.",
+        )
+
+    def initAlgorithm(self, configuration: dict[str, Any] | None = None) -> None:
+        add_search_parameters(self)
+        limit = QgsProcessingParameterNumber(
+            LIMIT,
+            QCoreApplication.translate("FirstLight", "Maximum number of scenes"),
+            NUMBER_INTEGER,
+            DEFAULT_LIMIT,
+            False,
+            1,
+            1000,
+        )
+        limit.setFlags(limit.flags() | FLAG_ADVANCED)
+        self.addParameter(limit)
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                FOOTPRINTS,
+                QCoreApplication.translate("FirstLight", "Scene footprints"),
+                SOURCE_VECTOR_POLYGON,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                SCENES_JSON,
+                QCoreApplication.translate("FirstLight", "Scenes (JSON)"),
+                QCoreApplication.translate("FirstLight", "JSON files (*.json)"),
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputNumber(
+                SCENE_COUNT, QCoreApplication.translate("FirstLight", "Number of scenes")
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputString(
+                SCENE_IDS, QCoreApplication.translate("FirstLight", "Scene ids, best first (comma-separated)")
+            )
+        )
+
+    def checkParameterValues(
+        self, parameters: dict[str, Any], context: QgsProcessingContext
+    ) -> tuple[bool, str]:
+        problem = search_problem(self, parameters, context)
+        if problem:
+            return False, problem
+        return super().checkParameterValues(parameters, context)
+
+    def process(
+        self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict[str, Any]:
+        search = read_search(self, parameters, context)
+        limit = self.parameterAsInt(parameters, LIMIT, context)
+        feedback.pushInfo(
+            QCoreApplication.translate(
+                "FirstLight",
+                "Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.",
+            ).format(
+                catalog=search.catalog_label,
+                event=search.event,
+                start=search.start.isoformat(),
+                end=search.end.isoformat(),
+                cloud=search.max_cloud,
+            )
+        )
+        feedback.setProgress(5)
+        scenes = search.run(feedback.isCanceled, limit=limit)
+        feedback.setProgress(80)
+
+        fields = footprint_fields()
+        sink, footprints_id = self.parameterAsSink(
+            parameters,
+            FOOTPRINTS,
+            context,
+            fields,
+            WKB_MULTIPOLYGON,
+            QgsCoordinateReferenceSystem("EPSG:4326"),
+        )
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, FOOTPRINTS))
+        for scene in scenes:
+            sink.addFeature(scene_feature(scene, fields), FAST_INSERT)
+            feedback.pushInfo(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}",
+                ).format(
+                    priority=scene.priority,
+                    id=scene.id,
+                    sensor=scene.source,
+                    date=scene.datetime,
+                    cloud="n/a" if scene.cloud_cover is None else f"{scene.cloud_cover:g}%",
+                    coverage="?" if scene.coverage_percent is None else f"{scene.coverage_percent:g}",
+                    missing=f", lacks {', '.join(scene.missing_bands)}" if scene.missing_bands else "",
+                )
+            )
+        style_on_completion(context, footprints_id, FOOTPRINT_STYLE)
+
+        json_path = self.parameterAsFileOutput(parameters, SCENES_JSON, context)
+        write_scenes_json(scenes, json_path)
+        if not scenes:
+            feedback.pushWarning(search.nothing_found())
+        feedback.setProgress(100)
+        return {
+            FOOTPRINTS: footprints_id,
+            SCENES_JSON: json_path,
+            SCENE_COUNT: len(scenes),
+            SCENE_IDS: ",".join(scene.id for scene in scenes),
+        }

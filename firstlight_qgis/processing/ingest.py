@@ -1,0 +1,446 @@
+"""``firstlight:ingest``: download, stack, validate and index the chosen scenes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputMultipleLayers,
+    QgsProcessingOutputRasterLayer,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ..core.catalog import Scene
+from ..core.errors import InputError
+from ..core.events import get_event
+from ..core.ingest import IngestOptions, IngestResult, ingest_scene
+from .base import GROUP_IMAGERY, FirstLightAlgorithm
+from .compat import FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_INTEGER
+from .parameters import Search, add_search_parameters, one_line, read_search, search_problem, signer_for
+from .styling import PRODUCT, STACK, load_on_completion
+
+SCENES = "SCENES"
+SCENES_JSON = "SCENES_JSON"
+BEST_N = "BEST_N"
+OUTPUT_FOLDER = "OUTPUT_FOLDER"
+CLIP_TO_AREA = "CLIP_TO_AREA"
+PARALLEL_DOWNLOADS = "PARALLEL_DOWNLOADS"
+SKIP_VALIDATION = "SKIP_VALIDATION"
+WATER_THRESHOLD = "WATER_THRESHOLD"
+CLOUD_MASK = "CLOUD_MASK"
+MAX_RETRIES = "MAX_RETRIES"
+
+OUTPUT_STACK = "OUTPUT_STACK"
+OUTPUT_INDEX = "OUTPUT_INDEX"
+OUTPUT_WATER = "OUTPUT_WATER"
+OUTPUT_MANIFEST = "OUTPUT_MANIFEST"
+OUTPUT_LAYERS = "OUTPUT_LAYERS"
+SCENE_IDS = "SCENE_IDS"
+SENSOR = "SENSOR"
+
+_SEARCH_LIMIT = 50
+_DOWNLOAD_SHARE = 0.85  # of each scene's progress span; stacking, validation and indices take the rest
+_REPORTED = {"started", "done", "skipped", "failed", "retrying"}
+
+
+def parse_water_threshold(text: str) -> float | str:
+    """A number, or "otsu" for a threshold computed from the index's own histogram."""
+    value = (text or "").strip().lower() or "0"
+    if value == "otsu":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError(
+            f"The water threshold '{text}' is not valid: give a number such as 0, or otsu."
+        ) from None
+
+
+def _scene_list(path: str) -> list[Scene]:
+    """The scenes of a JSON file written by ``firstlight:discover`` (a list of ``Scene.to_dict()``)."""
+    name = Path(path).name
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError:
+        raise InputError(f"Cannot read the scenes file {name}: check the path.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(
+            f"The scenes file {name} is not JSON: give the SCENES_JSON output of Discover."
+        ) from None
+    if isinstance(data, dict):
+        data = data.get("scenes")
+    try:
+        return [Scene.from_dict(entry) for entry in data]
+    except (KeyError, TypeError, AttributeError):
+        raise InputError(
+            f"The scenes file {name} is not a list of FirstLight scenes: "
+            "give the SCENES_JSON output of Discover."
+        ) from None
+
+
+def _pick(scenes: list[Scene], ids: list[str], best_n: int, where: str) -> list[Scene]:
+    if not ids:
+        return scenes[:best_n]
+    by_id = {scene.id: scene for scene in scenes}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        found = ", ".join(list(by_id)[:5]) or "none"
+        raise InputError(
+            f"Scene {', '.join(missing)} is not among the scenes {where} (found: {found}): "
+            "check the id, or the area, dates and cloud cover."
+        )
+    return [by_id[i] for i in dict.fromkeys(ids)]
+
+
+class _BandProgress:
+    """The core's per-band progress callback, relayed to the Processing feedback."""
+
+    def __init__(self, feedback: QgsProcessingFeedback, scene: Scene, base: float, span: float) -> None:
+        self.feedback = feedback
+        self.base = base
+        self.span = span
+        bands = list(scene.band_urls)
+        if scene.mask_asset is not None:
+            bands.append(scene.mask_asset.band)
+        self.fractions = dict.fromkeys(bands, 0.0)
+        self.reported = base
+
+    def __call__(self, band: str, status: str, fraction: float) -> None:
+        # A retry or a second GDAL pass restarts a band's fraction: the bar never goes back.
+        latest = 1.0 if status in ("done", "skipped") else max(0.0, min(1.0, fraction))
+        self.fractions[band] = max(self.fractions.get(band, 0.0), latest)
+        done = sum(self.fractions.values()) / max(1, len(self.fractions))
+        progress = self.base + self.span * _DOWNLOAD_SHARE * done
+        if progress > self.reported:
+            self.reported = progress
+            self.feedback.setProgress(progress)
+        if status in _REPORTED:
+            self.feedback.pushInfo(
+                QCoreApplication.translate("FirstLight", "Band {band}: {status}").format(
+                    band=band, status=status
+                )
+            )
+
+
+class IngestAlgorithm(FirstLightAlgorithm):
+    """Download the bands of one or more scenes, stack, validate and compute the event's index."""
+
+    def name(self) -> str:
+        return "ingest"
+
+    def displayName(self) -> str:
+        return QCoreApplication.translate("FirstLight", "Ingest scenes")
+
+    def group(self) -> str:
+        return QCoreApplication.translate("FirstLight", "Imagery")
+
+    def groupId(self) -> str:
+        return GROUP_IMAGERY
+
+    def tags(self) -> list[str]:
+        return QCoreApplication.translate(
+            "FirstLight", "stac,download,stack,vrt,ndwi,mndwi,water,flood,sentinel-2,landsat,sentinel-1"
+        ).split(",")
+
+    def shortHelpString(self) -> str:
+        return QCoreApplication.translate(
+            "FirstLight",
+            "Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band "
+            "order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for "
+            "floods, NBR for burn scars, NDVI for drought.\n\n"
+            "Scenes: the ids in SCENES (comma-separated), else the best BEST_N found by the search. With "
+            "SCENES_JSON (the JSON output of 'Discover scenes') the scenes are taken from that file and no "
+            "search runs.\n\n"
+            "Clip to area (default) reads only the area's pixels of each band over HTTP range requests; "
+            "off downloads whole band files (100-250 MB each for Sentinel-2).\n\n"
+            "Skip validation keeps going when a scene lacks a band or the stack fails its checks: faster "
+            "and lenient, but the result may lack NIR/SWIR or be unfit for analysis, and indices needing "
+            "a missing band are not computed.\n\n"
+            "Each scene goes to OUTPUT_FOLDER/<scene id>/: one GeoTIFF per band, <id>_stack.vrt, the "
+            "index rasters, <id>_water.tif (1 water, 0 dry, 255 no data) and manifest.json. Re-running "
+            "skips bands already complete and verified.",
+        )
+
+    def initAlgorithm(self, configuration: dict[str, Any] | None = None) -> None:
+        add_search_parameters(self)
+        translate = QCoreApplication.translate
+        scenes = QgsProcessingParameterString(
+            SCENES, translate("FirstLight", "Scene ids (comma-separated)"), "", False, True
+        )
+        scenes.setHelp(
+            translate("FirstLight", "Ids of the scenes to ingest; empty takes the best BEST_N scenes found.")
+        )
+        self.addParameter(scenes)
+        scenes_json = QgsProcessingParameterFile(
+            SCENES_JSON,
+            translate("FirstLight", "Scenes from Discover (JSON)"),
+            FILE_BEHAVIOR_FILE,
+            "json",
+            None,
+            True,
+        )
+        scenes_json.setHelp(
+            translate(
+                "FirstLight",
+                "The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.",
+            )
+        )
+        self.addParameter(scenes_json)
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                BEST_N,
+                translate("FirstLight", "Number of best scenes (when no ids are given)"),
+                NUMBER_INTEGER,
+                1,
+                False,
+                1,
+                50,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                CLIP_TO_AREA, translate("FirstLight", "Clip to the area (else whole scene)"), True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                PARALLEL_DOWNLOADS,
+                translate("FirstLight", "Parallel downloads"),
+                NUMBER_INTEGER,
+                4,
+                False,
+                1,
+                16,
+            )
+        )
+        skip = QgsProcessingParameterBoolean(
+            SKIP_VALIDATION,
+            translate("FirstLight", "Skip validation (faster, result may lack NIR/SWIR)"),
+            False,
+        )
+        skip.setHelp(
+            translate(
+                "FirstLight",
+                "Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is "
+                "there quickly; the result may be unfit for spectral analysis.",
+            )
+        )
+        self.addParameter(skip)
+        water = QgsProcessingParameterString(
+            WATER_THRESHOLD, translate("FirstLight", "Water threshold (number or otsu)"), "0"
+        )
+        water.setHelp(
+            translate(
+                "FirstLight",
+                "Pixels whose water index is above this are water; otsu picks it from the image.",
+            )
+        )
+        cloud = QgsProcessingParameterBoolean(
+            CLOUD_MASK, translate("FirstLight", "Mask clouds (SCL / QA_PIXEL)"), True
+        )
+        retries = QgsProcessingParameterNumber(
+            MAX_RETRIES, translate("FirstLight", "Retries per band"), NUMBER_INTEGER, 3, False, 0, 10
+        )
+        for definition in (water, cloud, retries):
+            definition.setFlags(definition.flags() | FLAG_ADVANCED)
+            self.addParameter(definition)
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(OUTPUT_FOLDER, translate("FirstLight", "Output folder"))
+        )
+
+        self.addOutput(
+            QgsProcessingOutputRasterLayer(OUTPUT_STACK, translate("FirstLight", "Band stack (VRT)"))
+        )
+        self.addOutput(QgsProcessingOutputRasterLayer(OUTPUT_INDEX, translate("FirstLight", "Index")))
+        self.addOutput(QgsProcessingOutputRasterLayer(OUTPUT_WATER, translate("FirstLight", "Water mask")))
+        self.addOutput(QgsProcessingOutputFile(OUTPUT_MANIFEST, translate("FirstLight", "Manifest")))
+        self.addOutput(
+            QgsProcessingOutputMultipleLayers(OUTPUT_LAYERS, translate("FirstLight", "All rasters produced"))
+        )
+        self.addOutput(QgsProcessingOutputString(SCENE_IDS, translate("FirstLight", "Ingested scene ids")))
+        self.addOutput(
+            QgsProcessingOutputString(
+                SENSOR, translate("FirstLight", "Sensor of the first scene (sentinel2, landsat, sentinel1)")
+            )
+        )
+
+    def checkParameterValues(
+        self, parameters: dict[str, Any], context: QgsProcessingContext
+    ) -> tuple[bool, str]:
+        problem = search_problem(self, parameters, context)
+        if problem is None:
+            try:
+                parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
+            except InputError as error:
+                problem = one_line(str(error))
+        if problem:
+            return False, problem
+        return super().checkParameterValues(parameters, context)
+
+    def _scenes(
+        self,
+        search: Search,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> list[Scene]:
+        ids = [i.strip() for i in self.parameterAsString(parameters, SCENES, context).split(",") if i.strip()]
+        best_n = self.parameterAsInt(parameters, BEST_N, context)
+        scenes_file = self.parameterAsFile(parameters, SCENES_JSON, context)
+        if scenes_file:
+            feedback.pushInfo(
+                QCoreApplication.translate("FirstLight", "Reading the scenes of {file}.").format(
+                    file=scenes_file
+                )
+            )
+            scenes = _pick(_scene_list(scenes_file), ids, best_n, f"in {Path(scenes_file).name}")
+            if not scenes:
+                raise InputError(
+                    f"The scenes file {Path(scenes_file).name} lists no scene: widen the search of Discover."
+                )
+            return scenes
+        feedback.pushInfo(
+            QCoreApplication.translate(
+                "FirstLight", "Searching {catalog} for {event} scenes from {start} to {end}."
+            ).format(catalog=search.catalog_label, event=search.event, start=search.start, end=search.end)
+        )
+        found = search.run(feedback.isCanceled, limit=max(_SEARCH_LIMIT, best_n))
+        if not found:
+            raise QgsProcessingException(one_line(search.nothing_found()))
+        return _pick(found, ids, best_n, f"found in {search.catalog_label}")
+
+    def process(
+        self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> dict[str, Any]:
+        search = read_search(self, parameters, context)
+        event = get_event(search.event)
+        options = IngestOptions(
+            clip_to_area=self.parameterAsBoolean(parameters, CLIP_TO_AREA, context),
+            parallel_downloads=self.parameterAsInt(parameters, PARALLEL_DOWNLOADS, context),
+            max_retries=self.parameterAsInt(parameters, MAX_RETRIES, context),
+            skip_validation=self.parameterAsBoolean(parameters, SKIP_VALIDATION, context),
+            water_threshold=parse_water_threshold(
+                self.parameterAsString(parameters, WATER_THRESHOLD, context)
+            ),
+            cloud_mask=self.parameterAsBoolean(parameters, CLOUD_MASK, context),
+        )
+        if options.skip_validation:
+            feedback.pushWarning(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "Validation is skipped: scenes lacking bands are accepted and the stacks are not "
+                    "checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.",
+                )
+            )
+        folder = Path(self.parameterAsFileOutput(parameters, OUTPUT_FOLDER, context))
+        folder.mkdir(parents=True, exist_ok=True)
+
+        feedback.setProgress(1)
+        scenes = self._scenes(search, parameters, context, feedback)
+        feedback.setProgress(5)
+
+        results: list[IngestResult] = []
+        span = 95.0 / len(scenes)
+        for number, scene in enumerate(scenes):
+            if feedback.isCanceled():
+                break
+            base = 5.0 + span * number
+            feedback.pushInfo(
+                QCoreApplication.translate(
+                    "FirstLight", "Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode})."
+                ).format(
+                    n=number + 1,
+                    total=len(scenes),
+                    id=scene.id,
+                    sensor=scene.source,
+                    date=scene.datetime,
+                    mode=QCoreApplication.translate("FirstLight", "clipped to the area")
+                    if options.clip_to_area
+                    else QCoreApplication.translate("FirstLight", "whole scene"),
+                )
+            )
+            result = ingest_scene(
+                scene,
+                folder,
+                area=search.area,
+                event=search.event,
+                options=options,
+                progress=_BandProgress(feedback, scene, base, span),
+                cancel=feedback.isCanceled,
+                signer=signer_for(search.catalog) or signer_for(scene.catalog),
+            )
+            for warning in result.warnings:
+                feedback.pushWarning(warning)
+            self._report(result, feedback)
+            results.append(result)
+            feedback.setProgress(base + span)
+        if feedback.isCanceled() or not results:
+            raise QgsProcessingException(
+                QCoreApplication.translate(
+                    "FirstLight", "Ingest cancelled; completed band files were kept and will be reused."
+                )
+            )
+        outputs = self._outputs(results, event.indices[0] if event.indices else None, folder, context)
+        outputs[SENSOR] = scenes[0].source
+        return outputs
+
+    @staticmethod
+    def _report(result: IngestResult, feedback: QgsProcessingFeedback) -> None:
+        if result.stack is not None:
+            feedback.pushInfo(
+                QCoreApplication.translate("FirstLight", "Stack: {path} ({bands})").format(
+                    path=result.stack.path, bands=", ".join(result.stack.band_mapping)
+                )
+            )
+        water = result.water_mask
+        if water is not None and water.positive_fraction is not None:
+            feedback.pushInfo(
+                QCoreApplication.translate("FirstLight", "Water: {share:.1%} of the valid pixels.").format(
+                    share=water.positive_fraction
+                )
+            )
+        feedback.pushInfo(
+            QCoreApplication.translate("FirstLight", "Manifest: {path}").format(path=result.manifest_path)
+        )
+
+    @staticmethod
+    def _outputs(
+        results: list[IngestResult], primary: str | None, folder: Path, context: QgsProcessingContext
+    ) -> dict[str, Any]:
+        layers: list[str] = []
+        for result in results:
+            stack = result.stack.path if result.stack is not None else result.visual_path
+            if stack is not None:
+                layers.append(str(stack))
+                style = STACK if result.stack is not None else None
+                load_on_completion(context, str(stack), f"{result.scene_id} stack", style, OUTPUT_STACK)
+            for name, index in result.indices.items():
+                layers.append(str(index.path))
+                if name in (primary, "water"):
+                    output = OUTPUT_WATER if name == "water" else OUTPUT_INDEX
+                    load_on_completion(context, str(index.path), f"{result.scene_id} {name}", PRODUCT, output)
+        first = results[0]
+        index = first.indices.get(primary) if primary else None
+        water = first.water_mask
+        stack = first.stack.path if first.stack is not None else first.visual_path
+        return {
+            OUTPUT_FOLDER: str(folder),
+            OUTPUT_STACK: str(stack) if stack else None,
+            OUTPUT_INDEX: str(index.path) if index else None,
+            OUTPUT_WATER: str(water.path) if water else None,
+            OUTPUT_MANIFEST: str(first.manifest_path),
+            OUTPUT_LAYERS: layers,
+            SCENE_IDS: ",".join(r.scene_id for r in results),
+        }

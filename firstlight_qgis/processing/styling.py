@@ -1,0 +1,243 @@
+"""How FirstLight's layers look when they reach the map, and the post-processors that apply it.
+
+Algorithms never touch the project: they ask the context to load their outputs on completion and
+attach a post-processor, which QGIS runs on the main thread once the layer is in the project. Each
+layer gets its own post-processor: the context takes ownership and deletes it with itself, so one
+instance shared by two layers would be deleted twice. This module also keeps a Python reference to
+every post-processor it hands out, so the Python half can never be garbage-collected while QGIS
+still holds the C++ pointer (the classic "post-processor silently never runs / crashes" pitfall).
+Everything a style needs is read from the layer itself: band descriptions (``blue`` ... ``swir22``,
+``vv``/``vh``) and the index name the core writes.
+
+The styling functions are public so the dock can style layers it loads itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Callable
+
+from osgeo import gdal
+from qgis.core import (
+    QgsColorRampShader,
+    QgsContrastEnhancement,
+    QgsFillSymbol,
+    QgsMapLayer,
+    QgsMultiBandColorRenderer,
+    QgsPalettedRasterRenderer,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsRasterLayer,
+    QgsRasterMinMaxOrigin,
+    QgsRasterShader,
+    QgsRectangle,
+    QgsSingleBandPseudoColorRenderer,
+    QgsSingleSymbolRenderer,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QColor
+
+from ..core.bands import SENSORS
+from .compat import RANGE_CUMULATIVE_CUT, RANGE_ESTIMATED, STRETCH_TO_MINMAX
+
+STACK = "stack"
+PRODUCT = "product"  # an index or a water mask: told apart from the raster itself
+FOOTPRINTS = "footprints"
+
+WATER_COLOR = QColor(0, 112, 255)
+CUMULATIVE_CUT = (0.02, 0.98)  # QGIS's own default stretch for multiband imagery
+_SAMPLE_SIZE = 250_000
+# False colour: NIR as red shows vegetation red and water near black (Landsat's NIR is nir08).
+_FALSE_COLOUR = (("nir", "nir08"), ("red",), ("green",))
+# Sentinel-1 dual polarisation: VV, VH, VV (water dark, vegetation green, built-up magenta).
+_RADAR = (("vv",), ("vh",), ("vv",))
+_INDEX_RAMPS = {
+    "water": ((-1.0, "#8c510a"), (-0.2, "#dfc27d"), (0.0, "#f5f5f5"), (0.3, "#6baed6"), (1.0, "#08306b")),
+    "nbr": ((-1.0, "#67000d"), (-0.1, "#fc9272"), (0.1, "#fff7bc"), (0.4, "#74c476"), (1.0, "#00441b")),
+    "ndvi": ((-1.0, "#8c510a"), (0.0, "#f6e8c3"), (0.3, "#c2e699"), (0.6, "#31a354"), (1.0, "#004529")),
+}
+_WATER_INDICES = ("ndwi", "mndwi")
+
+
+def _band_names(layer: QgsRasterLayer) -> list[str]:
+    """Band descriptions of the layer's file, lower case ('' where a band has none)."""
+    dataset = None
+    with contextlib.suppress(RuntimeError):
+        dataset = gdal.Open(layer.source())
+    if dataset is None:
+        return [""] * layer.bandCount()
+    return [
+        (dataset.GetRasterBand(i).GetDescription() or "").strip().lower()
+        for i in range(1, dataset.RasterCount + 1)
+    ]
+
+
+def composite_bands(names: list[str]) -> tuple[int, int, int] | None:
+    """1-based (red, green, blue) bands of the false-colour composite of a stack, or None.
+
+    Bands are found by description; a stack without descriptions is read in the canonical order
+    of the sensor with that many bands (6: Sentinel-2 / Landsat, 2: Sentinel-1).
+    """
+    for recipe in (_FALSE_COLOUR, _RADAR):
+        found = [next((names.index(n) + 1 for n in choices if n in names), None) for choices in recipe]
+        if None not in found:
+            return found[0], found[1], found[2]  # type: ignore[return-value]
+    if not any(names):
+        for sensor in SENSORS.values():
+            order = list(sensor.canonical_order)
+            if len(order) == len(names):
+                recipe = _RADAR if "vv" in order else _FALSE_COLOUR
+                found = [
+                    next((order.index(n) + 1 for n in choices if n in order), None) for choices in recipe
+                ]
+                if None not in found:
+                    return found[0], found[1], found[2]  # type: ignore[return-value]
+    return None
+
+
+def _stretch(layer: QgsRasterLayer, band: int) -> QgsContrastEnhancement:
+    provider = layer.dataProvider()
+    low, high = provider.cumulativeCut(band, *CUMULATIVE_CUT, QgsRectangle(), _SAMPLE_SIZE)
+    if not high > low:
+        stats = provider.bandStatistics(band)
+        low, high = stats.minimumValue, stats.maximumValue
+    enhancement = QgsContrastEnhancement(provider.dataType(band))
+    enhancement.setContrastEnhancementAlgorithm(STRETCH_TO_MINMAX, True)
+    enhancement.setMinimumValue(low)
+    enhancement.setMaximumValue(high)
+    return enhancement
+
+
+def style_stack(layer: QgsRasterLayer) -> bool:
+    """False colour (NIR/red/green, or VV/VH/VV) with a 2-98 % cumulative cut stretch per band."""
+    bands = composite_bands(_band_names(layer))
+    if bands is None:
+        return False
+    renderer = QgsMultiBandColorRenderer(layer.dataProvider(), *bands)
+    renderer.setRedContrastEnhancement(_stretch(layer, bands[0]))
+    renderer.setGreenContrastEnhancement(_stretch(layer, bands[1]))
+    renderer.setBlueContrastEnhancement(_stretch(layer, bands[2]))
+    origin = QgsRasterMinMaxOrigin()
+    origin.setLimits(RANGE_CUMULATIVE_CUT)
+    origin.setCumulativeCutLower(CUMULATIVE_CUT[0])
+    origin.setCumulativeCutUpper(CUMULATIVE_CUT[1])
+    origin.setStatAccuracy(RANGE_ESTIMATED)
+    renderer.setMinMaxOrigin(origin)
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
+    return True
+
+
+def style_water_mask(layer: QgsRasterLayer) -> bool:
+    """1 = water in blue; 0 = dry transparent; 255 (no data) not drawn."""
+    classes = [
+        QgsPalettedRasterRenderer.Class(1, WATER_COLOR, QCoreApplication.translate("FirstLight", "Water")),
+        QgsPalettedRasterRenderer.Class(
+            0, QColor(0, 0, 0, 0), QCoreApplication.translate("FirstLight", "Dry")
+        ),
+    ]
+    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes))
+    layer.triggerRepaint()
+    return True
+
+
+def style_index(layer: QgsRasterLayer, index: str | None = None) -> bool:
+    """A -1..1 colour ramp: water indices white to blue, NBR red (burnt) to green, NDVI brown to green."""
+    name = (index or _band_names(layer)[0] or "").lower()
+    stops = _INDEX_RAMPS["water" if name in _WATER_INDICES else name if name in _INDEX_RAMPS else "water"]
+    ramp = QgsColorRampShader(stops[0][0], stops[-1][0])
+    ramp.setColorRampItemList(
+        [QgsColorRampShader.ColorRampItem(value, QColor(color), f"{value:g}") for value, color in stops]
+    )
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(ramp)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)
+    renderer.setClassificationMin(stops[0][0])
+    renderer.setClassificationMax(stops[-1][0])
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
+    return True
+
+
+def style_product(layer: QgsRasterLayer) -> bool:
+    """A FirstLight index or water mask, told apart by the band description the core writes."""
+    name = _band_names(layer)[0] if layer.bandCount() else ""
+    if name == "water":
+        return style_water_mask(layer)
+    return style_index(layer, name or None)
+
+
+def style_footprints(layer: QgsVectorLayer) -> bool:
+    """Scene footprints as orange outlines, so the imagery under them stays visible."""
+    symbol = QgsFillSymbol.createSimple(
+        {"color": "0,0,0,0", "style": "no", "outline_color": "255,127,0", "outline_width": "0.6"}
+    )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+    layer.triggerRepaint()
+    return True
+
+
+_STYLES: dict[str, Callable[[QgsMapLayer], bool]] = {
+    STACK: style_stack,
+    PRODUCT: style_product,
+    FOOTPRINTS: style_footprints,
+}
+
+
+class LayerStyler(QgsProcessingLayerPostProcessorInterface):
+    """Applies one of the styles above to a layer Processing has just loaded."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def postProcessLayer(
+        self, layer: QgsMapLayer, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> None:
+        try:
+            _STYLES[self.kind](layer)
+        except Exception as error:  # a style must never fail the run
+            if feedback is not None:
+                feedback.pushWarning(
+                    QCoreApplication.translate("FirstLight", "Could not style {name}: {error}").format(
+                        name=layer.name(), error=error
+                    )
+                )
+
+
+# Python references to the post-processors handed to QGIS (which owns and deletes their C++ side).
+_ALIVE: deque[LayerStyler] = deque(maxlen=1024)
+
+
+def post_processor(kind: str) -> LayerStyler:
+    """A new post-processor applying ``kind`` (STACK, PRODUCT or FOOTPRINTS), kept referenced here."""
+    if kind not in _STYLES:
+        raise KeyError(kind)
+    styler = LayerStyler(kind)
+    _ALIVE.append(styler)
+    return styler
+
+
+def load_on_completion(
+    context: QgsProcessingContext, path: str, name: str, kind: str | None, output_name: str = ""
+) -> None:
+    """Ask the context to load ``path`` as ``name`` when the run completes, styled as ``kind``.
+
+    Without a project (``qgis_process``) nothing is loaded.
+    """
+    project = context.project()
+    if project is None:
+        return
+    details = QgsProcessingContext.LayerDetails(name, project, output_name)
+    if kind is not None:
+        details.setPostProcessor(post_processor(kind))
+    context.addLayerToLoadOnCompletion(path, details)
+
+
+def style_on_completion(context: QgsProcessingContext, layer_id: str, kind: str) -> None:
+    """Attach the ``kind`` style to an output Processing itself will load (a sink or destination)."""
+    if context.willLoadLayerOnCompletion(layer_id):
+        context.layerToLoadOnCompletionDetails(layer_id).setPostProcessor(post_processor(kind))

@@ -1,0 +1,127 @@
+"""firstlight:index on an ingested stack, after a native raster step, and on Sentinel-1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+from qgis.core import (
+    QgsPalettedRasterRenderer,
+    QgsProcessingException,
+    QgsProcessingOutputLayerDefinition,
+    QgsSingleBandPseudoColorRenderer,
+)
+
+from tests.qgis.support import DATES, EVENT, run, run_and_load
+
+gdal.UseExceptions()
+
+
+@pytest.fixture(scope="module")
+def stack(plugin, stac_url, area_file, tmp_path_factory) -> str:
+    """A stack ingested once for this module (clipped to the sample area)."""
+    out = tmp_path_factory.mktemp("ingested")
+    results = run(
+        "firstlight:ingest",
+        {"AREA": area_file, "EVENT": EVENT, **DATES, "CATALOG": stac_url, "OUTPUT_FOLDER": str(out)},
+    )
+    return results["OUTPUT_STACK"]
+
+
+def test_mndwi_with_otsu_after_a_gdal_clip(provider, stack, tmp_path) -> None:
+    """Any raster step may come before the index: here GDAL's clip by extent, in a model's place."""
+    source = gdal.Open(stack)
+    west, size_x, _, north, _, size_y = source.GetGeoTransform()
+    clip = f"{west + 40 * size_x},{west + 400 * size_x},{north + 400 * size_y},{north + 40 * size_y}"
+    clipped = run(
+        "gdal:cliprasterbyextent",
+        {"INPUT": stack, "PROJWIN": clip, "OUTPUT": str(tmp_path / "clipped.tif")},
+    )["OUTPUT"]
+
+    results = run(
+        "firstlight:index",
+        {
+            "INPUT": clipped,
+            "INDEX": "mndwi",
+            "SENSOR": "sentinel2",
+            "WATER_THRESHOLD": "otsu",
+            "OUTPUT": str(tmp_path / "mndwi.tif"),
+            "OUTPUT_WATER": str(tmp_path / "water.tif"),
+        },
+    )
+    index = gdal.Open(results["OUTPUT"])
+    assert index.GetMetadataItem("FIRSTLIGHT_INDEX") == "mndwi"
+    assert index.RasterXSize == gdal.Open(clipped).RasterXSize
+    values = index.ReadAsArray()
+    assert np.nanmin(values) >= -1 and np.nanmax(values) <= 1
+    water = gdal.Open(results["OUTPUT_WATER"]).ReadAsArray()
+    assert set(np.unique(water)) <= {0, 1, 255}
+    assert np.array_equal(water == 1, values > results["THRESHOLD"])
+    assert 0 < results["THRESHOLD"] < 0.5
+    assert 0.05 < results["WATER_FRACTION"] < 0.3
+
+
+def test_index_outputs_load_styled(provider, stack, project, project_context, tmp_path) -> None:
+    run_and_load(
+        "firstlight:index",
+        {
+            "INPUT": stack,
+            "INDEX": "ndvi",
+            "OUTPUT": QgsProcessingOutputLayerDefinition(str(tmp_path / "ndvi.tif"), project),
+            "OUTPUT_WATER": QgsProcessingOutputLayerDefinition(str(tmp_path / "water.tif"), project),
+        },
+        project_context,
+    )
+    layers = {Path(layer.source()).name: layer for layer in project.mapLayers().values()}
+    assert isinstance(layers["ndvi.tif"].renderer(), QgsSingleBandPseudoColorRenderer)
+    assert isinstance(layers["water.tif"].renderer(), QgsPalettedRasterRenderer)
+
+
+def test_sentinel1_water_from_vv(provider, tmp_path) -> None:
+    path = str(tmp_path / "s1.tif")
+    dataset = gdal.GetDriverByName("GTiff").Create(path, 4, 2, 2, gdal.GDT_Float32)
+    dataset.SetGeoTransform((500000, 10, 0, 7000000, 0, -10))
+    dataset.SetProjection("EPSG:32722")
+    vv = np.array([[0.001, 0.001, 0.1, 0.1], [0.005, 0.2, 0.0, 0.05]], dtype=np.float32)  # 0: no data
+    for number, (name, values) in enumerate((("vv", vv), ("vh", vv / 5)), start=1):
+        dataset.GetRasterBand(number).SetDescription(name)
+        dataset.GetRasterBand(number).WriteArray(values)
+    dataset = None
+
+    results = run(
+        "firstlight:index",
+        {
+            "INPUT": path,
+            "SENSOR": "sentinel1",
+            "SAR_THRESHOLD_DB": -18,
+            "OUTPUT": str(tmp_path / "water.tif"),
+        },
+    )
+    mask = gdal.Open(results["OUTPUT"]).ReadAsArray()
+    # -30 dB and -23 dB are water; -10, -7 and -13 dB are not; 0 has no backscatter at all.
+    assert mask.tolist() == [[1, 1, 0, 0], [1, 0, 255, 0]]
+    assert results["THRESHOLD"] == -18
+
+
+@pytest.mark.parametrize(
+    ("parameters", "problem"),
+    [
+        ({"INDEX": "evi"}, "Unknown index 'evi': choose one of ndwi, mndwi, nbr, ndvi."),
+        ({"SENSOR": "modis"}, "Unknown sensor 'modis': choose one of sentinel2, landsat, sentinel1."),
+        (
+            {"WATER_THRESHOLD": "lots"},
+            "The water threshold 'lots' is not valid: give a number such as 0, or otsu.",
+        ),
+    ],
+)
+def test_bad_choices_are_one_clear_line(provider, stack, tmp_path, parameters, problem) -> None:
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:index", {"INPUT": stack, "OUTPUT": str(tmp_path / "x.tif"), **parameters})
+    assert str(raised.value).splitlines()[-1] == problem
+
+
+def test_an_output_that_is_not_geotiff_is_refused(provider, stack, tmp_path) -> None:
+    with pytest.raises(QgsProcessingException, match=r"must be a GeoTIFF \(\.tif\)"):
+        run("firstlight:index", {"INPUT": stack, "OUTPUT": str(tmp_path / "x.sdat")})

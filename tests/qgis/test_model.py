@@ -1,0 +1,75 @@
+"""The graphical model shipped in resources/models runs the three algorithms end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal
+from qgis.core import QgsProcessingModelAlgorithm
+
+from tests.qgis.support import DATES, EVENT, ITEM_ID, ROOT, run
+
+MODEL = ROOT / "resources" / "models" / "firstlight_flood.model3"
+
+
+def _load() -> QgsProcessingModelAlgorithm:
+    model = QgsProcessingModelAlgorithm()
+    assert model.fromFile(str(MODEL))
+    return model
+
+
+def test_the_model_chains_discover_ingest_and_index(provider) -> None:
+    model = _load()
+    ok, issues = model.validate()
+    assert ok, issues
+    steps = {c.childId(): c.algorithmId() for c in model.childAlgorithms().values()}
+    assert steps == {
+        "discover": "firstlight:discover",
+        "ingest": "firstlight:ingest",
+        "mndwi": "firstlight:index",
+    }
+    assert {p.name() for p in model.parameterDefinitions() if not p.isDestination()} == {
+        "AREA",
+        "EVENT",
+        "START_DATE",
+        "END_DATE",
+        "MAX_CLOUD",
+        "CATALOG",
+    }
+
+
+def test_the_model_file_is_what_the_generator_builds(provider, tmp_path) -> None:
+    """Regenerate with ``.venv/bin/python tools/make_model.py`` when an algorithm changes."""
+    from tools.make_model import build_model
+
+    # Both written by this process, so Qt orders the XML attributes alike.
+    assert build_model().toFile(str(tmp_path / "built.model3"))
+    assert _load().toFile(str(tmp_path / "shipped.model3"))
+    assert (tmp_path / "built.model3").read_text() == (tmp_path / "shipped.model3").read_text()
+
+
+def test_the_model_runs_against_a_stac_api_on_loopback(provider, stac_url, area_file, tmp_path) -> None:
+    results = run(
+        _load(),
+        {
+            "AREA": area_file,
+            "EVENT": EVENT,
+            **DATES,
+            "CATALOG": stac_url,
+            "discover:footprints": "TEMPORARY_OUTPUT",
+            "ingest:folder": str(tmp_path / "out"),
+            "mndwi:mndwi": str(tmp_path / "mndwi.tif"),
+            "mndwi:water": str(tmp_path / "water.tif"),
+        },
+    )
+    assert results["discover:footprints"].featureCount() == 2
+    manifest = json.loads((tmp_path / "out" / ITEM_ID / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["item"]["id"] == ITEM_ID
+    water = gdal.Open(results["mndwi:water"]).ReadAsArray()
+    assert 0.05 < (water == 1).sum() / (water != 255).sum() < 0.3
+    assert Path(results["mndwi:mndwi"]).is_file()
+    assert results["CHILD_RESULTS"]["ingest"]["SENSOR"] == "sentinel2"
+    assert results["CHILD_INPUTS"]["mndwi"]["WATER_THRESHOLD"] == "otsu"
+    assert np.isfinite(results["CHILD_RESULTS"]["mndwi"]["THRESHOLD"])
