@@ -6,14 +6,36 @@ PYTEST  := $(PYTHON) -m pytest
 DEMO_OUT ?= $(CURDIR)/demo-output
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test test-unit test-integration lint demo clean
+# Debian 12's /usr/bin/qgis_process is a shell wrapper that passes --noversioncheck, an option
+# qgis_process rejects; the real program beside it is qgis_process.bin. Use that when it exists.
+# (Recursive `?=`: looked up when a recipe runs, after `setup` has installed QGIS.)
+QGIS_PROCESS ?= $(shell command -v qgis_process.bin || command -v qgis_process)
+# lrelease compiles i18n/*.ts into .qm (Debian's qttools5-dev-tools, 12 and 13: /usr/lib/qt5/bin).
+LRELEASE ?= $(shell command -v /usr/lib/qt5/bin/lrelease || command -v lrelease-qt5 || command -v lrelease)
+export QGIS_PROCESS LRELEASE
+
+VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+ZIP     := dist/firstlight_qgis-$(VERSION).zip
+LANGS   := fr
+# `make deploy` installs into this QGIS profile (QGIS's default location for the user running make).
+QGIS_CONFIG ?= $(HOME)/.local/share/QGIS/QGIS3
+QGIS_PROFILE ?= default
+PLUGINS_DIR := $(QGIS_CONFIG)/profiles/$(QGIS_PROFILE)/python/plugins
+# `make demo` installs the zip into a throwaway QGIS profile here, never into the user's own.
+DEMO_DIR  := $(abspath $(DEMO_OUT))
+DEMO_QGIS := $(DEMO_DIR)/.qgis-profile
+SAMPLE  := $(CURDIR)/resources/sample
+
+.PHONY: setup test test-unit test-integration test-packaging test-qgis lint demo demo-python \
+        package deploy i18n i18n-update screenshot bench clean
 
 setup:
 	@bash tools/bootstrap.sh
 
-## Run every test: the headless core without QGIS, then the QGIS-side tests.
+## Run every test: the headless core without QGIS, the zip under qgis_process, then the QGIS-side tests.
 test: setup
-	$(PYTEST) -p no:qgis tests/unit tests/integration
+	$(PYTEST) -p no:qgis tests/unit tests/integration tests/packaging
+	$(PYTEST) tests/qgis tests/gui
 
 test-unit: setup
 	$(PYTEST) -p no:qgis tests/unit
@@ -21,12 +43,66 @@ test-unit: setup
 test-integration: setup
 	$(PYTEST) -p no:qgis tests/integration
 
+## The plugin zip installed into a fresh profile and driven through qgis_process (no QGIS in-process).
+test-packaging: setup
+	$(PYTEST) -p no:qgis tests/packaging
+
+test-qgis: setup
+	$(PYTEST) tests/qgis tests/gui
+
 lint: setup
 	$(VENV)/bin/ruff check firstlight_qgis tests tools
 
-## Discover and ingest the bundled offline sample (no network); prints where the outputs are.
-demo: setup
+## The plugin zip for "Install from ZIP" and the plugin repository: dist/firstlight_qgis-<version>.zip.
+package: setup
+	$(PYTHON) tools/package.py --dist dist --stage build
+
+## Compile the translations in place (i18n/*.qm) for a checkout; `package` compiles its own copy.
+i18n: setup
+	@test -n "$(LRELEASE)" || { echo "lrelease is missing: install qttools5-dev-tools" >&2; exit 1; }
+	@for ts in i18n/*.ts; do "$(LRELEASE)" -silent -removeidentical "$$ts" || exit 1; done
+	@ls i18n/*.qm
+
+## Refresh i18n/firstlight_<lang>.ts from the plugin's tr()/translate() strings (tools/i18n.py keeps
+## the translations, adds new strings unfinished), then translate them (Qt Linguist or by hand).
+i18n-update: setup
+	$(PYTHON) tools/i18n.py update $(foreach lang,$(LANGS),i18n/firstlight_$(lang).ts)
+
+## Install the zip into your QGIS profile for development (QGIS_CONFIG, QGIS_PROFILE) and enable
+## it; restart QGIS to load it. What a user's "Install from ZIP" does, from the same zip.
+deploy: package
+	rm -rf "$(PLUGINS_DIR)/firstlight_qgis"
+	$(PYTHON) -m zipfile -e "$(ZIP)" "$(PLUGINS_DIR)"
+	@if [ "$(QGIS_PROFILE)" = default ]; then \
+	  QGIS_CUSTOM_CONFIG_PATH="$(QGIS_CONFIG)" "$(QGIS_PROCESS)" plugins enable firstlight_qgis >/dev/null; \
+	else echo "Enable FirstLight in QGIS's Plugin Manager (qgis_process only enables in the default profile)"; fi
+	@echo "Installed $(ZIP) into $(PLUGINS_DIR)/firstlight_qgis"
+
+## The README's main command: what a server admin does with the zip, on the bundled offline sample
+## (no network): unpack it into a fresh QGIS profile, enable it, run firstlight:ingest headless.
+## The profile is a throwaway one under DEMO_OUT, never your own.
+demo: package
+	@test -n "$(QGIS_PROCESS)" || { echo "qgis_process is missing: install Debian's qgis package" >&2; exit 1; }
+	@rm -rf "$(DEMO_QGIS)" && mkdir -p "$(DEMO_QGIS)/profiles/default/python/plugins"
+	$(PYTHON) -m zipfile -e "$(ZIP)" "$(DEMO_QGIS)/profiles/default/python/plugins"
+	QGIS_CUSTOM_CONFIG_PATH="$(DEMO_QGIS)" "$(QGIS_PROCESS)" plugins enable firstlight_qgis >/dev/null
+	QGIS_CUSTOM_CONFIG_PATH="$(DEMO_QGIS)" "$(QGIS_PROCESS)" run firstlight:ingest -- \
+	  AREA="$(SAMPLE)/area.geojson" EVENT=flood.riverine START_DATE=2018-12-01 END_DATE=2018-12-31 \
+	  CATALOG="$(SAMPLE)/catalog.json" OUTPUT_FOLDER="$(DEMO_DIR)"
+	@echo; echo "Everything is in $(DEMO_DIR)"
+
+## The same ingest through the headless core in the venv, no QGIS (tools/demo.py).
+demo-python: setup
 	$(PYTHON) tools/demo.py --output "$(DEMO_OUT)"
 
+## A PNG of the real QGIS window (dock + map) after an ingest of the bundled sample, for the README.
+screenshot: package
+	xvfb-run -a -s "-screen 0 1600x1200x24" $(PYTHON) tools/screenshot.py --zip $(ZIP)
+
+## FirstLight beside GDAL, odc-stac and stac-asset on a full-size scene served by nginx on loopback
+## (bench/README.md); writes bench/results/. `make bench BENCH_ARGS=--quick` for a smoke run.
+bench: setup
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) demo-output build dist .pytest_cache i18n/*.qm

@@ -2,10 +2,12 @@
 # Set up everything FirstLight needs on a fresh Debian 12 or 13 machine, idempotently:
 # Debian's QGIS and GDAL, then a venv on Debian's /usr/bin/python3 that sees them
 # (--system-site-packages) with the pinned packages of requirements-dev.txt.
+# qttools5-dev-tools gives lrelease, which compiles i18n/*.ts into the .qm the plugin zip carries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-APT_PACKAGES=(qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-venv python3-numpy)
+APT_PACKAGES=(qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-venv python3-numpy
+              qttools5-dev-tools xvfb xauth)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -21,13 +23,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-stamp="$VENV/.bootstrap-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"
+stamp="$VENV/.bootstrap-$(cat requirements-vendor.txt requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$VENV"
   # Keep the system numpy: GDAL's and QGIS's bindings are built against it.
   /usr/bin/python3 -c "import numpy; print('numpy==' + numpy.__version__)" > "$VENV/constraints.txt"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
     -c "$VENV/constraints.txt" -r requirements-dev.txt
+  # The packages the plugin zip bundles come from PyPI's wheels in the venv, never from a Debian
+  # python3-* package that happens to have the same version: `make package` copies them from here.
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --ignore-installed \
+    -r requirements-vendor.txt
   "$VENV/bin/python" -c "import numpy, osgeo.gdal, qgis.core, pystac_client" \
     || { echo "The venv cannot import numpy, GDAL, QGIS and pystac-client together" >&2; exit 1; }
   rm -f "$VENV"/.bootstrap-*

@@ -1,0 +1,1110 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fr_FR">
+  <context>
+    <name>FirstLight</name>
+    <message>
+      <location filename="../firstlight_qgis/__init__.py" line="22" />
+      <source>FirstLight needs Python {0}.{1} or newer and this QGIS runs Python {2}.{3}: install QGIS 3.34 or newer.</source>
+      <translation>FirstLight a besoin de Python {0}.{1} ou plus récent et ce QGIS utilise Python {2}.{3} : installez QGIS 3.34 ou plus récent.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="164" />
+      <source>canvas extent</source>
+      <translation>emprise du canevas</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="107" />
+      <location filename="../firstlight_qgis/gui/area.py" line="111" />
+      <location filename="../firstlight_qgis/gui/area.py" line="123" />
+      <source>The area is empty: draw a rectangle or a polygon with some size.</source>
+      <translation>La zone est vide : dessinez un rectangle ou un polygone d'une certaine taille.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="114" />
+      <source>The area has no valid coordinate reference system: set the project's or layer's CRS.</source>
+      <translation>La zone n'a pas de système de coordonnées de référence valide : définissez le SCR du projet ou de la couche.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="135" />
+      <source>No layer is chosen: pick a layer in the list first.</source>
+      <translation>Aucune couche n'est choisie : choisissez d'abord une couche dans la liste.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="144" />
+      <source>Selected features need a vector layer: pick one in the list first.</source>
+      <translation>Les entités sélectionnées demandent une couche vecteur : choisissez-en d'abord une dans la liste.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="137" />
+      <source>extent of {layer}</source>
+      <translation>emprise de {layer}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="159" />
+      <source>{count} selected features of {layer}</source>
+      <translation>{count} entités sélectionnées de {layer}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="149" />
+      <source>The layer {layer} has no selected feature: select some features first.</source>
+      <translation>La couche {layer} n'a aucune entité sélectionnée : sélectionnez d'abord des entités.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/area.py" line="62" />
+      <source>The area could not be converted from {source} to {target}: check the layer's CRS.</source>
+      <translation>La zone n'a pas pu être convertie de {source} en {target} : vérifiez le SCR de la couche.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="99" />
+      <source>Coastal flood</source>
+      <translation>Inondation côtière</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="100" />
+      <source>Riverine flood</source>
+      <translation>Crue fluviale</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="101" />
+      <source>Flash flood</source>
+      <translation>Crue éclair</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="102" />
+      <source>Wildfire burn scar</source>
+      <translation>Cicatrice d'incendie</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="103" />
+      <source>Drought (vegetation)</source>
+      <translation>Sécheresse (végétation)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="109" />
+      <source>{area} km²</source>
+      <translation>{area} km²</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="129" />
+      <source>downloading</source>
+      <translation>téléchargement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="130" />
+      <source>retrying</source>
+      <translation>nouvelle tentative</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="131" />
+      <source>done</source>
+      <translation>terminé</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="132" />
+      <source>already there</source>
+      <translation>déjà présent</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="133" />
+      <source>failed</source>
+      <translation>échec</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="162" />
+      <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
+      <location filename="../firstlight_qgis/gui/messages.py" line="50" />
+      <location filename="../firstlight_qgis/processing/provider.py" line="25" />
+      <source>FirstLight</source>
+      <translation>FirstLight</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="191" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="131" />
+      <source>Band {band}: {status}</source>
+      <translation>Bande {band} : {status}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="193" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="361" />
+      <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
+      <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="220" />
+      <source>1. Area</source>
+      <translation>1. Zone</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="223" />
+      <source>Rectangle</source>
+      <translation>Rectangle</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="223" />
+      <source>Draw a rectangle: press, drag, release</source>
+      <translation>Dessiner un rectangle : appuyer, faire glisser, relâcher</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="226" />
+      <source>Polygon</source>
+      <translation>Polygone</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="226" />
+      <source>Draw a polygon: click the corners, right-click to finish, Esc to cancel</source>
+      <translation>Dessiner un polygone : cliquer sur les sommets, clic droit pour terminer, Échap pour annuler</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="228" />
+      <source>Map view</source>
+      <translation>Vue de la carte</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="229" />
+      <source>Use the extent of the map as it is shown now</source>
+      <translation>Utiliser l'emprise de la carte telle qu'elle est affichée</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="240" />
+      <source>A layer whose extent or selected features give the area</source>
+      <translation>Une couche dont l'emprise ou les entités sélectionnées donnent la zone</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="241" />
+      <source>Layer extent</source>
+      <translation>Emprise de la couche</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="242" />
+      <source>Selected features</source>
+      <translation>Entités sélectionnées</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="249" />
+      <source>Clear</source>
+      <translation>Effacer</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="268" />
+      <source>2. Search</source>
+      <translation>2. Recherche</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="274" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="98" />
+      <source>Event</source>
+      <translation>Événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="282" />
+      <source>Dates</source>
+      <translation>Dates</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="287" />
+      <source>Optical scenes cloudier than this are left out</source>
+      <translation>Les scènes optiques plus nuageuses sont écartées</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="288" />
+      <source>Max cloud</source>
+      <translation>Nuages max.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="291" />
+      <source>Earth Search v1 (AWS, no account)</source>
+      <translation>Earth Search v1 (AWS, sans compte)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="292" />
+      <source>Microsoft Planetary Computer</source>
+      <translation>Microsoft Planetary Computer</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="293" />
+      <source>Custom STAC API URL</source>
+      <translation>URL d'API STAC personnalisée</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="294" />
+      <source>Local catalog file</source>
+      <translation>Fichier de catalogue local</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="295" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="154" />
+      <source>Catalog</source>
+      <translation>Catalogue</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
+      <source>STAC API URL</source>
+      <translation>URL de l'API STAC</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="302" />
+      <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
+      <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="303" />
+      <source>Local STAC catalog, collection or ItemCollection</source>
+      <translation>Catalogue, collection ou ItemCollection STAC local</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="304" />
+      <source>Catalog file</source>
+      <translation>Fichier de catalogue</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="308" />
+      <source>Search</source>
+      <translation>Rechercher</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
+      <source>3. Scenes</source>
+      <translation>3. Scènes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="369" />
+      <source>4. Ingest</source>
+      <translation>4. Import</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="374" />
+      <source>Folder for the bands, stacks and indices</source>
+      <translation>Dossier des bandes, des piles et des indices</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="375" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="260" />
+      <source>Output folder</source>
+      <translation>Dossier de sortie</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="377" />
+      <source>Clip to the area (reads only its pixels)</source>
+      <translation>Découper à la zone (ne lit que ses pixels)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="378" />
+      <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
+      <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="379" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="230" />
+      <source>Skip validation (faster, result may lack NIR/SWIR)</source>
+      <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="381" />
+      <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
+      <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="389" />
+      <source>Ingest</source>
+      <translation>Importer</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="390" />
+      <source>Download, stack, validate and index the selected scenes</source>
+      <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="392" />
+      <source>Cancel</source>
+      <translation>Annuler</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="624" />
+      <source>drawn rectangle</source>
+      <translation>rectangle dessiné</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="624" />
+      <source>drawn polygon</source>
+      <translation>polygone dessiné</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="632" />
+      <source>Drawing cancelled; the area is unchanged.</source>
+      <translation>Dessin annulé ; la zone est inchangée.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="742" />
+      <source>1 scene found and selected: press Ingest to put it on the map.</source>
+      <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="806" />
+      <source>none</source>
+      <translation>aucune</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="981" />
+      <source>Ingest cancelled</source>
+      <translation>Import annulé</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="116" />
+      <source>waiting</source>
+      <translation>en attente</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="151" />
+      <source>stopped</source>
+      <translation>arrêté</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="280" />
+      <source>to</source>
+      <translation>au</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="404" />
+      <source>Band</source>
+      <translation>Bande</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="404" />
+      <source>Status</source>
+      <translation>État</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="404" />
+      <source>Progress</source>
+      <translation>Progression</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="560" />
+      <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
+      <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="569" />
+      <source>unknown size</source>
+      <translation>taille inconnue</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="606" />
+      <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
+      <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="608" />
+      <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
+      <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="642" />
+      <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
+      <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="657" />
+      <source>The end date is before the start date: pick an end date on or after it.</source>
+      <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="694" />
+      <source>Search cancelled.</source>
+      <translation>Recherche annulée.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="695" />
+      <source>Search cancelled; the scenes table is unchanged.</source>
+      <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="729" />
+      <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
+      <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="738" />
+      <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
+      <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="807" />
+      <source>{id}: {sensor}, {date}; bands {bands}</source>
+      <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="819" />
+      <source>Loading the preview…</source>
+      <translation>Chargement de l'aperçu…</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="838" />
+      <source>No preview available.</source>
+      <translation>Aucun aperçu disponible.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="845" />
+      <source>Choose an output folder for the bands, stacks and indices.</source>
+      <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="850" />
+      <source>Search first, then select one or more scenes in the table.</source>
+      <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="962" />
+      <source>Added to the map {names}. The files are in {folder}.</source>
+      <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="987" />
+      <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
+      <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="445" />
+      <source>last session</source>
+      <translation>dernière session</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="516" />
+      <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
+      <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="523" />
+      <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
+      <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="570" />
+      <source>Area: {size} ({source})</source>
+      <translation>Zone : {size} ({source})</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="682" />
+      <source>Searching {catalog}…</source>
+      <translation>Recherche dans {catalog}…</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="697" />
+      <source>The search failed.</source>
+      <translation>La recherche a échoué.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
+      <source>The search results could not be read: run the search again.</source>
+      <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="811" />
+      <source>; missing {bands}</source>
+      <translation> ; manquent {bands}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="836" />
+      <source>No preview for {href}: {reason}</source>
+      <translation>Pas d'aperçu pour {href} : {reason}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="879" />
+      <source>The output folder cannot be created: choose another one.</source>
+      <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="890" />
+      <source>Ingesting {scenes}…</source>
+      <translation>Import de {scenes}…</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="935" />
+      <source>The ingest failed.</source>
+      <translation>L'import a échoué.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="983" />
+      <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
+      <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="986" />
+      <source>{stopped}: no band was complete yet, so nothing was kept.</source>
+      <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1011" />
+      <source>Running {id} with {parameters}</source>
+      <translation>Exécution de {id} avec {parameters}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1041" />
+      <source>Cancelling…</source>
+      <translation>Annulation…</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="951" />
+      <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
+      <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="957" />
+      <source>{scene}: {layers}</source>
+      <translation>{scene} : {layers}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="966" />
+      <source>{count} warnings in the FirstLight log.</source>
+      <translation>{count} avertissements dans le journal FirstLight.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="568" />
+      <source>Could not measure the area: {error}</source>
+      <translation>Impossible de mesurer la zone : {error}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/launcher.py" line="32" />
+      <source>&amp;FirstLight</source>
+      <translation>&amp;FirstLight</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/launcher.py" line="39" />
+      <source>FirstLight: satellite imagery for an area and an event</source>
+      <translation>FirstLight : imagerie satellite pour une zone et un événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/layers.py" line="114" />
+      <source>FirstLight scenes</source>
+      <translation>Scènes FirstLight</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/layers.py" line="83" />
+      <source>Could not open {path} as a raster layer.</source>
+      <translation>Impossible d'ouvrir {path} comme couche raster.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/runner.py" line="66" />
+      <source>The Processing algorithm {id} is not available: enable the FirstLight plugin again.</source>
+      <translation>L'algorithme de traitement {id} n'est pas disponible : réactivez l'extension FirstLight.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/runner.py" line="82" />
+      <source>The parameters of {id} are not valid.</source>
+      <translation>Les paramètres de {id} ne sont pas valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="46" />
+      <source>n/a</source>
+      <translation>n.d.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <source>#</source>
+      <translation>#</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <source>Date</source>
+      <translation>Date</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <location filename="../firstlight_qgis/processing/index.py" line="114" />
+      <source>Sensor</source>
+      <translation>Capteur</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <source>Cloud %</source>
+      <translation>Nuages %</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <source>Area %</source>
+      <translation>Zone %</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <source>Missing bands</source>
+      <translation>Bandes manquantes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <source>Scene</source>
+      <translation>Scène</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="59" />
+      <source>Rank: best first (coverage, cloud, recency, preferred sensor)</source>
+      <translation>Rang : les meilleures d'abord (couverture, nuages, date récente, capteur préféré)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="60" />
+      <source>Cloud cover of the scene, %</source>
+      <translation>Couverture nuageuse de la scène, %</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="61" />
+      <source>Share of your area the scene covers, %</source>
+      <translation>Part de votre zone couverte par la scène, %</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="62" />
+      <source>Bands the event needs that the catalog does not have for this scene</source>
+      <translation>Bandes dont l'événement a besoin et que le catalogue n'a pas pour cette scène</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/thumbnail.py" line="48" />
+      <source>no reply</source>
+      <translation>pas de réponse</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/thumbnail.py" line="53" />
+      <source>not an image</source>
+      <translation>pas une image</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="124" />
+      <source>Discover scenes</source>
+      <translation>Découvrir des scènes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="127" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="147" />
+      <source>Imagery</source>
+      <translation>Imagerie</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="138" />
+      <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
+
+Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
+
+Outputs: the footprints (one polygon per scene with its id, date, sensor, cloud %, % of the area covered, missing bands and priority) and a JSON file of the scenes, which 'Ingest scenes' reads through its SCENES_JSON parameter.</source>
+      <translation>Cherche dans un catalogue STAC les scènes Sentinel-2, Landsat ou Sentinel-1 dont un événement a besoin sur la zone entre deux dates, les meilleures d'abord : la plus grande part de la zone couverte, le moins de nuages, les plus récentes, le capteur préféré de l'événement.
+
+Catalogue : earth-search (par défaut), planetary-computer, l'URL de n'importe quelle API STAC, ou le chemin d'un fichier catalog.json / ItemCollection local.
+
+Sorties : les emprises (un polygone par scène avec son identifiant, sa date, son capteur, sa couverture nuageuse en %, le % de la zone couvert, les bandes manquantes et son rang) et un fichier JSON des scènes, que « Importer des scènes » lit par son paramètre SCENES_JSON.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="154" />
+      <source>Maximum number of scenes</source>
+      <translation>Nombre maximal de scènes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="133" />
+      <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
+      <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="166" />
+      <source>Scene footprints</source>
+      <translation>Emprises des scènes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="173" />
+      <source>Scenes (JSON)</source>
+      <translation>Scènes (JSON)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="174" />
+      <source>JSON files (*.json)</source>
+      <translation>Fichiers JSON (*.json)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="179" />
+      <source>Number of scenes</source>
+      <translation>Nombre de scènes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="184" />
+      <source>Scene ids, best first (comma-separated)</source>
+      <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="202" />
+      <source>Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.</source>
+      <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}, avec au plus {cloud:g} % de nuages.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="231" />
+      <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
+      <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="75" />
+      <source>Compute index / water mask</source>
+      <translation>Calculer un indice / masque d'eau</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="78" />
+      <source>Indices</source>
+      <translation>Indices</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="89" />
+      <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
+
+Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
+
+Water mask (when OUTPUT_WATER is set): 1 where the index is above WATER_THRESHOLD (a number, or otsu), 0 dry, 255 no data.
+
+Sentinel-1: the index is not used; OUTPUT is the water mask from VV backscatter below SAR_THRESHOLD_DB.</source>
+      <translation>Calcule un indice de différence normalisée d'une pile de bandes : NDWI (vert, PIR), MNDWI (vert, SWIR 1,6), NBR (PIR, SWIR 2,2) ou NDVI (PIR, rouge), à partir de la réflectance (CN x échelle + décalage, valeurs par défaut du capteur sauf indication contraire), en float32 avec NaN pour l'absence de données. Fonctionne sur la pile produite par « Importer des scènes » et sur toute étape raster qui la suit.
+
+Les bandes sont trouvées par leur description (blue ... swir22, B03, SR_B5, ...), sinon par leur position quand la pile contient exactement les bandes canoniques du capteur (Sentinel-2 : blue, green, red, nir, swir16, swir22).
+
+Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse WATER_THRESHOLD (un nombre, ou otsu), 0 sec, 255 sans données.
+
+Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="135" />
+      <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
+      <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="141" />
+      <source>Reflectance scale (empty: sensor default)</source>
+      <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="148" />
+      <source>Reflectance offset (empty: sensor default)</source>
+      <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="84" />
+      <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
+      <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="106" />
+      <source>Band stack</source>
+      <translation>Pile de bandes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="109" />
+      <location filename="../firstlight_qgis/processing/index.py" line="156" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="266" />
+      <source>Index</source>
+      <translation>Indice</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="119" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="242" />
+      <source>Water threshold (number or otsu)</source>
+      <translation>Seuil d'eau (nombre ou otsu)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="125" />
+      <source>Sentinel-1 water threshold (dB)</source>
+      <translation>Seuil d'eau Sentinel-1 (dB)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="159" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="267" />
+      <source>Water mask</source>
+      <translation>Masque d'eau</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="163" />
+      <source>Share of valid pixels</source>
+      <translation>Part de pixels valides</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="167" />
+      <source>Share of valid pixels that are water</source>
+      <translation>Part des pixels valides qui sont de l'eau</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="170" />
+      <source>Threshold applied</source>
+      <translation>Seuil appliqué</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="230" />
+      <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
+      <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="243" />
+      <source>Set OUTPUT: the index raster.</source>
+      <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="225" />
+      <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
+      <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="255" />
+      <source>{index}: {valid:.1%} of the pixels valid.</source>
+      <translation>{index} : {valid:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="266" />
+      <source>Water mask: threshold {threshold:g}, {share} water.</source>
+      <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="144" />
+      <source>Ingest scenes</source>
+      <translation>Importer des scènes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="158" />
+      <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
+
+Scenes: the ids in SCENES (comma-separated), else the best BEST_N found by the search. With SCENES_JSON (the JSON output of 'Discover scenes') the scenes are taken from that file and no search runs.
+
+Clip to area (default) reads only the area's pixels of each band over HTTP range requests; off downloads whole band files (100-250 MB each for Sentinel-2).
+
+Skip validation keeps going when a scene lacks a band or the stack fails its checks: faster and lenient, but the result may lack NIR/SWIR or be unfit for analysis, and indices needing a missing band are not computed.
+
+Each scene goes to OUTPUT_FOLDER/&lt;scene id&gt;/: one GeoTIFF per band, &lt;id&gt;_stack.vrt, the index rasters, &lt;id&gt;_water.tif (1 water, 0 dry, 255 no data) and manifest.json. Re-running skips bands already complete and verified.</source>
+      <translation>Télécharge toutes les bandes spectrales des scènes choisies, les empile dans un VRT dans l'ordre canonique des bandes, valide la pile et calcule l'indice de l'événement : NDWI/MNDWI et un masque d'eau pour les inondations, NBR pour les cicatrices de brûlis, NDVI pour la sécheresse.
+
+Scènes : les identifiants de SCENES (séparés par des virgules), sinon les BEST_N meilleures trouvées par la recherche. Avec SCENES_JSON (la sortie JSON de « Découvrir des scènes »), les scènes sont lues dans ce fichier et aucune recherche n'est lancée.
+
+Découper à la zone (par défaut) ne lit que les pixels de la zone dans chaque bande, par requêtes HTTP partielles ; désactivé, les fichiers de bandes sont téléchargés en entier (100 à 250 Mo chacun pour Sentinel-2).
+
+Ignorer la validation continue quand une scène n'a pas une bande ou que la pile échoue à ses contrôles : plus rapide et plus tolérant, mais le résultat peut manquer de PIR/SWIR ou être inutilisable pour l'analyse, et les indices qui ont besoin d'une bande manquante ne sont pas calculés.
+
+Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="180" />
+      <source>Scene ids (comma-separated)</source>
+      <translation>Identifiants des scènes (séparés par des virgules)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="183" />
+      <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
+      <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="188" />
+      <source>Scenes from Discover (JSON)</source>
+      <translation>Scènes de « Découvrir » (JSON)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="195" />
+      <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
+      <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="234" />
+      <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
+      <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="245" />
+      <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
+      <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="251" />
+      <source>Mask clouds (SCL / QA_PIXEL)</source>
+      <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="254" />
+      <source>Retries per band</source>
+      <translation>Nouvelles tentatives par bande</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="153" />
+      <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,sentinel-2,landsat,sentinel-1</source>
+      <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,sentinel-2,landsat,sentinel-1</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="204" />
+      <source>Number of best scenes (when no ids are given)</source>
+      <translation>Nombre de meilleures scènes (sans identifiants)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="214" />
+      <source>Clip to the area (else whole scene)</source>
+      <translation>Découper à la zone (sinon scène entière)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="220" />
+      <source>Parallel downloads</source>
+      <translation>Téléchargements en parallèle</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="264" />
+      <source>Band stack (VRT)</source>
+      <translation>Pile de bandes (VRT)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="268" />
+      <source>Manifest</source>
+      <translation>Manifeste</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="270" />
+      <source>All rasters produced</source>
+      <translation>Tous les rasters produits</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="272" />
+      <source>Ingested scene ids</source>
+      <translation>Identifiants des scènes importées</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="275" />
+      <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
+      <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="341" />
+      <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
+      <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="391" />
+      <source>Ingest cancelled; completed band files were kept and will be reused.</source>
+      <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="315" />
+      <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
+      <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="415" />
+      <source>Manifest: {path}</source>
+      <translation>Manifeste : {path}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
+      <source>Reading the scenes of {file}.</source>
+      <translation>Lecture des scènes de {file}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="403" />
+      <source>Stack: {path} ({bands})</source>
+      <translation>Pile : {path} ({bands})</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="410" />
+      <source>Water: {share:.1%} of the valid pixels.</source>
+      <translation>Eau : {share:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="369" />
+      <source>clipped to the area</source>
+      <translation>découpée à la zone</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="371" />
+      <source>whole scene</source>
+      <translation>scène entière</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="87" />
+      <source>The area to search and clip to: an extent in any CRS (xmin,xmax,ymin,ymax [EPSG:n]), or a polygon layer or vector file whose polygons are used as drawn.</source>
+      <translation>La zone où chercher et à laquelle découper : une emprise dans n'importe quel SCR (xmin,xmax,ymin,ymax [EPSG:n]), ou une couche de polygones ou un fichier vecteur dont les polygones sont utilisés tels que dessinés.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="105" />
+      <source>What happened: flood.* events give a water mask (NDWI/MNDWI, Sentinel-1 VV), wildfire.burn_scar the NBR, drought.vegetation the NDVI.</source>
+      <translation>Ce qui s'est passé : les événements flood.* donnent un masque d'eau (NDWI/MNDWI, VV de Sentinel-1), wildfire.burn_scar le NBR, drought.vegetation le NDVI.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="120" />
+      <source>First day of the search (YYYY-MM-DD, UTC, inclusive).</source>
+      <translation>Premier jour de la recherche (AAAA-MM-JJ, UTC, inclus).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="128" />
+      <source>Last day of the search (YYYY-MM-DD, UTC, inclusive); not before the start date.</source>
+      <translation>Dernier jour de la recherche (AAAA-MM-JJ, UTC, inclus) ; pas avant la date de début.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="145" />
+      <source>Optical scenes cloudier than this are left out; Sentinel-1 radar is never filtered.</source>
+      <translation>Les scènes optiques plus nuageuses sont écartées ; le radar Sentinel-1 n'est jamais filtré.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="156" />
+      <source>earth-search (Earth Search v1, no account), planetary-computer (Microsoft Planetary Computer), the URL of any STAC API, or the path of a local STAC catalog, collection or ItemCollection file.</source>
+      <translation>earth-search (Earth Search v1, sans compte), planetary-computer (Microsoft Planetary Computer), l'URL de n'importe quelle API STAC, ou le chemin d'un fichier local de catalogue, de collection ou d'ItemCollection STAC.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="173" />
+      <source>STAC collection ids to search; empty searches the event's sensors' usual collections (e.g. sentinel-2-l2a, landsat-c2-l2).</source>
+      <translation>Identifiants des collections STAC où chercher ; vide cherche dans les collections habituelles des capteurs de l'événement (par ex. sentinel-2-l2a, landsat-c2-l2).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="412" />
+      <source>selected features</source>
+      <translation>entités sélectionnées</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="414" />
+      <source>features</source>
+      <translation>entités</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="430" />
+      <source>(none)</source>
+      <translation>(aucune)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="86" />
+      <source>Area of interest</source>
+      <translation>Zone d'intérêt</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="116" />
+      <source>Start date</source>
+      <translation>Date de début</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="126" />
+      <source>End date</source>
+      <translation>Date de fin</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="138" />
+      <source>Maximum cloud cover (%)</source>
+      <translation>Couverture nuageuse maximale (%)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="168" />
+      <source>Collections (comma-separated)</source>
+      <translation>Collections (séparées par des virgules)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="213" />
+      <source>No scene for {event} in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the dates, raise the maximum cloud cover or check the area and catalog.</source>
+      <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/provider.py" line="28" />
+      <source>FirstLight {version}: STAC imagery to event indices</source>
+      <translation>FirstLight {version} : de l'imagerie STAC aux indices d'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="137" />
+      <source>Water</source>
+      <translation>Eau</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="139" />
+      <source>Dry</source>
+      <translation>Sec</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="205" />
+      <source>Could not style {name}: {error}</source>
+      <translation>Impossible d'appliquer le style à {name} : {error}</translation>
+    </message>
+  </context>
+</TS>

@@ -1,0 +1,1 @@
+"""Build, packaging and demo scripts (importable by the tests)."""
