@@ -1,0 +1,42 @@
+"""One spelling of each enum the dock uses, for QGIS 3.22 (Qt5) up to QGIS 4 (Qt6).
+
+QGIS moved many enums into ``Qgis`` as scoped enums (``Qgis.GeometryType.Polygon`` from 3.30,
+``Qgis.AreaUnit`` from 3.30, ``Qgis.LayerFilter`` from 3.34) and QGIS 4 drops the old spellings
+that 3.22 is limited to. Each constant is the new spelling when the running QGIS has it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qgis.core as _core
+import qgis.gui as _gui
+
+
+def enum_value(*spellings: str) -> Any:
+    """The first of ``spellings`` (dotted names in ``qgis.core`` or ``qgis.gui``) that exists."""
+    for spelling in spellings:
+        head, *rest = spelling.split(".")
+        value: Any = getattr(_core, head, None) or getattr(_gui, head, None)
+        for part in rest:
+            value = getattr(value, part, None) if value is not None else None
+        if value is not None:
+            return value
+    raise AttributeError(f"None of {', '.join(spellings)} exists in this QGIS.")
+
+
+GEOMETRY_POLYGON = enum_value("Qgis.GeometryType.Polygon", "QgsWkbTypes.GeometryType.PolygonGeometry")
+GEOMETRY_LINE = enum_value("Qgis.GeometryType.Line", "QgsWkbTypes.GeometryType.LineGeometry")
+GEOMETRY_POINT = enum_value("Qgis.GeometryType.Point", "QgsWkbTypes.GeometryType.PointGeometry")
+AREA_SQUARE_KILOMETERS = enum_value(
+    "Qgis.AreaUnit.SquareKilometers", "QgsUnitTypes.AreaUnit.AreaSquareKilometers"
+)
+LAYER_FILTER_HAS_GEOMETRY = enum_value(
+    "Qgis.LayerFilter.HasGeometry", "QgsMapLayerProxyModel.Filter.HasGeometry"
+)
+LAYER_FILTER_RASTER = enum_value("Qgis.LayerFilter.RasterLayer", "QgsMapLayerProxyModel.Filter.RasterLayer")
+
+INFO = _core.Qgis.MessageLevel.Info
+WARNING = _core.Qgis.MessageLevel.Warning
+CRITICAL = _core.Qgis.MessageLevel.Critical
+SUCCESS = _core.Qgis.MessageLevel.Success

@@ -1,0 +1,1095 @@
+"""The FirstLight dock: set an area, search a catalog, pick scenes, ingest them onto the map.
+
+The dock is a front end to the Processing algorithms and nothing more: *Search* runs
+``firstlight:discover`` and *Ingest* runs ``firstlight:ingest``, both through
+``QgsProcessingAlgRunnerTask`` (see ``runner.py``), so the work happens in a worker thread and QGIS
+never freezes. Only the main thread touches the project, the canvas and the widgets: it adds the
+footprints the search returned, and the layers the ingest asked its context to load (see ``layers.py``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qgis.core import QgsFeatureRequest, QgsGeometry, QgsMapLayer, QgsProject
+from qgis.gui import QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox
+from qgis.PyQt import sip
+from qgis.PyQt.QtCore import QDate, QItemSelection, QLocale, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QBrush, QColor, QPixmap
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QTableView,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.catalog import Scene
+from ..core.download import safe_name
+from ..core.events import EVENTS
+from ..processing import discover as discover_alg
+from ..processing import ingest as ingest_alg
+from ..processing import parameters as search_params
+from . import settings as saved
+from .area import (
+    AreaError,
+    AreaOfInterest,
+    area_from_canvas,
+    area_from_geometry,
+    area_from_layer_extent,
+    area_from_selected_features,
+    area_from_wkt,
+)
+from .area_tool import AREA_COLOR, HIGHLIGHT_COLOR, POLYGON, RECTANGLE, AreaMapTool, make_rubber_band
+from .compat import GEOMETRY_POLYGON, LAYER_FILTER_HAS_GEOMETRY, LAYER_FILTER_RASTER, WARNING
+from .layers import add_footprints, add_ingest_results, feature_ids_of
+from .messages import Notifier, log, one_sentence, tr
+from .runner import AlgorithmRun, RunError
+from .scenes import SCENE_ID_ROLE, ScenesModel, ScenesProxy, read_scenes, sensor_name
+from .thumbnail import ThumbnailLoader
+
+DISCOVER_ID = "firstlight:discover"
+INGEST_ID = "firstlight:ingest"
+
+EARTH_SEARCH = "earth-search"
+PLANETARY_COMPUTER = "planetary-computer"
+CUSTOM_URL = "custom"
+LOCAL_FILE = "local"
+
+DEFAULT_MAX_CLOUD = 30
+DEFAULT_DAYS = 30
+THUMBNAIL_HEIGHT = 150
+
+# Runs whose dock went away before they finished stay referenced here until they finish.
+_ORPHAN_RUNS: set[AlgorithmRun] = set()
+
+
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A regex matching the text ``template.format(...)`` gives, one named group per field."""
+    parts = re.split(r"\{(\w+)[^}]*\}", template)
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
+    return re.compile(f"^{pattern}$", re.DOTALL)
+
+
+def event_titles() -> dict[str, str]:
+    """The events' names in the user's language."""
+    return {
+        "flood.coastal": tr("Coastal flood"),
+        "flood.riverine": tr("Riverine flood"),
+        "flood.flash": tr("Flash flood"),
+        "wildfire.burn_scar": tr("Wildfire burn scar"),
+        "drought.vegetation": tr("Drought (vegetation)"),
+    }
+
+
+def format_km2(value: float) -> str:
+    decimals = 3 if value < 1 else 2 if value < 10 else 1 if value < 1000 else 0
+    return tr("{area} km²").format(area=QLocale().toString(float(value), "f", decimals))
+
+
+class BandRow:
+    """One band of the scene being ingested: a line in the per-band list with its own bar."""
+
+    def __init__(self, tree: QTreeWidget, band: str) -> None:
+        self.item = QTreeWidgetItem([band, tr("waiting")])
+        tree.addTopLevelItem(self.item)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 100)
+        self.bar.setValue(0)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(14)
+        tree.setItemWidget(self.item, 2, self.bar)
+        self.status = "waiting"
+
+    def set_status(self, status: str) -> None:
+        self.status = status
+        labels = {
+            "started": tr("downloading"),
+            "retrying": tr("retrying"),
+            "done": tr("done"),
+            "skipped": tr("already there"),
+            "failed": tr("failed"),
+        }
+        self.item.setText(1, labels.get(status, status))
+        if status in ("started", "retrying"):
+            self.bar.setRange(0, 0)  # busy: the algorithm reports when a band starts and ends
+        elif status in ("done", "skipped"):
+            self.bar.setRange(0, 100)
+            self.bar.setValue(100)
+        elif status == "failed":
+            self.bar.setRange(0, 100)
+            self.bar.setValue(0)
+            self.item.setForeground(1, QBrush(QColor(200, 0, 0)))
+
+    def stop(self) -> None:
+        """The run ended: a busy bar becomes a still one."""
+        if self.bar.maximum() == 0:
+            self.bar.setRange(0, 100)
+            self.bar.setValue(0)
+            self.item.setText(1, tr("stopped"))
+
+
+class FirstLightDock(QgsDockWidget):
+    """Area, event, dates, cloud, catalog → Search → scenes → Ingest → styled layers on the map."""
+
+    searchFinished = pyqtSignal(bool)
+    ingestFinished = pyqtSignal(bool)
+    areaChanged = pyqtSignal()
+
+    def __init__(self, iface: Any, parent: QWidget | None = None) -> None:
+        super().__init__(tr("FirstLight"), parent)
+        self.setObjectName("FirstLightDock")
+        self.iface = iface
+        self.canvas = iface.mapCanvas()
+        self.project = QgsProject.instance()
+        self.notifier = Notifier(iface)
+        self.area: AreaOfInterest | None = None
+        self.area_band = make_rubber_band(self.canvas, AREA_COLOR, width=2, fill_alpha=30)
+        # The selected scenes' footprints, drawn over the (outline-only) footprints layer.
+        self.footprint_band = make_rubber_band(self.canvas, HIGHLIGHT_COLOR, width=3, fill_alpha=0)
+        self.tool = AreaMapTool(self.canvas)
+        self.tool.areaDrawn.connect(self._area_drawn)
+        self.tool.drawingCanceled.connect(self._drawing_canceled)
+        self.previous_tool = None
+        self.workdir = Path(tempfile.mkdtemp(prefix="firstlight-dock-"))
+        self.run_count = 0
+        self.search_run: AlgorithmRun | None = None
+        self.ingest_run: AlgorithmRun | None = None
+        self._search_used: dict[str, Any] | None = None  # parameters of the search the table shows
+        self.scenes_json: Path | None = None
+        self.footprints_id: str | None = None
+        self.ingest_scenes: list[Scene] = []
+        self.band_rows: dict[str, BandRow] = {}
+        self.thumbnails = ThumbnailLoader(self)
+        self.thumbnails.loaded.connect(self._thumbnail_loaded)
+        self.thumbnails.failed.connect(self._thumbnail_failed)
+        self.shown_thumbnail: str | None = None
+        self._restoring = False
+        self._shut_down = False
+        self._band_pattern = template_pattern(tr("Band {band}: {status}"))
+        self._scene_pattern = template_pattern(
+            tr("Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).")
+        )
+
+        self._build()
+        self._restore_settings()
+        self.canvas.destinationCrsChanged.connect(self._canvas_crs_changed)
+        self.project.layersWillBeRemoved.connect(self._layers_removed)
+        self.canvas.mapToolSet.connect(self._map_tool_changed)
+
+    # --- building the widgets --------------------------------------------------------------------
+
+    def _build(self) -> None:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._build_area())
+        layout.addWidget(self._build_search())
+        layout.addWidget(self._build_scenes())
+        layout.addWidget(self._build_ingest())
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        self._update_buttons()
+
+    def _build_area(self) -> QGroupBox:
+        box = QGroupBox(tr("1. Area"))
+        grid = QGridLayout(box)
+        self.rectangle_button = self._tool_button(
+            tr("Rectangle"), tr("Draw a rectangle: press, drag, release")
+        )
+        self.polygon_button = self._tool_button(
+            tr("Polygon"), tr("Draw a polygon: click the corners, right-click to finish, Esc to cancel")
+        )
+        self.canvas_button = QPushButton(tr("Map view"))
+        self.canvas_button.setToolTip(tr("Use the extent of the map as it is shown now"))
+        self.rectangle_button.clicked.connect(lambda: self.start_drawing(RECTANGLE))
+        self.polygon_button.clicked.connect(lambda: self.start_drawing(POLYGON))
+        self.canvas_button.clicked.connect(self.use_canvas_extent)
+        grid.addWidget(self.rectangle_button, 0, 0)
+        grid.addWidget(self.polygon_button, 0, 1)
+        grid.addWidget(self.canvas_button, 0, 2)
+
+        self.layer_combo = QgsMapLayerComboBox()
+        self.layer_combo.setFilters(LAYER_FILTER_HAS_GEOMETRY | LAYER_FILTER_RASTER)
+        self.layer_combo.setAllowEmptyLayer(True)
+        self.layer_combo.setToolTip(tr("A layer whose extent or selected features give the area"))
+        self.layer_extent_button = QPushButton(tr("Layer extent"))
+        self.selection_button = QPushButton(tr("Selected features"))
+        self.layer_extent_button.clicked.connect(self.use_layer_extent)
+        self.selection_button.clicked.connect(self.use_selected_features)
+        grid.addWidget(self.layer_combo, 1, 0, 1, 3)
+        grid.addWidget(self.layer_extent_button, 2, 0, 1, 1)
+        grid.addWidget(self.selection_button, 2, 1, 1, 1)
+
+        self.clear_area_button = QPushButton(tr("Clear"))
+        self.clear_area_button.clicked.connect(self.clear_area)
+        grid.addWidget(self.clear_area_button, 2, 2)
+
+        self.area_label = QLabel()
+        self.area_label.setWordWrap(True)
+        grid.addWidget(self.area_label, 3, 0, 1, 3)
+        return box
+
+    def _tool_button(self, text: str, tooltip: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tooltip)
+        button.setCheckable(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        return button
+
+    def _build_search(self) -> QGroupBox:
+        box = QGroupBox(tr("2. Search"))
+        form = QFormLayout(box)
+        self.event_combo = QComboBox()
+        titles = event_titles()
+        for name, config in EVENTS.items():
+            self.event_combo.addItem(f"{titles.get(name, config.title)} ({name})", name)
+        form.addRow(tr("Event"), self.event_combo)
+
+        dates = QHBoxLayout()
+        self.start_edit = self._date_edit()
+        self.end_edit = self._date_edit()
+        dates.addWidget(self.start_edit)
+        dates.addWidget(QLabel(tr("to")))
+        dates.addWidget(self.end_edit)
+        form.addRow(tr("Dates"), dates)
+
+        self.cloud_spin = QSpinBox()
+        self.cloud_spin.setRange(0, 100)
+        self.cloud_spin.setSuffix(" %")
+        self.cloud_spin.setToolTip(tr("Optical scenes cloudier than this are left out"))
+        form.addRow(tr("Max cloud"), self.cloud_spin)
+
+        self.catalog_combo = QComboBox()
+        self.catalog_combo.addItem(tr("Earth Search v1 (AWS, no account)"), EARTH_SEARCH)
+        self.catalog_combo.addItem(tr("Microsoft Planetary Computer"), PLANETARY_COMPUTER)
+        self.catalog_combo.addItem(tr("Custom STAC API URL"), CUSTOM_URL)
+        self.catalog_combo.addItem(tr("Local catalog file"), LOCAL_FILE)
+        form.addRow(tr("Catalog"), self.catalog_combo)
+        self.url_edit = QLineEdit()
+        self.url_edit.setPlaceholderText("https://example.com/stac/v1")
+        self.url_label = QLabel(tr("STAC API URL"))
+        form.addRow(self.url_label, self.url_edit)
+        self.catalog_file = QgsFileWidget()
+        self.catalog_file.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+        self.catalog_file.setFilter(tr("STAC catalogs (*.json *.geojson);;All files (*)"))
+        self.catalog_file.setDialogTitle(tr("Local STAC catalog, collection or ItemCollection"))
+        self.catalog_file_label = QLabel(tr("Catalog file"))
+        form.addRow(self.catalog_file_label, self.catalog_file)
+        self.catalog_combo.currentIndexChanged.connect(self._catalog_kind_changed)
+
+        self.search_button = QPushButton(tr("Search"))
+        self.search_button.setDefault(True)
+        self.search_button.clicked.connect(self.search)
+        form.addRow(self.search_button)
+
+        for signal in (
+            self.event_combo.currentIndexChanged,
+            self.start_edit.dateChanged,
+            self.end_edit.dateChanged,
+            self.cloud_spin.valueChanged,
+            self.catalog_combo.currentIndexChanged,
+            self.url_edit.editingFinished,
+            self.catalog_file.fileChanged,
+        ):
+            signal.connect(self._save_settings)
+        return box
+
+    def _date_edit(self) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        return edit
+
+    def _build_scenes(self) -> QGroupBox:
+        box = QGroupBox(tr("3. Scenes"))
+        layout = QVBoxLayout(box)
+        self.scenes_model = ScenesModel(self)
+        self.scenes_proxy = ScenesProxy(self)
+        self.scenes_proxy.setSourceModel(self.scenes_model)
+        self.scenes_view = QTableView()
+        self.scenes_view.setModel(self.scenes_proxy)
+        self.scenes_view.setSortingEnabled(True)
+        self.scenes_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.scenes_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.scenes_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.scenes_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.scenes_view.verticalHeader().setVisible(False)
+        self.scenes_view.setAlternatingRowColors(True)
+        header = self.scenes_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self._fit_table_height()
+        self.scenes_view.selectionModel().selectionChanged.connect(self._scene_selection_changed)
+        layout.addWidget(self.scenes_view, 1)
+
+        preview = QHBoxLayout()
+        self.thumbnail_label = QLabel()
+        self.thumbnail_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thumbnail_label.setFixedSize(THUMBNAIL_HEIGHT, THUMBNAIL_HEIGHT)
+        self.thumbnail_label.setWordWrap(True)
+        self.thumbnail_label.setVisible(False)
+        preview.addWidget(self.thumbnail_label)
+        self.scene_label = QLabel()
+        self.scene_label.setWordWrap(True)
+        self.scene_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.scene_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        preview.addWidget(self.scene_label, 1)
+        layout.addLayout(preview)
+        return box
+
+    def _build_ingest(self) -> QGroupBox:
+        box = QGroupBox(tr("4. Ingest"))
+        layout = QVBoxLayout(box)
+        form = QFormLayout()
+        self.output_widget = QgsFileWidget()
+        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
+        self.output_widget.setDialogTitle(tr("Folder for the bands, stacks and indices"))
+        form.addRow(tr("Output folder"), self.output_widget)
+        layout.addLayout(form)
+        self.clip_check = QCheckBox(tr("Clip to the area (reads only its pixels)"))
+        self.clip_check.setToolTip(tr("Off downloads whole band files, 100-250 MB each for Sentinel-2"))
+        self.skip_check = QCheckBox(tr("Skip validation (faster, result may lack NIR/SWIR)"))
+        self.skip_check.setToolTip(
+            tr("Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis")
+        )
+        layout.addWidget(self.clip_check)
+        layout.addWidget(self.skip_check)
+        for signal in (self.clip_check.toggled, self.skip_check.toggled, self.output_widget.fileChanged):
+            signal.connect(self._save_settings)
+
+        buttons = QHBoxLayout()
+        self.ingest_button = QPushButton(tr("Ingest"))
+        self.ingest_button.setToolTip(tr("Download, stack, validate and index the selected scenes"))
+        self.ingest_button.clicked.connect(self.ingest)
+        self.cancel_button = QPushButton(tr("Cancel"))
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.ingest_button, 1)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        layout.addWidget(self.progress_bar)
+        self.bands_tree = QTreeWidget()
+        self.bands_tree.setColumnCount(3)
+        self.bands_tree.setHeaderLabels([tr("Band"), tr("Status"), tr("Progress")])
+        self.bands_tree.setRootIsDecorated(False)
+        self.bands_tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.bands_tree.header().setStretchLastSection(True)
+        self.bands_tree.setMaximumHeight(150)
+        self.bands_tree.setVisible(False)
+        layout.addWidget(self.bands_tree)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+        return box
+
+    # --- settings ----------------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        self._restoring = True
+        try:
+            event = saved.read(saved.EVENT, "flood.coastal", str)
+            self.event_combo.setCurrentIndex(max(0, self.event_combo.findData(event)))
+            dates = saved.rolling_dates(
+                saved.read(saved.START_DATE, "", str),
+                saved.read(saved.END_DATE, "", str),
+                saved.read(saved.SAVED_ON, "", str),
+            ) or saved.default_dates(DEFAULT_DAYS)
+            self.set_dates(*dates)
+            self.cloud_spin.setValue(saved.read(saved.MAX_CLOUD, DEFAULT_MAX_CLOUD, int))
+            kind = saved.read(saved.CATALOG_KIND, EARTH_SEARCH, str)
+            self.catalog_combo.setCurrentIndex(max(0, self.catalog_combo.findData(kind)))
+            self.url_edit.setText(saved.read(saved.CUSTOM_URL, "", str))
+            self.catalog_file.setFilePath(saved.read(saved.LOCAL_CATALOG, "", str))
+            self.output_widget.setFilePath(
+                saved.read(saved.OUTPUT_FOLDER, str(Path.home() / "FirstLight"), str)
+            )
+            self.clip_check.setChecked(saved.read(saved.CLIP_TO_AREA, True, bool))
+            self.skip_check.setChecked(saved.read(saved.SKIP_VALIDATION, False, bool))
+            layer = self.project.mapLayer(saved.read(saved.LAYER_ID, "", str))
+            if layer is not None:
+                self.layer_combo.setLayer(layer)
+            area = area_from_wkt(
+                saved.read(saved.AREA_WKT, "", str),
+                saved.read(saved.AREA_CRS, "", str),
+                saved.read(saved.AREA_SOURCE, tr("last session"), str),
+            )
+            self.set_area(area, save=False)
+        finally:
+            self._restoring = False
+        self._catalog_kind_changed()
+
+    def _save_settings(self, *_: object) -> None:
+        if self._restoring:
+            return
+        start, end = self.dates()
+        saved.write(saved.EVENT, self.event_name())
+        saved.write(saved.START_DATE, start.isoformat())
+        saved.write(saved.END_DATE, end.isoformat())
+        saved.write(saved.SAVED_ON, date.today().isoformat())
+        saved.write(saved.MAX_CLOUD, self.cloud_spin.value())
+        saved.write(saved.CATALOG_KIND, self.catalog_kind())
+        saved.write(saved.CUSTOM_URL, self.url_edit.text().strip())
+        saved.write(saved.LOCAL_CATALOG, self.catalog_file.filePath().strip())
+        saved.write(saved.OUTPUT_FOLDER, self.output_widget.filePath().strip())
+        saved.write(saved.CLIP_TO_AREA, self.clip_check.isChecked())
+        saved.write(saved.SKIP_VALIDATION, self.skip_check.isChecked())
+        layer = self.layer_combo.currentLayer()
+        saved.write(saved.LAYER_ID, layer.id() if layer is not None else "")
+
+    def _save_area(self) -> None:
+        if self.area is None:
+            for key in (saved.AREA_WKT, saved.AREA_CRS, saved.AREA_SOURCE):
+                saved.remove(key)
+            return
+        saved.write(saved.AREA_WKT, self.area.to_wkt())
+        saved.write(saved.AREA_CRS, self.area.crs_definition())
+        saved.write(saved.AREA_SOURCE, self.area.source)
+
+    # --- values --------------------------------------------------------------------------------------
+
+    def event_name(self) -> str:
+        return str(self.event_combo.currentData())
+
+    def set_event(self, name: str) -> None:
+        index = self.event_combo.findData(name)
+        if index < 0:
+            raise ValueError(name)
+        self.event_combo.setCurrentIndex(index)
+
+    def dates(self) -> tuple[date, date]:
+        return self.start_edit.date().toPyDate(), self.end_edit.date().toPyDate()
+
+    def set_dates(self, start: date, end: date) -> None:
+        self.start_edit.setDate(QDate(start.year, start.month, start.day))
+        self.end_edit.setDate(QDate(end.year, end.month, end.day))
+
+    def catalog_kind(self) -> str:
+        return str(self.catalog_combo.currentData())
+
+    def set_catalog(self, kind: str, value: str = "") -> None:
+        """EARTH_SEARCH, PLANETARY_COMPUTER, CUSTOM_URL (``value``: the URL) or LOCAL_FILE (a path)."""
+        self.catalog_combo.setCurrentIndex(self.catalog_combo.findData(kind))
+        if kind == CUSTOM_URL:
+            self.url_edit.setText(value)
+        elif kind == LOCAL_FILE:
+            self.catalog_file.setFilePath(value)
+        self._save_settings()
+
+    def catalog(self) -> str:
+        """The CATALOG parameter: an alias, a STAC API URL or a local file (ValueError when unusable)."""
+        kind = self.catalog_kind()
+        if kind == CUSTOM_URL:
+            url = self.url_edit.text().strip()
+            if not url.lower().startswith(("http://", "https://")):
+                raise ValueError(
+                    tr("The custom catalog needs the URL of a STAC API, starting with https://.")
+                )
+            return url
+        if kind == LOCAL_FILE:
+            path = self.catalog_file.filePath().strip()
+            if not path or not Path(path).exists():
+                raise ValueError(
+                    tr("Choose an existing local catalog file (catalog.json or an ItemCollection).")
+                )
+            return path
+        return kind
+
+    def _catalog_kind_changed(self, *_: object) -> None:
+        kind = self.catalog_kind()
+        for widget in (self.url_label, self.url_edit):
+            widget.setVisible(kind == CUSTOM_URL)
+        for widget in (self.catalog_file_label, self.catalog_file):
+            widget.setVisible(kind == LOCAL_FILE)
+
+    # --- the area ------------------------------------------------------------------------------------
+
+    def set_area(self, area: AreaOfInterest | None, save: bool = True) -> None:
+        self.area = area
+        self._show_area()
+        if save and not self._restoring:
+            self._save_area()
+        self._update_buttons()
+        self.areaChanged.emit()
+
+    def clear_area(self) -> None:
+        self.set_area(None)
+
+    def _canvas_crs_changed(self) -> None:
+        """Rubber bands hold map coordinates: draw them again in the new CRS."""
+        self._show_area()
+        if not sip.isdeleted(self.footprint_band):
+            self._highlight_footprints(self.selected_scene_ids())
+
+    def _show_area(self, *_: object) -> None:
+        if sip.isdeleted(self.area_band):
+            return
+        if self.area is None:
+            self.area_band.reset(GEOMETRY_POLYGON)
+            self.area_label.setText(
+                tr("No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.")
+            )
+            return
+        self.area_band.setToGeometry(self.area.geometry, self.area.crs)
+        self.area_band.show()
+        try:
+            size = format_km2(self.area.square_km(self.project))
+        except Exception as error:  # measuring must never lose the area
+            log(tr("Could not measure the area: {error}").format(error=error), WARNING)
+            size = tr("unknown size")
+        self.area_label.setText(tr("Area: {size} ({source})").format(size=size, source=self.area.source))
+
+    def _try_area(self, make) -> None:
+        try:
+            self.set_area(make())
+        except AreaError as error:
+            self.notifier.warning(str(error))
+
+    def use_canvas_extent(self) -> None:
+        self._try_area(lambda: area_from_canvas(self.canvas))
+
+    def use_layer_extent(self) -> None:
+        self._try_area(lambda: area_from_layer_extent(self.layer_combo.currentLayer()))
+        self._save_settings()
+
+    def use_selected_features(self) -> None:
+        self._try_area(lambda: area_from_selected_features(self.layer_combo.currentLayer()))
+        self._save_settings()
+
+    def use_layer(self, layer: QgsMapLayer, selected_only: bool = False) -> None:
+        self.layer_combo.setLayer(layer)
+        if selected_only:
+            self.use_selected_features()
+        else:
+            self.use_layer_extent()
+
+    def start_drawing(self, mode: str) -> None:
+        """Arm the map tool: a rectangle or a polygon is drawn next on the canvas."""
+        current = self.canvas.mapTool()
+        if current is not self.tool:
+            self.previous_tool = current
+        self.tool.set_mode(mode)
+        self.canvas.setMapTool(self.tool)
+        self.rectangle_button.setChecked(mode == RECTANGLE)
+        self.polygon_button.setChecked(mode == POLYGON)
+        self.status_label.setText(
+            tr("Draw the rectangle on the map: press, drag and release. Esc cancels.")
+            if mode == RECTANGLE
+            else tr("Click the corners of the polygon on the map; right-click finishes, Esc cancels.")
+        )
+        self.canvas.setFocus()
+
+    def _stop_drawing(self) -> None:
+        self.rectangle_button.setChecked(False)
+        self.polygon_button.setChecked(False)
+        if self.canvas.mapTool() is self.tool:
+            previous = self.previous_tool
+            if previous is not None and not sip.isdeleted(previous):
+                self.canvas.setMapTool(previous)
+            else:
+                self.canvas.unsetMapTool(self.tool)
+        self.previous_tool = None
+
+    def _area_drawn(self, geometry: QgsGeometry) -> None:
+        source = tr("drawn rectangle") if self.tool.mode == RECTANGLE else tr("drawn polygon")
+        crs = self.canvas.mapSettings().destinationCrs()
+        self._stop_drawing()
+        self.status_label.clear()
+        self._try_area(lambda: area_from_geometry(geometry, crs, source))
+
+    def _drawing_canceled(self) -> None:
+        self._stop_drawing()
+        self.status_label.setText(tr("Drawing cancelled; the area is unchanged."))
+
+    def _map_tool_changed(self, new_tool: object, _old: object = None) -> None:
+        if new_tool is not self.tool:
+            self.rectangle_button.setChecked(False)
+            self.polygon_button.setChecked(False)
+
+    def _area_file(self) -> str:
+        if self.area is None:
+            raise ValueError(
+                tr("Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.")
+            )
+        self.run_count += 1
+        return str(self.area.write_geojson(self.workdir / f"area-{self.run_count}.geojson"))
+
+    # --- search --------------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return any(run is not None and run.running for run in (self.search_run, self.ingest_run))
+
+    def search_parameters(self) -> dict[str, Any]:
+        """The ``firstlight:discover`` parameters for the current choices (ValueError if one is wrong)."""
+        start, end = self.dates()
+        if end < start:
+            raise ValueError(tr("The end date is before the start date: pick an end date on or after it."))
+        return {
+            search_params.AREA: self._area_file(),
+            search_params.EVENT: self.event_name(),
+            search_params.START_DATE: start.isoformat(),
+            search_params.END_DATE: end.isoformat(),
+            search_params.MAX_CLOUD: float(self.cloud_spin.value()),
+            search_params.CATALOG: self.catalog(),
+        }
+
+    def search(self) -> bool:
+        """Press *Search*: start ``firstlight:discover`` in the background; False when it cannot start."""
+        if self.busy:
+            return False
+        try:
+            parameters = self.search_parameters()
+        except (ValueError, AreaError) as error:
+            self.notifier.warning(str(error))
+            return False
+        parameters[discover_alg.FOOTPRINTS] = "TEMPORARY_OUTPUT"
+        parameters[discover_alg.SCENES_JSON] = str(self.workdir / f"scenes-{self.run_count}.json")
+        run = self._start(DISCOVER_ID, parameters, self._search_finished)
+        if run is None:
+            return False
+        self.search_run = run
+        self._set_status(tr("Searching {catalog}…").format(catalog=self.catalog_combo.currentText()))
+        self.progress_bar.setRange(0, 0)
+        self._update_buttons()
+        return True
+
+    def _search_finished(self, ok: bool, results: dict[str, Any]) -> None:
+        run = self.search_run
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(100 if ok else 0)
+        if run is None:
+            return
+        if run.canceled:
+            self._set_status(tr("Search cancelled."))
+            self.notifier.info(tr("Search cancelled; the scenes table is unchanged."))
+        elif not ok:
+            self._report_failure(run, tr("The search failed."))
+        else:
+            self._show_search_results(run, results)
+        self._update_buttons()
+        self.searchFinished.emit(ok and not run.canceled)
+
+    def _show_search_results(self, run: AlgorithmRun, results: dict[str, Any]) -> None:
+        scenes_json = Path(results.get(discover_alg.SCENES_JSON) or run.parameters[discover_alg.SCENES_JSON])
+        try:
+            scenes = read_scenes(scenes_json)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            self.notifier.error(
+                tr("The search results could not be read: run the search again."), details=str(error)
+            )
+            return
+        self.scenes_json = scenes_json
+        self._search_used = dict(run.parameters)
+        layer_id = results.get(discover_alg.FOOTPRINTS)
+        layer = run.context.takeResultLayer(layer_id) if layer_id else None
+        if layer is not None:
+            layer = add_footprints(self.project, layer, self.footprints_id)
+            self.footprints_id = layer.id()
+        self.scenes_model.set_scenes(scenes)
+        self.scenes_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.scenes_view.resizeColumnsToContents()
+        self._fit_table_height()
+        self._set_thumbnail(None)
+        self.scene_label.clear()
+        if not scenes:
+            warning = (
+                run.warnings[-1]
+                if run.warnings
+                else tr(
+                    "No scene covers the area for these dates and cloud cover: "
+                    "widen the dates or raise the maximum cloud cover."
+                )
+            )
+            self._set_status(one_sentence(warning))
+            self.notifier.warning(one_sentence(warning))
+            return
+        self.scenes_view.selectRow(0)
+        message = tr("{count} scenes found; the best is selected. Pick one or more and press Ingest.").format(
+            count=len(scenes)
+        )
+        if len(scenes) == 1:
+            message = tr("1 scene found and selected: press Ingest to put it on the map.")
+        self._set_status(message)
+        self.notifier.info(message)
+
+    # --- the scenes table ----------------------------------------------------------------------------
+
+    def _fit_table_height(self) -> None:
+        """As tall as its rows, between 3 and 8 of them: the dock keeps room for the ingest."""
+        view = self.scenes_view
+        rows = min(max(self.scenes_proxy.rowCount(), 3), 8)
+        row_height = view.verticalHeader().defaultSectionSize()
+        scrollbar = view.horizontalScrollBar().sizeHint().height()
+        height = view.horizontalHeader().sizeHint().height() + rows * row_height + scrollbar
+        view.setFixedHeight(height + 2 * view.frameWidth())
+
+    def selected_scene_ids(self) -> list[str]:
+        """The ids of the selected rows, in the table's current order."""
+        rows = sorted(index.row() for index in self.scenes_view.selectionModel().selectedRows())
+        return [str(self.scenes_proxy.index(row, 0).data(SCENE_ID_ROLE)) for row in rows]
+
+    def select_scenes(self, scene_ids: list[str]) -> None:
+        selection = QItemSelection()
+        for row in range(self.scenes_proxy.rowCount()):
+            index = self.scenes_proxy.index(row, 0)
+            if index.data(SCENE_ID_ROLE) in scene_ids:
+                last = self.scenes_proxy.index(row, self.scenes_proxy.columnCount() - 1)
+                selection.select(index, last)
+        flags = self.scenes_view.selectionModel().SelectionFlag
+        self.scenes_view.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
+
+    def footprints_layer(self):
+        return self.project.mapLayer(self.footprints_id) if self.footprints_id else None
+
+    def _scene_selection_changed(self, *_: object) -> None:
+        ids = self.selected_scene_ids()
+        self._highlight_footprints(ids)
+        current = self.scenes_model.scenes.get(ids[0]) if ids else None
+        self._describe(current)
+        self._set_thumbnail(current.thumbnail_url if current is not None else None)
+        self._update_buttons()
+
+    def _highlight_footprints(self, scene_ids: list[str]) -> None:
+        """Select the scenes' footprints in the layer and draw them in the highlight colour."""
+        self.footprint_band.reset(GEOMETRY_POLYGON)
+        layer = self.footprints_layer()
+        if layer is None:
+            return
+        fids = feature_ids_of(layer, scene_ids)
+        layer.selectByIds(fids)
+        for feature in layer.getFeatures(QgsFeatureRequest().setFilterFids(fids)):
+            if feature.hasGeometry():
+                self.footprint_band.addGeometry(feature.geometry(), layer, False)
+        self.footprint_band.updatePosition()
+        self.footprint_band.update()
+
+    def _layers_removed(self, layer_ids: list[str]) -> None:
+        if self.footprints_id in layer_ids and not sip.isdeleted(self.footprint_band):
+            self.footprint_band.reset(GEOMETRY_POLYGON)
+            self.footprints_id = None
+
+    def _describe(self, scene: Scene | None) -> None:
+        if scene is None:
+            self.scene_label.clear()
+            return
+        bands = ", ".join(scene.band_urls) or tr("none")
+        text = tr("{id}: {sensor}, {date}; bands {bands}").format(
+            id=scene.id, sensor=sensor_name(scene), date=scene.datetime, bands=bands
+        )
+        if scene.missing_bands:
+            text += tr("; missing {bands}").format(bands=", ".join(scene.missing_bands))
+        self.scene_label.setText(text)
+
+    def _set_thumbnail(self, href: str | None) -> None:
+        self.shown_thumbnail = href
+        self.thumbnail_label.clear()
+        self.thumbnail_label.setVisible(False)
+        if href:
+            self.thumbnail_label.setText(tr("Loading the preview…"))
+            self.thumbnail_label.setVisible(True)
+            self.thumbnails.load(href)
+
+    def _thumbnail_loaded(self, href: str, pixmap: QPixmap) -> None:
+        if href != self.shown_thumbnail:
+            return  # another scene was picked meanwhile
+        scaled = pixmap.scaled(
+            THUMBNAIL_HEIGHT,
+            THUMBNAIL_HEIGHT,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        self.thumbnail_label.setPixmap(scaled)
+        self.thumbnail_label.setVisible(True)
+
+    def _thumbnail_failed(self, href: str, reason: str) -> None:
+        log(tr("No preview for {href}: {reason}").format(href=href, reason=reason))
+        if href == self.shown_thumbnail:
+            self.thumbnail_label.setText(tr("No preview available."))
+
+    # --- ingest --------------------------------------------------------------------------------------
+
+    def output_folder(self) -> str:
+        folder = self.output_widget.filePath().strip()
+        if not folder:
+            raise ValueError(tr("Choose an output folder for the bands, stacks and indices."))
+        return folder
+
+    def ingest_parameters(self, scene_ids: list[str]) -> dict[str, Any]:
+        if self.scenes_json is None or self._search_used is None or not scene_ids:
+            raise ValueError(tr("Search first, then select one or more scenes in the table."))
+        used = self._search_used
+        return {
+            search_params.AREA: self._area_file(),
+            search_params.EVENT: used[search_params.EVENT],
+            search_params.START_DATE: used[search_params.START_DATE],
+            search_params.END_DATE: used[search_params.END_DATE],
+            search_params.MAX_CLOUD: used[search_params.MAX_CLOUD],
+            search_params.CATALOG: used[search_params.CATALOG],
+            ingest_alg.SCENES_JSON: str(self.scenes_json),
+            ingest_alg.SCENES: ",".join(scene_ids),
+            ingest_alg.OUTPUT_FOLDER: self.output_folder(),
+            ingest_alg.CLIP_TO_AREA: self.clip_check.isChecked(),
+            ingest_alg.SKIP_VALIDATION: self.skip_check.isChecked(),
+        }
+
+    def ingest(self) -> bool:
+        """Press *Ingest*: start ``firstlight:ingest`` on the selected scenes; False when it cannot start."""
+        if self.busy:
+            return False
+        scene_ids = self.selected_scene_ids()
+        try:
+            parameters = self.ingest_parameters(scene_ids)
+            Path(parameters[ingest_alg.OUTPUT_FOLDER]).mkdir(parents=True, exist_ok=True)
+        except (ValueError, AreaError) as error:
+            self.notifier.warning(str(error))
+            return False
+        except OSError as error:
+            self.notifier.error(
+                tr("The output folder cannot be created: choose another one."), details=str(error)
+            )
+            return False
+        run = self._start(INGEST_ID, parameters, self._ingest_finished)
+        if run is None:
+            return False
+        self.ingest_run = run
+        self.ingest_scenes = [self.scenes_model.scenes[i] for i in scene_ids if i in self.scenes_model.scenes]
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        self._reset_bands(self.ingest_scenes[0] if self.ingest_scenes else None)
+        self._set_status(tr("Ingesting {scenes}…").format(scenes=", ".join(scene_ids)))
+        self._update_buttons()
+        return True
+
+    def _reset_bands(self, scene: Scene | None) -> None:
+        self.bands_tree.clear()
+        self.band_rows = {}
+        if scene is None:
+            return
+        bands = list(scene.band_urls)
+        if scene.mask_asset is not None:
+            bands.append(scene.mask_asset.band)
+        for band in bands:
+            self.band_rows[band] = BandRow(self.bands_tree, band)
+        self.bands_tree.setVisible(True)
+
+    def _band_row(self, band: str) -> BandRow:
+        if band not in self.band_rows:
+            self.band_rows[band] = BandRow(self.bands_tree, band)
+            self.bands_tree.setVisible(True)
+        return self.band_rows[band]
+
+    def _ingest_info(self, text: str) -> None:
+        band = self._band_pattern.match(text)
+        if band:
+            self._band_row(band["band"]).set_status(band["status"])
+            return
+        scene = self._scene_pattern.match(text)
+        if scene:
+            found = self.scenes_model.scenes.get(scene["id"])
+            self._reset_bands(found)
+        self._set_status(one_sentence(text))
+
+    def _ingest_finished(self, ok: bool, results: dict[str, Any]) -> None:
+        run = self.ingest_run
+        for row in self.band_rows.values():
+            row.stop()
+        if run is None:
+            return
+        if run.canceled:
+            self.progress_bar.setValue(0)
+            message = self._kept_after_cancel(run)
+            self._set_status(message)
+            self.notifier.info(message)
+        elif not ok:
+            self._report_failure(run, tr("The ingest failed."))
+        else:
+            self.progress_bar.setValue(100)
+            self._add_results(run, results)
+        self._update_buttons()
+        self.ingestFinished.emit(ok and not run.canceled)
+
+    def _add_results(self, run: AlgorithmRun, results: dict[str, Any]) -> None:
+        scene_ids = [i for i in str(results.get(ingest_alg.SCENE_IDS) or "").split(",") if i]
+        added = add_ingest_results(run.context, run.feedback, self.project, scene_ids, self.footprints_id)
+        folder = results.get(ingest_alg.OUTPUT_FOLDER) or run.parameters[ingest_alg.OUTPUT_FOLDER]
+        self.zoom_to_area()
+        for warning in run.warnings:
+            log(warning, WARNING)
+        if not added:
+            self.notifier.warning(
+                tr("The ingest finished but produced no layer to show; the files are in {folder}.").format(
+                    folder=folder
+                )
+            )
+            return
+        names = "; ".join(
+            tr("{scene}: {layers}").format(
+                scene=entry.scene_id, layers=", ".join(layer.name() for layer in entry.layers)
+            )
+            for entry in added
+        )
+        message = tr("Added to the map {names}. The files are in {folder}.").format(
+            names=names, folder=folder
+        )
+        if run.warnings:
+            message += " " + tr("{count} warnings in the FirstLight log.").format(count=len(run.warnings))
+        self._set_status(message)
+        self.notifier.success(message)
+
+    def _kept_after_cancel(self, run: AlgorithmRun) -> str:
+        """What a cancelled ingest left: the band files that were complete (reused next time)."""
+        folder = Path(run.parameters[ingest_alg.OUTPUT_FOLDER])
+        kept, total = [], 0
+        for scene in self.ingest_scenes:
+            bands = list(scene.band_urls) + ([scene.mask_asset.band] if scene.mask_asset else [])
+            total += len(bands)
+            scene_dir = folder / safe_name(scene.id)
+            kept += [b for b in bands if (scene_dir / f"{b}.tif").is_file()]
+        seconds = run.seconds_to_stop()
+        stopped = (
+            tr("Ingest cancelled")
+            if seconds is None
+            else tr("Ingest cancelled (stopped in {seconds:.1f} s)").format(seconds=seconds)
+        )
+        if not kept:
+            return tr("{stopped}: no band was complete yet, so nothing was kept.").format(stopped=stopped)
+        return tr(
+            "{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; "
+            "Ingest again reuses them."
+        ).format(stopped=stopped, kept=len(kept), total=total, bands=", ".join(kept), folder=folder)
+
+    def zoom_to_area(self) -> None:
+        if self.area is None:
+            return
+        try:
+            extent = self.area.extent_in(self.canvas.mapSettings().destinationCrs())
+        except AreaError:
+            return
+        extent.scale(1.15)
+        self.canvas.setExtent(extent)
+        self.canvas.refresh()
+
+    # --- running algorithms --------------------------------------------------------------------------
+
+    def _start(self, algorithm_id: str, parameters: dict[str, Any], finished) -> AlgorithmRun | None:
+        try:
+            run = AlgorithmRun(algorithm_id, parameters, self.project)
+        except RunError as error:
+            self.notifier.warning(one_sentence(str(error)))
+            return None
+        log(tr("Running {id} with {parameters}").format(id=algorithm_id, parameters=parameters))
+        run.feedback.progressChanged.connect(self._progress)
+        run.feedback.info.connect(self._info)
+        run.feedback.warning.connect(self._warning)
+        run.feedback.error.connect(self._error)
+        run.finished.connect(finished)
+        run.start()
+        return run
+
+    def _progress(self, value: float) -> None:
+        if self.ingest_run is not None and self.ingest_run.running:
+            self.progress_bar.setRange(0, 100)
+            self.progress_bar.setValue(int(value))
+
+    def _info(self, text: str) -> None:
+        log(text)
+        if self.ingest_run is not None and self.ingest_run.running:
+            self._ingest_info(text)
+
+    def _warning(self, text: str) -> None:
+        log(text, WARNING)
+
+    def _error(self, text: str) -> None:
+        log(text, WARNING)
+
+    def cancel(self) -> None:
+        """Press *Cancel*: stop the running search or ingest (it stops within a second)."""
+        for run in (self.ingest_run, self.search_run):
+            if run is not None and run.running:
+                run.cancel()
+                self._set_status(tr("Cancelling…"))
+        self._update_buttons()
+
+    def _report_failure(self, run: AlgorithmRun, fallback: str) -> None:
+        sentence = one_sentence(run.errors[-1] if run.errors else "", fallback)
+        details = "\n".join(run.errors) or fallback
+        self._set_status(sentence)
+        self.notifier.error(sentence, details=f"{run.algorithm_id}: {details}")
+
+    def _set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _update_buttons(self) -> None:
+        busy = self.busy
+        if not hasattr(self, "ingest_button"):
+            return
+        self.search_button.setEnabled(not busy)
+        self.ingest_button.setEnabled(not busy and bool(self.selected_scene_ids()))
+        self.cancel_button.setEnabled(busy)
+
+    # --- life cycle ----------------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """The plugin is unloading: cancel what runs, take the bands and the tool off the canvas."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        for run in (self.search_run, self.ingest_run):
+            if run is not None and run.running:
+                for signal in (
+                    run.finished,
+                    run.feedback.progressChanged,
+                    run.feedback.info,
+                    run.feedback.warning,
+                    run.feedback.error,
+                ):
+                    signal.disconnect()
+                run.cancel()
+                _ORPHAN_RUNS.add(run)  # keep it (and its context) alive until the task ends
+                run.finished.connect(lambda *_, r=run: _ORPHAN_RUNS.discard(r))
+        self.thumbnails.cancel_all()
+        self.project.layersWillBeRemoved.disconnect(self._layers_removed)
+        self.canvas.destinationCrsChanged.disconnect(self._canvas_crs_changed)
+        self.canvas.mapToolSet.disconnect(self._map_tool_changed)
+        if self.canvas.mapTool() is self.tool:
+            self.canvas.unsetMapTool(self.tool)
+        self.tool.release()
+        for band in (self.area_band, self.footprint_band):
+            if not sip.isdeleted(band) and band.scene() is not None:
+                band.scene().removeItem(band)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def closeEvent(self, event) -> None:
+        self._save_settings()
+        super().closeEvent(event)

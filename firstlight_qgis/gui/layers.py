@@ -1,0 +1,127 @@
+"""Put what ``firstlight:ingest`` produced on the map: one group per scene, styled layers.
+
+The algorithm never touches the project: it asks its context to load the stack, the event's index
+and the water mask on completion, each with the provider's styling post-processor. The dock does
+that loading itself on the main thread, into a group named after the scene, and then runs the very
+same post-processors, so the toolbox and the dock give identically styled layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qgis.core import (
+    QgsFeatureRequest,
+    QgsLayerTreeGroup,
+    QgsMapLayer,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+
+from ..processing.styling import style_footprints
+from .messages import log, tr
+
+# Bottom to top inside a scene's group: the stack under the index under the water mask.
+_ORDER = {"OUTPUT_STACK": 0, "OUTPUT_INDEX": 1, "OUTPUT_WATER": 3}
+_HIDDEN_OUTPUTS = {"OUTPUT_INDEX"}  # an opaque ramp: available, but not hiding the stack at first
+
+
+@dataclass
+class SceneLayers:
+    scene_id: str
+    group: QgsLayerTreeGroup
+    layers: list[QgsMapLayer] = field(default_factory=list)
+
+
+def _scene_of(name: str, path: str, scene_ids: list[str]) -> str:
+    for scene_id in sorted(scene_ids, key=len, reverse=True):
+        if name == scene_id or name.startswith(f"{scene_id} "):
+            return scene_id
+    return Path(path).parent.name
+
+
+def _short_name(name: str, scene_id: str) -> str:
+    short = name[len(scene_id) :].strip() if name.startswith(scene_id) else name
+    return short or name
+
+
+def scene_group(project: QgsProject, name: str, below: str | None = None) -> QgsLayerTreeGroup:
+    """The top-level group called ``name``; a new one goes on top of the layer tree, or just under
+    the layer ``below`` (the footprints) when that layer is on top, so the outlines stay visible."""
+    root = project.layerTreeRoot()
+    group = root.findGroup(name)
+    if group is None:
+        children = root.children()
+        first = children[0] if children else None
+        on_top = below is not None and getattr(first, "layerId", lambda: None)() == below
+        group = root.insertGroup(1 if on_top else 0, name)
+    return group
+
+
+def add_ingest_results(
+    context: QgsProcessingContext,
+    feedback: QgsProcessingFeedback,
+    project: QgsProject,
+    scene_ids: list[str],
+    below: str | None = None,
+) -> list[SceneLayers]:
+    """Load the layers the ingest asked for into per-scene groups and style them; returns them."""
+    pending = []
+    for path, details in context.layersToLoadOnCompletion().items():
+        scene_id = _scene_of(details.name, path, scene_ids)
+        pending.append((_ORDER.get(details.outputName, 2), scene_id, path, details))
+    pending.sort(key=lambda entry: (scene_ids.index(entry[1]) if entry[1] in scene_ids else 99, entry[0]))
+
+    added: dict[str, SceneLayers] = {}
+    for _, scene_id, path, details in pending:
+        layer = QgsRasterLayer(path, _short_name(details.name, scene_id), "gdal")
+        if not layer.isValid():
+            log(tr("Could not open {path} as a raster layer.").format(path=path))
+            continue
+        if scene_id not in added:
+            added[scene_id] = SceneLayers(scene_id, scene_group(project, scene_id, below))
+        entry = added[scene_id]
+        _drop_same_source(project, entry.group, path)
+        project.addMapLayer(layer, False)
+        node = entry.group.insertLayer(0, layer)
+        if details.outputName in _HIDDEN_OUTPUTS:
+            node.setItemVisibilityChecked(False)
+        processor = details.postProcessor()
+        if processor is not None:
+            processor.postProcessLayer(layer, context, feedback)
+        entry.layers.append(layer)
+    for entry in added.values():
+        entry.group.setExpanded(True)
+    return list(added.values())
+
+
+def _drop_same_source(project: QgsProject, group: QgsLayerTreeGroup, path: str) -> None:
+    """Re-ingesting a scene replaces its layers instead of stacking duplicates in the group."""
+    for node in group.findLayers():
+        layer = node.layer()
+        if layer is not None and layer.source() == path:
+            project.removeMapLayer(layer.id())
+
+
+def add_footprints(project: QgsProject, layer: QgsVectorLayer, previous_id: str | None) -> QgsVectorLayer:
+    """Replace the previous search's footprints with ``layer`` (a memory layer), on top, styled."""
+    if previous_id and project.mapLayer(previous_id) is not None:
+        project.removeMapLayer(previous_id)
+    layer.setName(tr("FirstLight scenes"))
+    style_footprints(layer)
+    project.addMapLayer(layer, False)
+    project.layerTreeRoot().insertLayer(0, layer)
+    return layer
+
+
+def feature_ids_of(layer: QgsVectorLayer, scene_ids: list[str]) -> list[int]:
+    """Ids of the footprints of ``scene_ids`` (the ``id`` attribute written by discover)."""
+    wanted = set(scene_ids)
+    if not wanted or layer.fields().indexOf("id") < 0:
+        return []
+    request = QgsFeatureRequest().setSubsetOfAttributes(["id"], layer.fields())
+    return [feature.id() for feature in layer.getFeatures(request) if feature["id"] in wanted]
