@@ -20,7 +20,7 @@ from typing import Any
 
 from osgeo import gdal, ogr, osr
 
-from .errors import InputError
+from .errors import InputError, one_line
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -58,7 +58,7 @@ class Area:
         rectangle = _bbox_geometry(self.bbox)
         minx, miny, maxx, maxy = self.bbox
         width = (maxx - minx) % 360 or 360.0
-        rectangle.Segmentize(max(width, maxy - miny) / 32)
+        _densify(rectangle, max(width, maxy - miny) / 32)
         rectangle.AssignSpatialReference(_srs(_WGS84))
         rectangle.TransformTo(target)
         env = rectangle.GetEnvelope()
@@ -125,7 +125,7 @@ def _srs(definition: Any) -> osr.SpatialReference:
         srs.SetFromUserInput(text)
     except RuntimeError:
         raise InputError(
-            f"Unknown CRS '{text[:80]}': give an EPSG code such as EPSG:4326 or a WKT."
+            f"Unknown CRS '{one_line(text)}': give an EPSG code such as EPSG:4326 or a WKT."
         ) from None
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     return srs
@@ -190,8 +190,14 @@ def _bbox_source_geometry(
     if minx > maxx:
         raise InputError(f"The bbox {list(bbox)} has minx > maxx: give minx, miny, maxx, maxy.")
     rectangle = _rectangle(*bbox)
-    rectangle.Segmentize(max(maxx - minx, maxy - miny) / 32)
+    _densify(rectangle, max(maxx - minx, maxy - miny) / 32)
     return _to_wgs84(rectangle, source)
+
+
+def _densify(geometry: ogr.Geometry, step: float) -> None:
+    """Add vertices every ``step`` along the edges (none for a degenerate, sub-nanometre one)."""
+    if step > 1e-12:
+        geometry.Segmentize(step)
 
 
 def _read_geometry(value: Any) -> tuple[ogr.Geometry, osr.SpatialReference | None]:
@@ -259,7 +265,7 @@ def _file_geometry(path: Path) -> tuple[ogr.Geometry, osr.SpatialReference | Non
     """Merged polygons of the first layer of a vector file (GeoJSON, GeoPackage, Shapefile, ...)."""
     if not path.is_file():
         raise InputError(
-            f"The area '{str(path)[:200]}' is neither a bbox, GeoJSON nor an existing file: "
+            f"The area '{one_line(path, 200)}' is neither a bbox, GeoJSON nor an existing file: "
             "check the value or path."
         )
     try:
@@ -391,7 +397,12 @@ def _km2(geometry: ogr.Geometry, center: tuple[float, float]) -> float:
     projected = geometry.Clone()
     projected.Segmentize(_DENSIFY_DEG)  # lon/lat edges follow parallels and meridians, not chords
     projected.AssignSpatialReference(_srs(_WGS84))
-    projected.TransformTo(equal_area)
+    try:
+        projected.TransformTo(equal_area)
+    except RuntimeError:  # a point at the antipode of the centre: the area spans half the globe
+        raise InputError(
+            "The area reaches around the globe (is its bbox minx > maxx by mistake?): draw a smaller area."
+        ) from None
     return projected.GetArea() / 1e6
 
 

@@ -9,6 +9,7 @@ requester-pays ``s3://`` twin, and the finest resolution.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,7 +121,7 @@ SENSORS: dict[str, SensorConfig] = {
 
 def sensor_of_item(item: dict[str, Any]) -> str | None:
     """Which sensor an item comes from, by collection id, then platform / constellation."""
-    props = item.get("properties") or {}
+    props = _dict(item.get("properties"))
     candidates = [
         str(item.get("collection") or ""),
         str(props.get("constellation") or ""),
@@ -156,51 +157,79 @@ class ResolvedAsset:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: catalogs put anything anywhere."""
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON array (``eo:bands``, ``raster:bands``...); anything else: none."""
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from a number or a numeric string; None for anything else (booleans,
+    NaN, infinities, text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _positive(value: Any) -> float | None:
+    number = _number(value)
+    return number if number is not None and number > 0 else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def asset_common_names(asset: dict[str, Any]) -> list[str]:
     """The common names an asset declares, in STAC 1.0 (``eo:bands``) or 1.1 (``bands``) form."""
     names: list[str] = []
-    for entry in asset.get("eo:bands") or []:
-        if isinstance(entry, dict) and entry.get("common_name"):
-            names.append(str(entry["common_name"]).lower())
-    for entry in asset.get("bands") or []:
-        if isinstance(entry, dict):
-            name = entry.get("eo:common_name") or entry.get("common_name")
-            if name:
-                names.append(str(name).lower())
+    for entry in _dicts(asset.get("eo:bands")):
+        if name := _text(entry.get("common_name")):
+            names.append(name.lower())
+    for entry in _dicts(asset.get("bands")):
+        if name := _text(entry.get("eo:common_name")) or _text(entry.get("common_name")):
+            names.append(name.lower())
     return names
 
 
 def _band_entries(asset: dict[str, Any]) -> list[dict[str, Any]]:
-    entries = asset.get("bands") or asset.get("eo:bands") or asset.get("raster:bands") or []
-    return [e for e in entries if isinstance(e, dict)]
+    return _dicts(asset.get("bands")) or _dicts(asset.get("eo:bands")) or _dicts(asset.get("raster:bands"))
 
 
 def _is_data_asset(asset: dict[str, Any]) -> bool:
-    roles = set(asset.get("roles") or [])
+    roles = asset.get("roles")
+    roles = {role for role in roles if isinstance(role, str)} if isinstance(roles, list) else set()
     return not roles & {"thumbnail", "overview", "metadata", "tiles"}
 
 
 def _resolution_of(key: str, asset: dict[str, Any]) -> float | None:
-    for entry in asset.get("raster:bands") or asset.get("bands") or []:
-        if isinstance(entry, dict):
-            res = entry.get("spatial_resolution") or entry.get("raster:spatial_resolution")
-            if res:
-                return float(res)
-    if asset.get("gsd"):
-        return float(asset["gsd"])
-    for entry in asset.get("eo:bands") or []:
-        if isinstance(entry, dict) and entry.get("gsd"):
-            return float(entry["gsd"])
+    for entry in _dicts(asset.get("raster:bands")) or _dicts(asset.get("bands")):
+        res = _positive(entry.get("spatial_resolution")) or _positive(entry.get("raster:spatial_resolution"))
+        if res:
+            return res
+    if res := _positive(asset.get("gsd")):
+        return res
+    for entry in _dicts(asset.get("eo:bands")):
+        if res := _positive(entry.get("gsd")):
+            return res
     match = re.search(r"_(\d+)m$", key)
-    return float(match.group(1)) if match else None
+    return _positive(match.group(1)) if match else None
 
 
 def _https_href(asset: dict[str, Any]) -> str:
     """The asset's href, or an https alternate when the main href is ``s3://``."""
-    href = str(asset.get("href", ""))
+    href = _text(asset.get("href")) or ""
     if href.startswith("s3://"):
-        for alternate in (asset.get("alternate") or {}).values():
-            alt_href = str((alternate or {}).get("href", ""))
+        for alternate in _dict(asset.get("alternate")).values():
+            alt_href = _text(_dict(alternate).get("href")) or ""
             if alt_href.startswith(("https://", "http://")):
                 return alt_href
     return href
@@ -211,7 +240,7 @@ def _rank(key: str, asset: dict[str, Any]) -> tuple[int, int, int, float]:
     href = _https_href(asset)
     remote_s3 = href.startswith("s3://")
     jp2 = key.lower().endswith("-jp2") or href.lower().endswith(".jp2")
-    requester_pays = bool(asset.get("storage:requester_pays")) and remote_s3
+    requester_pays = asset.get("storage:requester_pays") is True and remote_s3
     resolution = _resolution_of(key, asset) or 1e9
     return (int(remote_s3), int(jp2), int(requester_pays), resolution)
 
@@ -223,42 +252,46 @@ def _scaling(item: dict[str, Any], asset: dict[str, Any], config: SensorConfig) 
       removed the +1000 from the DN although ``raster:bands`` still says offset -0.1.
     - Planetary Computer carries no ``raster:bands``: DN has +1000 from baseline 04.00 on.
     """
-    props = item.get("properties") or {}
-    entries = [e for e in (asset.get("raster:bands") or asset.get("bands") or []) if isinstance(e, dict)]
-    scale = next((e.get("scale") for e in entries if e.get("scale") is not None), None)
-    offset = next((e.get("offset") for e in entries if e.get("offset") is not None), None)
+    props = _dict(item.get("properties"))
+    entries = _dicts(asset.get("raster:bands")) or _dicts(asset.get("bands"))
+    scale = next((v for e in entries if (v := _number(e.get("scale"))) is not None), None)
+    offset = next((v for e in entries if (v := _number(e.get("offset"))) is not None), None)
     if config.sensor == SENTINEL2:
         if props.get("earthsearch:boa_offset_applied") is True:
-            return float(scale if scale is not None else 1e-4), 0.0
+            return (scale if scale is not None else 1e-4), 0.0
         if scale is None and offset is None:
-            baseline = str(props.get("s2:processing_baseline") or "")
-            try:
-                shifted = float(baseline) >= 4.0
-            except ValueError:
-                shifted = False
-            return 1e-4, (-0.1 if shifted else 0.0)
+            baseline = _number(props.get("s2:processing_baseline"))
+            return 1e-4, (-0.1 if baseline is not None and baseline >= 4.0 else 0.0)
     if scale is None and offset is None:
         return config.default_scale, config.default_offset
-    return float(scale if scale is not None else 1.0), float(offset if offset is not None else 0.0)
+    return (scale if scale is not None else 1.0), (offset if offset is not None else 0.0)
 
 
 def _nodata(asset: dict[str, Any]) -> float | None:
-    for entry in _band_entries(asset) + list(asset.get("raster:bands") or []):
-        if isinstance(entry, dict):
-            value = entry.get("nodata", entry.get("raster:nodata"))
-            if value is not None:
+    """The nodata value (NaN and infinities allowed, as numbers or "nan" / "inf" strings)."""
+    for entry in _band_entries(asset) + _dicts(asset.get("raster:bands")):
+        value = entry.get("nodata", entry.get("raster:nodata"))
+        if isinstance(value, int | float | str) and not isinstance(value, bool):
+            try:
                 return float(value)
+            except (ValueError, OverflowError):
+                continue
     return None
+
+
+def _file_size(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number >= 0 and number == int(number) else None
 
 
 def _resolve(
     item: dict[str, Any], spec: BandSpec, config: SensorConfig, by_name: bool
 ) -> ResolvedAsset | None:
-    assets: dict[str, Any] = item.get("assets") or {}
+    assets = {key: asset for key, asset in _dict(item.get("assets")).items() if isinstance(asset, dict)}
     candidates: list[tuple[str, dict[str, Any]]] = []
     if by_name:
         for key, asset in assets.items():
-            if not isinstance(asset, dict) or not _is_data_asset(asset):
+            if not _is_data_asset(asset):
                 continue
             names = asset_common_names(asset)
             if len(names) == 1 and spec.matches_common_name(names[0]):
@@ -267,7 +300,7 @@ def _resolve(
         lowered = {k.lower(): k for k in assets}
         for known in spec.known_keys:
             key = lowered.get(known.lower())
-            if key and isinstance(assets[key], dict) and len(asset_common_names(assets[key])) <= 1:
+            if key and len(asset_common_names(assets[key])) <= 1:
                 candidates.append((key, assets[key]))
     if not candidates:
         return None
@@ -283,8 +316,8 @@ def _resolve(
         scale=scale,
         offset=offset,
         nodata=_nodata(asset),
-        file_size=int(asset["file:size"]) if asset.get("file:size") is not None else None,
-        file_checksum=asset.get("file:checksum"),
+        file_size=_file_size(asset.get("file:size")),
+        file_checksum=_text(asset.get("file:checksum")),
     )
 
 
@@ -317,7 +350,7 @@ def resolve_mask(item: dict[str, Any], sensor: str) -> ResolvedAsset | None:
 
 def resolve_visual(item: dict[str, Any], sensor: str) -> str | None:
     """Href of the true-colour composite (TCI / ``visual``), preferring https over JP2 twins."""
-    assets: dict[str, Any] = item.get("assets") or {}
+    assets = {key: asset for key, asset in _dict(item.get("assets")).items() if isinstance(asset, dict)}
     lowered = {k.lower(): k for k in assets}
     candidates = [
         (lowered[k.lower()], assets[lowered[k.lower()]])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -41,7 +42,7 @@ from .bands import (
     resolve_visual,
     sensor_of_item,
 )
-from .errors import BandResolutionError, CancelledError, CatalogError, FirstLightError, InputError
+from .errors import BandResolutionError, CancelledError, CatalogError, FirstLightError, InputError, one_line
 from .events import EventConfig, get_event
 from .redact import redact_url
 
@@ -65,6 +66,7 @@ _PREFERRED_LEVEL = {SENTINEL2: "l2a", LANDSAT: "l2", SENTINEL1: "rtc"}
 _CLOUD_FREE_SENSORS = frozenset({SENTINEL1})  # radar sees through clouds: eo:cloud_cover does not apply
 _HTTP_TIMEOUT = (10.0, 60.0)  # connect, read (s)
 _MAX_SCANNED_ITEMS = 5000  # per search: bounds a client-side filtered crawl of a huge result set
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # per API response: a page of 100 Sentinel-2 items is ~3 MB
 _POLL_S = 0.1
 _SECRET_PARAM = re.compile(
     r"(?i)\b(sig|signature|token|access_token|api[_-]?key|key|password|secret|x-amz-[a-z-]+)=[^&\s\"']+"
@@ -124,7 +126,7 @@ def scene_from_item(
     """
     _check_item(item)
     sensor, assets, missing = _resolve_sensor(item)
-    props = item.get("properties") or {}
+    props = _props(item)
     visual = resolve_visual(item, sensor)
     resolutions = [a.resolution_m for a in assets.values() if a.resolution_m]
     return Scene(
@@ -143,7 +145,7 @@ def scene_from_item(
         assets=assets,
         mask_asset=resolve_mask(item, sensor),
         coverage_percent=_coverage(item, area),
-        collection=item.get("collection"),
+        collection=_collection_of(item),
         item=copy.deepcopy(item),
         catalog=catalog,
         catalog_is_local=catalog_is_local,
@@ -200,7 +202,9 @@ def _check_item(item: Any) -> None:
             "The catalog returned a STAC item without an id: check the catalog or report it to its host."
         )
     if not isinstance(item.get("assets"), dict) or not item["assets"]:
-        raise CatalogError(f"STAC item {item['id']} has no assets: choose another scene or catalog.")
+        raise CatalogError(
+            f"STAC item {one_line(item['id'])} has no assets: choose another scene or catalog."
+        )
 
 
 def _resolve_sensor(item: dict) -> tuple[str, dict[str, ResolvedAsset], list[str]]:
@@ -216,12 +220,12 @@ def _resolve_sensor(item: dict) -> tuple[str, dict[str, ResolvedAsset], list[str
     if known:
         config = SENSORS[known]
         raise BandResolutionError(
-            f"Scene {item['id']} carries none of the {config.title} bands "
+            f"Scene {one_line(item['id'])} carries none of the {config.title} bands "
             f"({', '.join(config.canonical_order)}): choose another scene or collection."
         )
     raise BandResolutionError(
-        f"Scene {item['id']} is not from a sensor FirstLight reads (Sentinel-2, Landsat, Sentinel-1) "
-        "and has none of their bands: choose another scene or collection."
+        f"Scene {one_line(item['id'])} is not from a sensor FirstLight reads (Sentinel-2, Landsat, "
+        "Sentinel-1) and has none of their bands: choose another scene or collection."
     )
 
 
@@ -233,12 +237,24 @@ def _single_file_url(assets: dict[str, ResolvedAsset], visual: str | None) -> st
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, or None (booleans, text that is not a number, NaN, infinities)."""
     if isinstance(value, bool):
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
+
+
+def _props(item: dict) -> dict:
+    props = item.get("properties")
+    return props if isinstance(props, dict) else {}
+
+
+def _collection_of(item: dict) -> str | None:
+    collection = item.get("collection")
+    return collection if isinstance(collection, str) else None
 
 
 def _total_size(assets: dict[str, ResolvedAsset]) -> int | None:
@@ -248,11 +264,13 @@ def _total_size(assets: dict[str, ResolvedAsset]) -> int | None:
 
 
 def _item_bbox(item: dict) -> tuple[float, float, float, float] | None:
+    """The item's 2D bbox, or None when it has none that is four (or six) finite numbers."""
     bbox = item.get("bbox")
-    if isinstance(bbox, list) and len(bbox) in (4, 6):
-        half = len(bbox) // 2
-        return float(bbox[0]), float(bbox[1]), float(bbox[half]), float(bbox[half + 1])
-    return None
+    if not isinstance(bbox, list) or len(bbox) not in (4, 6):
+        return None
+    half = len(bbox) // 2
+    numbers = [_number(bbox[i]) for i in (0, 1, half, half + 1)]
+    return None if None in numbers else tuple(numbers)  # type: ignore[return-value]
 
 
 def _footprint(item: dict) -> dict | None:
@@ -273,22 +291,27 @@ def _coverage(item: dict, area: Area | None) -> float | None:
         return None
     try:
         return round(coverage_percent(area, footprint), 2)
-    except InputError as exc:
+    except (InputError, RuntimeError, TypeError, ValueError) as exc:  # GDAL / GEOS on a broken one
+        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise CatalogError(
-            f"STAC item {item['id']} has an unreadable footprint ({exc}): check the catalog."
+            f"STAC item {one_line(item['id'])} has an unreadable footprint ({detail}): check the catalog."
         ) from None
 
 
 def _thumbnail(item: dict) -> str | None:
     """A small preview image: http(s) first, then browser-readable formats, then the thumbnail role."""
+    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+    links = item.get("links") if isinstance(item.get("links"), list) else []
     candidates = [
         asset
-        for asset in (item.get("assets") or {}).values()
-        if isinstance(asset, dict) and {"thumbnail", "overview"} & set(asset.get("roles") or [])
+        for asset in assets.values()
+        if isinstance(asset, dict)
+        and isinstance(asset.get("roles"), list)
+        and {"thumbnail", "overview"} & {role for role in asset["roles"] if isinstance(role, str)}
     ]
     candidates += [
         {**link, "roles": ["thumbnail"]}
-        for link in item.get("links") or []
+        for link in links
         if isinstance(link, dict) and link.get("rel") == "thumbnail"
     ]
 
@@ -299,7 +322,7 @@ def _thumbnail(item: dict) -> str | None:
         ) or href.split("?")[0].lower().endswith((".png", ".jpg", ".jpeg", ".webp"))
         return not href.startswith(("https://", "http://")), not image, "thumbnail" not in entry["roles"]
 
-    usable = [c for c in candidates if c.get("href")]
+    usable = [c for c in candidates if isinstance(c.get("href"), str) and c["href"]]
     return str(min(usable, key=rank)["href"]) if usable else None
 
 
@@ -371,9 +394,9 @@ class _Collector:
     ) -> Scene | None:
         _check_item(item)
         criteria = self.criteria
-        if collections is not None and item.get("collection") not in collections:
+        if collections is not None and _collection_of(item) not in collections:
             return None
-        if not _in_window(item.get("properties") or {}, criteria.start, criteria.end):
+        if not _in_window(_props(item), criteria.start, criteria.end):
             return None
         scene = scene_from_item(item, area=criteria.area, catalog=catalog, catalog_is_local=is_local)
         if scene.source not in criteria.event.sensors:
@@ -447,7 +470,9 @@ def _instant(value: Any, name: str, end_of_day: bool) -> datetime:
                 else datetime.fromisoformat(text)
             )
         except ValueError:
-            raise InputError(f"Cannot read the {name} date '{text[:40]}': give it as YYYY-MM-DD.") from None
+            raise InputError(
+                f"Cannot read the {name} date '{one_line(text, 40)}': give it as YYYY-MM-DD."
+            ) from None
     else:
         raise InputError(f"The {name} date is missing: give it as YYYY-MM-DD.")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -558,7 +583,10 @@ def _items_in(path: Path, visited: set[Path], strict: bool) -> Iterator[Any]:
 
 def _absolute_href(href: str, base: Path) -> str:
     """A relative path resolved against ``base``; ``file://`` URLs become paths; other URLs are kept."""
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # not a URL one can parse: left as it is, and refused when fetched
+        return href
     if parts.scheme == "file":
         return unquote(parts.path)
     if len(parts.scheme) > 1:  # a URL (a one-letter "scheme" is a Windows drive)
@@ -570,7 +598,8 @@ def _absolute_hrefs(item: Any, base: Path) -> Any:
     if not isinstance(item, dict):
         return item
     item = copy.deepcopy(item)
-    for asset in (item.get("assets") or {}).values():
+    assets = item.get("assets")
+    for asset in assets.values() if isinstance(assets, dict) else []:
         if isinstance(asset, dict) and isinstance(asset.get("href"), str):
             asset["href"] = _absolute_href(asset["href"], base)
     return item
@@ -599,6 +628,7 @@ class _StacApi:
             respect_retry_after_header=True,
         )
         io = StacApiIO(timeout=_HTTP_TIMEOUT, max_retries=retry)
+        io.session.hooks["response"].append(_bounded_response)
         self._client = Client.open(url, stac_io=io, timeout=_HTTP_TIMEOUT)
         self.has_search = self._client.get_single_link("search") is not None
 
@@ -614,6 +644,45 @@ class _StacApi:
     def pages(self, **params: Any) -> Iterator[dict[str, Any]]:
         """Result pages of a POST /search, following ``next`` links."""
         return self._client.search(method="POST", **params).pages_as_dicts()
+
+
+class _BoundedBody:
+    """A response body that stops with a CatalogError past MAX_RESPONSE_BYTES (decoded bytes, so a
+    small gzip bomb is caught too); everything else is the wrapped urllib3 response's."""
+
+    def __init__(self, raw: Any, url: str) -> None:
+        self._raw, self._url = raw, url
+
+    def stream(self, amt: int = 2**16, decode_content: bool | None = None) -> Iterator[bytes]:
+        total = 0
+        for chunk in self._raw.stream(amt, decode_content=decode_content):
+            total += len(chunk)
+            if total > MAX_RESPONSE_BYTES:
+                self._raw.close()
+                raise _too_large(self._url)
+            yield chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _too_large(url: str) -> CatalogError:
+    return CatalogError(
+        f"The STAC catalog at {redact_url(url)} sent a response larger than "
+        f"{MAX_RESPONSE_BYTES // 2**20} MB, which no search page needs; FirstLight stopped reading it. "
+        "Use a smaller page size or another catalog."
+    )
+
+
+def _bounded_response(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """A requests response hook (it runs before the body is read): refuse a body announced as
+    too large, and bound one whose size is not announced."""
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
+        response.close()
+        raise _too_large(response.url)
+    response.raw = _BoundedBody(response.raw, response.url)
+    return response
 
 
 def _search_api(
@@ -740,6 +809,8 @@ def _catalog_error(label: str, exc: Exception) -> CatalogError:
 
     status = getattr(exc, "status_code", None)
     cause = exc.__context__ or exc
+    if isinstance(cause, CatalogError):  # ours, raised inside pystac-client (a response too large)
+        return cause
     if status in (401, 403):
         why = f"refused access (HTTP {status}): check that it is public or that your credentials are set"
     elif status == 404:
@@ -751,6 +822,11 @@ def _catalog_error(label: str, exc: Exception) -> CatalogError:
     elif isinstance(status, int):
         reason = _server_reason(str(exc))
         why = f"rejected the search (HTTP {status}{reason}): check the search or choose another catalog"
+    elif isinstance(cause, requests.exceptions.SSLError) and "certif" in str(cause).lower():
+        why = (
+            "has a TLS certificate that could not be verified, so FirstLight does not talk to it: check "
+            "the URL, the system's certificates or a proxy intercepting HTTPS"
+        )
     elif isinstance(cause, requests.Timeout):
         why = f"did not answer within {_HTTP_TIMEOUT[1]:.0f} s: try again later or choose another catalog"
     elif isinstance(cause, requests.ConnectionError):

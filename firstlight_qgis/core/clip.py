@@ -6,6 +6,12 @@ transfers little more than the tiles under the area. Every band gets the same ge
 the area's bounds in the scene's CRS, snapped outward to whole pixels of the coarsest band from the
 scene's origin and clamped to the scene, so 10 m and 20 m bands line up exactly and no pixel is
 resampled. Outputs go through ``<band>.tif.part`` and a verified rename, like whole downloads.
+
+Before GDAL touches a remote band, FirstLight's own HTTP client asks for its first byte
+(``_Clip._preflight``): redirects are followed to http(s) only and GDAL reads the address they end
+at, an expired signature is renewed, a 429 waits for its Retry-After, a web page or a file whose
+size is not the catalog's ``file:size`` is refused. GDAL (curl) follows redirects by itself and
+does not honour Retry-After, so this first request is where FirstLight's rules apply.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -23,6 +30,7 @@ from osgeo import gdal, osr
 
 from .bands import ResolvedAsset
 from .download import (
+    NO_SPACE_MESSAGE,
     BandDownloadResult,
     BandJobs,
     BandTask,
@@ -32,7 +40,11 @@ from .download import (
     RetryPolicy,
     Source,
     TransientError,
+    _retry_after,
+    disk_error,
     hash_file,
+    http_get,
+    http_session,
     open_raster,
     safe_name,
     scrub,
@@ -40,6 +52,17 @@ from .download import (
     source_of,
 )
 from .errors import DownloadError, InputError
+from .ranges import (
+    CLIP_CONNECTIONS,
+    Counter,
+    Layout,
+    RangePool,
+    RangeUnsupported,
+    Refused,
+    cog_layout,
+    fetch_window,
+    read_header,
+)
 from .signing import Signer
 
 if TYPE_CHECKING:
@@ -116,6 +139,7 @@ def _gdal_options(href: str, timeout: float, max_retries: int, policy: RetryPoli
         "GDAL_INGESTED_BYTES_AT_OPEN": str(_HEADER_BYTES),
         "VSI_CACHE": "TRUE",
         "GDAL_PAM_ENABLED": "NO",  # no .aux.xml read beside the source or written beside the output
+        "GDAL_HTTP_UNSAFESSL": "NO",  # certificates are verified even if the environment says otherwise
     }
     suffix = PurePosixPath(urlsplit(href).path).suffix
     if suffix:
@@ -208,8 +232,17 @@ def _creation_options(dataset: gdal.Dataset) -> list[str]:
 class _Clip(BandTask):
     """One band: read its grid (``probe``), then write the common window (``run``)."""
 
-    def __init__(self, context: FetchContext, band: str, href: str, final: Path) -> None:
+    # The fast path (ranges.py): a COG header read in one request, then only the window's tiles.
+    ranges: RangePool | None = None  # the connections shared by all bands of the call
+    pieces = 1  # how many parallel ranges this band's tiles are split into
+    layout: Layout | None = None  # the header's grid and tile index: None means GDAL's /vsicurl/
+    range_retries = 0
+
+    def __init__(
+        self, context: FetchContext, band: str, href: str, final: Path, expected: ResolvedAsset | None
+    ) -> None:
         super().__init__(context, band, href, final)
+        self.size = expected.file_size if expected else None
         self.source = Source("http", href)
         self.grid: _Grid | None = None
         self.bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
@@ -240,24 +273,154 @@ class _Clip(BandTask):
         return {"href": self.label, "window": list(self.bounds)}
 
     def attempt(self) -> str:
+        if self.layout is not None:
+            return self._attempt_ranges()
         self.part.unlink(missing_ok=True)
         with (
             self._open() as dataset,
             _gdal_config({"GDAL_SWATH_SIZE": str(_block_row_bytes(dataset, self.window))}),
         ):
-            gdal.Translate(
-                str(self.part),
-                dataset,
-                format="GTiff",
-                srcWin=list(self.window),
-                creationOptions=_creation_options(dataset),
-                callback=self._progress,
-            )
+            try:
+                gdal.Translate(
+                    str(self.part),
+                    dataset,
+                    format="GTiff",
+                    srcWin=list(self.window),
+                    creationOptions=_creation_options(dataset),
+                    callback=self._progress,
+                )
+            except RuntimeError as error:
+                self._check_disk(error)
+                raise
             self.tally.transferred += _window_bytes(dataset, self.window)
             bands = dataset.RasterCount
         return self._verify(bands)
 
+    def _check_disk(self, error: RuntimeError) -> None:
+        """Raise DiskFullError (after removing the part file) if GDAL failed to write it for lack of
+        space. The error's traceback goes first: its frames hold GDAL datasets, whose files would
+        stay open (their space not freed, undeletable on Windows) as long as the error lives."""
+        error.__traceback__ = None
+        message = str(error)
+        try:
+            free = shutil.disk_usage(self.part.parent).free
+        except OSError:
+            free = None
+        if NO_SPACE_MESSAGE.search(message) or (free is not None and free < 1024 * 1024):
+            self.part.unlink(missing_ok=True)
+            raise disk_error(self.part, OSError(28, "No space left on device")) from None
+
+    def _read_layout(self) -> _Grid | None:
+        """The grid from the COG header, fetched by FirstLight's own client (one request: this is
+        also where redirects, a 403, a 429, a web page or a wrong ``file:size`` are dealt with);
+        None when the header is not a tiled GeoTIFF GDAL can index from memory."""
+        assert self.ranges is not None
+        counter = Counter()
+        url = signed(self.context.signer, self.href, refresh=self.resign)
+        self.resign = False
+        try:
+            header, total = read_header(self.ranges, url, self.label, counter)
+        except Refused as error:
+            if self.context.signer is None:
+                raise DownloadError(
+                    f"The server answered HTTP 403 for {self.label}; choose another scene or catalog."
+                ) from None
+            self.resign = True
+            raise TransientError(str(error)) from None
+        except RangeUnsupported:
+            return None
+        finally:
+            self.range_retries += counter.retries
+        if self.size is not None and total is not None and total != self.size:
+            raise TransientError(
+                f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
+                "the catalog entry may be stale, try another scene."
+            )
+        layout = cog_layout(header, total)
+        if layout is None:
+            return None
+        transform = layout.transform
+        if transform[2] or transform[4] or transform[1] <= 0 or transform[5] >= 0:
+            raise DownloadError(
+                f"Band {self.band} is not on a north-up grid, so it cannot be clipped; download the "
+                "whole scene."
+            )
+        self.layout = layout
+        return _Grid(self.band, layout.width, layout.height, transform, layout.wkt)
+
+    def _attempt_ranges(self) -> str:
+        """Write the window from the tiles under it, fetched in parallel byte ranges."""
+        assert self.layout is not None and self.ranges is not None
+        layout = self.layout
+        self.part.unlink(missing_ok=True)
+        counter = Counter()
+        url = signed(self.context.signer, self.href, refresh=self.resign)
+        self.resign = False
+        floating = gdal.GetDataTypeName(layout.data_type).startswith(("Float", "CFloat"))
+        block = [min(size, 512) for size in layout.block]
+        options = [
+            "TILED=YES",
+            f"BLOCKXSIZE={block[0]}",
+            f"BLOCKYSIZE={block[1]}",
+            "COMPRESS=DEFLATE",
+            f"PREDICTOR={3 if floating else 2}",
+            "ZLEVEL=1",
+            "BIGTIFF=IF_SAFER",
+        ]
+        try:
+            fetch_window(
+                self.ranges,
+                url,
+                self.label,
+                layout,
+                self.window,
+                (self.bounds[0], self.bounds[3]),
+                self.part,
+                self.part.with_name(self.part.name + ".src"),
+                counter,
+                lambda fraction: self.jobs.report(self.band, "clipping", fraction),
+                options,
+                self._progress,
+                self.pieces,
+            )
+        except Refused as error:
+            self.part.unlink(missing_ok=True)
+            if self.context.signer is None:
+                raise DownloadError(
+                    f"The server answered HTTP 403 for {self.label}; choose another scene or catalog."
+                ) from None
+            self.resign = True
+            raise TransientError(str(error)) from None
+        except RuntimeError as error:  # GDAL cutting the window out of the fetched tiles
+            self.jobs.check()
+            self._check_disk(error)
+            self.part.unlink(missing_ok=True)
+            raise TransientError(f"Clipping {self.label} failed ({scrub(str(error))}).") from None
+        except OSError as error:
+            self.part.unlink(missing_ok=True)
+            raise disk_error(self.part, error) from None
+        except BaseException:
+            self.part.unlink(missing_ok=True)
+            raise
+        finally:
+            self.tally.transferred += counter.transferred + len(layout.header)
+            self.range_retries += counter.retries
+        try:
+            return self._verify(layout.bands)
+        except BaseException:  # a cancel while hashing: no part file may stay behind
+            self.part.unlink(missing_ok=True)
+            raise
+
+    def _result(self, **kwargs: Any) -> BandDownloadResult:
+        result = super()._result(**kwargs)
+        result.retries += self.range_retries  # retries of single range requests, inside attempts
+        return result
+
     def _read_grid(self) -> _Grid:
+        if self.source.kind == "http" and self.ranges is not None:
+            grid = self._read_layout()
+            if grid is not None:
+                return grid
         with self._open() as dataset:
             transform = tuple(dataset.GetGeoTransform())
             if transform[2] or transform[4] or transform[1] <= 0 or transform[5] >= 0:
@@ -274,15 +437,20 @@ class _Clip(BandTask):
         (transient for remote files, re-signing after a 403)."""
         context = self.context
         if self.source.kind == "local":
-            path = str(self.source.path)
+            url = path = str(self.source.path)
         else:
-            path = "/vsicurl/" + signed(context.signer, self.href, refresh=self.resign)
+            url = self._preflight(signed(context.signer, self.href, refresh=self.resign))
+            path = "/vsicurl/" + url
         self.resign = False
         errors = _GdalErrors()
-        options = _gdal_options(self.href, context.timeout, context.max_retries, context.policy)
+        options = _gdal_options(url, context.timeout, context.max_retries, context.policy)
         with _gdal_config(options), _gdal_errors(errors):
             try:
-                yield gdal.Open(path)
+                dataset = gdal.Open(path)
+                # GDAL logs the description when the dataset closes (with CPL_DEBUG on), which may
+                # be after this handler is gone: it must not carry the signed URL's token.
+                dataset.SetDescription(scrub(path))
+                yield dataset
             except RuntimeError:
                 self.jobs.check()  # a cancelled Translate fails too: report the cancel
                 if self.source.kind == "local":
@@ -292,6 +460,38 @@ class _Clip(BandTask):
             finally:
                 self.tally.retries += errors.retries
 
+    def _preflight(self, url: str) -> str:
+        """The address GDAL may read for ``url`` (after http(s)-only redirects), once FirstLight's
+        own client got its first byte; raises what ``retrying`` understands otherwise."""
+        response = http_get(self.context, url, self.label, {"Range": "bytes=0-0"})
+        with response:
+            status = response.status_code
+            if status == 403 and self.context.signer is not None:
+                self.resign = True
+                raise TransientError(f"Access to {self.label} was refused (HTTP 403).")
+            if status in (408, 429) or status >= 500:
+                raise TransientError(
+                    f"The server answered HTTP {status} for {self.label}.", _retry_after(response)
+                )
+            if status not in (200, 206):
+                raise DownloadError(
+                    f"The server answered HTTP {status} for {self.label}; choose another scene or catalog."
+                )
+            if response.headers.get("Content-Type", "").lower().startswith("text/html"):
+                raise TransientError(
+                    f"The server sent a web page instead of the raster {self.label}; the service may be "
+                    "down or need a login."
+                )
+            total = response.headers.get("Content-Range", "").rpartition("/")[2]
+            if status == 200:
+                total = response.headers.get("Content-Length", "")
+            if self.size is not None and total.isdigit() and int(total) != self.size:
+                raise TransientError(
+                    f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
+                    "the catalog entry may be stale, try another scene."
+                )
+            return response.url
+
     def _failure(self, errors: _GdalErrors) -> DownloadError:
         status = errors.status
         if status == 403 and self.context.signer is not None:
@@ -300,6 +500,11 @@ class _Clip(BandTask):
         if status in (401, 403, 404):
             return DownloadError(
                 f"The server answered HTTP {status} for {self.label}; choose another scene or catalog."
+            )
+        if "certificate" in errors.message.lower():
+            return DownloadError(
+                f"The certificate of the server of {self.label} could not be verified, so FirstLight does "
+                "not read from it; check the system's certificates (or a proxy intercepting HTTPS)."
             )
         detail = f"HTTP {status}" if status else errors.message or "no detail"
         return TransientError(f"Reading {self.label} failed ({detail}).")
@@ -320,12 +525,24 @@ class _Clip(BandTask):
             and (dataset.RasterXSize, dataset.RasterYSize, dataset.RasterCount)
             == (self.window[2], self.window[3], bands)
             and all(abs(a - b) < _EPS * dx for a, b in zip(dataset.GetGeoTransform(), expected, strict=True))
+            and _every_block_reads(dataset)
         )
         dataset = None
         if not ok:
             self.part.unlink(missing_ok=True)
             raise TransientError(f"The clipped file of {self.label} came out wrong.")
         return hash_file(self.part, {"sha256"}, self.jobs)["sha256"]
+
+
+def _every_block_reads(dataset: gdal.Dataset) -> bool:
+    """Whether every pixel of ``dataset`` decodes: a GeoTIFF GDAL failed to finish writing (a
+    full disk at close) opens fine but has missing or broken tiles."""
+    try:
+        for index in range(1, dataset.RasterCount + 1):
+            dataset.GetRasterBand(index).Checksum()
+    except RuntimeError:
+        return False
+    return True
 
 
 def clip_bands(
@@ -347,27 +564,38 @@ def clip_bands(
     """Write the area's window of each band to ``<output_dir>/<band>.tif`` (tiled DEFLATE GeoTIFF
     on the scene's own grid), reading only the tiles under it.
 
-    Keywords as in ``download_bands``; ``expected`` is accepted for symmetry but the catalog's
-    ``file:size`` / ``file:checksum`` describe whole files, so a clip is verified by GDAL (size
-    and grid of the window) instead. ``bytes_transferred`` is an estimate (header + tiles read).
-    Raises InputError when the area misses the scene, CancelledError on cancel.
+    Keywords as in ``download_bands``. The catalog's ``file:size`` (in ``expected``) must match
+    the remote file; its ``file:checksum`` describes the whole file, so a clip is verified by GDAL
+    instead (size and grid of the window, every tile decodes). ``bytes_transferred`` is an
+    estimate (header + tiles read). Raises InputError when the area misses the scene,
+    DiskFullError when the output disk is full, CancelledError on cancel.
     """
-    del expected  # see the docstring
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    jobs = BandJobs(cancel, progress_callback, parallel_downloads)
-    context = FetchContext(jobs, signer, allow_local, timeout, max_retries, retry_policy or RetryPolicy())
-    tasks = {
-        band: _Clip(context, band, href, output_dir / f"{safe_name(band)}.tif")
-        for band, href in band_urls.items()
-    }
-    what = f"clip of {item_id}"
-    failed = jobs.run({band: task.probe for band, task in tasks.items()}, what)
-    ready = [task for task in tasks.values() if task.grid is not None]
-    clipped: dict[str, BandDownloadResult] = {}
-    if ready:
-        bounds = _common_bounds([task.grid for task in ready if task.grid], area, item_id)
-        for task in ready:
-            task.bounds = bounds
-        clipped = jobs.run({task.band: task.run for task in ready}, what)
+    # every band at once (one round trip for all headers, one for all tiles); the connections
+    # are bounded by the range pool
+    jobs = BandJobs(cancel, progress_callback, max(parallel_downloads, len(band_urls)))
+    connections = max(parallel_downloads, CLIP_CONNECTIONS)
+    with http_session(connections) as session:
+        context = FetchContext(
+            jobs, signer, allow_local, timeout, max_retries, retry_policy or RetryPolicy(), session
+        )
+        tasks = {
+            band: _Clip(
+                context, band, href, output_dir / f"{safe_name(band)}.tif", (expected or {}).get(band)
+            )
+            for band, href in band_urls.items()
+        }
+        what = f"clip of {item_id}"
+        with RangePool(context, connections) as pool:
+            for task in tasks.values():
+                task.ranges, task.pieces = pool, max(1, connections // max(len(tasks), 1))
+            failed = jobs.run({band: task.probe for band, task in tasks.items()}, what)
+            ready = [task for task in tasks.values() if task.grid is not None]
+            clipped: dict[str, BandDownloadResult] = {}
+            if ready:
+                bounds = _common_bounds([task.grid for task in ready if task.grid], area, item_id)
+                for task in ready:
+                    task.bounds = bounds
+                clipped = jobs.run({task.band: task.run for task in ready}, what)
     return {band: clipped.get(band) or failed[band] for band in band_urls}  # type: ignore[misc]

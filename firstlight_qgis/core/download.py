@@ -17,6 +17,7 @@ shuts down the sockets in use, which stops even a stalled transfer at once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -45,7 +46,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .bands import ResolvedAsset
-from .errors import CancelledError, DownloadError
+from .errors import CancelledError, DiskFullError, DownloadError
 from .redact import redact_url, scrub
 from .signing import Signer
 
@@ -117,10 +118,34 @@ class Tally:
 # -- names and hrefs -------------------------------------------------------------------------
 
 
+# Names Windows reserves for devices, with or without an extension ("CON", "nul.tif", "COM1.x").
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+)
+_MAX_NAME = 100  # the scene id appears twice in a path (folder and file prefix): keep under MAX_PATH
+
+
 def safe_name(text: str) -> str:
-    """``text`` as a portable file name: letters, digits, ``._-`` kept, anything else ``_``."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text.strip()).strip("._")
-    return name[:150] or "_"
+    """``text`` as a portable file name: letters, digits, ``._-`` kept, anything else ``_``.
+
+    Never empty, never hidden, ``.`` / ``..`` or starting with ``-`` (an option to a shell command),
+    never a Windows device name (CON, NUL, COM1, ... get a leading ``_``), at most 100 characters:
+    a longer name is cut and ends with a hash of the whole text, so two long ids sharing a prefix
+    never share a folder.
+    """
+    name = re.sub(r"^[._-]+|[._]+$", "", re.sub(r"[^A-Za-z0-9._-]+", "_", text.strip()))
+    if len(name) > _MAX_NAME:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        name = f"{name[: _MAX_NAME - 13].rstrip('._')}_{digest}"
+    if name.split(".")[0].upper() in _WINDOWS_DEVICES:
+        name = "_" + name
+    return name or "_"
+
+
+def _shown(href: str) -> str:
+    """An href fit for a one-line message: no secret, no control character, not too long."""
+    text = re.sub(r"[\x00-\x1f\x7f]", "?", redact_url(href))
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 @dataclass(frozen=True)
@@ -133,10 +158,28 @@ class Source:
 
 
 def source_of(band: str, href: str, allow_local: bool) -> Source:
-    """Classify ``href``; refuse what cannot or must not be read, in one clear sentence."""
-    parts = urlsplit(href)
+    """Classify ``href``; refuse what cannot or must not be read, in one clear sentence.
+
+    Only http(s) is fetched from a remote catalog; local paths (and ``file://``) only when the
+    catalog itself is local (``allow_local``); GDAL virtual paths (``/vsicurl/``, ``/vsizip/``...)
+    never, as they would let GDAL reach the network or archives on the catalog's say-so.
+    """
+    if href.replace("\\", "/").lstrip().lower().startswith("/vsi"):
+        raise DownloadError(
+            f"Band {band} points at a GDAL virtual path ({_shown(href)}), which FirstLight never reads; "
+            "choose another catalog."
+        )
+    try:
+        parts = urlsplit(href)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise DownloadError(f"Band {band} has an address that is not a URL ({_shown(href)}).") from None
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
+        if not parts.hostname:
+            raise DownloadError(
+                f"Band {band} has an address without a host ({_shown(href)}); check the catalog."
+            )
         return Source("http", href)
     if scheme == "s3":
         raise DownloadError(
@@ -147,13 +190,13 @@ def source_of(band: str, href: str, allow_local: bool) -> Source:
     if scheme in ("", "file") or len(scheme) == 1:  # a path, a file:// URL, or C:\... on Windows
         if not allow_local:
             raise DownloadError(
-                f"Band {band} points at a local file ({href}), which is only read for a local "
+                f"Band {band} points at a local file ({_shown(href)}), which is only read for a local "
                 "catalog; use a STAC API or a local catalog."
             )
         path = Path(url2pathname(parts.path)) if scheme == "file" else Path(href)
         return Source("local", href, path)
     raise DownloadError(
-        f"Band {band} has an address FirstLight cannot fetch ({scheme}://); only http(s) works."
+        f"Band {band} has an address FirstLight cannot fetch ({_shown(scheme)}://); only http(s) works."
     )
 
 
@@ -246,9 +289,30 @@ def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> N
     record = {"source": dict(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
     sidecar = _sidecar(final)
     temp = sidecar.with_name(sidecar.name + ".tmp")
-    temp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    os.replace(temp, sidecar)
+    try:
+        temp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        os.replace(temp, sidecar)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
     os.replace(part, final)
+
+
+# How GDAL and its drivers say a write failed for lack of space ("TIFFAppendToStrip:Write error at
+# scanline 256", "libpng: Write Error", "Free disk space available is ...", "No space left on device").
+NO_SPACE_MESSAGE = re.compile(
+    r"no space left|disk full|free disk space|not enough space|quota|write error|short write", re.IGNORECASE
+)
+
+
+def disk_error(path: Path, error: OSError) -> DownloadError:
+    """The error to raise when writing ``path`` failed: DiskFullError for a full disk or quota."""
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return DiskFullError(
+            f"There is no space left on the disk of {path.parent}; free some space and run the ingest "
+            "again: completed bands are kept and partial ones resume."
+        )
+    return DownloadError(f"Could not write {path}: {error.strerror}.")
 
 
 # -- the band pool: cancel, progress, interruptible sockets ----------------------------------
@@ -361,7 +425,14 @@ class BandJobs:
             raise CancelledError(
                 f"The {what} was cancelled; partial downloads were kept as .part files and resume next time."
             ) from None
-        return {band: future.result() for band, future in futures.items()}
+        try:
+            return {band: future.result() for band, future in futures.items()}
+        finally:
+            # A job's exception (a full disk) raised here would keep its future, and so itself and
+            # every frame of its traceback, alive in a reference cycle until the garbage collector
+            # runs: GDAL datasets in those frames would hold their files open (undeletable on
+            # Windows, their space not freed).
+            futures.clear()
 
     def _supervise(self, pending: set[Any]) -> None:
         try:
@@ -480,7 +551,13 @@ class BandTask:
             self.jobs.report(self.band, "started", 0.0)
             sha256 = self.context.retrying(self.band, self.attempt, self.tally)
             self.jobs.check()
-            commit(self.part, self.final, self.identity(), sha256)
+            try:
+                commit(self.part, self.final, self.identity(), sha256)
+            except OSError as error:
+                raise disk_error(self.final, error) from None
+        except DiskFullError:
+            self.jobs.report(self.band, "failed", 0.0)
+            raise  # every band shares the disk: the ingest stops with this one clear error
         except DownloadError as error:
             self.jobs.report(self.band, "failed", 0.0)
             log.warning("band %s: %s", self.band, error)
@@ -541,6 +618,43 @@ def _reason(error: BaseException) -> str:
     return f"network error ({type(error).__name__})"
 
 
+def http_get(
+    context: FetchContext, url: str, label: str, headers: Mapping[str, str] | None = None
+) -> requests.Response:
+    """A streamed GET of ``url`` following redirects to http(s) only (at most 10).
+
+    Network failures become TransientError; a redirect to another scheme, an unusable URL or a
+    certificate that does not verify become DownloadError (retrying would not help).
+    """
+    try:
+        for _ in range(_MAX_REDIRECTS):
+            response = context.session.get(  # type: ignore[union-attr]
+                url, headers=dict(headers or {}), stream=True, allow_redirects=False, timeout=context.timeout
+            )
+            if not response.is_redirect:
+                return response
+            url = urljoin(url, response.headers["Location"])
+            response.close()
+            if urlsplit(url).scheme.lower() not in ("http", "https"):
+                raise DownloadError(
+                    f"The server of {label} redirected to a non-HTTP address, which FirstLight "
+                    "refuses to follow; choose another catalog."
+                )
+    except requests.exceptions.SSLError as error:
+        if "certif" not in str(error).lower():
+            raise TransientError(f"Fetching {label} failed: {_reason(error)}.") from None
+        raise DownloadError(
+            f"The certificate of the server of {label} could not be verified, so FirstLight does not "
+            "download from it; check the system's certificates (or a proxy intercepting HTTPS)."
+        ) from None
+    except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as error:
+        raise DownloadError(f"{label} is not a usable address ({type(error).__name__}).") from None
+    except (requests.RequestException, OSError) as error:
+        log.debug("%s: %s", label, scrub(str(error)))
+        raise TransientError(f"Fetching {label} failed: {_reason(error)}.") from None
+    raise TransientError(f"Fetching {label} failed: too many redirects.")
+
+
 class _WholeFile(BandTask):
     """Download (or copy) one whole band file and verify it; runs on a worker thread."""
 
@@ -551,7 +665,7 @@ class _WholeFile(BandTask):
         self.size = expected.file_size if expected else None
         self.checksum = expected.file_checksum if expected else None
         self.source = Source("http", href)
-        self.appended = False  # the part file holds bytes from before the current request
+        self.rejected: set[str] = set()  # sha256 of whole files refused by verification
 
     def prepare(self) -> None:
         self.source = source_of(self.band, self.href, self.context.allow_local)
@@ -579,11 +693,14 @@ class _WholeFile(BandTask):
     # fetching --------------------------------------------------------------------------------
 
     def _fetch(self) -> None:
+        from .ranges import fetch_whole  # a large file: parallel pieces over several connections
+
+        if fetch_whole(self):
+            return
         offset = self.part.stat().st_size if self.part.exists() else 0
         if self.size is not None and offset > self.size:
             self._restart()
             offset = 0
-        self.appended = offset > 0
         if self.size is not None and offset == self.size and offset > 0:
             return  # a complete part file from an earlier run: verify it
         response = self._get(offset)
@@ -594,32 +711,12 @@ class _WholeFile(BandTask):
     def _get(self, offset: int) -> requests.Response:
         """GET from ``offset``, following http(s) redirects only; re-sign once on a 403."""
         signer = self.context.signer
-        response = self._follow(signed(signer, self.href), offset)
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        response = http_get(self.context, signed(signer, self.href), self.label, headers)
         if response.status_code == 403 and signer is not None:
             response.close()
-            response = self._follow(signed(signer, self.href, refresh=True), offset)
+            response = http_get(self.context, signed(signer, self.href, refresh=True), self.label, headers)
         return response
-
-    def _follow(self, url: str, offset: int) -> requests.Response:
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
-        try:
-            for _ in range(_MAX_REDIRECTS):
-                response = self.context.session.get(  # type: ignore[union-attr]
-                    url, headers=headers, stream=True, allow_redirects=False, timeout=self.context.timeout
-                )
-                if not response.is_redirect:
-                    return response
-                url = urljoin(url, response.headers["Location"])
-                response.close()
-                if urlsplit(url).scheme not in ("http", "https"):
-                    raise DownloadError(
-                        f"The server of {self.label} redirected to a non-HTTP address, which FirstLight "
-                        "refuses to follow; choose another catalog."
-                    )
-        except (requests.RequestException, OSError) as error:
-            log.debug("band %s: %s", self.band, scrub(str(error)))
-            raise TransientError(f"Fetching {self.label} failed: {_reason(error)}.") from None
-        raise TransientError(f"Fetching {self.label} failed: too many redirects.")
 
     def _accept(self, response: requests.Response, offset: int) -> tuple[int, int | None]:
         """Where the body starts and the file's total size; raise for an unusable response."""
@@ -662,17 +759,19 @@ class _WholeFile(BandTask):
         return start, total
 
     def _stream(self, response: requests.Response, start: int, total: int | None) -> None:
-        if start == 0:
-            self.appended = False  # a server ignoring Range: the part file starts over
-        elif not self.tally.resumed_from:
+        if start and not self.tally.resumed_from:
             self.tally.resumed_from = start
         received = 0
         fraction_sent = -1.0
+        oversized = False
         try:
             with self.part.open("ab" if start else "wb") as handle:
                 for chunk in response.iter_content(_CHUNK):
                     if start == 0 and received == 0 and _starts_like_html(chunk):
                         raise self._web_page(response)
+                    if self.size is not None and start + received + len(chunk) > self.size:
+                        oversized = True  # a body without a length that runs past the catalog's size
+                        break
                     self._write(handle, chunk)
                     received += len(chunk)
                     self.tally.transferred += len(chunk)
@@ -689,6 +788,12 @@ class _WholeFile(BandTask):
         finally:
             if start == 0 and received == 0 and self.part.exists() and self.part.stat().st_size == 0:
                 self.part.unlink()
+        if oversized:
+            self._restart()
+            raise TransientError(
+                f"The server sent more than the {self.size} bytes the catalog gives for {self.label}; "
+                "the catalog entry may be stale, try another scene."
+            )
         if total is not None and start + received < total:
             raise TransientError(
                 f"The connection closed before the end of {self.label} ({start + received} of {total} bytes)."
@@ -704,16 +809,13 @@ class _WholeFile(BandTask):
         try:
             handle.write(chunk)
         except OSError as error:
-            raise DownloadError(
-                f"Could not write {self.part}: {error.strerror}; free some disk space."
-            ) from None
+            raise disk_error(self.part, error) from None
 
     def _copy_local(self) -> None:
         path = self.source.path
         assert path is not None
         if not path.is_file():
             raise DownloadError(f"Band {self.band} points at {path}, which does not exist.")
-        self.appended = False
         try:
             with path.open("rb") as src, self.part.open("wb") as dst:
                 total = max(path.stat().st_size, 1)
@@ -727,22 +829,21 @@ class _WholeFile(BandTask):
 
     def _restart(self) -> None:
         self.part.unlink(missing_ok=True)
-        self.appended = False
 
     # verifying -------------------------------------------------------------------------------
 
     def _verify(self) -> str:
         """The part file's sha256 if it is the catalog's file and a raster; otherwise it goes."""
         self.jobs.report(self.band, "verifying", 1.0)
-        actual = self.part.stat().st_size
-        if self.size is not None and actual != self.size:
-            self._reject(f"{self.label} has {actual} bytes but the catalog says {self.size}")
         wanted = parse_checksum(self.checksum) if self.checksum else None
         if self.checksum and wanted is None:
             log.warning("band %s: unknown file:checksum form %r, not verified", self.band, self.checksum)
         digests = hash_file(self.part, {"sha256", wanted[0]} if wanted else {"sha256"}, self.jobs)
+        actual, sha256 = self.part.stat().st_size, digests["sha256"]
+        if self.size is not None and actual != self.size:
+            self._reject(f"{self.label} has {actual} bytes but the catalog says {self.size}", sha256)
         if wanted and digests[wanted[0]] != wanted[1]:
-            self._reject(f"{self.label} does not match the catalog's {wanted[0]} checksum")
+            self._reject(f"{self.label} does not match the catalog's {wanted[0]} checksum", sha256)
         dataset = open_raster(self.part)
         if dataset is None:
             self._restart()
@@ -752,13 +853,16 @@ class _WholeFile(BandTask):
         dataset = None
         return digests["sha256"]
 
-    def _reject(self, problem: str) -> None:
-        """Drop the part file; retry from scratch only if it was pieced together from a resume."""
-        resumed = self.appended
+    def _reject(self, problem: str, sha256: str) -> None:
+        """Drop the part file and fetch the whole file again: a transfer (or a resume) can garble
+        bytes once, but the very same bytes refused twice mean the catalog entry is wrong."""
         self._restart()
-        if resumed:
-            raise TransientError(f"{problem} after resuming.")
-        raise DownloadError(f"{problem}; the catalog entry may be stale, try another scene or catalog.")
+        if sha256 in self.rejected:
+            raise DownloadError(
+                f"{problem}, twice; the catalog entry may be stale, try another scene or catalog."
+            )
+        self.rejected.add(sha256)
+        raise TransientError(f"{problem}.")
 
 
 def download_bands(
@@ -786,8 +890,11 @@ def download_bands(
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    from .ranges import DOWNLOAD_CONNECTIONS, RangePool  # large files go in parallel pieces
+
     jobs = BandJobs(cancel, progress_callback, parallel_downloads)
-    with http_session(parallel_downloads) as session:
+    connections = max(parallel_downloads, DOWNLOAD_CONNECTIONS)
+    with http_session(connections) as session:
         context = FetchContext(
             jobs, signer, allow_local, timeout, max_retries, retry_policy or RetryPolicy(), session
         )
@@ -798,4 +905,7 @@ def download_bands(
             for band, href in band_urls.items()
         }
         log.info("scene %s: downloading %d band(s) to %s", item_id, len(tasks), output_dir)
-        return jobs.run({band: task.run for band, task in tasks.items()}, f"download of {item_id}")
+        with RangePool(context, connections) as pool:
+            for task in tasks.values():
+                task.ranges = pool  # type: ignore[attr-defined]
+            return jobs.run({band: task.run for band, task in tasks.items()}, f"download of {item_id}")

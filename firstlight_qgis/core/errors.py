@@ -8,6 +8,8 @@ clear sentence: what was wrong and what to do. Callers (Processing algorithms, t
 
 from __future__ import annotations
 
+import re
+
 
 class FirstLightError(Exception):
     """Base of every error the core raises on purpose."""
@@ -27,6 +29,14 @@ class BandResolutionError(FirstLightError):
 
 class DownloadError(FirstLightError):
     """A band could not be fetched and verified after every retry."""
+
+
+class DiskFullError(DownloadError):
+    """The output folder's disk (or quota) is full; what was written so far resumes next time."""
+
+
+class SceneBusyError(FirstLightError):
+    """Another ingest is writing the same scene into the same folder right now."""
 
 
 class CancelledError(FirstLightError):
@@ -51,3 +61,10 @@ class ValidationFailedError(FirstLightError):
     def __init__(self, message: str, result: object | None = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+def one_line(value: object, limit: int = 80) -> str:
+    """``value`` as it may appear inside a one-sentence message: control characters (a newline in
+    a pasted area, a NUL in a catalog id) shown as ``?`` and cut to ``limit`` characters."""
+    text = re.sub(r"[\x00-\x1f\x7f]", "?", str(value))
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2
-from .errors import InputError
+from .errors import InputError, one_line
 
 
 @dataclass(frozen=True)
@@ -49,4 +49,4 @@ def get_event(name: str) -> EventConfig:
         return EVENTS[name]
     except KeyError:
         known = ", ".join(EVENTS)
-        raise InputError(f"Unknown event '{name}': choose one of {known}.") from None
+        raise InputError(f"Unknown event '{one_line(name)}': choose one of {known}.") from None

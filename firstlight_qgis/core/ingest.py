@@ -7,10 +7,12 @@ cancel never leaves a stack, index or manifest that looks complete but is not.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +21,25 @@ from .area import Area
 from .bands import SENSORS, SENTINEL1
 from .catalog import Scene
 from .clip import clip_bands
-from .download import BandDownloadResult, download_bands, safe_name
-from .errors import BandResolutionError, CancelledError, DownloadError, InputError, ValidationFailedError
+from .download import (
+    NO_SPACE_MESSAGE,
+    BandDownloadResult,
+    RetryPolicy,
+    disk_error,
+    download_bands,
+    safe_name,
+)
+from .errors import (
+    BandResolutionError,
+    CancelledError,
+    DownloadError,
+    InputError,
+    ValidationFailedError,
+    one_line,
+)
 from .events import EventConfig, get_event
 from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_index, sar_water_mask, water_mask
+from .lock import scene_lock
 from .quicklook import write_quicklook
 from .signing import Signer
 from .stack import StackResult, create_band_stack
@@ -50,7 +67,11 @@ def _env_flag(name: str, default: bool) -> bool:
 class IngestOptions:
     """How to ingest. ``multi_band_download=False`` is the rollback switch of the seed
     (``multi_band_download.enabled = false``, or ``FIRSTLIGHT_MULTI_BAND_DOWNLOAD=false``):
-    only the visual (TCI) file is fetched, as before multi-band download existed."""
+    only the visual (TCI) file is fetched, as before multi-band download existed.
+
+    ``retry_policy`` sets the waits between download attempts (None: 1 s doubling up to 30 s,
+    Retry-After honoured up to 120 s). ``lock_wait_s`` is how long to wait for another ingest of
+    the same scene into the same folder before failing with SceneBusyError (0: fail at once)."""
 
     clip_to_area: bool = True
     parallel_downloads: int = 4
@@ -64,6 +85,8 @@ class IngestOptions:
     water_threshold: float | str = 0.0
     cloud_mask: bool = True
     quicklook: bool = True
+    retry_policy: RetryPolicy | None = None
+    lock_wait_s: float = 0.0
 
 
 @dataclass
@@ -113,16 +136,17 @@ def _fetch(
         "signer": signer,
         "allow_local": scene.catalog_is_local,
         "timeout": options.timeout,
+        "retry_policy": options.retry_policy,
     }
     if area is not None and options.clip_to_area:
-        results = clip_bands(urls, scene_dir, scene.id, area, **common)
+        results = clip_bands(urls, scene_dir, one_line(scene.id), area, **common)
     else:
-        results = download_bands(urls, scene_dir, scene.id, **common)
+        results = download_bands(urls, scene_dir, one_line(scene.id), **common)
     failed = [r for r in results.values() if not r.success]
     if failed:
         details = "; ".join(f"{r.band_name}: {r.error}" for r in failed)
         raise DownloadError(
-            f"{len(failed)} band(s) of scene {scene.id} could not be downloaded ({details}). "
+            f"{len(failed)} band(s) of scene {one_line(scene.id)} could not be downloaded ({details}). "
             "Run the ingest again: completed bands are kept and partial ones resume."
         )
     return results
@@ -132,7 +156,7 @@ def _ingest_visual(scene: Scene, scene_dir: Path, options: IngestOptions, **fetc
     """The rollback path: one visual (TCI) file, no stack, no index."""
     if not scene.visualization_url:
         raise BandResolutionError(
-            f"Scene {scene.id} has no visual (TCI) asset, so the single-file download cannot run; "
+            f"Scene {one_line(scene.id)} has no visual (TCI) asset, so the single-file download cannot run; "
             "enable multi-band download."
         )
     bands = _fetch({"visual": scene.visualization_url}, scene, scene_dir, options=options, **fetch)
@@ -223,13 +247,61 @@ def ingest_scene(
     event_config = get_event(event)
     if scene.source not in event_config.sensors:
         raise InputError(
-            f"Scene {scene.id} is {SENSORS[scene.source].title}, which the event {event} does not use; "
-            "pick a scene of another sensor."
+            f"Scene {one_line(scene.id)} is {SENSORS[scene.source].title}, which the event {event} does "
+            "not use; pick a scene of another sensor."
         )
     scene_dir = Path(output_dir).expanduser().resolve() / safe_name(scene.id)
-    scene_dir.mkdir(parents=True, exist_ok=True)
-    # The manifest marks a completed ingest: an older one must not outlive a re-run that fails.
-    (scene_dir / manifest.MANIFEST_NAME).unlink(missing_ok=True)
+    try:
+        scene_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise disk_error(scene_dir, error) from None
+    with (
+        _disk_errors(scene_dir),
+        scene_lock(scene_dir, wait_s=options.lock_wait_s, cancel=cancel, what=f"scene {one_line(scene.id)}"),
+    ):
+        _remove_products(scene_dir, safe_name(scene.id))
+        return _ingest(scene, scene_dir, area, event, event_config, options, progress, cancel, signer)
+
+
+@contextlib.contextmanager
+def _disk_errors(scene_dir: Path) -> Iterator[None]:
+    """A full disk met while stacking, computing indices or writing the manifest (an OSError or a
+    GDAL RuntimeError) becomes one DiskFullError; whatever was being written is already removed."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise
+        raise disk_error(scene_dir / "manifest.json", error) from None
+    except RuntimeError as error:
+        if not NO_SPACE_MESSAGE.search(str(error)):
+            raise
+        raise disk_error(scene_dir / "manifest.json", OSError(errno.ENOSPC, str(error))) from None
+
+
+def _remove_products(scene_dir: Path, prefix: str) -> None:
+    """Remove what an earlier run derived from the bands (manifest, stack, indices, quicklook): the
+    manifest marks a completed ingest and must not outlive a re-run that fails, and a stack or a
+    water mask left from other bands (another area, a changed catalog) must not sit beside new ones.
+    Band files stay: they are verified and reused."""
+    names = [manifest.MANIFEST_NAME, f"{prefix}_stack.vrt", f"{prefix}_quicklook.png", f"{prefix}_water.tif"]
+    names += [f"{prefix}_{index}.tif" for index in INDEX_BANDS]
+    for name in names:
+        (scene_dir / name).unlink(missing_ok=True)
+
+
+def _ingest(
+    scene: Scene,
+    scene_dir: Path,
+    area: Area | None,
+    event: str,
+    event_config: EventConfig,
+    options: IngestOptions,
+    progress: Progress | None,
+    cancel: Cancel | None,
+    signer: Signer | None,
+) -> IngestResult:
+    """``ingest_scene`` once the scene folder is locked and cleared of derived products."""
     fetch_args = {"area": area, "progress": progress, "cancel": cancel, "signer": signer}
     started = time.monotonic()
 
@@ -238,7 +310,8 @@ def ingest_scene(
 
     warnings: list[str] = []
     if scene.missing_bands:
-        message = f"Scene {scene.id} lacks the band(s) {', '.join(scene.missing_bands)} that {event} needs"
+        lacking = ", ".join(scene.missing_bands)
+        message = f"Scene {one_line(scene.id)} lacks the band(s) {lacking} that {event} needs"
         if not options.skip_validation:
             raise BandResolutionError(message + "; pick another scene or catalog.")
         warnings.append(message + ".")
@@ -268,7 +341,8 @@ def ingest_scene(
         warnings.extend(validation.warnings)
         if not validation.is_valid:
             raise ValidationFailedError(
-                f"The stack of scene {scene.id} failed validation: {validation.errors[0]}", validation
+                f"The stack of scene {one_line(scene.id)} failed validation: {validation.errors[0]}",
+                validation,
             )
     _check_cancel(cancel)
 

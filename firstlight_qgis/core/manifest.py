@@ -11,7 +11,7 @@ import json
 import os
 import platform
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from .catalog import Scene
 from .download import BandDownloadResult
 from .indices import IndexResult
-from .redact import redact_url
+from .redact import redact_hrefs, redact_url
 from .stack import StackResult
 from .validate import ValidationResult
 
@@ -123,11 +123,11 @@ def build(
             name: {**asdict(result), "path": _relative(result.path, scene_dir)}
             for name, result in indices.items()
         },
-        "options": {k: v for k, v in vars(options).items() if not k.startswith("_")},
+        "options": {k: asdict(v) if is_dataclass(v) else v for k, v in vars(options).items() if k[0] != "_"},
         "warnings": warnings or [],
         "elapsed_s": None if elapsed_s is None else round(elapsed_s, 3),
         "software": _software(),
-        "item": scene.item,
+        "item": redact_hrefs(scene.item),  # a catalog may hand out pre-signed hrefs
     }
 
 

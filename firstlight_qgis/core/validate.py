@@ -37,8 +37,8 @@ MAX_SAMPLE_PIXELS = 1024
 _MAX_VRT_BYTES = 16 * 1024 * 1024
 _MAX_VRT_DEPTH = 4
 _REFERENCE_TAGS = ("SourceFilename", "SourceDataset")
-# "http:", "vrt:", "MEM:::", "NETCDF:" ... but not a Windows drive letter ("C:").
-_URL_OR_CONNECTION = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:")
+# "http:", "vrt:", "MEM:::", "NETCDF:", "GTIFF_DIR:", "HDF4_SDS:" ... but not a Windows drive ("C:").
+_URL_OR_CONNECTION = re.compile(r"^[A-Za-z][A-Za-z0-9_+.\-]+:")
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _JP2_MAGIC = (b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")
 _DRIVERS = {

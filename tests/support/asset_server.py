@@ -33,9 +33,14 @@ Faults are consumed one per GET of their path, in order (HEAD is always served n
 ``"stall:S"``       half the body, a pause of S seconds, then the rest
 ``"ignore-range"``  the Range header is ignored: 200 with the whole file
 ``"redirect:URL"``  302 to URL (absolute, or a path on this server)
+``"corrupt[:N]"``   the right status and length, but 64 body bytes from offset N (default: the
+                    middle) inverted: a transfer garbled on the way
+``"nolength"``      no Content-Length: the body runs until the connection closes
+``"pass"``          served normally (aims the next fault at a later request of the path)
 ==================  ============================================================================
 
 ``throttle_bps`` (constructor or property) paces every response body to that many bytes/s.
+``ssl_context`` (constructor) serves HTTPS instead, e.g. with a self-signed certificate.
 
 SAS emulation (:meth:`AssetServer.enable_sas`): ``GET /api/sas/v1/token/{account}/{container}``
 returns ``{"token": "st=..&se=..&sp=rl&sv=..&sr=c&sig=..", "msc:expiry": "<ISO 8601>"}``; from then
@@ -49,6 +54,7 @@ import json
 import mimetypes
 import secrets
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -82,6 +88,7 @@ class RequestRecord:
     bytes_sent: int  # body bytes written
     fault: str | None  # the injected fault that shaped this response
     connection: int  # id of the TCP connection (equal ids = a kept-alive connection reused)
+    started: float = 0.0  # time.monotonic() when the request line arrived
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class Fault:
     """A parsed fault spec (see the module docstring for the spec strings)."""
 
     kind: str  # status | drop | reset | truncate | html200 | slow | stall | ignore-range | redirect
+    #            | corrupt | nolength | pass
     status: int = 0
     seconds: float = 0.0
     nbytes: int | None = None
@@ -100,13 +108,13 @@ class Fault:
         head, _, arg = spec.partition(":")
         if head.isdigit() and len(head) == 3:
             return cls("status", status=int(head), seconds=float(arg) if arg else 0.0, spec=spec)
-        if head in ("reset", "truncate"):
+        if head in ("reset", "truncate", "corrupt"):
             return cls(head, nbytes=int(arg) if arg else None, spec=spec)
         if head in ("slow", "stall"):
             return cls(head, seconds=float(arg or 1.0), spec=spec)
         if head == "redirect" and arg:
             return cls(head, status=302, location=arg, spec=spec)
-        if head in ("drop", "html200", "ignore-range") and not arg:
+        if head in ("drop", "html200", "ignore-range", "nolength", "pass") and not arg:
             return cls(head, spec=spec)
         raise ValueError(f"unknown fault spec {spec!r}")
 
@@ -175,6 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.in_flight += 1
         self._status, self._sent = 0, 0
+        started = time.monotonic()
         parts = urlsplit(self.path)
         path, query = unquote(parts.path), parts.query
         fault = None if head else state.next_fault(path)
@@ -192,6 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._sent,
                 fault.spec if fault else None,
                 self.connection_id,
+                started,
             )
             with state.lock:
                 state.records.append(record)
@@ -200,6 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, path: str, query: str, fault: Fault | None, head: bool) -> None:
         state = self.server.state
+        if fault and fault.kind == "pass":
+            fault = None
         if fault and fault.kind == "drop":
             self._abort(rst=True)
             return
@@ -272,7 +284,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._status = 206 if span else 200
         self.send_response(self._status)
         self.send_header("Content-Type", mimetypes.guess_type(file.name)[0] or "application/octet-stream")
-        self.send_header("Content-Length", str(length))
+        if fault and fault.kind == "nolength":
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(length))
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Last-Modified", formatdate(file.stat().st_mtime, usegmt=True))
         self.send_header("ETag", f'"{size:x}-{file.stat().st_mtime_ns:x}"')
@@ -286,6 +302,8 @@ class _Handler(BaseHTTPRequestHandler):
             cut = fault.nbytes if fault.nbytes is not None else length // 2
         with file.open("rb") as handle:
             handle.seek(start)
+            if fault and fault.kind == "corrupt":
+                handle = _Corrupted(handle, length // 2 if fault.nbytes is None else fault.nbytes)
             self._send(handle, min(length, cut) if cut is not None else length)
             if fault and fault.kind == "stall":
                 self.server.state.stopping.wait(fault.seconds)
@@ -320,6 +338,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.close()
 
 
+class _Corrupted:
+    """A file object whose reads come back with 64 bytes inverted from body offset ``at``."""
+
+    def __init__(self, handle: object, at: int) -> None:
+        self._handle, self._at, self._offset = handle, at, 0
+
+    def read(self, count: int) -> bytes:
+        data = bytearray(self._handle.read(count))  # type: ignore[attr-defined]
+        for i in range(max(self._at, self._offset), min(self._at + 64, self._offset + len(data))):
+            data[i - self._offset] ^= 0xFF
+        self._offset += len(data)
+        return bytes(data)
+
+
 def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     """``(start, end)`` of a ``bytes=`` Range, ``"unsatisfiable"``, or None to serve it all.
 
@@ -351,10 +383,18 @@ class AssetServer:
     A context manager; :meth:`start` / :meth:`stop` do the same by hand.
     """
 
-    def __init__(self, root: Path | str, *, port: int = 0, throttle_bps: float | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        port: int = 0,
+        throttle_bps: float | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self._state = _State(Path(root))
         self._state.throttle_bps = throttle_bps
         self._port = port
+        self._ssl = ssl_context
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -363,6 +403,8 @@ class AssetServer:
     def start(self) -> AssetServer:
         self._state.stopping.clear()
         httpd = _Server(("127.0.0.1", self._port), _Handler)
+        if self._ssl is not None:
+            httpd.socket = self._ssl.wrap_socket(httpd.socket, server_side=True)
         httpd.state = self._state
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -393,10 +435,11 @@ class AssetServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` (no trailing slash)."""
+        """``http://127.0.0.1:<port>`` (``https`` with an ssl_context; no trailing slash)."""
         if self._httpd is None:
             raise RuntimeError("the asset server is not running")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        scheme = "https" if self._ssl is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         """The URL of ``path`` (relative to the served directory)."""

@@ -1,0 +1,48 @@
+"""FirstLight, as ``ingest_scene`` fetches bands: ``clip_bands`` (clip to area) or
+``download_bands`` (whole scene), with the default ``IngestOptions``. Project venv."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
+
+from _common import fetch_item, job, report
+
+from firstlight_qgis.core.area import parse_area
+from firstlight_qgis.core.catalog import scene_from_item
+from firstlight_qgis.core.clip import clip_bands
+from firstlight_qgis.core.download import download_bands
+from firstlight_qgis.core.ingest import IngestOptions
+
+
+def main() -> None:
+    spec = job()
+    scene = scene_from_item(fetch_item(spec), catalog=spec["stac"])
+    urls = {band: scene.band_urls[band] for band in spec["bands"]}
+    options = IngestOptions()
+    common = {
+        "parallel_downloads": options.parallel_downloads,
+        "max_retries": options.max_retries,
+        "expected": scene.assets,
+        "timeout": options.timeout,
+    }
+    out = Path(spec["out"])
+    if spec["bbox"] is not None:
+        area = parse_area(spec["bbox"], crs=spec["crs"])
+        began = time.perf_counter()
+        results = clip_bands(urls, out, scene.id, area, **common)
+    else:
+        began = time.perf_counter()
+        results = download_bands(urls, out, scene.id, **common)
+    seconds = time.perf_counter() - began
+    failed = {band: r.error for band, r in results.items() if not r.success}
+    if failed:
+        raise SystemExit(f"FirstLight failed: {failed}")
+    report(seconds, written=sum(r.size_bytes for r in results.values()))
+
+
+if __name__ == "__main__":
+    main()

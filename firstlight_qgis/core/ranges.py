@@ -1,0 +1,764 @@
+"""Byte ranges over many kept-alive connections: the fast paths of ``clip`` and ``download``.
+
+One :class:`RangePool` per call of ``clip_bands`` / ``download_bands``: a thread pool of
+``connections`` workers sharing one ``requests`` session (so connections are reused across bands
+and requests), each worker streaming one byte range at a time into a file with ``os.pwrite``.
+
+- **Clip** (:func:`cog_layout`, :func:`fetch_window`): a COG's header is read once (one request),
+  opened by GDAL from memory to learn the grid and the tile index, then only the tiles under the
+  window are fetched, rows of adjacent tiles merged into one range and large ranges split so every
+  connection has work. When the window starts on a tile corner (a whole scene, or an area that
+  happens to), the compressed tiles are copied into the output GeoTIFF as they are, never decoded;
+  otherwise they land at their own offsets in a sparse local copy of the COG, from which GDAL cuts
+  the window (decoding only those tiles).
+- **Whole files** (:func:`fetch_file`): a large file is split into pieces fetched in parallel into
+  the ``.part`` file; a ``.part.ranges.json`` beside it records the pieces done (written before any
+  byte lands out of order), so a cancelled or broken download resumes with only what is missing.
+
+Everything raises the errors of ``download`` (TransientError is retried by the caller's policy;
+RangeUnsupported makes the caller fall back to its one-stream path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import urllib3
+from osgeo import gdal
+
+from . import download as _download
+from .download import FetchContext, TransientError, scrub
+from .errors import CancelledError, DownloadError
+
+gdal.UseExceptions()
+
+log = logging.getLogger(__name__)
+
+CLIP_CONNECTIONS = 16  # parallel range requests of one clip (all bands together)
+DOWNLOAD_CONNECTIONS = 16  # parallel range requests of one whole-scene download
+RANGED_MIN_BYTES = 24 << 20  # whole files at least this big are fetched in parallel pieces
+DOWNLOAD_PIECE = 8 << 20  # piece size of a whole-file download
+CLIP_PIECE_MIN = 256 << 10  # ranges of a clip are not split below this
+MERGE_GAP = 16 << 10  # two tile ranges closer than this are fetched as one
+HEADER_BYTES = 32768  # the first request of a COG: its header (IFDs and tile index)
+_READ = 1 << 20
+_RAW_COPY = {"DEFLATE", "LZW", "ZSTD", "PACKBITS", "LZMA", None}  # tiles independent of any table
+
+
+class RangeUnsupported(DownloadError):
+    """The server answered a range request with the whole file: use the one-stream path."""
+
+
+class Refused(TransientError):
+    """HTTP 403: a signed link may have expired; worth one retry with a fresh signature."""
+
+
+# -- the pool ----------------------------------------------------------------------------------
+
+
+class RangePool:
+    """``connections`` workers using the session of ``context`` (whose pool must be as large);
+    close it (or use ``with``) when done."""
+
+    def __init__(self, context: FetchContext, connections: int) -> None:
+        self.context, self.jobs = context, context.jobs
+        self.max_retries, self.policy = context.max_retries, context.policy
+        self.connections = max(1, connections)
+        self._executor = ThreadPoolExecutor(self.connections, thread_name_prefix="firstlight-range")
+
+    def __enter__(self) -> RangePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, work: Callable[[], Any]) -> Future[Any]:
+        def tracked() -> Any:
+            _download._worker.jobs = self.jobs  # cancel shuts these sockets down too
+            try:
+                return work()
+            finally:
+                _download._worker.jobs = None
+
+        return self._executor.submit(tracked)
+
+    def get(
+        self,
+        url: str,
+        start: int,
+        end: int,
+        sink: Callable[[int, bytes], None],
+        label: str,
+        counter: Counter,
+        abort: threading.Event | None = None,
+    ) -> int | None:
+        """Stream bytes ``start..end-1`` of ``url`` into ``sink(offset, data)``, retrying transient
+        failures up to ``max_retries`` times (each retry counted); the file's total size if known."""
+        retries = 0
+        while True:
+            written = 0
+
+            def counted(offset: int, data: bytes) -> None:
+                nonlocal written
+                sink(offset, data)
+                written += len(data)
+
+            try:
+                return self._get_once(url, start + 0, end, counted, label, counter, abort)
+            except Refused:
+                raise
+            except TransientError as error:
+                self.jobs.check()
+                start += written  # keep what arrived: the retry asks only for the rest
+                if retries >= self.max_retries or (abort is not None and abort.is_set()):
+                    raise
+                retries += 1
+                counter.add_retry()
+                wait_s = self.policy.delay(retries, error.retry_after)
+                log.info("%s: %s; range retry %d in %.1f s", label, error, retries, wait_s)
+                self.jobs.sleep(wait_s)
+
+    def _get_once(
+        self,
+        url: str,
+        start: int,
+        end: int,
+        sink: Callable[[int, bytes], None],
+        label: str,
+        counter: Counter,
+        abort: threading.Event | None,
+    ) -> int | None:
+        self.jobs.check()
+        headers = {"Range": f"bytes={start}-{end - 1}"}
+        try:
+            response = _download.http_get(self.context, url, label, headers)
+        except TransientError:
+            self.jobs.check()
+            raise
+        with response:
+            total = _accepted(response, start, label)
+            offset = start
+            try:
+                for chunk in response.iter_content(_READ):
+                    if offset + len(chunk) > end:
+                        chunk = chunk[: end - offset]
+                    sink(offset, chunk)
+                    offset += len(chunk)
+                    counter.add(len(chunk))
+                    self.jobs.check()
+                    if abort is not None and abort.is_set():
+                        raise TransientError(f"Fetching {label} was abandoned.")
+                    if offset >= end:
+                        break
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+                self.jobs.check()
+                log.debug("%s: %s", label, scrub(str(error)))
+                raise TransientError(f"Fetching {label} failed: {_download._reason(error)}.") from None
+            if offset < end:
+                raise TransientError(f"The connection closed before the end of a range of {label}.")
+        return total
+
+
+def _accepted(response: requests.Response, start: int, label: str) -> int | None:
+    """The file's total size from a good 206 answer; raise for anything else."""
+    status = response.status_code
+    if status == 206:
+        value = response.headers.get("Content-Range", "")
+        first, _, rest = value.removeprefix("bytes ").partition("-")
+        if not first.strip().isdigit() or int(first) != start:
+            raise TransientError(f"The server sent an unexpected byte range of {label}.")
+        if response.headers.get("Content-Type", "").lower().startswith("text/html"):
+            raise TransientError(f"The server sent a web page instead of the raster {label} (HTTP 206).")
+        total = rest.rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    if status == 200:
+        if response.headers.get("Content-Type", "").lower().startswith("text/html"):
+            raise TransientError(f"The server sent a web page instead of the raster {label} (HTTP 200).")
+        if start > 0:  # it served ranges before (the header's): a one-off 200 is worth a retry
+            raise TransientError(f"The server ignored a byte range of {label} (HTTP 200).")
+        raise RangeUnsupported(f"The server of {label} does not serve byte ranges.")
+    if status in (408, 429) or status >= 500:
+        raise TransientError(
+            f"The server answered HTTP {status} for {label}.", _download._retry_after(response)
+        )
+    if status == 403:
+        raise Refused(f"Access to {label} was refused (HTTP 403).")
+    if status == 416:
+        raise TransientError(f"The server refused a byte range of {label} (HTTP 416).")
+    hint = {401: "it needs a login", 404: "the file is not there (a stale catalog entry?)"}.get(
+        status, "choose another scene or catalog"
+    )
+    raise DownloadError(f"The server answered HTTP {status} for {label}: {hint}.")
+
+
+@dataclass
+class Counter:
+    """Bytes received and range retries of one band, from many workers."""
+
+    transferred: int = 0
+    retries: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, count: int) -> None:
+        with self.lock:
+            self.transferred += count
+
+    def add_retry(self) -> None:
+        with self.lock:
+            self.retries += 1
+
+
+def run_pieces(
+    pool: RangePool, works: list[Callable[[threading.Event], None]], progress: Callable[[], None]
+) -> None:
+    """Run ``works`` on the pool, ``progress()`` whenever one ends; the first failure stops the rest
+    (they see ``abort``) and is raised once all have stopped."""
+    abort = threading.Event()
+    futures = [pool.submit(lambda work=work: work(abort)) for work in works]
+    failure: BaseException | None = None
+    for future in futures:
+        try:
+            future.result()
+        except BaseException as error:
+            abort.set()
+            if (
+                failure is None
+                or (isinstance(error, CancelledError) and not isinstance(failure, CancelledError))
+                or (isinstance(failure, TransientError) and not isinstance(error, TransientError))
+            ):
+                failure = error
+        progress()
+    if failure is not None:
+        raise failure
+
+
+# -- COG layout (clip) -------------------------------------------------------------------------
+
+
+@dataclass
+class Layout:
+    """What a COG's header says: its grid, and the place of each full-resolution tile."""
+
+    width: int
+    height: int
+    bands: int
+    block: tuple[int, int]
+    transform: tuple[float, ...]
+    wkt: str
+    data_type: int
+    nodata: float | None
+    compression: str | None
+    predictor: str | None
+    separate: bool
+    file_size: int | None
+    header: bytes
+    tiles: Callable[[int, int, int], tuple[int, int] | None]  # (plane, column, row) -> (offset, size)
+    _keep: Any = None  # the in-memory dataset the tile index is read from
+
+
+@contextlib.contextmanager
+def _memory_file(data: bytes) -> Iterator[str]:
+    path = f"/vsimem/firstlight-{uuid.uuid4().hex}.tif"
+    gdal.FileFromMemBuffer(path, data)
+    try:
+        yield path
+    finally:
+        gdal.Unlink(path)
+
+
+def cog_layout(header: bytes, file_size: int | None) -> Layout | None:
+    """The layout of a tiled GeoTIFF from its first bytes, or None when GDAL cannot tell it from
+    them (not a TIFF, not tiled, a tile index beyond the header): the caller uses plain GDAL."""
+    if header[:4] not in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return None
+    with _memory_file(header) as path, _quiet():
+        try:
+            dataset = gdal.OpenEx(path, gdal.OF_RASTER, allowed_drivers=["GTiff"])
+        except RuntimeError:
+            return None
+        if dataset is None or dataset.RasterCount == 0:
+            return None
+        band = dataset.GetRasterBand(1)
+        block = tuple(band.GetBlockSize())
+        transform = tuple(dataset.GetGeoTransform(can_return_null=True) or ())
+        if block[1] <= 1 or block[0] >= dataset.RasterXSize * 2 or len(transform) != 6:
+            return None
+        structure = dataset.GetMetadata("IMAGE_STRUCTURE") or {}
+        separate = structure.get("INTERLEAVE") == "BAND" and dataset.RasterCount > 1
+        index = _tile_index(header, dataset.RasterCount if separate else 1, file_size)
+        if index is None or len(index[0]) != math.ceil(dataset.RasterXSize / block[0]) * math.ceil(
+            dataset.RasterYSize / block[1]
+        ) * (dataset.RasterCount if separate else 1):
+            return None  # an index GDAL's header does not hold, or one we do not understand
+        offsets, counts = index
+        columns = math.ceil(dataset.RasterXSize / block[0])
+        per_plane = columns * math.ceil(dataset.RasterYSize / block[1])
+        return Layout(
+            width=dataset.RasterXSize,
+            height=dataset.RasterYSize,
+            bands=dataset.RasterCount,
+            block=block,
+            transform=transform,
+            wkt=dataset.GetProjection(),
+            data_type=band.DataType,
+            nodata=band.GetNoDataValue(),
+            compression=structure.get("COMPRESSION"),
+            predictor=structure.get("PREDICTOR"),
+            separate=separate,
+            file_size=file_size,
+            header=header,
+            tiles=lambda plane, column, row: (
+                offsets[plane * per_plane + row * columns + column],
+                counts[plane * per_plane + row * columns + column],
+            ),
+        )
+
+
+def _tile_index(header: bytes, planes: int, file_size: int | None) -> tuple[list[int], list[int]] | None:
+    """TileOffsets and TileByteCounts of the first IFD, if ``header`` holds them and every tile is
+    a real one (no sparse tile, none beyond the end of the file)."""
+    try:
+        order = "<" if header[:2] == b"II" else ">"
+        big = struct.unpack_from(order + "H", header, 2)[0] == 43
+        ifd = struct.unpack_from(order + ("Q" if big else "I"), header, 8 if big else 4)[0]
+        entries = struct.unpack_from(order + ("Q" if big else "H"), header, ifd)[0]
+        first, entry_size, value_size = (ifd + 8, 20, 8) if big else (ifd + 2, 12, 4)
+        arrays: dict[int, list[int]] = {}
+        for number in range(entries):
+            at = first + number * entry_size
+            tag, kind = struct.unpack_from(order + "HH", header, at)
+            if tag not in (324, 325):
+                continue
+            count = struct.unpack_from(order + ("Q" if big else "I"), header, at + 4)[0]
+            fmt, size = _TYPES[kind]
+            place = at + (12 if big else 8)
+            if count * size > value_size:
+                place = struct.unpack_from(order + ("Q" if big else "I"), header, place)[0]
+            if place + count * size > len(header):
+                return None
+            arrays[tag] = list(struct.unpack_from(f"{order}{count}{fmt}", header, place))
+    except (struct.error, KeyError):
+        return None
+    offsets, counts = arrays.get(324), arrays.get(325)
+    if offsets is None or counts is None or len(offsets) != len(counts) or len(offsets) % planes:
+        return None
+    limit = file_size if file_size is not None else 1 << 62
+    if any(o <= 0 or c <= 0 or o + c > limit for o, c in zip(offsets, counts, strict=True)):
+        return None
+    return offsets, counts
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        yield
+    finally:
+        gdal.PopErrorHandler()
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Bytes ``start..end-1`` of the source, written at ``dest`` in the destination file."""
+
+    start: int
+    end: int
+    dest: int
+
+
+def _window_tiles(layout: Layout, window: tuple[int, int, int, int]) -> list[tuple[int, int, int]]:
+    xoff, yoff, xsize, ysize = window
+    bw, bh = layout.block
+    planes = layout.bands if layout.separate else 1
+    return [
+        (plane, column, row)
+        for plane in range(planes)
+        for row in range(yoff // bh, (yoff + ysize - 1) // bh + 1)
+        for column in range(xoff // bw, (xoff + xsize - 1) // bw + 1)
+    ]
+
+
+def window_bytes(layout: Layout, window: tuple[int, int, int, int]) -> int:
+    """Bytes of the tiles under ``window`` (the least any reader must fetch)."""
+    return sum(layout.tiles(*tile)[1] for tile in _window_tiles(layout, window))  # type: ignore[index]
+
+
+def _merged(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start - merged[-1][1] <= gap:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _split(spans: list[tuple[int, int]], piece: int) -> list[tuple[int, int]]:
+    pieces = []
+    for start, end in spans:
+        count = max(1, math.ceil((end - start) / piece))
+        step = math.ceil((end - start) / count)
+        pieces.extend((s, min(s + step, end)) for s in range(start, end, step))
+    return pieces
+
+
+def raw_copy_possible(layout: Layout, window: tuple[int, int, int, int]) -> bool:
+    """True when the window's tiles can go into the output as they are: it starts on a tile corner,
+    one band, a compression whose tiles stand alone."""
+    return (
+        window[0] % layout.block[0] == 0
+        and window[1] % layout.block[1] == 0
+        and layout.bands == 1
+        and layout.compression in _RAW_COPY
+    )
+
+
+def fetch_window(
+    pool: RangePool,
+    url: str,
+    label: str,
+    layout: Layout,
+    window: tuple[int, int, int, int],
+    bounds_origin: tuple[float, float],
+    part: Path,
+    scratch: Path,
+    counter: Counter,
+    progress: Callable[[float], None],
+    creation_options: list[str],
+    translate_progress: Callable[..., int],
+    expected_pieces: int,
+) -> None:
+    """Write the window of the COG at ``url`` to ``part`` as a tiled GeoTIFF on the source grid,
+    fetching only its tiles (``scratch`` holds a sparse copy of the COG when tiles need decoding)."""
+    tiles = _window_tiles(layout, window)
+    spans = []
+    for tile in tiles:
+        offset, size = layout.tiles(*tile)  # type: ignore[misc]
+        spans.append((max(offset - 4, 0), offset + size + 4))  # with GDAL's tile leader and trailer
+    merged = _merged(spans, MERGE_GAP)
+    total = sum(end - start for start, end in merged)
+    piece = max(CLIP_PIECE_MIN, math.ceil(total / max(expected_pieces, 1)))
+    pieces_src = _split(merged, piece)
+    raw = raw_copy_possible(layout, window)
+    done = [0]
+
+    def tick() -> None:
+        done[0] += 1
+        progress(done[0] / max(len(pieces_src), 1))
+
+    if raw:
+        base, patch = _create_raw_output(part, layout, window, bounds_origin, tiles)
+        dest, position = {}, base
+        for start, end in merged:
+            dest[start] = position
+            position += end - start
+        pieces = []
+        for start, end in pieces_src:
+            owner = max(s for s in dest if s <= start)
+            pieces.append(Piece(start, end, dest[owner] + (start - owner)))
+        _fetch_pieces(pool, url, label, pieces, part, counter, tick)
+        offsets = []
+        for tile in tiles:
+            offset, size = layout.tiles(*tile)  # type: ignore[misc]
+            owner = max(s for s in dest if s <= offset)
+            offsets.append((dest[owner] + offset - owner, size))
+        patch(offsets)
+        return
+    try:
+        with scratch.open("wb") as handle:  # inside the try: a full disk must not leave it behind
+            handle.write(layout.header)
+        pieces = [Piece(start, end, start) for start, end in pieces_src]
+        _fetch_pieces(pool, url, label, pieces, scratch, counter, tick)
+        gdal.Translate(
+            str(part),
+            str(scratch),
+            format="GTiff",
+            srcWin=list(window),
+            creationOptions=creation_options,
+            callback=translate_progress,
+        )
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def _fetch_pieces(
+    pool: RangePool,
+    url: str,
+    label: str,
+    pieces: list[Piece],
+    target: Path,
+    counter: Counter,
+    tick: Callable[[], None],
+) -> None:
+    fd = os.open(target, os.O_WRONLY)
+    try:
+
+        def work(piece: Piece) -> Callable[[threading.Event], None]:
+            def run(abort: threading.Event) -> None:
+                def sink(offset: int, data: bytes) -> None:
+                    try:
+                        os.pwrite(fd, data, piece.dest + offset - piece.start)
+                    except OSError as error:  # a full disk, not a network failure: not retried
+                        raise _download.disk_error(target, error) from None
+
+                pool.get(url, piece.start, piece.end, sink, label, counter, abort)
+
+            return run
+
+        run_pieces(pool, [work(p) for p in pieces], tick)
+    finally:
+        os.close(fd)
+
+
+# -- a tiled GeoTIFF whose tiles are copied, not decoded ---------------------------------------
+
+_TYPES = {3: ("H", 2), 4: ("I", 4), 16: ("Q", 8)}
+
+
+def _create_raw_output(
+    part: Path,
+    layout: Layout,
+    window: tuple[int, int, int, int],
+    origin: tuple[float, float],
+    tiles: list[tuple[int, int, int]],
+) -> tuple[int, Callable[[list[tuple[int, int]]], None]]:
+    """An empty (sparse) tiled GeoTIFF of the window with the source's tiling and compression;
+    returns where tile data may start and a function writing the tile index once the tiles are in."""
+    data = sum(layout.tiles(*t)[1] + 8 for t in tiles)  # type: ignore[index]
+    options = [
+        "TILED=YES",
+        f"BLOCKXSIZE={layout.block[0]}",
+        f"BLOCKYSIZE={layout.block[1]}",
+        f"COMPRESS={layout.compression or 'NONE'}",
+        "SPARSE_OK=TRUE",
+        f"BIGTIFF={'YES' if data > 3_900_000_000 else 'NO'}",
+    ]
+    if layout.predictor and layout.predictor != "1":
+        options.append(f"PREDICTOR={layout.predictor}")
+    driver = gdal.GetDriverByName("GTiff")
+    dataset = driver.Create(str(part), window[2], window[3], 1, layout.data_type, options)
+    _, dx, _, _, _, dy = layout.transform
+    dataset.SetGeoTransform((origin[0], dx, 0.0, origin[1], 0.0, dy))
+    dataset.SetProjection(layout.wkt)
+    if layout.nodata is not None:
+        dataset.GetRasterBand(1).SetNoDataValue(layout.nodata)
+    dataset = None
+    head = part.read_bytes()
+    order = "<" if head[:2] == b"II" else ">"
+    big = struct.unpack_from(order + "H", head, 2)[0] == 43
+    ifd = struct.unpack_from(order + ("Q" if big else "I"), head, 8 if big else 4)[0]
+    count_format, entry_size, value_size = ("Q", 20, 8) if big else ("H", 12, 4)
+    entries = struct.unpack_from(order + count_format, head, ifd)[0]
+    first = ifd + (8 if big else 2)
+    arrays: dict[int, tuple[int, str, int]] = {}
+    for index in range(entries):
+        at = first + index * entry_size
+        tag, kind = struct.unpack_from(order + "HH", head, at)
+        if tag not in (324, 325):
+            continue
+        count = struct.unpack_from(order + ("Q" if big else "I"), head, at + 4)[0]
+        fmt, size = _TYPES[kind]
+        value_at = at + (12 if big else 8)
+        place = value_at
+        if count * size > value_size:
+            place = struct.unpack_from(order + ("Q" if big else "I"), head, value_at)[0]
+        if count != len(tiles):
+            raise DownloadError("GDAL wrote an unexpected tile index; the clip cannot copy tiles.")
+        arrays[tag] = (place, fmt, count)
+    if set(arrays) != {324, 325}:
+        raise DownloadError("GDAL wrote no tile index; the clip cannot copy tiles.")
+    base = len(head)
+
+    def patch(placed: list[tuple[int, int]]) -> None:
+        with part.open("r+b") as handle:
+            for tag, values in ((324, [o for o, _ in placed]), (325, [s for _, s in placed])):
+                place, fmt, count = arrays[tag]
+                handle.seek(place)
+                handle.write(struct.pack(f"{order}{count}{fmt}", *values))
+
+    return base, patch
+
+
+# -- whole files in parallel pieces (download) -------------------------------------------------
+
+
+def _ranges_file(part: Path) -> Path:
+    return part.with_name(part.name + ".ranges.json")
+
+
+def _load_done(part: Path, size: int) -> list[tuple[int, int]]:
+    """Intervals of ``part`` known to hold the file's bytes: from the ranges record if there is one
+    (a part pieced together out of order), else the part's length (a part written in order)."""
+    record = _ranges_file(part)
+    if record.exists():
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+            if data.get("size") == size and part.exists():
+                length = part.stat().st_size
+                return _merged([(int(a), int(b)) for a, b in data["done"] if 0 <= a < b <= length], 0)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        record.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
+        return []
+    length = part.stat().st_size if part.exists() else 0
+    return [(0, length)] if 0 < length <= size else []
+
+
+def _save_done(part: Path, size: int, done: list[tuple[int, int]]) -> None:
+    record = _ranges_file(part)
+    temp = record.with_name(record.name + ".tmp")
+    temp.write_text(json.dumps({"size": size, "done": _merged(done, 0)}), encoding="utf-8")
+    os.replace(temp, record)
+
+
+def forget_ranges(part: Path) -> None:
+    _ranges_file(part).unlink(missing_ok=True)
+
+
+def fetch_file(
+    pool: RangePool,
+    url: str,
+    label: str,
+    part: Path,
+    size: int,
+    counter: Counter,
+    progress: Callable[[float], None],
+) -> int:
+    """Fill ``part`` with the ``size`` bytes of ``url`` in parallel pieces, keeping what earlier
+    attempts left; returns the bytes that were already there."""
+    done = _load_done(part, size)
+    had = sum(b - a for a, b in done)
+    missing, cursor = [], 0
+    for start, end in [*done, (size, size)]:
+        if start > cursor:
+            missing.append((cursor, start))
+        cursor = max(cursor, end)
+    if not missing:
+        return had
+    _save_done(part, size, done)  # before any byte lands out of order
+    if not part.exists():
+        part.touch()
+    lock = threading.Lock()
+    received = [had]
+    last_save = [time.monotonic()]
+    pieces = _split(missing, DOWNLOAD_PIECE)
+    fd = os.open(part, os.O_WRONLY)
+
+    def work(start: int, end: int) -> Callable[[threading.Event], None]:
+        def run(abort: threading.Event) -> None:
+            written = [start]
+
+            def sink(offset: int, data: bytes) -> None:
+                try:
+                    os.pwrite(fd, data, offset)
+                except OSError as error:
+                    raise _download.disk_error(part, error) from None
+                written[0] = offset + len(data)
+                with lock:
+                    received[0] += len(data)
+
+            try:
+                total = pool.get(url, start, end, sink, label, counter, abort)
+                if total is not None and total != size:
+                    raise TransientError(
+                        f"The server's file {label} has {total} bytes but the catalog says {size}; the "
+                        "catalog entry may be stale, try another scene."
+                    )
+            finally:
+                with lock:  # what arrived counts for a resume, even of a piece cut short
+                    if written[0] > start:
+                        done.append((start, written[0]))
+                    now = time.monotonic()
+                    if now - last_save[0] > 0.5:
+                        _save_done(part, size, done)
+                        last_save[0] = now
+
+        return run
+
+    try:
+        run_pieces(pool, [work(a, b) for a, b in pieces], lambda: progress(received[0] / size))
+    finally:
+        os.close(fd)
+        with lock:
+            if sum(b - a for a, b in _merged(done, 0)) >= size:
+                forget_ranges(part)
+            else:
+                _save_done(part, size, done)
+    return had
+
+
+def read_header(pool: RangePool, url: str, label: str, counter: Counter) -> tuple[bytes, int | None]:
+    """The first ``HEADER_BYTES`` of ``url`` (fewer for a smaller file) and the file's size."""
+    buffer = bytearray()
+
+    def sink(offset: int, data: bytes) -> None:
+        del buffer[offset:]
+        buffer.extend(data)
+
+    try:
+        total = pool.get(url, 0, HEADER_BYTES, sink, label, counter)
+    except TransientError as error:
+        if "416" not in str(error):
+            raise
+        total = None  # an empty file, or shorter than asked and the server refuses: let GDAL say
+    return bytes(buffer), total
+
+
+def fetch_whole(task: Any) -> bool:
+    """Fetch a large whole file of a ``download._WholeFile`` task in parallel pieces; False when
+    this path does not apply (small or unknown size, local, no pool, a server without ranges) and
+    the task's one-stream path must run (a part file pieced together out of order is dropped)."""
+    pool: RangePool | None = getattr(task, "ranges", None)
+    part: Path = task.part
+    if pool is None or task.source.kind != "http" or task.size is None or task.size < RANGED_MIN_BYTES:
+        if _ranges_file(part).exists():
+            forget_ranges(part)
+            part.unlink(missing_ok=True)
+        return False
+    counter = Counter()
+    signer = task.context.signer
+    url = _download.signed(signer, task.href)
+    try:
+        try:
+            had = fetch_file(pool, url, task.label, part, task.size, counter, _reporter(task))
+        except Refused:
+            if signer is None:
+                raise DownloadError(
+                    f"The server answered HTTP 403 for {task.label}: access was refused (a signed or expired "
+                    "link?)."
+                ) from None
+            url = _download.signed(signer, task.href, refresh=True)
+            had = fetch_file(pool, url, task.label, part, task.size, counter, _reporter(task))
+    except RangeUnsupported:
+        forget_ranges(part)
+        part.unlink(missing_ok=True)
+        return False
+    finally:
+        task.tally.transferred += counter.transferred
+    task.tally.retries += counter.retries
+    task.appended = had > 0
+    if had and not task.tally.resumed_from:
+        task.tally.resumed_from = had
+    return True
+
+
+def _reporter(task: Any) -> Callable[[float], None]:
+    return lambda fraction: task.jobs.report(task.band, "downloading", fraction)

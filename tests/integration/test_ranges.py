@@ -1,0 +1,127 @@
+"""The fast paths of ranges.py against the asset server: whole files in parallel pieces (faults,
+cancel, resume of a part pieced together out of order) and the clip's raw tile copy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from firstlight_qgis.core import ranges
+from firstlight_qgis.core.area import parse_area
+from firstlight_qgis.core.bands import ResolvedAsset
+from firstlight_qgis.core.clip import clip_bands
+from firstlight_qgis.core.download import RetryPolicy, download_bands
+from firstlight_qgis.core.errors import CancelledError
+from tests.support.asset_server import AssetServer
+from tests.support.cogs import make_cog
+
+pytestmark = pytest.mark.integration
+
+FAST = RetryPolicy(base_delay=0.01, max_delay=0.05)
+UTM = "EPSG:32722"
+
+
+@pytest.fixture(scope="module")
+def cogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cogs")
+    make_cog("blue", folder / "blue.tif")  # the whole 1017 x 866 px scene, 256 px tiles
+    return folder
+
+
+@pytest.fixture
+def server(cogs: Path) -> Iterator[AssetServer]:
+    with AssetServer(cogs) as server:
+        yield server
+
+
+@pytest.fixture
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the test COG (about 1.3 MB) "large": 64 KB pieces."""
+    monkeypatch.setattr(ranges, "RANGED_MIN_BYTES", 1)
+    monkeypatch.setattr(ranges, "DOWNLOAD_PIECE", 64 * 1024)
+
+
+def _expected(cogs: Path) -> dict[str, ResolvedAsset]:
+    data = (cogs / "blue.tif").read_bytes()
+    checksum = "1220" + hashlib.sha256(data).hexdigest()
+    return {"blue": ResolvedAsset("blue", "blue", "", file_size=len(data), file_checksum=checksum)}
+
+
+def _download(server: AssetServer, cogs: Path, out: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    kwargs.setdefault("retry_policy", FAST)
+    return download_bands(
+        {"blue": server.url("blue.tif")}, out, "scene", expected=_expected(cogs), **kwargs
+    )["blue"]  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_pieces_over_several_connections_give_the_same_bytes(
+    server: AssetServer, cogs: Path, tmp_path: Path
+) -> None:
+    result = _download(server, cogs, tmp_path)
+    assert result.success, result.error
+    assert result.local_path.read_bytes() == (cogs / "blue.tif").read_bytes()
+    gets = server.log("/blue.tif", method="GET")
+    assert len(gets) > 4 and all(g.range and g.status == 206 for g in gets)
+    assert len({g.connection for g in gets}) > 1
+    assert result.bytes_transferred == result.size_bytes
+    assert not list(tmp_path.glob("*.part*"))
+
+
+@pytest.mark.usefixtures("small_pieces")
+@pytest.mark.parametrize("fault", ["500", "reset", "truncate:20000", "html200"])
+def test_a_fault_in_one_piece_is_retried(server: AssetServer, cogs: Path, tmp_path: Path, fault: str) -> None:
+    server.inject("/blue.tif", [fault])
+    result = _download(server, cogs, tmp_path)
+    assert result.success, result.error
+    assert result.retries >= 1
+    assert result.local_path.read_bytes() == (cogs / "blue.tif").read_bytes()
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_cancel_keeps_the_pieces_and_a_rerun_fetches_only_the_rest(
+    server: AssetServer, cogs: Path, tmp_path: Path
+) -> None:
+    server.throttle_bps = 50_000  # per response: about 1.5 s for the whole file over 16 connections
+    part = tmp_path / "blue.tif.part"
+    record = tmp_path / "blue.tif.part.ranges.json"
+    pieces_done: list[float] = []
+
+    def progress(band: str, status: str, fraction: float) -> None:
+        if status == "downloading" and fraction > 0:
+            pieces_done.append(fraction)  # reported as each piece ends
+
+    with pytest.raises(CancelledError):
+        _download(server, cogs, tmp_path, progress_callback=progress, cancel=lambda: bool(pieces_done))
+    assert part.exists() and record.exists() and not (tmp_path / "blue.tif").exists()
+    kept = sum(b - a for a, b in json.loads(record.read_text())["done"])
+    assert kept > 0
+    server.throttle_bps = None
+    server.clear_log()
+    result = _download(server, cogs, tmp_path)
+    assert result.success, result.error
+    assert result.local_path.read_bytes() == (cogs / "blue.tif").read_bytes()
+    assert result.resumed_from == kept
+    assert result.bytes_transferred == result.size_bytes - kept
+    assert not record.exists()
+
+
+def test_a_clip_on_tile_corners_copies_the_tiles(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    """A window starting on a tile corner (here the scene's): the compressed tiles are copied as
+    they are, and the pixels are the source's."""
+    area = parse_area([299_000, 6_980_000, 310_000, 7_001_000], crs=UTM)  # from the scene's corner
+    result = clip_bands({"blue": server.url("blue.tif")}, tmp_path, "S2", area, retry_policy=FAST)["blue"]
+    assert result.success, result.error
+    clipped = gdal.Open(str(result.local_path))
+    x0, _, _, y0, _, _ = clipped.GetGeoTransform()
+    assert (x0, y0) == (300_000, 7_000_000)
+    source = gdal.Open(str(cogs / "blue.tif"))
+    window = source.GetRasterBand(1).ReadAsArray(0, 0, clipped.RasterXSize, clipped.RasterYSize)
+    assert np.array_equal(clipped.GetRasterBand(1).ReadAsArray(), window)
+    assert clipped.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") == "DEFLATE"
