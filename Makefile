@@ -100,7 +100,7 @@ screenshot: package
 	xvfb-run -a -s "-screen 0 1600x1200x24" $(PYTHON) tools/screenshot.py --zip $(ZIP)
 
 ## FirstLight beside GDAL, odc-stac and stac-asset on a full-size scene served by nginx on loopback
-## (bench/README.md); writes bench/results/. `make bench BENCH_ARGS=--quick` for a smoke run.
+## (README, Performance); writes bench/results/. `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: setup
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
