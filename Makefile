@@ -27,14 +27,14 @@ DEMO_QGIS := $(DEMO_DIR)/.qgis-profile
 SAMPLE  := $(CURDIR)/resources/sample
 
 .PHONY: setup test test-unit test-integration test-packaging test-qgis lint demo demo-python \
-        package deploy i18n i18n-update screenshot bench clean
+        package deploy i18n i18n-update screenshot bench reliability clean
 
 setup:
 	@bash tools/bootstrap.sh
 
 ## Run every test: the headless core without QGIS, the zip under qgis_process, then the QGIS-side tests.
 test: setup
-	$(PYTEST) -p no:qgis tests/unit tests/integration tests/packaging
+	$(PYTEST) -p no:qgis tests/unit tests/integration tests/packaging tests/reliability
 	$(PYTEST) tests/qgis tests/gui
 
 test-unit: setup
@@ -94,6 +94,11 @@ demo: package
 ## The same ingest through the headless core in the venv, no QGIS (tools/demo.py).
 demo-python: setup
 	$(PYTHON) tools/demo.py --output "$(DEMO_OUT)"
+
+## Every network fault, crash, cancel, full disk, concurrent run and hostile input against a full
+## six-band ingest (clip and whole scene); prints the results table. Mounts small tmpfs (as root).
+reliability: setup
+	$(PYTEST) -p no:qgis tests/reliability
 
 ## A PNG of the real QGIS window (dock + map) after an ingest of the bundled sample, for the README.
 screenshot: package

@@ -457,7 +457,10 @@ def _write_by_blocks(
         target.FlushCache()
         target = None
         os.replace(temporary, output_path)
-    except BaseException:
+    except BaseException as error:
+        # The traceback's frames hold the band being written (and so the file open: undeletable on
+        # Windows, written to after its deletion elsewhere): drop them, close, then delete.
+        error.__traceback__ = None
         target = None
         temporary.unlink(missing_ok=True)
         raise

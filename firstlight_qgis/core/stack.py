@@ -406,6 +406,9 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     try:
         write(tmp)
         os.replace(tmp, path)
+    except BaseException as error:
+        error.__traceback__ = None  # its frames may hold the dataset being written: close it first
+        raise
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".aux.xml")):
             leftover.unlink(missing_ok=True)

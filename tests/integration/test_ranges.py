@@ -55,9 +55,9 @@ def _expected(cogs: Path) -> dict[str, ResolvedAsset]:
 
 def _download(server: AssetServer, cogs: Path, out: Path, **kwargs: object):  # type: ignore[no-untyped-def]
     kwargs.setdefault("retry_policy", FAST)
-    return download_bands(
-        {"blue": server.url("blue.tif")}, out, "scene", expected=_expected(cogs), **kwargs
-    )["blue"]  # type: ignore[arg-type]
+    return download_bands({"blue": server.url("blue.tif")}, out, "scene", expected=_expected(cogs), **kwargs)[
+        "blue"
+    ]  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("small_pieces")

@@ -1,0 +1,103 @@
+"""A disk that fills up during an ingest: a small tmpfs mounted by the test (we run as root; the
+test is skipped where mounting is not allowed). The disk runs out at different stages: while
+bands download, while indices are written, while the quicklook is written. Each time: one clear
+"no space" error, no file kept that is not complete and correct, and once space is back (the
+tmpfs grown) the next run finishes with outputs identical to a clean run's."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from firstlight_qgis.core.errors import DiskFullError
+from tests.reliability.harness import (
+    MODES,
+    assert_nothing_looks_complete,
+    compare,
+    listing,
+    run,
+    scene_of,
+)
+
+pytestmark = pytest.mark.integration
+
+# Where the disk runs out, as a fraction of the space a clean run's outputs take.
+FRACTIONS = (0.15, 0.45, 0.7, 0.9)
+
+
+def _mount(point: Path, size: int) -> None:
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(point)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def _remount(point: Path, size: int) -> None:
+    subprocess.run(["mount", "-o", f"remount,size={size}", str(point)], check=True, capture_output=True)
+
+
+def _unmount(point: Path) -> None:
+    for _ in range(50):
+        if subprocess.run(["umount", str(point)], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
+    subprocess.run(["umount", "-l", str(point)], check=True)
+    pytest.fail(f"{point} stayed busy after the ingest returned: a file was left open")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    point = tmp_path / "disk"
+    point.mkdir()
+    try:
+        _mount(point, 64 * 1024)
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", b"") or str(error)
+        pytest.skip(f"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {detail!r}")
+    try:
+        yield point
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _unmount(point)
+
+
+@pytest.mark.parametrize("fraction", FRACTIONS)
+@pytest.mark.parametrize("mode", MODES)
+def test_a_full_disk_is_one_clear_error_and_the_run_resumes_once_space_is_back(
+    server, reference, item, area, small_disk: Path, mode, fraction, record
+) -> None:
+    needed = sum((reference[mode]["root"] / name).stat().st_size for name in listing(reference[mode]["root"]))
+    _remount(small_disk, max(4096, int(needed * fraction)) // 4096 * 4096)
+    try:
+        run(scene_of(item, area), small_disk, area, mode)
+        failed = None
+    except DiskFullError as error:
+        failed = str(error)
+    if failed is not None:
+        assert "no space left" in failed.lower() and "\n" not in failed
+        assert_nothing_looks_complete(small_disk, reference[mode]["root"], mode)
+    sent_before = server.bytes_sent()
+
+    _remount(small_disk, 64 * 1024 * 1024)  # space is back
+    run(scene_of(item, area), small_disk, area, mode)
+    check = compare(small_disk, reference[mode]["root"], mode)
+    record(
+        fault="disk full (tmpfs), then space freed and re-run",
+        mode=mode,
+        faults=1,
+        completed=True,
+        identical=check.identical,
+        clear_error=failed is not None,
+        resent=server.bytes_sent() - reference[mode]["bytes"],
+        leftovers=len(check.leftovers),
+        note=f"full at {', '.join(f'{f:.0%}' for f in FRACTIONS)} of the outputs' size",
+    )
+    assert failed is not None, f"the ingest fitted in {fraction:.0%} of the space it needs"
+    assert check.identical, check
+    assert server.bytes_sent() - sent_before < reference[mode]["bytes"] * 1.05
