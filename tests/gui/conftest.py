@@ -6,8 +6,6 @@ sample, and helpers that wait for background tasks the way a user waits: with th
 from __future__ import annotations
 
 import copy
-import json
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,11 +17,10 @@ from qgis.PyQt.QtCore import QCoreApplication, QEventLoop
 from firstlight_qgis.gui import settings as saved
 from firstlight_qgis.gui.dock import FirstLightDock
 from tests.support.asset_server import AssetServer
+from tests.support.sample import copy_sample, served_item
 from tests.support.stac_server import stac_api
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "resources" / "sample"
-ITEM_ID = "S2_UruguayRiver_20181224_sample"
 NO_NIR_ID = "S2_UruguayRiver_20181224_no_nir"
 CLOUDY_ID = "S2_UruguayRiver_20181214_cloudy"
 EVENT = "flood.riverine"
@@ -123,21 +120,9 @@ def dock(qgis_iface, qgis_new_project: QgsProject, provider, tmp_path: Path) -> 
 # --- loopback servers ----------------------------------------------------------------------------
 
 
-def served_item(server: AssetServer, scene_id: str = ITEM_ID) -> dict:
-    item = json.loads((SAMPLE / f"{ITEM_ID}.json").read_text())
-    item["id"] = scene_id
-    item["links"] = []
-    for asset in item["assets"].values():
-        asset["href"] = server.url(asset["href"].removeprefix("./"))
-    return item
-
-
 @pytest.fixture(scope="session")
 def asset_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssetServer]:
-    root = tmp_path_factory.mktemp("assets")
-    for path in SAMPLE.iterdir():
-        shutil.copy2(path, root / path.name)
-    with AssetServer(root) as running:
+    with AssetServer(copy_sample(tmp_path_factory.mktemp("assets"))) as running:
         yield running
 
 

@@ -19,8 +19,9 @@ from qgis.PyQt.QtGui import QKeyEvent
 
 from firstlight_qgis.gui.area import AreaError, area_from_geometry, area_from_rectangle
 from firstlight_qgis.gui.area_tool import POLYGON, RECTANGLE
+from tests.support.sample import SAMPLE
 
-from .conftest import SAMPLE, UTM22S
+from .conftest import UTM22S
 
 PRESS = QEvent.Type.MouseButtonPress
 MOVE = QEvent.Type.MouseMove

@@ -21,8 +21,9 @@ from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtTest import QTest
 
 from firstlight_qgis.gui.dock import CUSTOM_URL, LOCAL_FILE
+from tests.support.sample import ITEM_ID, SAMPLE
 
-from .conftest import BANDS, CLOUDY_ID, ITEM_ID, NO_NIR_ID, SAMPLE, wait_idle, wait_until
+from .conftest import BANDS, CLOUDY_ID, NO_NIR_ID, wait_idle, wait_until
 from .test_dock_search import choose
 
 CRITICAL = Qgis.MessageLevel.Critical

@@ -9,9 +9,10 @@ from qgis.PyQt.QtCore import Qt
 
 from firstlight_qgis.gui import scenes as columns
 from firstlight_qgis.gui.dock import CUSTOM_URL, LOCAL_FILE
+from tests.support.sample import ITEM_ID, SAMPLE
 from tests.support.stac_server import closed_port_url
 
-from .conftest import CLOUDY_ID, EVENT, ITEM_ID, NO_NIR_ID, SAMPLE, wait_idle, wait_until
+from .conftest import CLOUDY_ID, EVENT, NO_NIR_ID, wait_idle, wait_until
 
 CRITICAL = Qgis.MessageLevel.Critical
 WARNING = Qgis.MessageLevel.Warning

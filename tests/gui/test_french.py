@@ -12,8 +12,9 @@ import pytest
 from qgis.PyQt.QtCore import QCoreApplication, QTranslator
 
 from firstlight_qgis.gui.dock import LOCAL_FILE, FirstLightDock
+from tests.support.sample import ITEM_ID, SAMPLE
 
-from .conftest import BANDS, ITEM_ID, ROOT, SAMPLE, wait_idle
+from .conftest import BANDS, ROOT, wait_idle
 from .test_dock_search import choose
 
 TS = ROOT / "i18n" / "firstlight_fr.ts"

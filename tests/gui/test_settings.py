@@ -9,8 +9,9 @@ from qgis.core import QgsRectangle, QgsSettings
 from firstlight_qgis.gui import settings as saved
 from firstlight_qgis.gui.area import area_from_rectangle
 from firstlight_qgis.gui.dock import CUSTOM_URL, LOCAL_FILE, PLANETARY_COMPUTER, FirstLightDock
+from tests.support.sample import SAMPLE
 
-from .conftest import SAMPLE, UTM22S, pump
+from .conftest import UTM22S, pump
 
 
 def test_choices_survive_a_new_dock(dock, qgis_iface, tmp_path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,39 +21,27 @@ from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.errors import BandResolutionError, DownloadError, InputError
 from firstlight_qgis.core.ingest import SKIP_VALIDATION_WARNING, IngestOptions, ingest_scene
 from tests.support.asset_server import AssetServer
+from tests.support.sample import ITEM_ID, SAMPLE, copy_sample, served_item
 from tests.support.stac_server import stac_api
 
 pytestmark = pytest.mark.integration
 gdal.UseExceptions()
 
-SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample"
-ITEM_ID = "S2_UruguayRiver_20181224_sample"
 NO_NIR_ID = "S2_UruguayRiver_20181224_no_nir"
 EVENT = "flood.riverine"
 BANDS = ["blue", "green", "red", "nir", "swir16", "swir22"]
 FAST = {"max_retries": 3, "timeout": 5.0}
 
 
-def _served_item(server: AssetServer) -> dict:
-    item = json.loads((SAMPLE / f"{ITEM_ID}.json").read_text())
-    item["links"] = []
-    for asset in item["assets"].values():
-        asset["href"] = server.url(asset["href"].removeprefix("./"))
-    return item
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssetServer]:
-    root = tmp_path_factory.mktemp("assets")
-    for path in SAMPLE.iterdir():
-        shutil.copy2(path, root / path.name)
-    with AssetServer(root) as running:
+    with AssetServer(copy_sample(tmp_path_factory.mktemp("assets"))) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def catalog_url(server: AssetServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    item = _served_item(server)
+    item = served_item(server)
     no_nir = copy.deepcopy(item)
     no_nir["id"] = NO_NIR_ID
     del no_nir["assets"]["nir"]

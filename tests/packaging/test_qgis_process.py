@@ -12,21 +12,19 @@ with a non-zero status and one clear line naming the problem, never a Python tra
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.packaging.headless import PLUGIN, ROOT, Built, QgisProcess, make_qgis_process
+from tests.packaging.headless import PLUGIN, Built, QgisProcess, make_qgis_process
 from tests.support.asset_server import AssetServer
+from tests.support.sample import ITEM_ID, SAMPLE, copy_sample, served_item
 from tests.support.stac_server import closed_port_url, stac_api
 
 pytestmark = pytest.mark.integration
 
-SAMPLE = ROOT / "resources" / "sample"
-ITEM_ID = "S2_UruguayRiver_20181224_sample"
 ALGORITHMS = ("firstlight:discover", "firstlight:ingest", "firstlight:index")
 DATES = ("START_DATE=2018-12-01", "END_DATE=2018-12-31")
 # An area on the other side of the world from the sample scene (Brazil/Argentina border).
@@ -57,16 +55,11 @@ def qgis(built: Built, fresh_qgis: QgisProcess, system_python_without_pystac: st
 @pytest.fixture(scope="module")
 def stac_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A STAC API on loopback whose one item is the sample scene, its COGs on the asset server."""
-    assets = tmp_path_factory.mktemp("assets")
-    for path in SAMPLE.iterdir():
-        shutil.copy2(path, assets / path.name)
-    with AssetServer(assets) as server:
-        item = json.loads((SAMPLE / f"{ITEM_ID}.json").read_text(encoding="utf-8"))
-        item["links"] = []
-        for asset in item["assets"].values():
-            asset["href"] = server.url(asset["href"].removeprefix("./"))
-        with stac_api([item], tmp_path_factory.mktemp("stac")) as url:
-            yield url
+    with (
+        AssetServer(copy_sample(tmp_path_factory.mktemp("assets"))) as server,
+        stac_api([served_item(server)], tmp_path_factory.mktemp("stac")) as url,
+    ):
+        yield url
 
 
 def ingest(qgis: QgisProcess, *parameters: str, json_output: bool = False, **env: str):

@@ -9,7 +9,6 @@ its hrefs on the project's asset server, and the sample's local catalog.json.
 from __future__ import annotations
 
 import copy
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,9 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProject
 
-from tests.qgis.support import ITEM_ID, NO_NIR_ID, SAMPLE, RecordingFeedback
+from tests.qgis.support import NO_NIR_ID, SAMPLE, RecordingFeedback
 from tests.support.asset_server import AssetServer
+from tests.support.sample import served_item
 from tests.support.stac_server import stac_api
 
 
@@ -79,10 +79,7 @@ def _clean_server(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def stac_url(asset_server: AssetServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A STAC API on loopback: the sample item (hrefs on the asset server) and a copy lacking NIR."""
-    item = json.loads((SAMPLE / f"{ITEM_ID}.json").read_text(encoding="utf-8"))
-    item["links"] = []
-    for asset in item["assets"].values():
-        asset["href"] = asset_server.url(asset["href"].removeprefix("./"))
+    item = served_item(asset_server)
     no_nir = copy.deepcopy(item)
     no_nir["id"] = NO_NIR_ID
     no_nir["properties"]["eo:cloud_cover"] = 5.0  # ranks after the complete scene

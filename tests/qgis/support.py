@@ -8,9 +8,9 @@ from typing import Any
 import processing
 from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
+from tests.support.sample import ITEM_ID, SAMPLE  # noqa: F401 - re-exported for the QGIS tests
+
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "resources" / "sample"
-ITEM_ID = "S2_UruguayRiver_20181224_sample"
 NO_NIR_ID = "S2_UruguayRiver_20181224_no_nir"
 EVENT = "flood.riverine"
 BANDS = ["blue", "green", "red", "nir", "swir16", "swir22"]

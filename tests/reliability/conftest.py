@@ -6,7 +6,6 @@ the end of the session ``pytest_terminal_summary`` prints them grouped by fault 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 from firstlight_qgis.core.area import Area
 from tests.reliability.harness import (
     MODES,
-    SAMPLE,
     Recorder,
     clear,
     run,
@@ -24,6 +22,7 @@ from tests.reliability.harness import (
     scene_of,
 )
 from tests.support.asset_server import AssetServer
+from tests.support.sample import copy_sample
 
 _ROWS = pytest.StashKey[list[dict]]()
 
@@ -106,10 +105,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
 
 @pytest.fixture(scope="session")
 def assets_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("assets")
-    for path in SAMPLE.iterdir():
-        shutil.copy2(path, root / path.name)
-    return root
+    return copy_sample(tmp_path_factory.mktemp("assets"))
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,10 @@ from firstlight_qgis.core.download import RetryPolicy
 from firstlight_qgis.core.ingest import IngestOptions, IngestResult, ingest_scene
 from firstlight_qgis.core.lock import LOCK_NAME
 from tests.support.asset_server import AssetServer
+from tests.support.sample import ITEM_ID, SAMPLE
 
 gdal.UseExceptions()
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "resources" / "sample"
-ITEM_ID = "S2_UruguayRiver_20181224_sample"
 EVENT = "flood.riverine"
 BANDS = ("blue", "green", "red", "nir", "swir16", "swir22")
 MODES = ("clip", "whole")

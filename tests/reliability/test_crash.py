@@ -21,7 +21,6 @@ from tests.conftest import URUGUAY
 from tests.reliability.harness import (
     BANDS,
     ITEM_ID,
-    ROOT,
     compare,
     listing,
     run,
@@ -30,6 +29,7 @@ from tests.reliability.harness import (
 )
 from tests.support.asset_server import AssetServer
 from tests.support.cogs import URUGUAY_BANDS
+from tests.support.sample import ROOT
 
 pytestmark = pytest.mark.integration
 

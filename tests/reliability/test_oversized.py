@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
 import tracemalloc
 import zlib
@@ -20,8 +19,9 @@ import pytest
 
 from firstlight_qgis.core.catalog import MAX_RESPONSE_BYTES, discover
 from firstlight_qgis.core.errors import CatalogError, DownloadError
-from tests.reliability.harness import EVENT, ITEM_ID, MODES, SAMPLE, run, sample_item, scene_of
+from tests.reliability.harness import EVENT, ITEM_ID, MODES, run, sample_item, scene_of
 from tests.support.asset_server import AssetServer
+from tests.support.sample import copy_sample
 
 pytestmark = pytest.mark.integration
 
@@ -162,9 +162,7 @@ def test_a_500_mb_stac_response_is_refused_without_reading_it(area, huge: str, f
 @pytest.fixture(scope="module")
 def junk_server(tmp_path_factory) -> Iterator[AssetServer]:
     """The sample, with 40 MB of junk after its nir.tif (the catalog still says 519 kB)."""
-    root = tmp_path_factory.mktemp("junk")
-    for path in SAMPLE.iterdir():
-        shutil.copy2(path, root / path.name)
+    root = copy_sample(tmp_path_factory.mktemp("junk"))
     with (root / "nir.tif").open("ab") as handle:
         handle.write(os.urandom(40 * 1024 * 1024))
     with AssetServer(root) as server:
