@@ -1,17 +1,27 @@
-"""Clip to the area: fetch only the area's window of each band instead of whole scene files.
+"""Clip to the area: fetch only the COG tiles under the area instead of whole scene files.
 
-A Sentinel-2 band is 100-250 MB; the area a user draws usually covers a few percent of it. GDAL
-reads a COG over HTTP with range requests, tile by tile, so ``/vsicurl/`` plus a pixel window
-transfers little more than the tiles under the area. Every band gets the same geographic extent:
-the area's bounds in the scene's CRS, snapped outward to whole pixels of the coarsest band from the
-scene's origin and clamped to the scene, so 10 m and 20 m bands line up exactly and no pixel is
-resampled. Outputs go through ``<band>.tif.part`` and a verified rename, like whole downloads.
+A Sentinel-2 band is 100-250 MB; the area a user draws usually covers a few percent of it.
+The area's bounds in the scene's CRS are snapped outward to whole pixels of the coarsest band from
+the scene's origin and clamped to the scene: that common extent is what the stack shows
+(``area_extent``), so 10 m and 20 m bands line up exactly and no pixel is resampled.
 
-Before GDAL touches a remote band, FirstLight's own HTTP client asks for its first byte
-(``_Clip._preflight``): redirects are followed to http(s) only and GDAL reads the address they end
-at, an expired signature is renewed, a 429 waits for its Retry-After, a web page or a file whose
-size is not the catalog's ``file:size`` is refused. GDAL (curl) follows redirects by itself and
-does not honour Retry-After, so this first request is where FirstLight's rules apply.
+**Band files hold the COG tiles under the area; the stack is cut to the area.** Each band's file
+is the window of the common extent grown outward to whole tiles of the band's OWN tile grid
+(clamped to the raster): the tiles that intersect the area, no more bytes than any reader must
+fetch. On the fast path (ranges.py) the COG header is read in one request, the tiles are fetched
+over a shared pool of connections and copied into the output GeoTIFF as they are, never decoded
+and re-encoded; the stack VRT (``create_band_stack(bounds=area_extent(...))``) places each file on
+the common grid at the finest resolution. Every tile of the output is then decoded once, block by
+block outside GDAL's block cache (DEFLATE's own checksum included), before the file is named.
+Outputs go through ``<band>.tif.part`` and a verified rename, like whole downloads.
+
+The fast path's one request for the header is made by FirstLight's own HTTP client: redirects are
+followed to http(s) only, an expired signature is renewed, a 429 waits for its Retry-After, a web
+page or a file whose size is not the catalog's ``file:size`` is refused. When it cannot apply (a
+server without byte ranges, a file that is not a tiled GeoTIFF), the same client downloads the
+whole file (``_Clip._fetch_source``: retries, resume, size and checksum verified) and GDAL clips
+it locally. GDAL never touches the network: its curl would follow later redirects by itself,
+to ftp among others, and does not honour Retry-After.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import contextlib
 import math
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -40,10 +50,9 @@ from .download import (
     RetryPolicy,
     Source,
     TransientError,
-    _retry_after,
+    _WholeFile,
     disk_error,
     hash_file,
-    http_get,
     http_session,
     open_raster,
     safe_name,
@@ -51,7 +60,7 @@ from .download import (
     signed,
     source_of,
 )
-from .errors import DownloadError, InputError
+from .errors import CancelledError, DownloadError, InputError
 from .ranges import (
     CLIP_CONNECTIONS,
     Counter,
@@ -61,6 +70,8 @@ from .ranges import (
     Refused,
     cog_layout,
     fetch_window,
+    forget_ranges,
+    on_gdal_thread,
     read_header,
 )
 from .signing import Signer
@@ -83,6 +94,18 @@ class _Grid:
     height: int
     transform: tuple[float, ...]
     wkt: str
+    block: tuple[int, int] | None = None  # the tile size, None for a raster in strips
+
+    def snapped(self, window: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """``window`` grown outward to the whole tiles that intersect it (clamped to the raster)."""
+        if self.block is None:
+            return window
+        xoff, yoff, xsize, ysize = window
+        bw, bh = self.block
+        x0, y0 = xoff // bw * bw, yoff // bh * bh
+        x1 = min(-(-(xoff + xsize) // bw) * bw, self.width)
+        y1 = min(-(-(yoff + ysize) // bh) * bh, self.height)
+        return x0, y0, x1 - x0, y1 - y0
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -202,6 +225,29 @@ def _common_bounds(grids: list[_Grid], area: Area, item_id: str) -> tuple[float,
     return ox + columns[0] * cx, oy - rows[1] * cy, ox + columns[1] * cx, oy - rows[0] * cy
 
 
+def area_extent(
+    band_files: Mapping[str, Path], area: Area, item_id: str
+) -> tuple[float, float, float, float]:
+    """The common extent ``clip_bands`` cut the area to, from its band files (each holds the whole
+    COG tiles of its own grid around that extent): the stack over them is cut to it."""
+    grids = []
+    for band, path in band_files.items():
+        dataset = open_raster(path)
+        if dataset is None:
+            raise DownloadError(f"The clipped file of band {band} ({Path(path).name}) cannot be read.")
+        grids.append(
+            _Grid(
+                band,
+                dataset.RasterXSize,
+                dataset.RasterYSize,
+                tuple(dataset.GetGeoTransform()),
+                dataset.GetProjection(),
+            )
+        )
+        dataset = None
+    return _common_bounds(grids, area, item_id)
+
+
 def _window_bytes(dataset: gdal.Dataset, window: tuple[int, int, int, int]) -> int:
     """Estimated bytes GDAL fetched: the header read plus the compressed tiles under the window."""
     xoff, yoff, xsize, ysize = window
@@ -243,10 +289,14 @@ class _Clip(BandTask):
     ) -> None:
         super().__init__(context, band, href, final)
         self.size = expected.file_size if expected else None
+        self.expected = expected
+        self.whole: _WholeFile | None = None  # the fallback's download of the whole source file
+        self.downloaded: Path | None = None  # ... once verified
         self.source = Source("http", href)
         self.grid: _Grid | None = None
         self.bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
         self.window: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self.origin: tuple[float, float] = (0.0, 0.0)  # top-left corner of the band's file
         self.resign = False  # the last read was refused (403): sign with a fresh token
 
     def probe(self) -> BandDownloadResult | None:
@@ -267,10 +317,20 @@ class _Clip(BandTask):
                 f"Band {self.band} is on a pixel grid not aligned with the other bands, so it cannot be "
                 "clipped without resampling; download the whole scene instead."
             )
+        # the tiles that intersect the area, whole (on the fast path copied as they are): the band's
+        # file covers whole tiles of its own grid, clamped to the raster; the stack cuts it to the area
+        window = self.grid.snapped(window)
         self.window = window
+        x0, dx, _, y0, _, dy = self.grid.transform
+        self.origin = (x0 + window[0] * dx, y0 + window[1] * dy)
 
     def identity(self) -> dict[str, Any]:
-        return {"href": self.label, "window": list(self.bounds)}
+        return {
+            "href": self.label,
+            "window": list(self.bounds),
+            "origin": list(self.origin),
+            "size": list(self.window[2:]),
+        }
 
     def attempt(self) -> str:
         if self.layout is not None:
@@ -292,7 +352,8 @@ class _Clip(BandTask):
             except RuntimeError as error:
                 self._check_disk(error)
                 raise
-            self.tally.transferred += _window_bytes(dataset, self.window)
+            if self.source.kind == "local":
+                self.tally.transferred += _window_bytes(dataset, self.window)
             bands = dataset.RasterCount
         return self._verify(bands)
 
@@ -336,7 +397,7 @@ class _Clip(BandTask):
                 f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
                 "the catalog entry may be stale, try another scene."
             )
-        layout = cog_layout(header, total)
+        layout = on_gdal_thread(cog_layout, header, total)
         if layout is None:
             return None
         transform = layout.transform
@@ -346,7 +407,7 @@ class _Clip(BandTask):
                 "whole scene."
             )
         self.layout = layout
-        return _Grid(self.band, layout.width, layout.height, transform, layout.wkt)
+        return _Grid(self.band, layout.width, layout.height, transform, layout.wkt, layout.block)
 
     def _attempt_ranges(self) -> str:
         """Write the window from the tiles under it, fetched in parallel byte ranges."""
@@ -374,7 +435,7 @@ class _Clip(BandTask):
                 self.label,
                 layout,
                 self.window,
-                (self.bounds[0], self.bounds[3]),
+                self.origin,
                 self.part,
                 self.part.with_name(self.part.name + ".src"),
                 counter,
@@ -417,10 +478,12 @@ class _Clip(BandTask):
         return result
 
     def _read_grid(self) -> _Grid:
-        if self.source.kind == "http" and self.ranges is not None:
+        if self.source.kind == "http" and self.ranges is not None and self.whole is None:
             grid = self._read_layout()
             if grid is not None:
                 return grid
+        if self.source.kind == "http":
+            self._fetch_source()
         with self._open() as dataset:
             transform = tuple(dataset.GetGeoTransform())
             if transform[2] or transform[4] or transform[1] <= 0 or transform[5] >= 0:
@@ -429,85 +492,66 @@ class _Clip(BandTask):
                     "whole scene."
                 )
             width, height = dataset.RasterXSize, dataset.RasterYSize
-            return _Grid(self.band, width, height, transform, dataset.GetProjection())
+            block = tuple(dataset.GetRasterBand(1).GetBlockSize())
+            tiled = block[1] > 1 and block[0] < width * 2
+            return _Grid(
+                self.band,
+                width,
+                height,
+                transform,
+                dataset.GetProjection(),
+                block if tiled else None,  # type: ignore[arg-type]
+            )
+
+    def _fetch_source(self) -> None:
+        """The fallback for a server without byte ranges or a file that is not a tiled GeoTIFF:
+        the whole file, fetched by FirstLight's own client (http(s)-only redirects, retries, resume,
+        the catalog's size and checksum verified) into ``<band>.source.tif.part`` beside the band,
+        clipped locally by GDAL, then removed. GDAL never touches the network: its curl would follow
+        redirects by itself, to ftp and other schemes."""
+        if self.whole is None:
+            self.whole = _WholeFile(
+                self.context,
+                self.band,
+                self.href,
+                self.final.with_name(self.final.stem + ".source.tif"),
+                self.expected,
+            )
+            self.whole.tally = self.tally  # its bytes and retries are this band's
+            self.whole.prepare()
+        if self.downloaded is None:
+            self.whole.attempt()  # TransientError: the caller's retries resume it
+            self.downloaded = self.whole.part
+
+    def forget_source(self) -> None:
+        """Remove the fallback's download of the whole source file, if any."""
+        if self.whole is not None:
+            self.whole.part.unlink(missing_ok=True)
+            forget_ranges(self.whole.part)
 
     @contextlib.contextmanager
     def _open(self) -> Iterator[gdal.Dataset]:
-        """The band's dataset under the tuned GDAL settings; GDAL failures become DownloadErrors
-        (transient for remote files, re-signing after a 403)."""
+        """The band's local dataset (the source file, or its downloaded copy) under the tuned GDAL
+        settings; GDAL failures become DownloadErrors (transient for a downloaded copy)."""
         context = self.context
-        if self.source.kind == "local":
-            url = path = str(self.source.path)
-        else:
-            url = self._preflight(signed(context.signer, self.href, refresh=self.resign))
-            path = "/vsicurl/" + url
-        self.resign = False
+        local = self.source.kind == "local"
+        path = str(self.source.path if local else self.downloaded)
         errors = _GdalErrors()
-        options = _gdal_options(url, context.timeout, context.max_retries, context.policy)
+        options = _gdal_options(path, context.timeout, context.max_retries, context.policy)
         with _gdal_config(options), _gdal_errors(errors):
             try:
                 dataset = gdal.Open(path)
-                # GDAL logs the description when the dataset closes (with CPL_DEBUG on), which may
-                # be after this handler is gone: it must not carry the signed URL's token.
-                dataset.SetDescription(scrub(path))
                 yield dataset
             except RuntimeError:
                 self.jobs.check()  # a cancelled Translate fails too: report the cancel
-                if self.source.kind == "local":
+                if local:
                     raise DownloadError(f"GDAL cannot read {self.label} ({errors.message}).") from None
-                gdal.VSICurlPartialClearCache(path)  # forget a failed open or a half-read file
-                raise self._failure(errors) from None
-            finally:
-                self.tally.retries += errors.retries
-
-    def _preflight(self, url: str) -> str:
-        """The address GDAL may read for ``url`` (after http(s)-only redirects), once FirstLight's
-        own client got its first byte; raises what ``retrying`` understands otherwise."""
-        response = http_get(self.context, url, self.label, {"Range": "bytes=0-0"})
-        with response:
-            status = response.status_code
-            if status == 403 and self.context.signer is not None:
-                self.resign = True
-                raise TransientError(f"Access to {self.label} was refused (HTTP 403).")
-            if status in (408, 429) or status >= 500:
+                self.downloaded = None
+                if self.whole is not None:
+                    self.whole.part.unlink(missing_ok=True)
                 raise TransientError(
-                    f"The server answered HTTP {status} for {self.label}.", _retry_after(response)
-                )
-            if status not in (200, 206):
-                raise DownloadError(
-                    f"The server answered HTTP {status} for {self.label}; choose another scene or catalog."
-                )
-            if response.headers.get("Content-Type", "").lower().startswith("text/html"):
-                raise TransientError(
-                    f"The server sent a web page instead of the raster {self.label}; the service may be "
-                    "down or need a login."
-                )
-            total = response.headers.get("Content-Range", "").rpartition("/")[2]
-            if status == 200:
-                total = response.headers.get("Content-Length", "")
-            if self.size is not None and total.isdigit() and int(total) != self.size:
-                raise TransientError(
-                    f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
-                    "the catalog entry may be stale, try another scene."
-                )
-            return response.url
-
-    def _failure(self, errors: _GdalErrors) -> DownloadError:
-        status = errors.status
-        if status == 403 and self.context.signer is not None:
-            self.resign = True
-            return TransientError(f"Access to {self.label} was refused (HTTP 403).")
-        if status in (401, 403, 404):
-            return DownloadError(
-                f"The server answered HTTP {status} for {self.label}; choose another scene or catalog."
-            )
-        if "certificate" in errors.message.lower():
-            return DownloadError(
-                f"The certificate of the server of {self.label} could not be verified, so FirstLight does "
-                "not read from it; check the system's certificates (or a proxy intercepting HTTPS)."
-            )
-        detail = f"HTTP {status}" if status else errors.message or "no detail"
-        return TransientError(f"Reading {self.label} failed ({detail}).")
+                    f"Reading the downloaded {self.label} failed ({errors.message})."
+                ) from None
 
     def _progress(self, fraction: float, _message: object, _data: object) -> int:
         self.jobs.report(self.band, "clipping", fraction)
@@ -518,28 +562,36 @@ class _Clip(BandTask):
         assert self.grid is not None
         self.jobs.report(self.band, "verifying", 1.0)
         dx, dy = self.grid.transform[1], self.grid.transform[5]
-        expected = (self.bounds[0], dx, 0.0, self.bounds[3], 0.0, dy)
+        expected = (self.origin[0], dx, 0.0, self.origin[1], 0.0, dy)
         dataset = open_raster(self.part)
         ok = (
             dataset is not None
             and (dataset.RasterXSize, dataset.RasterYSize, dataset.RasterCount)
             == (self.window[2], self.window[3], bands)
             and all(abs(a - b) < _EPS * dx for a, b in zip(dataset.GetGeoTransform(), expected, strict=True))
-            and _every_block_reads(dataset)
         )
+        ok = ok and _every_block_reads(dataset, self.jobs.check)
         dataset = None
         if not ok:
+            self._check_disk(RuntimeError("The clipped file came out wrong."))
             self.part.unlink(missing_ok=True)
             raise TransientError(f"The clipped file of {self.label} came out wrong.")
         return hash_file(self.part, {"sha256"}, self.jobs)["sha256"]
 
 
-def _every_block_reads(dataset: gdal.Dataset) -> bool:
-    """Whether every pixel of ``dataset`` decodes: a GeoTIFF GDAL failed to finish writing (a
-    full disk at close) opens fine but has missing or broken tiles."""
+def _every_block_reads(dataset: gdal.Dataset, check: Callable[[], None]) -> bool:
+    """Whether every tile of ``dataset`` decodes to a whole tile (DEFLATE's own checksum included):
+    a GeoTIFF GDAL failed to finish writing (a full disk at close) opens fine but has missing or
+    broken tiles, and copied tiles are checked the same way. Block by block, straight from the
+    decoder (``ReadBlock`` bypasses GDAL's block cache), so memory stays flat whatever the size."""
     try:
         for index in range(1, dataset.RasterCount + 1):
-            dataset.GetRasterBand(index).Checksum()
+            band = dataset.GetRasterBand(index)
+            block_w, block_h = band.GetBlockSize()
+            for row in range(-(-dataset.RasterYSize // block_h)):
+                check()
+                for column in range(-(-dataset.RasterXSize // block_w)):
+                    band.ReadBlock(column, row)
     except RuntimeError:
         return False
     return True
@@ -561,14 +613,18 @@ def clip_bands(
     timeout: float = 30.0,
     retry_policy: RetryPolicy | None = None,
 ) -> dict[str, BandDownloadResult]:
-    """Write the area's window of each band to ``<output_dir>/<band>.tif`` (tiled DEFLATE GeoTIFF
-    on the scene's own grid), reading only the tiles under it.
+    """Write the COG tiles under the area of each band to ``<output_dir>/<band>.tif`` (a tiled
+    GeoTIFF on the band's own grid: the area's common extent grown outward to whole tiles of that
+    band, clamped to the raster), reading only those tiles. Band files hold the COG tiles under
+    the area; the stack is cut to the area: build it with
+    ``create_band_stack(..., bounds=area_extent(files, area, item_id))``.
 
     Keywords as in ``download_bands``. The catalog's ``file:size`` (in ``expected``) must match
-    the remote file; its ``file:checksum`` describes the whole file, so a clip is verified by GDAL
-    instead (size and grid of the window, every tile decodes). ``bytes_transferred`` is an
-    estimate (header + tiles read). Raises InputError when the area misses the scene,
-    DiskFullError when the output disk is full, CancelledError on cancel.
+    the remote file; its ``file:checksum`` describes the whole file, so a clip is verified
+    instead by its grid and by decoding every tile. ``bytes_transferred`` counts the header and
+    tiles read (the whole file when a server without byte ranges forced a download). Raises
+    InputError when the area misses the scene, DiskFullError when the output disk is full,
+    CancelledError on cancel.
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -587,15 +643,24 @@ def clip_bands(
             for band, href in band_urls.items()
         }
         what = f"clip of {item_id}"
-        with RangePool(context, connections) as pool:
+        try:
+            with RangePool(context, connections) as pool:
+                for task in tasks.values():
+                    task.ranges, task.pieces = pool, max(1, connections // max(len(tasks), 1))
+                failed = jobs.run({band: task.probe for band, task in tasks.items()}, what)
+                ready = [task for task in tasks.values() if task.grid is not None]
+                clipped: dict[str, BandDownloadResult] = {}
+                if ready:
+                    bounds = _common_bounds([task.grid for task in ready if task.grid], area, item_id)
+                    for task in ready:
+                        task.bounds = bounds
+                    clipped = jobs.run({task.band: task.run for task in ready}, what)
+        except CancelledError:
+            raise  # a partial download of a whole source file resumes next time
+        except BaseException:
             for task in tasks.values():
-                task.ranges, task.pieces = pool, max(1, connections // max(len(tasks), 1))
-            failed = jobs.run({band: task.probe for band, task in tasks.items()}, what)
-            ready = [task for task in tasks.values() if task.grid is not None]
-            clipped: dict[str, BandDownloadResult] = {}
-            if ready:
-                bounds = _common_bounds([task.grid for task in ready if task.grid], area, item_id)
-                for task in ready:
-                    task.bounds = bounds
-                clipped = jobs.run({task.band: task.run for task in ready}, what)
+                task.forget_source()
+            raise
+        for task in tasks.values():
+            task.forget_source()
     return {band: clipped.get(band) or failed[band] for band in band_urls}  # type: ignore[misc]

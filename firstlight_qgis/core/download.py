@@ -494,6 +494,7 @@ class FetchContext:
     max_retries: int
     policy: RetryPolicy
     session: requests.Session | None = None  # whole-file downloads only
+    streams: threading.Semaphore | None = None  # bounds one-stream downloads (parallel_downloads)
 
     def retrying(self, band: str, attempt: Callable[[], T], tally: Tally) -> T:
         """``attempt()`` until it succeeds, retrying TransientError up to ``max_retries`` times."""
@@ -666,6 +667,11 @@ class _WholeFile(BandTask):
         self.checksum = expected.file_checksum if expected else None
         self.source = Source("http", href)
         self.rejected: set[str] = set()  # sha256 of whole files refused by verification
+        self.digests: dict[str, str] | None = None  # of the part file, hashed while it was fetched
+
+    def digest_names(self) -> set[str]:
+        wanted = parse_checksum(self.checksum) if self.checksum else None
+        return {"sha256", wanted[0]} if wanted else {"sha256"}
 
     def prepare(self) -> None:
         self.source = source_of(self.band, self.href, self.context.allow_local)
@@ -684,6 +690,7 @@ class _WholeFile(BandTask):
         return parse_checksum(self.checksum) == ("sha256", record.get("sha256"))
 
     def attempt(self) -> str:
+        self.digests = None
         if self.source.kind == "local":
             self._copy_local()
         else:
@@ -703,10 +710,17 @@ class _WholeFile(BandTask):
             offset = 0
         if self.size is not None and offset == self.size and offset > 0:
             return  # a complete part file from an earlier run: verify it
-        response = self._get(offset)
-        with response:
-            start, total = self._accept(response, offset)
-            self._stream(response, start, total)
+        streams = self.context.streams
+        while streams is not None and not streams.acquire(timeout=_POLL_S):
+            self.jobs.check()
+        try:
+            response = self._get(offset)
+            with response:
+                start, total = self._accept(response, offset)
+                self._stream(response, start, total)
+        finally:
+            if streams is not None:
+                streams.release()
 
     def _get(self, offset: int) -> requests.Response:
         """GET from ``offset``, following http(s) redirects only; re-sign once on a 403."""
@@ -764,6 +778,7 @@ class _WholeFile(BandTask):
         received = 0
         fraction_sent = -1.0
         oversized = False
+        hashers = {name: hashlib.new(name) for name in self.digest_names()} if start == 0 else None
         try:
             with self.part.open("ab" if start else "wb") as handle:
                 for chunk in response.iter_content(_CHUNK):
@@ -773,6 +788,8 @@ class _WholeFile(BandTask):
                         oversized = True  # a body without a length that runs past the catalog's size
                         break
                     self._write(handle, chunk)
+                    for hasher in (hashers or {}).values():  # in order: hashed as it arrives
+                        hasher.update(chunk)
                     received += len(chunk)
                     self.tally.transferred += len(chunk)
                     if total:
@@ -798,6 +815,8 @@ class _WholeFile(BandTask):
             raise TransientError(
                 f"The connection closed before the end of {self.label} ({start + received} of {total} bytes)."
             )
+        if hashers is not None:
+            self.digests = {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
     def _web_page(self, response: requests.Response) -> TransientError:
         return TransientError(
@@ -828,6 +847,7 @@ class _WholeFile(BandTask):
             raise DownloadError(f"Could not read {path}: {error.strerror}.") from None
 
     def _restart(self) -> None:
+        self.digests = None
         self.part.unlink(missing_ok=True)
 
     # verifying -------------------------------------------------------------------------------
@@ -838,7 +858,11 @@ class _WholeFile(BandTask):
         wanted = parse_checksum(self.checksum) if self.checksum else None
         if self.checksum and wanted is None:
             log.warning("band %s: unknown file:checksum form %r, not verified", self.band, self.checksum)
-        digests = hash_file(self.part, {"sha256", wanted[0]} if wanted else {"sha256"}, self.jobs)
+        names = {"sha256", wanted[0]} if wanted else {"sha256"}
+        digests = self.digests
+        if digests is None or set(digests) != names:  # not hashed while fetched (a resume, a copy)
+            digests = hash_file(self.part, names, self.jobs)
+        self.digests = None
         actual, sha256 = self.part.stat().st_size, digests["sha256"]
         if self.size is not None and actual != self.size:
             self._reject(f"{self.label} has {actual} bytes but the catalog says {self.size}", sha256)
@@ -892,11 +916,22 @@ def download_bands(
     output_dir.mkdir(parents=True, exist_ok=True)
     from .ranges import DOWNLOAD_CONNECTIONS, RangePool  # large files go in parallel pieces
 
-    jobs = BandJobs(cancel, progress_callback, parallel_downloads)
+    # every band at once: large files share the range pool's connections (which bound the
+    # requests in flight), so no band waits for another to finish
+    # (one-stream downloads, of small files or from servers without ranges, stay within
+    # parallel_downloads at a time)
+    jobs = BandJobs(cancel, progress_callback, max(parallel_downloads, len(band_urls)))
     connections = max(parallel_downloads, DOWNLOAD_CONNECTIONS)
     with http_session(connections) as session:
         context = FetchContext(
-            jobs, signer, allow_local, timeout, max_retries, retry_policy or RetryPolicy(), session
+            jobs,
+            signer,
+            allow_local,
+            timeout,
+            max_retries,
+            retry_policy or RetryPolicy(),
+            session,
+            threading.Semaphore(max(1, parallel_downloads)),
         )
         tasks = {
             band: _WholeFile(

@@ -20,7 +20,7 @@ from . import manifest
 from .area import Area
 from .bands import SENSORS, SENTINEL1
 from .catalog import Scene
-from .clip import clip_bands
+from .clip import area_extent, clip_bands
 from .download import (
     NO_SPACE_MESSAGE,
     BandDownloadResult,
@@ -324,11 +324,16 @@ def _ingest(
 
     prefix = scene_dir / safe_name(scene.id)
     spectral = {b: bands[b].local_path for b in scene.band_urls}
+    extent = None
+    if area is not None and options.clip_to_area:  # band files hold whole tiles: cut to the area
+        files = {b: r.local_path for b, r in bands.items() if r.local_path is not None}
+        extent = area_extent(files, area, one_line(scene.id))
     stack = create_band_stack(
         spectral,
         Path(f"{prefix}_stack.vrt"),
         band_order=[b for b in SENSORS[scene.source].canonical_order if b in spectral],
         resolution_mode=options.resolution_mode,
+        bounds=extent,
     )
     warnings.extend(stack.warnings)
 

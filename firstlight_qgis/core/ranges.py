@@ -7,13 +7,16 @@ and requests), each worker streaming one byte range at a time into a file with `
 - **Clip** (:func:`cog_layout`, :func:`fetch_window`): a COG's header is read once (one request),
   opened by GDAL from memory to learn the grid and the tile index, then only the tiles under the
   window are fetched, rows of adjacent tiles merged into one range and large ranges split so every
-  connection has work. When the window starts on a tile corner (a whole scene, or an area that
-  happens to), the compressed tiles are copied into the output GeoTIFF as they are, never decoded;
-  otherwise they land at their own offsets in a sparse local copy of the COG, from which GDAL cuts
-  the window (decoding only those tiles).
+  connection has work. Clip windows start on tile corners (clip.py grows them to whole tiles), so
+  the compressed tiles are copied into the output GeoTIFF as they are, never decoded; for a
+  multi-band COG or one whose tiles depend on a shared table (JPEG) they land at their own
+  offsets in a sparse local copy of the COG, from which GDAL cuts the window. GDAL's own work
+  (a header parsed, an output created) runs on one long-lived thread (``on_gdal_thread``).
 - **Whole files** (:func:`fetch_file`): a large file is split into pieces fetched in parallel into
   the ``.part`` file; a ``.part.ranges.json`` beside it records the pieces done (written before any
   byte lands out of order), so a cancelled or broken download resumes with only what is missing.
+  A :class:`FollowingHash` hashes the complete prefix of the file while the rest arrives, so the
+  checksum is ready with the last byte (no second pass over the file).
 
 Everything raises the errors of ``download`` (TransientError is retried by the caller's policy;
 RangeUnsupported makes the caller fall back to its one-stream path).
@@ -22,6 +25,7 @@ RangeUnsupported makes the caller fall back to its one-stream path).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import math
@@ -49,13 +53,14 @@ gdal.UseExceptions()
 log = logging.getLogger(__name__)
 
 CLIP_CONNECTIONS = 16  # parallel range requests of one clip (all bands together)
-DOWNLOAD_CONNECTIONS = 16  # parallel range requests of one whole-scene download
+DOWNLOAD_CONNECTIONS = 24  # parallel range requests of one whole-scene download
 RANGED_MIN_BYTES = 24 << 20  # whole files at least this big are fetched in parallel pieces
-DOWNLOAD_PIECE = 8 << 20  # piece size of a whole-file download
+DOWNLOAD_PIECE = 4 << 20  # piece size of a whole-file download
 CLIP_PIECE_MIN = 256 << 10  # ranges of a clip are not split below this
 MERGE_GAP = 16 << 10  # two tile ranges closer than this are fetched as one
 HEADER_BYTES = 32768  # the first request of a COG: its header (IFDs and tile index)
-_READ = 1 << 20
+_READ = 256 << 10
+_HASH_READ = 1 << 20
 _RAW_COPY = {"DEFLATE", "LZW", "ZSTD", "PACKBITS", "LZMA", None}  # tiles independent of any table
 
 
@@ -250,6 +255,22 @@ def run_pieces(
 
 
 # -- COG layout (clip) -------------------------------------------------------------------------
+
+_gdal_thread: ThreadPoolExecutor | None = None
+_gdal_thread_lock = threading.Lock()
+
+
+def on_gdal_thread(work: Callable[..., Any], *args: Any) -> Any:
+    """``work(*args)`` on one long-lived thread of the process: GDAL and PROJ set themselves up
+    once per thread (about 5 ms of CPU each, the CRS database opened again), so the few
+    milliseconds of GDAL work of each band (a header parsed, an output created) all go to the
+    same thread, created once and reused by every call."""
+    global _gdal_thread
+    with _gdal_thread_lock:
+        if _gdal_thread is None:
+            _gdal_thread = ThreadPoolExecutor(1, thread_name_prefix="firstlight-gdal")
+        pool = _gdal_thread
+    return pool.submit(work, *args).result()
 
 
 @dataclass
@@ -464,7 +485,7 @@ def fetch_window(
         progress(done[0] / max(len(pieces_src), 1))
 
     if raw:
-        base, patch = _create_raw_output(part, layout, window, bounds_origin, tiles)
+        base, patch = on_gdal_thread(_create_raw_output, part, layout, window, bounds_origin, tiles)
         dest, position = {}, base
         for start, end in merged:
             dest[start] = position
@@ -552,15 +573,27 @@ def _create_raw_output(
     ]
     if layout.predictor and layout.predictor != "1":
         options.append(f"PREDICTOR={layout.predictor}")
-    driver = gdal.GetDriverByName("GTiff")
-    dataset = driver.Create(str(part), window[2], window[3], 1, layout.data_type, options)
-    _, dx, _, _, _, dy = layout.transform
-    dataset.SetGeoTransform((origin[0], dx, 0.0, origin[1], 0.0, dy))
-    dataset.SetProjection(layout.wkt)
-    if layout.nodata is not None:
-        dataset.GetRasterBand(1).SetNoDataValue(layout.nodata)
-    dataset = None
-    head = part.read_bytes()
+    # built in memory (tiny: the header and an empty tile index), then written by Python, so a
+    # full disk is a plain OSError and GDAL never fails to close a half-written file
+    path = f"/vsimem/firstlight-{uuid.uuid4().hex}.tif"
+    try:
+        driver = gdal.GetDriverByName("GTiff")
+        dataset = driver.Create(path, window[2], window[3], 1, layout.data_type, options)
+        _, dx, _, _, _, dy = layout.transform
+        dataset.SetGeoTransform((origin[0], dx, 0.0, origin[1], 0.0, dy))
+        dataset.SetProjection(layout.wkt)
+        if layout.nodata is not None:
+            dataset.GetRasterBand(1).SetNoDataValue(layout.nodata)
+        dataset = None
+        size = gdal.VSIStatL(path).size
+        handle = gdal.VSIFOpenL(path, "rb")
+        try:
+            head = bytes(gdal.VSIFReadL(1, size, handle))
+        finally:
+            gdal.VSIFCloseL(handle)
+    finally:
+        gdal.Unlink(path)
+    part.write_bytes(head)
     order = "<" if head[:2] == b"II" else ">"
     big = struct.unpack_from(order + "H", head, 2)[0] == 43
     ifd = struct.unpack_from(order + ("Q" if big else "I"), head, 8 if big else 4)[0]
@@ -633,6 +666,72 @@ def forget_ranges(part: Path) -> None:
     _ranges_file(part).unlink(missing_ok=True)
 
 
+class FollowingHash:
+    """Hashes a file being filled out of order while it is filled: a thread reads (from the page
+    cache) the prefix known to be complete as it grows, so the digests are ready when the last
+    byte lands instead of after a second pass over the file."""
+
+    def __init__(self, path: Path, names: set[str], size: int) -> None:
+        self.path, self.size = path, size
+        self.hashers = {name: hashlib.new(name) for name in names}
+        self.position = 0
+        self._frontier = 0
+        self._stop = False
+        self._failed = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="firstlight-hash", daemon=True)
+        self._thread.start()
+
+    def advance(self, frontier: int) -> None:
+        with self._cond:
+            if frontier > self._frontier:
+                self._frontier = frontier
+                self._cond.notify()
+
+    def _run(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            self._failed = True
+            return
+        try:
+            while self.position < self.size:
+                with self._cond:
+                    while self.position >= self._frontier and not self._stop:
+                        self._cond.wait()
+                    if self._stop:
+                        return
+                    target = self._frontier
+                while self.position < target:
+                    data = os.pread(fd, min(_HASH_READ, target - self.position), self.position)
+                    if not data:
+                        self._failed = True
+                        return
+                    for hasher in self.hashers.values():
+                        hasher.update(data)
+                    self.position += len(data)
+        except OSError:
+            self._failed = True
+        finally:
+            os.close(fd)
+
+    def finish(self, wait: bool) -> dict[str, str] | None:
+        """The digests of the whole file if it was all hashed (waiting for the rest if ``wait``)."""
+        if not wait:
+            with self._cond:
+                self._stop = True
+                self._cond.notify()
+        self._thread.join()
+        if self._failed or self.position != self.size:
+            return None
+        return {name: hasher.hexdigest() for name, hasher in self.hashers.items()}
+
+
+def _frontier(done: list[tuple[int, int]]) -> int:
+    merged = _merged(done, 0)
+    return merged[0][1] if merged and merged[0][0] == 0 else 0
+
+
 def fetch_file(
     pool: RangePool,
     url: str,
@@ -641,9 +740,11 @@ def fetch_file(
     size: int,
     counter: Counter,
     progress: Callable[[float], None],
-) -> int:
+    follower: Callable[[], FollowingHash] | None = None,
+) -> tuple[int, FollowingHash | None]:
     """Fill ``part`` with the ``size`` bytes of ``url`` in parallel pieces, keeping what earlier
-    attempts left; returns the bytes that were already there."""
+    attempts left; returns the bytes that were already there, and the hash following the fill
+    (``follower()`` makes it once the part file exists; finish it)."""
     done = _load_done(part, size)
     had = sum(b - a for a, b in done)
     missing, cursor = [], 0
@@ -652,10 +753,13 @@ def fetch_file(
             missing.append((cursor, start))
         cursor = max(cursor, end)
     if not missing:
-        return had
+        return had, None
     _save_done(part, size, done)  # before any byte lands out of order
     if not part.exists():
         part.touch()
+    hashing = follower() if follower is not None else None
+    if hashing is not None:
+        hashing.advance(_frontier(done))
     lock = threading.Lock()
     received = [had]
     last_save = [time.monotonic()]
@@ -686,6 +790,8 @@ def fetch_file(
                 with lock:  # what arrived counts for a resume, even of a piece cut short
                     if written[0] > start:
                         done.append((start, written[0]))
+                        if hashing is not None:
+                            hashing.advance(_frontier(done))
                     now = time.monotonic()
                     if now - last_save[0] > 0.5:
                         _save_done(part, size, done)
@@ -695,6 +801,10 @@ def fetch_file(
 
     try:
         run_pieces(pool, [work(a, b) for a, b in pieces], lambda: progress(received[0] / size))
+    except BaseException:
+        if hashing is not None:
+            hashing.finish(wait=False)
+        raise
     finally:
         os.close(fd)
         with lock:
@@ -702,7 +812,7 @@ def fetch_file(
                 forget_ranges(part)
             else:
                 _save_done(part, size, done)
-    return had
+    return had, hashing
 
 
 def read_header(pool: RangePool, url: str, label: str, counter: Counter) -> tuple[bytes, int | None]:
@@ -736,9 +846,18 @@ def fetch_whole(task: Any) -> bool:
     counter = Counter()
     signer = task.context.signer
     url = _download.signed(signer, task.href)
+    names = task.digest_names()
+
+    def follower() -> FollowingHash:
+        return FollowingHash(part, names, task.size)
+
+    def fill(url: str) -> tuple[int, FollowingHash | None]:
+        return fetch_file(pool, url, task.label, part, task.size, counter, _reporter(task), follower)
+
+    hashing: FollowingHash | None = None
     try:
         try:
-            had = fetch_file(pool, url, task.label, part, task.size, counter, _reporter(task))
+            had, hashing = fill(url)
         except Refused:
             if signer is None:
                 raise DownloadError(
@@ -746,13 +865,16 @@ def fetch_whole(task: Any) -> bool:
                     "link?)."
                 ) from None
             url = _download.signed(signer, task.href, refresh=True)
-            had = fetch_file(pool, url, task.label, part, task.size, counter, _reporter(task))
+            had, hashing = fill(url)
     except RangeUnsupported:
         forget_ranges(part)
         part.unlink(missing_ok=True)
         return False
     finally:
         task.tally.transferred += counter.transferred
+    if hashing is not None:
+        task.jobs.report(task.band, "verifying", 1.0)
+        task.digests = hashing.finish(wait=True)  # the rest of the file, hashed as it arrived
     task.tally.retries += counter.retries
     task.appended = had > 0
     if had and not task.tally.resumed_from:

@@ -115,19 +115,23 @@ def create_band_stack(
     resolution_mode: str = "resample",
     target_resolution: float | None = None,
     resample_method: str = "bilinear",
+    *,
+    bounds: Bounds | None = None,
 ) -> StackResult:
     """Write a VRT stacking ``band_paths`` (band name -> single-band file) as separate bands.
 
     ``band_order`` picks and orders the bands (default: ``default_band_order``);
     ``band_descriptions`` overrides the band names written as descriptions;
-    ``target_resolution`` is in CRS units (metres for UTM). The VRT is written under a temporary
-    name and renamed, so a crash never leaves a half-written stack.
+    ``target_resolution`` is in CRS units (metres for UTM); ``bounds`` (minx, miny, maxx, maxy in
+    the bands' CRS) sets the stack's extent instead of the resolution mode's (a clip's band files
+    hold whole COG tiles around the area: the stack is cut to the area itself). The VRT is
+    written under a temporary name and renamed, so a crash never leaves a half-written stack.
     Raises ``StackError`` (bad input, unreadable file), ``CRSMismatchError``, ``ExtentMismatchError``.
     """
     output_path = _output_path(output_path, (".vrt",))
     folder = output_path.parent
     sources, warnings = _inspect(band_paths, band_order)
-    xres, yres, bounds = _grid(sources, resolution_mode, target_resolution, resample_method, warnings)
+    xres, yres, bounds = _grid(sources, resolution_mode, target_resolution, resample_method, warnings, bounds)
     for source in sources:
         if not source.path.is_relative_to(folder):
             warnings.append(
@@ -314,8 +318,10 @@ def _grid(
     target_resolution: float | None,
     resample_method: str,
     warnings: list[str],
+    extent: Bounds | None = None,
 ) -> tuple[float, float, Bounds]:
-    """Pixel size and extent of the stack for ``mode`` (see the module docstring)."""
+    """Pixel size and extent of the stack for ``mode`` (see the module docstring); ``extent``, if
+    given, is the extent."""
     if mode not in RESOLUTION_MODES:
         raise StackError(f"Unknown resolution mode {mode!r}; use one of {', '.join(RESOLUTION_MODES)}.")
     if resample_method not in RESAMPLE_METHODS:
@@ -345,29 +351,54 @@ def _grid(
         xres = yres = float(target_resolution)
     else:
         xres, yres = min(xs), min(ys)
-    if mode == "intersect":
+    if extent is not None:
+        bounds = tuple(float(v) for v in extent)  # type: ignore[assignment]
+        if not (bounds[2] > bounds[0] and bounds[3] > bounds[1]):
+            raise StackError(f"The stack's extent {extent} is empty; give minx, miny, maxx, maxy.")
+    if extent is not None and mode == "preserve":
+        _check_preserved(sources, bounds, xres, yres)
+    elif extent is not None:
+        _warn_partial(sources, bounds, xres, yres, warnings)
+    elif mode == "intersect":
         bounds = _intersection([s.bounds for s in sources])
         assert bounds is not None  # _check_compatible guarantees a common area
     elif mode == "preserve":
         bounds = _union([s.bounds for s in sources])
-        for source in sources:
-            columns, rows = (source.bounds[0] - bounds[0]) / xres, (bounds[3] - source.bounds[3]) / yres
-            if abs(columns - round(columns)) > 1e-6 or abs(rows - round(rows)) > 1e-6:
-                raise StackError(
-                    f"Band {source.band} ({source.path.name}) is not on the pixel grid of the other bands, "
-                    "so resolution_mode 'preserve' cannot keep its pixels; use resolution_mode 'resample'."
-                )
+        _check_preserved(sources, bounds, xres, yres)
     else:
         bounds = _union([s.bounds for s in sources])
-        tolerance = 0.5 * min(xres, yres)
-        for source in sources:
-            if any(abs(a - b) > tolerance for a, b in zip(source.bounds, bounds, strict=True)):
-                warnings.append(
-                    f"Band {source.band} ({source.path.name}) covers only part of the stack's extent, the "
-                    "rest of that band is empty (nodata); use resolution_mode 'intersect' to crop to the "
-                    "common area."
-                )
+        _warn_partial(sources, bounds, xres, yres, warnings)
     return xres, yres, bounds
+
+
+def _check_preserved(sources: list[_Source], bounds: Bounds, xres: float, yres: float) -> None:
+    for source in sources:
+        columns, rows = (source.bounds[0] - bounds[0]) / xres, (bounds[3] - source.bounds[3]) / yres
+        if abs(columns - round(columns)) > 1e-6 or abs(rows - round(rows)) > 1e-6:
+            raise StackError(
+                f"Band {source.band} ({source.path.name}) is not on the pixel grid of the other bands, "
+                "so resolution_mode 'preserve' cannot keep its pixels; use resolution_mode 'resample'."
+            )
+
+
+def _warn_partial(
+    sources: list[_Source], bounds: Bounds, xres: float, yres: float, warnings: list[str]
+) -> None:
+    """A warning for each band whose file does not cover all of ``bounds``."""
+    tolerance = 0.5 * min(xres, yres)
+    for source in sources:
+        b = source.bounds
+        if (
+            b[0] > bounds[0] + tolerance
+            or b[1] > bounds[1] + tolerance
+            or b[2] < bounds[2] - tolerance
+            or b[3] < bounds[3] - tolerance
+        ):
+            warnings.append(
+                f"Band {source.band} ({source.path.name}) covers only part of the stack's extent, the "
+                "rest of that band is empty (nodata); use resolution_mode 'intersect' to crop to the "
+                "common area."
+            )
 
 
 def _build_vrt(

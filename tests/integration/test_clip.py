@@ -12,10 +12,12 @@ import pytest
 from osgeo import gdal
 
 from firstlight_qgis.core.area import Area, parse_area
-from firstlight_qgis.core.clip import clip_bands
+from firstlight_qgis.core.clip import area_extent, clip_bands
 from firstlight_qgis.core.download import BandDownloadResult, RetryPolicy
 from firstlight_qgis.core.errors import CancelledError, InputError
 from firstlight_qgis.core.signing import PlanetaryComputerSigner
+from firstlight_qgis.core.stack import create_band_stack
+from firstlight_qgis.core.validate import validate_stack
 from tests.support.asset_server import AssetServer
 from tests.support.cogs import make_cog
 
@@ -74,8 +76,8 @@ def test_window_pixels_match_the_source_on_one_common_extent(
     results = _clip(server, tmp_path, area)
     assert all(r.success for r in results.values()), [r.error for r in results.values()]
     extents = {band: _bounds(r.local_path) for band, r in results.items()}
-    assert len(set(extents.values())) == 1, extents
-    minx, miny, maxx, maxy = next(iter(extents.values()))
+    common = area_extent({b: r.local_path for b, r in results.items()}, area, "S2_TEST")
+    minx, miny, maxx, maxy = common
     # snapped outward to the 20 m grid from the scene origin, and containing the area
     assert all(
         abs(v / 20 - round(v / 20)) < 1e-9
@@ -85,6 +87,12 @@ def test_window_pixels_match_the_source_on_one_common_extent(
     assert minx <= wanted[0] < minx + 20 and maxx - 20 < wanted[2] <= maxx
     assert miny <= wanted[1] < miny + 20 and maxy - 20 < wanted[3] <= maxy
     for band, result in results.items():
+        # each band file: the whole 256 px tiles of its own grid that intersect the area
+        tile = 256 * BANDS[band]
+        bx0, by0, bx1, by1 = extents[band]
+        assert (bx0 - 300_000) % tile == 0 and (7_000_000 - by1) % tile == 0, (band, extents[band])
+        assert bx0 <= minx < bx0 + tile and by1 - tile < maxy <= by1, (band, extents[band])
+        assert bx1 >= maxx and by0 <= miny
         clipped = gdal.Open(str(result.local_path))
         assert clipped.GetGeoTransform()[1] == BANDS[band]  # native resolution, no resampling
         assert clipped.GetRasterBand(1).DataType == gdal.GDT_UInt16
@@ -95,6 +103,23 @@ def test_window_pixels_match_the_source_on_one_common_extent(
         )
         assert result.size_bytes == result.local_path.stat().st_size
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_the_stack_over_clipped_bands_is_cut_to_the_area(
+    server: AssetServer, cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    results = _clip(server, tmp_path, area)
+    files = {b: r.local_path for b, r in results.items()}
+    common = area_extent(files, area, "S2_TEST")
+    stack = create_band_stack(files, tmp_path / "stack.vrt", band_order=list(BANDS), bounds=common)
+    assert stack.bounds == common and stack.resolution == (10.0, 10.0) and not stack.warnings
+    dataset = gdal.Open(str(stack.path))
+    for index, band in enumerate(BANDS, start=1):
+        if BANDS[band] == 10.0:  # the 10 m bands' pixels, untouched
+            assert np.array_equal(
+                dataset.GetRasterBand(index).ReadAsArray(), _source_pixels(cogs / f"{band}.tif", common)
+            )
+    assert validate_stack(stack.path, list(BANDS)).is_valid
 
 
 def test_only_a_fraction_of_each_file_is_fetched(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
@@ -111,8 +136,9 @@ def test_only_a_fraction_of_each_file_is_fetched(server: AssetServer, cogs: Path
 def test_an_area_at_the_scene_edge_is_clamped_to_the_scene(server: AssetServer, tmp_path: Path) -> None:
     edge = parse_area([299_000, 6_998_000, 301_010, 7_001_000], crs=UTM)  # sticks out west and north
     results = _clip(server, tmp_path, edge, ("blue", "nir"))
-    assert _bounds(results["blue"].local_path) == _bounds(results["nir"].local_path)
-    minx, _, maxx, maxy = _bounds(results["blue"].local_path)
+    assert _bounds(results["blue"].local_path)[::3] == _bounds(results["nir"].local_path)[::3]
+    files = {b: r.local_path for b, r in results.items()}
+    minx, _, maxx, maxy = area_extent(files, edge, "S2_TEST")
     assert (minx, maxy) == (300_000, 7_000_000)
     assert edge.bounds_in(UTM)[2] <= maxx < edge.bounds_in(UTM)[2] + 20 and (maxx - 300_000) % 20 == 0
 

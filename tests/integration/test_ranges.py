@@ -42,9 +42,11 @@ def server(cogs: Path) -> Iterator[AssetServer]:
 
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the test COG (about 1.3 MB) "large": 64 KB pieces."""
+    """Make the test COG (about 1.3 MB) "large": 64 KB pieces over 16 connections (fewer than the
+    pieces, so a cancel finds some not yet started)."""
     monkeypatch.setattr(ranges, "RANGED_MIN_BYTES", 1)
     monkeypatch.setattr(ranges, "DOWNLOAD_PIECE", 64 * 1024)
+    monkeypatch.setattr(ranges, "DOWNLOAD_CONNECTIONS", 16)
 
 
 def _expected(cogs: Path) -> dict[str, ResolvedAsset]:

@@ -165,21 +165,29 @@ def test_redirects_between_http_servers_are_followed(server, reference, item, ar
     assert compare(tmp_path, reference["clip"]["root"], "clip").identical
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GDAL fallback of clip mode (servers without ranges, non-COG files): FirstLight checks the "
-    "first request, but GDAL's curl follows later redirects itself and allows ftp (file, gopher, dict "
-    "and others it refuses); a server that redirects only GDAL's later requests reaches an ftp port",
-)
-def test_gdal_fallback_cannot_be_sent_to_ftp_by_a_later_redirect(
+def test_the_fallback_of_clip_mode_never_lets_gdal_near_the_network(
+    server, item, area, tmp_path, listener
+) -> None:
+    """A server without ranges (or a file that is not a COG): clip mode downloads the whole file
+    with FirstLight's own client and clips it locally; GDAL's curl, which would follow a later
+    redirect to ftp by itself, never runs, so a redirect of any later request is never reached."""
+    port, hits = listener
+    # The header range answered with the whole file: no fast path, the whole file is downloaded.
+    server.inject("/nir.tif", ["ignore-range", "pass"] + [f"redirect:ftp://127.0.0.1:{port}/x.tif"] * 8)
+    run(scene_of(item, area), tmp_path, area, "clip")
+    assert hits == []
+    assert not list((tmp_path / ITEM_ID).glob("*.source.*"))
+
+
+def test_the_fallback_download_of_clip_mode_refuses_a_redirect_to_ftp(
     server, item, area, tmp_path, listener
 ) -> None:
     port, hits = listener
-    # The header range answered with the whole file: no fast path, GDAL /vsicurl/ reads the band.
-    server.inject("/nir.tif", ["ignore-range", "pass"] + [f"redirect:ftp://127.0.0.1:{port}/x.tif"] * 8)
-    with pytest.raises(DownloadError):
+    server.inject("/nir.tif", ["ignore-range"] + [f"redirect:ftp://127.0.0.1:{port}/x.tif"] * 8)
+    with pytest.raises(DownloadError, match="redirected to a non-HTTP address"):
         run(scene_of(item, area), tmp_path, area, "clip")
     assert hits == []
+    assert not (tmp_path / ITEM_ID / "nir.tif").exists()
 
 
 # -- VRT sources ----------------------------------------------------------------------------------
