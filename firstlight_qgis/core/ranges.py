@@ -352,32 +352,54 @@ def cog_layout(header: bytes, file_size: int | None) -> Layout | None:
         )
 
 
+@dataclass(frozen=True)
+class _TileArray:
+    """Where a TIFF's TileOffsets (324) or TileByteCounts (325) array lies in its header."""
+
+    place: int  # byte offset of the first value
+    fmt: str  # struct format of one value
+    count: int
+
+
+def _tile_arrays(header: bytes) -> tuple[str, dict[int, _TileArray]]:
+    """The byte order and the tile arrays of the first IFD of a (Big)TIFF header.
+
+    Raises ``struct.error`` or ``KeyError`` on a header that is cut short or not understood.
+    """
+    order = "<" if header[:2] == b"II" else ">"
+    big = struct.unpack_from(order + "H", header, 2)[0] == 43
+    pointer = order + ("Q" if big else "I")
+    ifd = struct.unpack_from(pointer, header, 8 if big else 4)[0]
+    entries = struct.unpack_from(order + ("Q" if big else "H"), header, ifd)[0]
+    first, entry_size, value_size = (ifd + 8, 20, 8) if big else (ifd + 2, 12, 4)
+    arrays: dict[int, _TileArray] = {}
+    for number in range(entries):
+        at = first + number * entry_size
+        tag, kind = struct.unpack_from(order + "HH", header, at)
+        if tag not in (324, 325):
+            continue
+        count = struct.unpack_from(pointer, header, at + 4)[0]
+        fmt, size = _TYPES[kind]
+        place = at + (12 if big else 8)
+        if count * size > value_size:  # the values do not fit in the entry: it points at them
+            place = struct.unpack_from(pointer, header, place)[0]
+        arrays[tag] = _TileArray(place, fmt, count)
+    return order, arrays
+
+
 def _tile_index(header: bytes, planes: int, file_size: int | None) -> tuple[list[int], list[int]] | None:
     """TileOffsets and TileByteCounts of the first IFD, if ``header`` holds them and every tile is
     a real one (no sparse tile, none beyond the end of the file)."""
     try:
-        order = "<" if header[:2] == b"II" else ">"
-        big = struct.unpack_from(order + "H", header, 2)[0] == 43
-        ifd = struct.unpack_from(order + ("Q" if big else "I"), header, 8 if big else 4)[0]
-        entries = struct.unpack_from(order + ("Q" if big else "H"), header, ifd)[0]
-        first, entry_size, value_size = (ifd + 8, 20, 8) if big else (ifd + 2, 12, 4)
-        arrays: dict[int, list[int]] = {}
-        for number in range(entries):
-            at = first + number * entry_size
-            tag, kind = struct.unpack_from(order + "HH", header, at)
-            if tag not in (324, 325):
-                continue
-            count = struct.unpack_from(order + ("Q" if big else "I"), header, at + 4)[0]
-            fmt, size = _TYPES[kind]
-            place = at + (12 if big else 8)
-            if count * size > value_size:
-                place = struct.unpack_from(order + ("Q" if big else "I"), header, place)[0]
-            if place + count * size > len(header):
+        order, arrays = _tile_arrays(header)
+        values: dict[int, list[int]] = {}
+        for tag, array in arrays.items():
+            if array.place + array.count * struct.calcsize(array.fmt) > len(header):
                 return None
-            arrays[tag] = list(struct.unpack_from(f"{order}{count}{fmt}", header, place))
+            values[tag] = list(struct.unpack_from(f"{order}{array.count}{array.fmt}", header, array.place))
     except (struct.error, KeyError):
         return None
-    offsets, counts = arrays.get(324), arrays.get(325)
+    offsets, counts = values.get(324), values.get(325)
     if offsets is None or counts is None or len(offsets) != len(counts) or len(offsets) % planes:
         return None
     limit = file_size if file_size is not None else 1 << 62
@@ -594,27 +616,9 @@ def _create_raw_output(
     finally:
         gdal.Unlink(path)
     part.write_bytes(head)
-    order = "<" if head[:2] == b"II" else ">"
-    big = struct.unpack_from(order + "H", head, 2)[0] == 43
-    ifd = struct.unpack_from(order + ("Q" if big else "I"), head, 8 if big else 4)[0]
-    count_format, entry_size, value_size = ("Q", 20, 8) if big else ("H", 12, 4)
-    entries = struct.unpack_from(order + count_format, head, ifd)[0]
-    first = ifd + (8 if big else 2)
-    arrays: dict[int, tuple[int, str, int]] = {}
-    for index in range(entries):
-        at = first + index * entry_size
-        tag, kind = struct.unpack_from(order + "HH", head, at)
-        if tag not in (324, 325):
-            continue
-        count = struct.unpack_from(order + ("Q" if big else "I"), head, at + 4)[0]
-        fmt, size = _TYPES[kind]
-        value_at = at + (12 if big else 8)
-        place = value_at
-        if count * size > value_size:
-            place = struct.unpack_from(order + ("Q" if big else "I"), head, value_at)[0]
-        if count != len(tiles):
-            raise DownloadError("GDAL wrote an unexpected tile index; the clip cannot copy tiles.")
-        arrays[tag] = (place, fmt, count)
+    order, arrays = _tile_arrays(head)
+    if any(array.count != len(tiles) for array in arrays.values()):
+        raise DownloadError("GDAL wrote an unexpected tile index; the clip cannot copy tiles.")
     if set(arrays) != {324, 325}:
         raise DownloadError("GDAL wrote no tile index; the clip cannot copy tiles.")
     base = len(head)
@@ -622,9 +626,9 @@ def _create_raw_output(
     def patch(placed: list[tuple[int, int]]) -> None:
         with part.open("r+b") as handle:
             for tag, values in ((324, [o for o, _ in placed]), (325, [s for _, s in placed])):
-                place, fmt, count = arrays[tag]
-                handle.seek(place)
-                handle.write(struct.pack(f"{order}{count}{fmt}", *values))
+                array = arrays[tag]
+                handle.seek(array.place)
+                handle.write(struct.pack(f"{order}{array.count}{array.fmt}", *values))
 
     return base, patch
 
