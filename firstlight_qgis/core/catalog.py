@@ -799,6 +799,11 @@ def _catalog_errors(label: str) -> Iterator[None]:
         yield
     except FirstLightError:
         raise
+    except ImportError as exc:  # a broken install, not a catalog problem: say so
+        raise CatalogError(
+            f"FirstLight could not load its STAC client library ({exc.name or exc}): "
+            "reinstall the plugin from its zip."
+        ) from None
     except Exception as exc:
         log.debug("Catalog %s failed: %s", label, type(exc).__name__)
         raise _catalog_error(label, exc) from None

@@ -8,6 +8,7 @@ all), so these tests exercise the client-side cloud filter, paging through ``nex
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import urllib.request
@@ -245,6 +246,13 @@ def test_an_unreachable_catalog_is_a_catalog_error_without_secrets() -> None:
     message = str(caught.value)
     assert f"{url}/stac" in message and "could not be reached" in message
     assert "s3cr3t" not in message and "token" not in message
+
+
+def test_a_broken_install_says_so_not_that_the_catalog_is_wrong(stac_url, monkeypatch) -> None:
+    """A plugin whose STAC library cannot be imported (a damaged install) names that problem."""
+    monkeypatch.setitem(sys.modules, "pystac_client", None)  # `import pystac_client` now fails
+    with pytest.raises(CatalogError, match=r"could not load its STAC client library .*reinstall the plugin"):
+        discover(AREA, "flood.coastal", "2025-07-01", "2025-07-31", catalog=stac_url)
 
 
 def test_a_wrong_path_on_a_real_server_is_an_http_error(stac_url) -> None:
