@@ -9,6 +9,7 @@ for the request and never stored, logged or shown.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -18,10 +19,12 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from .errors import DownloadError
 
 PLANETARY_COMPUTER_TOKEN_URL = "https://planetarycomputer.microsoft.com/api/sas/v1/token"
+MAX_TOKEN_RESPONSE_BYTES = 64 * 1024  # a token answer is ~1 KB; a larger one is not a token
 
 Locator = Callable[[str], tuple[str, str] | None]
 
@@ -112,8 +115,12 @@ class PlanetaryComputerSigner:
         account, container = location
         where = f"{urlsplit(self.token_url).netloc} for {account}/{container}"
         try:
-            response = self._session.get(f"{self.token_url}/{account}/{container}", timeout=self._timeout)
-        except requests.RequestException as error:
+            response = self._session.get(
+                f"{self.token_url}/{account}/{container}", timeout=self._timeout, stream=True
+            )
+            with response:
+                raw = response.raw.read(MAX_TOKEN_RESPONSE_BYTES + 1, decode_content=True)
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
             raise DownloadError(
                 f"Could not reach the token service {where} ({type(error).__name__}); check the network "
                 "and try again."
@@ -122,8 +129,13 @@ class PlanetaryComputerSigner:
             raise DownloadError(
                 f"The token service {where} answered HTTP {response.status_code}; try again later."
             )
+        if len(raw) > MAX_TOKEN_RESPONSE_BYTES:
+            raise DownloadError(
+                f"The token service {where} sent more than {MAX_TOKEN_RESPONSE_BYTES // 1024} KB, which no "
+                "token needs; FirstLight stopped reading it. Check the token URL."
+            )
         try:
-            body = response.json()
+            body = json.loads(raw)
             query = str(body["token"]).lstrip("?")
             expiry = datetime.fromisoformat(str(body["msc:expiry"]).replace("Z", "+00:00")).timestamp()
         except (ValueError, KeyError, TypeError):

@@ -124,3 +124,14 @@ def test_token_service_error_message_is_one_clean_sentence(server: AssetServer) 
     signer = PlanetaryComputerSigner(server.token_url, locate=lambda href: ("nobody", "nothing"))
     with pytest.raises(DownloadError, match=r"answered HTTP 404; try again later\.$"):
         signer.sign(server.url("blue.tif"))
+
+
+def test_an_oversized_token_answer_is_refused_unread(tmp_path: Path) -> None:
+    """A token service that answers with megabytes is cut off, not read to the end and parsed."""
+    endpoint = tmp_path / "token" / "firstlight"
+    endpoint.mkdir(parents=True)
+    (endpoint / "bands").write_bytes(b'{"token": "' + b"x" * (8 * 1024 * 1024) + b'"}')
+    with AssetServer(tmp_path) as tokens:
+        signer = PlanetaryComputerSigner(tokens.url("token"), locate=lambda href: ("firstlight", "bands"))
+        with pytest.raises(DownloadError, match=r"sent more than 64 KB, which no token needs"):
+            signer.sign("https://firstlight.blob.core.windows.net/bands/blue.tif")
