@@ -48,9 +48,6 @@ class SensorConfig:
     default_offset: float = 0.0
     valid_range: tuple[float, float] = (float("-inf"), float("inf"))
 
-    def band(self, name: str) -> BandSpec:
-        return self.bands[name]
-
 
 def _s2_band(name: str, res: float, number: str, extra: tuple[str, ...] = ()) -> BandSpec:
     keys = (name, number, f"{number}_{int(res)}m", number.replace("B0", "B"), *extra)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2
+from .bands import LANDSAT, SENTINEL1, SENTINEL2
 from .errors import InputError, one_line
 
 
@@ -23,10 +23,6 @@ class EventConfig:
     water_mask: bool = False
     threshold: float = 0.0
     sar_threshold_db: float = -18.0
-
-    def bands_for(self, sensor: str) -> tuple[str, ...]:
-        """Bands to fetch for ``sensor``: always the sensor's full canonical order."""
-        return SENSORS[sensor].canonical_order
 
 
 _FLOOD_SENSORS = (SENTINEL2, LANDSAT, SENTINEL1)

@@ -126,7 +126,7 @@ class RangePool:
                 written += len(data)
 
             try:
-                return self._get_once(url, start + 0, end, counted, label, counter, abort)
+                return self._get_once(url, start, end, counted, label, counter, abort)
             except Refused:
                 raise
             except TransientError as error:
