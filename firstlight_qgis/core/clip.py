@@ -8,12 +8,14 @@ the scene's origin and clamped to the scene: that common extent is what the stac
 **Band files hold the COG tiles under the area; the stack is cut to the area.** Each band's file
 is the window of the common extent grown outward to whole tiles of the band's OWN tile grid
 (clamped to the raster): the tiles that intersect the area, no more bytes than any reader must
-fetch. On the fast path (ranges.py) the COG header is read in one request, the tiles are fetched
-over a shared pool of connections and copied into the output GeoTIFF as they are, never decoded
-and re-encoded; the stack VRT (``create_band_stack(bounds=area_extent(...))``) places each file on
-the common grid at the finest resolution. Every tile of the output is then decoded once, block by
-block outside GDAL's block cache (DEFLATE's own checksum included), before the file is named.
-Outputs go through ``<band>.tif.part`` and a verified rename, like whole downloads.
+fetch. On the fast path (ranges.py, tiff.py) the COG header is read in one request and parsed in
+Python, the tiles are fetched over a shared pool of connections and copied into the output
+GeoTIFF as they are, behind a header written in Python: never decoded and re-encoded, GDAL never
+on the way. The stack VRT (``create_band_stack(bounds=area_extent(...))``) places each file on the
+common grid at the finest resolution. A copied file is checked by the exact length of every range
+and the start of every tile (its codec's mark); its pixels are decoded once, by the stack
+validation of ``ingest_scene``, which fetches again a band whose tiles do not decode. Outputs go
+through ``<band>.tif.part`` and a verified rename, like whole downloads.
 
 The fast path's one request for the header is made by FirstLight's own HTTP client: redirects are
 followed to http(s) only, an expired signature is renewed, a 429 waits for its Retry-After, a web
@@ -64,17 +66,17 @@ from .errors import CancelledError, DownloadError, InputError
 from .ranges import (
     CLIP_CONNECTIONS,
     Counter,
-    Layout,
     RangePool,
     RangeUnsupported,
     Refused,
     cog_layout,
     fetch_window,
     forget_ranges,
-    on_gdal_thread,
+    layout_crs,
     read_header,
 )
 from .signing import Signer
+from .tiff import Layout
 
 if TYPE_CHECKING:
     from .area import Area
@@ -93,7 +95,7 @@ class _Grid:
     width: int
     height: int
     transform: tuple[float, ...]
-    wkt: str
+    crs: str  # "EPSG:n" or WKT
     block: tuple[int, int] | None = None  # the tile size, None for a raster in strips
 
     def snapped(self, window: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -193,13 +195,20 @@ def _gdal_errors(errors: _GdalErrors) -> Iterator[None]:
         gdal.PopErrorHandler()
 
 
+def _srs(crs: str) -> osr.SpatialReference:
+    srs = osr.SpatialReference()
+    srs.SetFromUserInput(crs)
+    return srs
+
+
 def _common_bounds(grids: list[_Grid], area: Area, item_id: str) -> tuple[float, float, float, float]:
     """The area's bounds in the scene CRS, snapped outward to the coarsest band's pixels (from
     its origin) and clamped to the part of the scene every band covers."""
     first = grids[0]
-    crs = osr.SpatialReference(wkt=first.wkt)
-    for grid in grids[1:]:
-        if not crs.IsSame(osr.SpatialReference(wkt=grid.wkt)):
+    others = {grid.crs for grid in grids} - {first.crs}
+    crs = _srs(first.crs) if others else None
+    for other in others:
+        if not crs.IsSame(_srs(other)):  # type: ignore[union-attr]
             raise DownloadError(
                 f"The bands of scene {item_id} are in different coordinate systems, so they cannot share "
                 "one window; download the whole scene instead."
@@ -207,7 +216,7 @@ def _common_bounds(grids: list[_Grid], area: Area, item_id: str) -> tuple[float,
     coarse = max(grids, key=lambda g: abs(g.transform[1] * g.transform[5]))
     ox, cx, _, oy, _, cy = coarse.transform
     cy = -cy
-    minx, miny, maxx, maxy = area.bounds_in(first.wkt)
+    minx, miny, maxx, maxy = area.bounds_in(first.crs)
     columns = [math.floor((minx - ox) / cx + _EPS), math.ceil((maxx - ox) / cx - _EPS)]
     rows = [math.floor((oy - maxy) / cy + _EPS), math.ceil((oy - miny) / cy - _EPS)]
     for grid in grids:  # clamp to the cells of the coarse grid inside every band
@@ -397,8 +406,9 @@ class _Clip(BandTask):
                 f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
                 "the catalog entry may be stale, try another scene."
             )
-        layout = on_gdal_thread(cog_layout, header, total)
-        if layout is None:
+        layout = cog_layout(header, total)
+        crs = layout_crs(layout) if layout is not None else ""
+        if layout is None or not crs:
             return None
         transform = layout.transform
         if transform[2] or transform[4] or transform[1] <= 0 or transform[5] >= 0:
@@ -407,7 +417,7 @@ class _Clip(BandTask):
                 "whole scene."
             )
         self.layout = layout
-        return _Grid(self.band, layout.width, layout.height, transform, layout.wkt, layout.block)
+        return _Grid(self.band, layout.width, layout.height, transform, crs, layout.block)
 
     def _attempt_ranges(self) -> str:
         """Write the window from the tiles under it, fetched in parallel byte ranges."""
@@ -417,17 +427,6 @@ class _Clip(BandTask):
         counter = Counter()
         url = signed(self.context.signer, self.href, refresh=self.resign)
         self.resign = False
-        floating = gdal.GetDataTypeName(layout.data_type).startswith(("Float", "CFloat"))
-        block = [min(size, 512) for size in layout.block]
-        options = [
-            "TILED=YES",
-            f"BLOCKXSIZE={block[0]}",
-            f"BLOCKYSIZE={block[1]}",
-            "COMPRESS=DEFLATE",
-            f"PREDICTOR={3 if floating else 2}",
-            "ZLEVEL=1",
-            "BIGTIFF=IF_SAFER",
-        ]
         try:
             fetch_window(
                 self.ranges,
@@ -435,13 +434,9 @@ class _Clip(BandTask):
                 self.label,
                 layout,
                 self.window,
-                self.origin,
                 self.part,
-                self.part.with_name(self.part.name + ".src"),
                 counter,
                 lambda fraction: self.jobs.report(self.band, "clipping", fraction),
-                options,
-                self._progress,
                 self.pieces,
             )
         except Refused as error:
@@ -452,11 +447,6 @@ class _Clip(BandTask):
                 ) from None
             self.resign = True
             raise TransientError(str(error)) from None
-        except RuntimeError as error:  # GDAL cutting the window out of the fetched tiles
-            self.jobs.check()
-            self._check_disk(error)
-            self.part.unlink(missing_ok=True)
-            raise TransientError(f"Clipping {self.label} failed ({scrub(str(error))}).") from None
         except OSError as error:
             self.part.unlink(missing_ok=True)
             raise disk_error(self.part, error) from None
@@ -466,8 +456,9 @@ class _Clip(BandTask):
         finally:
             self.tally.transferred += counter.transferred + len(layout.header)
             self.range_retries += counter.retries
-        try:
-            return self._verify(layout.bands)
+        self.jobs.report(self.band, "verifying", 1.0)
+        try:  # the tiles are the server's own bytes behind a header of ours: nothing to decode
+            return hash_file(self.part, {"sha256"}, self.jobs)["sha256"]
         except BaseException:  # a cancel while hashing: no part file may stay behind
             self.part.unlink(missing_ok=True)
             raise
@@ -620,8 +611,8 @@ def clip_bands(
     ``create_band_stack(..., bounds=area_extent(files, area, item_id))``.
 
     Keywords as in ``download_bands``. The catalog's ``file:size`` (in ``expected``) must match
-    the remote file; its ``file:checksum`` describes the whole file, so a clip is verified
-    instead by its grid and by decoding every tile. ``bytes_transferred`` counts the header and
+    the remote file; its ``file:checksum`` describes the whole file, so a clip is checked instead
+    by the length of every range and the start of every tile (``ingest_scene`` then decodes it). ``bytes_transferred`` counts the header and
     tiles read (the whole file when a server without byte ranges forced a download). Raises
     InputError when the area misses the scene, DiskFullError when the output disk is full,
     CancelledError on cancel.

@@ -283,6 +283,12 @@ def verified_record(final: Path) -> dict[str, Any] | None:
     return record if unchanged and isinstance(record.get("source"), dict) else None
 
 
+def discard(final: Path) -> None:
+    """Forget a band file found damaged after it was verified: the next fetch downloads it again."""
+    _sidecar(final).unlink(missing_ok=True)
+    final.unlink(missing_ok=True)
+
+
 def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> None:
     """Record what was verified, then give the part file its final name (atomic)."""
     stat = part.stat()

@@ -25,6 +25,7 @@ from .download import (
     NO_SPACE_MESSAGE,
     BandDownloadResult,
     RetryPolicy,
+    discard,
     disk_error,
     download_bands,
     safe_name,
@@ -228,6 +229,36 @@ def _compute_indices(
     return results
 
 
+def _stack_and_validate(
+    scene: Scene,
+    bands: dict[str, BandDownloadResult],
+    area: Area | None,
+    prefix: Path,
+    options: IngestOptions,
+    warnings: list[str],
+) -> tuple[StackResult, ValidationResult | None]:
+    """The stack VRT over the band files (cut to the area's extent in clip mode) and, unless
+    skipped, its validation, which decodes the bands' tiles."""
+    spectral = {b: bands[b].local_path for b in scene.band_urls}
+    extent = None
+    if area is not None and options.clip_to_area:  # band files hold whole tiles: cut to the area
+        files = {b: r.local_path for b, r in bands.items() if r.local_path is not None}
+        extent = area_extent(files, area, one_line(scene.id))
+    stack = create_band_stack(
+        spectral,
+        Path(f"{prefix}_stack.vrt"),
+        band_order=[b for b in SENSORS[scene.source].canonical_order if b in spectral],
+        resolution_mode=options.resolution_mode,
+        bounds=extent,
+    )
+    warnings.extend(stack.warnings)
+    if options.skip_validation:
+        log.warning(SKIP_VALIDATION_WARNING)
+        warnings.append(SKIP_VALIDATION_WARNING)
+        return stack, None
+    return stack, validate_stack(stack.path, list(scene.band_urls), sensor=scene.source)
+
+
 def ingest_scene(
     scene: Scene,
     output_dir: str | Path,
@@ -321,28 +352,18 @@ def _ingest(
         urls[scene.mask_asset.band] = scene.mask_asset.href
     bands = _fetch(urls, scene, scene_dir, options=options, **fetch_args)
     _check_cancel(cancel)
-
     prefix = scene_dir / safe_name(scene.id)
-    spectral = {b: bands[b].local_path for b in scene.band_urls}
-    extent = None
-    if area is not None and options.clip_to_area:  # band files hold whole tiles: cut to the area
-        files = {b: r.local_path for b, r in bands.items() if r.local_path is not None}
-        extent = area_extent(files, area, one_line(scene.id))
-    stack = create_band_stack(
-        spectral,
-        Path(f"{prefix}_stack.vrt"),
-        band_order=[b for b in SENSORS[scene.source].canonical_order if b in spectral],
-        resolution_mode=options.resolution_mode,
-        bounds=extent,
-    )
-    warnings.extend(stack.warnings)
-
-    validation = None
-    if options.skip_validation:
-        log.warning(SKIP_VALIDATION_WARNING)
-        warnings.append(SKIP_VALIDATION_WARNING)
-    else:
-        validation = validate_stack(stack.path, list(scene.band_urls), sensor=scene.source)
+    stack, validation = _stack_and_validate(scene, bands, area, prefix, options, warnings)
+    damaged = validation.unreadable_bands() if validation is not None else []
+    if damaged:  # tiles that do not decode (garbled on the way or on the server): fetched once more
+        log.warning("band(s) %s do not decode; fetching them again", ", ".join(damaged))
+        for band in damaged:
+            discard(bands[band].local_path)  # type: ignore[arg-type]
+        again = {band: urls[band] for band in damaged}
+        bands.update(_fetch(again, scene, scene_dir, options=options, **fetch_args))
+        _check_cancel(cancel)
+        stack, validation = _stack_and_validate(scene, bands, area, prefix, options, warnings)
+    if validation is not None:
         warnings.extend(validation.warnings)
         if not validation.is_valid:
             raise ValidationFailedError(

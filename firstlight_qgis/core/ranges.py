@@ -4,14 +4,12 @@ One :class:`RangePool` per call of ``clip_bands`` / ``download_bands``: a thread
 ``connections`` workers sharing one ``requests`` session (so connections are reused across bands
 and requests), each worker streaming one byte range at a time into a file with ``os.pwrite``.
 
-- **Clip** (:func:`cog_layout`, :func:`fetch_window`): a COG's header is read once (one request),
-  opened by GDAL from memory to learn the grid and the tile index, then only the tiles under the
+- **Clip** (:func:`cog_layout`, :func:`fetch_window`): a COG's header is read once (one request)
+  and parsed in Python (tiff.py) for its grid and tile index, then only the tiles under the
   window are fetched, rows of adjacent tiles merged into one range and large ranges split so every
   connection has work. Clip windows start on tile corners (clip.py grows them to whole tiles), so
-  the compressed tiles are copied into the output GeoTIFF as they are, never decoded; for a
-  multi-band COG or one whose tiles depend on a shared table (JPEG) they land at their own
-  offsets in a sparse local copy of the COG, from which GDAL cuts the window. GDAL's own work
-  (a header parsed, an output created) runs on one long-lived thread (``on_gdal_thread``).
+  the compressed tiles go into the output GeoTIFF as they are, behind a header written in Python:
+  nothing is decoded or re-encoded, and GDAL does no work on the way.
 - **Whole files** (:func:`fetch_file`): a large file is split into pieces fetched in parallel into
   the ``.part`` file; a ``.part.ranges.json`` beside it records the pieces done (written before any
   byte lands out of order), so a cancelled or broken download resumes with only what is missing.
@@ -24,17 +22,18 @@ RangeUnsupported makes the caller fall back to its one-stream path).
 
 from __future__ import annotations
 
-import contextlib
+import bisect
+import errno
 import hashlib
+import itertools
 import json
 import logging
 import math
 import os
-import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from osgeo import gdal
 from . import download as _download
 from .download import FetchContext, TransientError, scrub
 from .errors import CancelledError, DownloadError
+from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
 
 gdal.UseExceptions()
 
@@ -61,7 +61,6 @@ MERGE_GAP = 16 << 10  # two tile ranges closer than this are fetched as one
 HEADER_BYTES = 32768  # the first request of a COG: its header (IFDs and tile index)
 _READ = 256 << 10
 _HASH_READ = 1 << 20
-_RAW_COPY = {"DEFLATE", "LZW", "ZSTD", "PACKBITS", "LZMA", None}  # tiles independent of any table
 
 
 class RangeUnsupported(DownloadError):
@@ -70,6 +69,17 @@ class RangeUnsupported(DownloadError):
 
 class Refused(TransientError):
     """HTTP 403: a signed link may have expired; worth one retry with a fresh signature."""
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    """All of ``data`` at ``offset``: a write cut short (a disk filling up) is written on, so the
+    disk's error surfaces instead of a silent hole in the file."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        view, offset = view[written:], offset + written
 
 
 # -- the pool ----------------------------------------------------------------------------------
@@ -254,167 +264,37 @@ def run_pieces(
         raise failure
 
 
-# -- COG layout (clip) -------------------------------------------------------------------------
-
-_gdal_thread: ThreadPoolExecutor | None = None
-_gdal_thread_lock = threading.Lock()
-
-
-def on_gdal_thread(work: Callable[..., Any], *args: Any) -> Any:
-    """``work(*args)`` on one long-lived thread of the process: GDAL and PROJ set themselves up
-    once per thread (about 5 ms of CPU each, the CRS database opened again), so the few
-    milliseconds of GDAL work of each band (a header parsed, an output created) all go to the
-    same thread, created once and reused by every call."""
-    global _gdal_thread
-    with _gdal_thread_lock:
-        if _gdal_thread is None:
-            _gdal_thread = ThreadPoolExecutor(1, thread_name_prefix="firstlight-gdal")
-        pool = _gdal_thread
-    return pool.submit(work, *args).result()
-
-
-@dataclass
-class Layout:
-    """What a COG's header says: its grid, and the place of each full-resolution tile."""
-
-    width: int
-    height: int
-    bands: int
-    block: tuple[int, int]
-    transform: tuple[float, ...]
-    wkt: str
-    data_type: int
-    nodata: float | None
-    compression: str | None
-    predictor: str | None
-    separate: bool
-    file_size: int | None
-    header: bytes
-    tiles: Callable[[int, int, int], tuple[int, int] | None]  # (plane, column, row) -> (offset, size)
-    _keep: Any = None  # the in-memory dataset the tile index is read from
-
-
-@contextlib.contextmanager
-def _memory_file(data: bytes) -> Iterator[str]:
-    path = f"/vsimem/firstlight-{uuid.uuid4().hex}.tif"
-    gdal.FileFromMemBuffer(path, data)
-    try:
-        yield path
-    finally:
-        gdal.Unlink(path)
+# -- a window of a COG (clip) ------------------------------------------------------------------
 
 
 def cog_layout(header: bytes, file_size: int | None) -> Layout | None:
-    """The layout of a tiled GeoTIFF from its first bytes, or None when GDAL cannot tell it from
-    them (not a TIFF, not tiled, a tile index beyond the header): the caller uses plain GDAL."""
-    if header[:4] not in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+    """The layout of a COG from its first bytes, or None when they are not those of a tiled,
+    georeferenced TIFF whose tile index they hold: the caller then takes the whole file."""
+    try:
+        return read_layout(header, file_size)
+    except NotACog as why:
+        log.debug("not read as a COG: %s", why)
         return None
-    with _memory_file(header) as path, _quiet():
+
+
+def layout_crs(layout: Layout) -> str:
+    """The COG's CRS: "EPSG:n" when its GeoKeys say just that, else the WKT GDAL reads from the
+    header (GDAL is asked only then)."""
+    if layout.epsg is not None:
+        return f"EPSG:{layout.epsg}"
+    path = f"/vsimem/firstlight-{uuid.uuid4().hex}.tif"
+    gdal.FileFromMemBuffer(path, layout.header)
+    try:
+        gdal.PushErrorHandler("CPLQuietErrorHandler")
         try:
             dataset = gdal.OpenEx(path, gdal.OF_RASTER, allowed_drivers=["GTiff"])
+            return str(dataset.GetProjection()) if dataset is not None else ""
         except RuntimeError:
-            return None
-        if dataset is None or dataset.RasterCount == 0:
-            return None
-        band = dataset.GetRasterBand(1)
-        block = tuple(band.GetBlockSize())
-        transform = tuple(dataset.GetGeoTransform(can_return_null=True) or ())
-        if block[1] <= 1 or block[0] >= dataset.RasterXSize * 2 or len(transform) != 6:
-            return None
-        structure = dataset.GetMetadata("IMAGE_STRUCTURE") or {}
-        separate = structure.get("INTERLEAVE") == "BAND" and dataset.RasterCount > 1
-        index = _tile_index(header, dataset.RasterCount if separate else 1, file_size)
-        if index is None or len(index[0]) != math.ceil(dataset.RasterXSize / block[0]) * math.ceil(
-            dataset.RasterYSize / block[1]
-        ) * (dataset.RasterCount if separate else 1):
-            return None  # an index GDAL's header does not hold, or one we do not understand
-        offsets, counts = index
-        columns = math.ceil(dataset.RasterXSize / block[0])
-        per_plane = columns * math.ceil(dataset.RasterYSize / block[1])
-        return Layout(
-            width=dataset.RasterXSize,
-            height=dataset.RasterYSize,
-            bands=dataset.RasterCount,
-            block=block,
-            transform=transform,
-            wkt=dataset.GetProjection(),
-            data_type=band.DataType,
-            nodata=band.GetNoDataValue(),
-            compression=structure.get("COMPRESSION"),
-            predictor=structure.get("PREDICTOR"),
-            separate=separate,
-            file_size=file_size,
-            header=header,
-            tiles=lambda plane, column, row: (
-                offsets[plane * per_plane + row * columns + column],
-                counts[plane * per_plane + row * columns + column],
-            ),
-        )
-
-
-@dataclass(frozen=True)
-class _TileArray:
-    """Where a TIFF's TileOffsets (324) or TileByteCounts (325) array lies in its header."""
-
-    place: int  # byte offset of the first value
-    fmt: str  # struct format of one value
-    count: int
-
-
-def _tile_arrays(header: bytes) -> tuple[str, dict[int, _TileArray]]:
-    """The byte order and the tile arrays of the first IFD of a (Big)TIFF header.
-
-    Raises ``struct.error`` or ``KeyError`` on a header that is cut short or not understood.
-    """
-    order = "<" if header[:2] == b"II" else ">"
-    big = struct.unpack_from(order + "H", header, 2)[0] == 43
-    pointer = order + ("Q" if big else "I")
-    ifd = struct.unpack_from(pointer, header, 8 if big else 4)[0]
-    entries = struct.unpack_from(order + ("Q" if big else "H"), header, ifd)[0]
-    first, entry_size, value_size = (ifd + 8, 20, 8) if big else (ifd + 2, 12, 4)
-    arrays: dict[int, _TileArray] = {}
-    for number in range(entries):
-        at = first + number * entry_size
-        tag, kind = struct.unpack_from(order + "HH", header, at)
-        if tag not in (324, 325):
-            continue
-        count = struct.unpack_from(pointer, header, at + 4)[0]
-        fmt, size = _TYPES[kind]
-        place = at + (12 if big else 8)
-        if count * size > value_size:  # the values do not fit in the entry: it points at them
-            place = struct.unpack_from(pointer, header, place)[0]
-        arrays[tag] = _TileArray(place, fmt, count)
-    return order, arrays
-
-
-def _tile_index(header: bytes, planes: int, file_size: int | None) -> tuple[list[int], list[int]] | None:
-    """TileOffsets and TileByteCounts of the first IFD, if ``header`` holds them and every tile is
-    a real one (no sparse tile, none beyond the end of the file)."""
-    try:
-        order, arrays = _tile_arrays(header)
-        values: dict[int, list[int]] = {}
-        for tag, array in arrays.items():
-            if array.place + array.count * struct.calcsize(array.fmt) > len(header):
-                return None
-            values[tag] = list(struct.unpack_from(f"{order}{array.count}{array.fmt}", header, array.place))
-    except (struct.error, KeyError):
-        return None
-    offsets, counts = values.get(324), values.get(325)
-    if offsets is None or counts is None or len(offsets) != len(counts) or len(offsets) % planes:
-        return None
-    limit = file_size if file_size is not None else 1 << 62
-    if any(o <= 0 or c <= 0 or o + c > limit for o, c in zip(offsets, counts, strict=True)):
-        return None
-    return offsets, counts
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    gdal.PushErrorHandler("CPLQuietErrorHandler")
-    try:
-        yield
+            return ""
+        finally:
+            gdal.PopErrorHandler()
     finally:
-        gdal.PopErrorHandler()
+        gdal.Unlink(path)
 
 
 @dataclass(frozen=True)
@@ -426,21 +306,9 @@ class Piece:
     dest: int
 
 
-def _window_tiles(layout: Layout, window: tuple[int, int, int, int]) -> list[tuple[int, int, int]]:
-    xoff, yoff, xsize, ysize = window
-    bw, bh = layout.block
-    planes = layout.bands if layout.separate else 1
-    return [
-        (plane, column, row)
-        for plane in range(planes)
-        for row in range(yoff // bh, (yoff + ysize - 1) // bh + 1)
-        for column in range(xoff // bw, (xoff + xsize - 1) // bw + 1)
-    ]
-
-
 def window_bytes(layout: Layout, window: tuple[int, int, int, int]) -> int:
     """Bytes of the tiles under ``window`` (the least any reader must fetch)."""
-    return sum(layout.tiles(*tile)[1] for tile in _window_tiles(layout, window))  # type: ignore[index]
+    return sum(layout.tile(*tile)[1] for tile in layout.window_tiles(window))
 
 
 def _merged(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
@@ -462,83 +330,59 @@ def _split(spans: list[tuple[int, int]], piece: int) -> list[tuple[int, int]]:
     return pieces
 
 
-def raw_copy_possible(layout: Layout, window: tuple[int, int, int, int]) -> bool:
-    """True when the window's tiles can go into the output as they are: it starts on a tile corner,
-    one band, a compression whose tiles stand alone."""
-    return (
-        window[0] % layout.block[0] == 0
-        and window[1] % layout.block[1] == 0
-        and layout.bands == 1
-        and layout.compression in _RAW_COPY
-    )
-
-
 def fetch_window(
     pool: RangePool,
     url: str,
     label: str,
     layout: Layout,
     window: tuple[int, int, int, int],
-    bounds_origin: tuple[float, float],
     part: Path,
-    scratch: Path,
     counter: Counter,
     progress: Callable[[float], None],
-    creation_options: list[str],
-    translate_progress: Callable[..., int],
     expected_pieces: int,
 ) -> None:
-    """Write the window of the COG at ``url`` to ``part`` as a tiled GeoTIFF on the source grid,
-    fetching only its tiles (``scratch`` holds a sparse copy of the COG when tiles need decoding)."""
-    tiles = _window_tiles(layout, window)
-    spans = []
-    for tile in tiles:
-        offset, size = layout.tiles(*tile)  # type: ignore[misc]
-        spans.append((max(offset - 4, 0), offset + size + 4))  # with GDAL's tile leader and trailer
-    merged = _merged(spans, MERGE_GAP)
+    """Write the window (on tile corners) of the COG at ``url`` to ``part``: a GeoTIFF on the
+    source grid made of the source's own compressed tiles, fetched in parallel ranges (adjacent
+    tiles merged, large runs split so every connection has work) and never decoded."""
+    tiles = layout.window_tiles(window)
+    places = [layout.tile(*tile) for tile in tiles]
+    merged = _merged([(offset, offset + size) for offset, size in places], MERGE_GAP)
     total = sum(end - start for start, end in merged)
     piece = max(CLIP_PIECE_MIN, math.ceil(total / max(expected_pieces, 1)))
-    pieces_src = _split(merged, piece)
-    raw = raw_copy_possible(layout, window)
+    starts = [start for start, _ in merged]
+
+    def owner(offset: int) -> int:
+        return bisect.bisect_right(starts, offset) - 1
+
+    def runs_at(base: int) -> list[int]:  # where each merged run lands when tiles start at base
+        return list(itertools.accumulate((end - start for start, end in merged[:-1]), initial=base))
+
+    def place(base: int) -> list[int]:
+        runs = runs_at(base)
+        return [runs[owner(offset)] + offset - starts[owner(offset)] for offset, _ in places]
+
+    head = clip_header(layout, window, place)
+    runs = runs_at(len(head))
+    pieces = [
+        Piece(start, end, runs[owner(start)] + start - starts[owner(start)])
+        for start, end in _split(merged, piece)
+    ]
+    with part.open("wb") as handle:  # the header first: a full disk fails before any request
+        handle.write(head)
     done = [0]
 
     def tick() -> None:
         done[0] += 1
-        progress(done[0] / max(len(pieces_src), 1))
+        progress(done[0] / len(pieces))
 
-    if raw:
-        base, patch = on_gdal_thread(_create_raw_output, part, layout, window, bounds_origin, tiles)
-        dest, position = {}, base
-        for start, end in merged:
-            dest[start] = position
-            position += end - start
-        pieces = []
-        for start, end in pieces_src:
-            owner = max(s for s in dest if s <= start)
-            pieces.append(Piece(start, end, dest[owner] + (start - owner)))
-        _fetch_pieces(pool, url, label, pieces, part, counter, tick)
-        offsets = []
-        for tile in tiles:
-            offset, size = layout.tiles(*tile)  # type: ignore[misc]
-            owner = max(s for s in dest if s <= offset)
-            offsets.append((dest[owner] + offset - owner, size))
-        patch(offsets)
-        return
-    try:
-        with scratch.open("wb") as handle:  # inside the try: a full disk must not leave it behind
-            handle.write(layout.header)
-        pieces = [Piece(start, end, start) for start, end in pieces_src]
-        _fetch_pieces(pool, url, label, pieces, scratch, counter, tick)
-        gdal.Translate(
-            str(part),
-            str(scratch),
-            format="GTiff",
-            srcWin=list(window),
-            creationOptions=creation_options,
-            callback=translate_progress,
-        )
-    finally:
-        scratch.unlink(missing_ok=True)
+    _fetch_pieces(pool, url, label, pieces, part, counter, tick)
+    with part.open("rb") as handle:
+        for dest in place(len(head)):
+            handle.seek(dest)
+            if not tile_start_ok(layout.compression, handle.read(6)):
+                raise TransientError(
+                    f"The tiles of {label} are not where its header says (changed on the server?)."
+                )
 
 
 def _fetch_pieces(
@@ -557,7 +401,7 @@ def _fetch_pieces(
             def run(abort: threading.Event) -> None:
                 def sink(offset: int, data: bytes) -> None:
                     try:
-                        os.pwrite(fd, data, piece.dest + offset - piece.start)
+                        _write_at(fd, data, piece.dest + offset - piece.start)
                     except OSError as error:  # a full disk, not a network failure: not retried
                         raise _download.disk_error(target, error) from None
 
@@ -568,69 +412,6 @@ def _fetch_pieces(
         run_pieces(pool, [work(p) for p in pieces], tick)
     finally:
         os.close(fd)
-
-
-# -- a tiled GeoTIFF whose tiles are copied, not decoded ---------------------------------------
-
-_TYPES = {3: ("H", 2), 4: ("I", 4), 16: ("Q", 8)}
-
-
-def _create_raw_output(
-    part: Path,
-    layout: Layout,
-    window: tuple[int, int, int, int],
-    origin: tuple[float, float],
-    tiles: list[tuple[int, int, int]],
-) -> tuple[int, Callable[[list[tuple[int, int]]], None]]:
-    """An empty (sparse) tiled GeoTIFF of the window with the source's tiling and compression;
-    returns where tile data may start and a function writing the tile index once the tiles are in."""
-    data = sum(layout.tiles(*t)[1] + 8 for t in tiles)  # type: ignore[index]
-    options = [
-        "TILED=YES",
-        f"BLOCKXSIZE={layout.block[0]}",
-        f"BLOCKYSIZE={layout.block[1]}",
-        f"COMPRESS={layout.compression or 'NONE'}",
-        "SPARSE_OK=TRUE",
-        f"BIGTIFF={'YES' if data > 3_900_000_000 else 'NO'}",
-    ]
-    if layout.predictor and layout.predictor != "1":
-        options.append(f"PREDICTOR={layout.predictor}")
-    # built in memory (tiny: the header and an empty tile index), then written by Python, so a
-    # full disk is a plain OSError and GDAL never fails to close a half-written file
-    path = f"/vsimem/firstlight-{uuid.uuid4().hex}.tif"
-    try:
-        driver = gdal.GetDriverByName("GTiff")
-        dataset = driver.Create(path, window[2], window[3], 1, layout.data_type, options)
-        _, dx, _, _, _, dy = layout.transform
-        dataset.SetGeoTransform((origin[0], dx, 0.0, origin[1], 0.0, dy))
-        dataset.SetProjection(layout.wkt)
-        if layout.nodata is not None:
-            dataset.GetRasterBand(1).SetNoDataValue(layout.nodata)
-        dataset = None
-        size = gdal.VSIStatL(path).size
-        handle = gdal.VSIFOpenL(path, "rb")
-        try:
-            head = bytes(gdal.VSIFReadL(1, size, handle))
-        finally:
-            gdal.VSIFCloseL(handle)
-    finally:
-        gdal.Unlink(path)
-    part.write_bytes(head)
-    order, arrays = _tile_arrays(head)
-    if any(array.count != len(tiles) for array in arrays.values()):
-        raise DownloadError("GDAL wrote an unexpected tile index; the clip cannot copy tiles.")
-    if set(arrays) != {324, 325}:
-        raise DownloadError("GDAL wrote no tile index; the clip cannot copy tiles.")
-    base = len(head)
-
-    def patch(placed: list[tuple[int, int]]) -> None:
-        with part.open("r+b") as handle:
-            for tag, values in ((324, [o for o, _ in placed]), (325, [s for _, s in placed])):
-                array = arrays[tag]
-                handle.seek(array.place)
-                handle.write(struct.pack(f"{order}{array.count}{array.fmt}", *values))
-
-    return base, patch
 
 
 # -- whole files in parallel pieces (download) -------------------------------------------------
@@ -776,7 +557,7 @@ def fetch_file(
 
             def sink(offset: int, data: bytes) -> None:
                 try:
-                    os.pwrite(fd, data, offset)
+                    _write_at(fd, data, offset)
                 except OSError as error:
                     raise _download.disk_error(part, error) from None
                 written[0] = offset + len(data)

@@ -65,6 +65,7 @@ class BandFinding:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    unreadable: bool = False  # its pixels do not decode: the file is damaged, fetch it again
 
 
 @dataclass
@@ -77,6 +78,10 @@ class ValidationResult:
     bands: dict[str, BandFinding] = field(default_factory=dict)
     band_mapping: dict[str, int] = field(default_factory=dict)
     band_count: int = 0
+
+    def unreadable_bands(self) -> list[str]:
+        """The bands whose files do not decode (damaged on the way or on the server)."""
+        return [band for band, finding in self.bands.items() if finding.unreadable]
 
     def raise_if_invalid(self) -> None:
         """Raise ``ValidationFailedError`` carrying this result when there is any error."""
@@ -408,6 +413,7 @@ def _check_band(
     try:
         sample = _sample(band)
     except RuntimeError as exc:
+        finding.unreadable = True
         finding.errors.append(f"{where} could not be read ({exc}); download that band again.")
         return finding
     valid_range = config.valid_range if config else (float("-inf"), float("inf"))

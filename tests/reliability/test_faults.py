@@ -119,8 +119,10 @@ def test_garbled_bytes_fail_the_checksum_and_are_fetched_again(
     server, reference, item, area, tmp_path, mode, record
 ) -> None:
     """A proxy garbling 64 bytes of every band once. Whole files are checked against the catalog's
-    ``file:checksum`` and fetched again. A window of a COG has no checksum to check: its bytes are
-    only as safe as the transport (TLS, which every real catalog uses); the test shows that."""
+    ``file:checksum`` and fetched again. A window of a COG has no checksum to check: a band whose
+    tiles no longer decode is fetched again after the stack validation, but garbled bytes that
+    still decode (libtiff stops before DEFLATE's checksum) are only as safe as the transport (TLS,
+    which every real catalog uses); the test shows that."""
     fault = Fault("garbled bytes (checksum mismatch, then good)", ("corrupt",))
     if mode == "whole":
         _faulted_run(server, reference, item, area, tmp_path, mode, fault, record)
@@ -129,6 +131,24 @@ def test_garbled_bytes_fail_the_checksum_and_are_fetched_again(
     run(scene_of(item, area), tmp_path, area, mode)
     record(fault=fault.name, mode=mode, note="clip: n/a, no checksum covers a window; TLS protects it")
     pytest.xfail("a garbled tile of a clipped window cannot be detected without a checksum (use https)")
+
+
+def test_a_clipped_band_whose_tiles_do_not_decode_is_fetched_again(
+    server, reference, item, area, tmp_path, record
+) -> None:
+    """Bytes of red's first tile garbled inside its DEFLATE stream, where the decoder notices:
+    the validation of the stack finds the band unreadable and the ingest fetches it once more."""
+    server.inject("/red.tif", ["pass", "corrupt:16"])  # the header, then the first tile range
+    result = run(scene_of(item, area), tmp_path, area, "clip")
+    assert server.pending_faults() == []
+    check = compare(tmp_path, reference["clip"]["root"], "clip")
+    record(fault="tile bytes that do not decode", mode="clip", faults=1, completed=True,
+           identical=check.identical, resent=server.bytes_sent() - reference["clip"]["bytes"],
+           leftovers=len(check.leftovers), note="found by the stack validation, band fetched again")  # fmt: skip
+    assert check.identical, check
+    assert result.validation is not None and result.validation.is_valid
+    headers = [r for r in server.log(path="/red.tif", method="GET") if r.range.startswith("bytes=0-")]
+    assert len(headers) == 2, "red was fetched a second time, from its header on"
 
 
 @pytest.mark.parametrize("mode", MODES)
