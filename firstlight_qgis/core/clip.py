@@ -612,10 +612,10 @@ def clip_bands(
 
     Keywords as in ``download_bands``. The catalog's ``file:size`` (in ``expected``) must match
     the remote file; its ``file:checksum`` describes the whole file, so a clip is checked instead
-    by the length of every range and the start of every tile (``ingest_scene`` then decodes it). ``bytes_transferred`` counts the header and
-    tiles read (the whole file when a server without byte ranges forced a download). Raises
-    InputError when the area misses the scene, DiskFullError when the output disk is full,
-    CancelledError on cancel.
+    by the length of every range and the start of every tile (``ingest_scene`` then decodes it).
+    ``bytes_transferred`` counts the header and tiles read (the whole file when a server without
+    byte ranges forced a download). Raises InputError when the area misses the scene,
+    DiskFullError when the output disk is full, CancelledError on cancel.
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import http.client
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ import queue
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 import weakref
@@ -594,8 +596,9 @@ class BandTask:
 # -- one band, whole file --------------------------------------------------------------------
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """The wait a 429 or 503 asks for (seconds, or an HTTP date), if any."""
+    value = headers.get("Retry-After")
     if not value:
         return None
     try:
@@ -618,7 +621,12 @@ def _reason(error: BaseException) -> str:
         return "timed out connecting"
     if isinstance(error, requests.ReadTimeout | socket.timeout | urllib3.exceptions.ReadTimeoutError):
         return "timed out waiting for data"
-    if isinstance(error, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
+    if isinstance(
+        error,
+        requests.exceptions.ChunkedEncodingError
+        | urllib3.exceptions.ProtocolError
+        | http.client.HTTPException,
+    ):
         return "the connection broke during the transfer"
     if isinstance(error, requests.ConnectionError | ConnectionError):
         return "the connection failed"
@@ -647,19 +655,25 @@ def http_get(
                     f"The server of {label} redirected to a non-HTTP address, which FirstLight "
                     "refuses to follow; choose another catalog."
                 )
-    except requests.exceptions.SSLError as error:
-        if "certif" not in str(error).lower():
-            raise TransientError(f"Fetching {label} failed: {_reason(error)}.") from None
-        raise DownloadError(
-            f"The certificate of the server of {label} could not be verified, so FirstLight does not "
-            "download from it; check the system's certificates (or a proxy intercepting HTTPS)."
-        ) from None
     except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as error:
         raise DownloadError(f"{label} is not a usable address ({type(error).__name__}).") from None
     except (requests.RequestException, OSError) as error:
-        log.debug("%s: %s", label, scrub(str(error)))
-        raise TransientError(f"Fetching {label} failed: {_reason(error)}.") from None
+        raise network_error(error, label) from None
     raise TransientError(f"Fetching {label} failed: too many redirects.")
+
+
+def network_error(error: BaseException, label: str) -> DownloadError:
+    """What a failed request of ``label`` raises: a certificate that does not verify is final
+    (DownloadError), any other network failure is worth a retry (TransientError)."""
+    if isinstance(error, ssl.SSLCertVerificationError) or (
+        isinstance(error, requests.exceptions.SSLError) and "certif" in str(error).lower()
+    ):
+        return DownloadError(
+            f"The certificate of the server of {label} could not be verified, so FirstLight does not "
+            "download from it; check the system's certificates (or a proxy intercepting HTTPS)."
+        )
+    log.debug("%s: %s", label, scrub(str(error)))
+    return TransientError(f"Fetching {label} failed: {_reason(error)}.")
 
 
 class _WholeFile(BandTask):
@@ -749,7 +763,7 @@ class _WholeFile(BandTask):
             raise TransientError(f"The partial file of {self.label} did not match the server's file.")
         if status == 429 or status >= 500 or status == 408:
             raise TransientError(
-                f"The server answered HTTP {status} for {self.label}.", _retry_after(response)
+                f"The server answered HTTP {status} for {self.label}.", retry_after(response.headers)
             )
         if status == 206:
             match = re.fullmatch(

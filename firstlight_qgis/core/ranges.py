@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import errno
 import hashlib
+import http.client
 import itertools
 import json
 import logging
@@ -33,7 +34,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ from osgeo import gdal
 from . import download as _download
 from .download import FetchContext, TransientError, scrub
 from .errors import CancelledError, DownloadError
+from .keepalive import Direct, Redirected
 from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
 
 gdal.UseExceptions()
@@ -94,6 +96,8 @@ class RangePool:
         self.max_retries, self.policy = context.max_retries, context.policy
         self.connections = max(1, connections)
         self._executor = ThreadPoolExecutor(self.connections, thread_name_prefix="firstlight-range")
+        session_headers = context.session.headers if context.session is not None else {}
+        self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()})
 
     def __enter__(self) -> RangePool:
         return self
@@ -103,6 +107,7 @@ class RangePool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self.direct.close()
 
     def submit(self, work: Callable[[], Any]) -> Future[Any]:
         def tracked() -> Any:
@@ -162,56 +167,99 @@ class RangePool:
     ) -> int | None:
         self.jobs.check()
         headers = {"Range": f"bytes={start}-{end - 1}"}
+        if self.direct.handles(url):
+            try:
+                direct = self.direct.get(url, headers, self.jobs.track)
+            except Redirected:
+                pass  # requests follows it, below
+            except (OSError, http.client.HTTPException) as error:
+                self.jobs.check()
+                self.direct.discard(url)
+                raise _download.network_error(error, label) from None
+            else:
+                try:
+                    chunks = iter(lambda: direct.read(_READ), b"")
+                    total = self._receive(
+                        direct.status, direct.headers, chunks, start, end, sink, label, counter, abort
+                    )
+                except BaseException:
+                    self.direct.discard(url)
+                    raise
+                if direct.length:  # not read to the end (more than asked was sent): not reusable
+                    self.direct.discard(url)
+                return total
         try:
             response = _download.http_get(self.context, url, label, headers)
         except TransientError:
             self.jobs.check()
             raise
         with response:
-            total = _accepted(response, start, label)
-            offset = start
-            try:
-                for chunk in response.iter_content(_READ):
-                    if offset + len(chunk) > end:
-                        chunk = chunk[: end - offset]
-                    sink(offset, chunk)
-                    offset += len(chunk)
-                    counter.add(len(chunk))
-                    self.jobs.check()
-                    if abort is not None and abort.is_set():
-                        raise TransientError(f"Fetching {label} was abandoned.")
-                    if offset >= end:
-                        break
-            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+            chunks = response.iter_content(_READ)
+            return self._receive(
+                response.status_code, response.headers, chunks, start, end, sink, label, counter, abort
+            )
+
+    def _receive(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        chunks: Iterator[bytes],
+        start: int,
+        end: int,
+        sink: Callable[[int, bytes], None],
+        label: str,
+        counter: Counter,
+        abort: threading.Event | None,
+    ) -> int | None:
+        """Check the answer to a range request, then stream its body into ``sink``."""
+        total = _accepted(status, headers, start, label)
+        offset = start
+        try:
+            for chunk in chunks:
+                if offset + len(chunk) > end:
+                    chunk = chunk[: end - offset]
+                sink(offset, chunk)
+                offset += len(chunk)
+                counter.add(len(chunk))
                 self.jobs.check()
-                log.debug("%s: %s", label, scrub(str(error)))
-                raise TransientError(f"Fetching {label} failed: {_download._reason(error)}.") from None
-            if offset < end:
-                raise TransientError(f"The connection closed before the end of a range of {label}.")
+                if abort is not None and abort.is_set():
+                    raise TransientError(f"Fetching {label} was abandoned.")
+                if offset >= end:
+                    break
+        except (
+            requests.RequestException,
+            urllib3.exceptions.HTTPError,
+            http.client.HTTPException,
+            OSError,
+        ) as error:
+            self.jobs.check()
+            log.debug("%s: %s", label, scrub(str(error)))
+            raise TransientError(f"Fetching {label} failed: {_download._reason(error)}.") from None
+        if offset < end:
+            raise TransientError(f"The connection closed before the end of a range of {label}.")
         return total
 
 
-def _accepted(response: requests.Response, start: int, label: str) -> int | None:
+def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -> int | None:
     """The file's total size from a good 206 answer; raise for anything else."""
-    status = response.status_code
     if status == 206:
-        value = response.headers.get("Content-Range", "")
+        value = headers.get("Content-Range", "")
         first, _, rest = value.removeprefix("bytes ").partition("-")
         if not first.strip().isdigit() or int(first) != start:
             raise TransientError(f"The server sent an unexpected byte range of {label}.")
-        if response.headers.get("Content-Type", "").lower().startswith("text/html"):
+        if headers.get("Content-Type", "").lower().startswith("text/html"):
             raise TransientError(f"The server sent a web page instead of the raster {label} (HTTP 206).")
         total = rest.rpartition("/")[2]
         return int(total) if total.isdigit() else None
     if status == 200:
-        if response.headers.get("Content-Type", "").lower().startswith("text/html"):
+        if headers.get("Content-Type", "").lower().startswith("text/html"):
             raise TransientError(f"The server sent a web page instead of the raster {label} (HTTP 200).")
         if start > 0:  # it served ranges before (the header's): a one-off 200 is worth a retry
             raise TransientError(f"The server ignored a byte range of {label} (HTTP 200).")
         raise RangeUnsupported(f"The server of {label} does not serve byte ranges.")
     if status in (408, 429) or status >= 500:
         raise TransientError(
-            f"The server answered HTTP {status} for {label}.", _download._retry_after(response)
+            f"The server answered HTTP {status} for {label}.", _download.retry_after(headers)
         )
     if status == 403:
         raise Refused(f"Access to {label} was refused (HTTP 403).")

@@ -18,6 +18,7 @@ from firstlight_qgis.core.bands import ResolvedAsset
 from firstlight_qgis.core.clip import clip_bands
 from firstlight_qgis.core.download import RetryPolicy, download_bands
 from firstlight_qgis.core.errors import CancelledError
+from firstlight_qgis.core.keepalive import Direct
 from tests.support.asset_server import AssetServer
 from tests.support.cogs import make_cog
 
@@ -71,9 +72,21 @@ def test_pieces_over_several_connections_give_the_same_bytes(
     assert result.local_path.read_bytes() == (cogs / "blue.tif").read_bytes()
     gets = server.log("/blue.tif", method="GET")
     assert len(gets) > 4 and all(g.range and g.status == 206 for g in gets)
-    assert len({g.connection for g in gets}) > 1
+    connections = {g.connection for g in gets}
+    assert 1 < len(connections) <= 16 < len(gets), "pieces share kept-alive connections"
     assert result.bytes_transferred == result.size_bytes
     assert not list(tmp_path.glob("*.part*"))
+
+
+def test_range_requests_go_through_a_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain range GETs skip requests, except where a proxy applies: requests then takes them."""
+    direct = Direct(5.0, {})
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    assert not direct.handles("https://example.org/blue.tif")
+    assert direct.handles("http://127.0.0.1:8080/blue.tif")
+    assert not direct.handles("ftp://example.org/blue.tif")
 
 
 @pytest.mark.usefixtures("small_pieces")

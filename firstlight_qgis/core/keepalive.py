@@ -1,0 +1,131 @@
+"""Byte-range GETs over kept-alive ``http.client`` connections: the hot loop of clips and downloads.
+
+requests spends about a quarter of a millisecond of CPU on each request (session, adapter, hooks,
+urllib3's pool) where ``http.client`` spends a tenth of that. A clip makes dozens of range requests
+and a whole-scene download hundreds, all under one interpreter lock on a laptop's few cores, so
+plain range GETs go through this client: one connection per worker thread and server, reused for
+every request of the call. What is not a plain GET stays with requests (download.http_get): a URL
+that goes through a proxy, and any redirect.
+
+TLS is verified as requests verifies it: against ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` when
+set, else requests' own bundle, with the host name checked.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import ssl
+import threading
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
+
+import requests
+
+_REDIRECTS = (301, 302, 303, 307, 308)
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
+class Redirected(Exception):
+    """The server answered with a redirect: requests follows it (http(s) only, at most 10)."""
+
+
+class Direct:
+    """Kept-alive connections, one per thread and server, for URLs that need no proxy; ``close``
+    closes them all."""
+
+    def __init__(self, timeout: float, headers: Mapping[str, str]) -> None:
+        self.timeout, self.headers = timeout, dict(headers)
+        self._local = threading.local()
+        self._all: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+        self._proxied: dict[str, bool] = {}
+        self._context: ssl.SSLContext | None = None
+
+    def handles(self, url: str) -> bool:
+        """Whether ``url`` is http(s) and reached without a proxy (else requests takes it)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._proxied:
+            self._proxied[origin] = bool(requests.utils.get_environ_proxies(origin))
+        return not self._proxied[origin]
+
+    def get(
+        self, url: str, headers: Mapping[str, str], track: Callable[[object], None]
+    ) -> http.client.HTTPResponse:
+        """The response to a GET of ``url``; its body must be read to the end before this thread's
+        next request, or ``discard`` called. Raises OSError / HTTPException on a network failure,
+        Redirected on a redirect."""
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        key = (parts.scheme, parts.hostname or "", parts.port)
+        connections = self._connections()
+        connection = connections.get(key)
+        reused = connection is not None
+        if connection is None:
+            connection = connections[key] = self._connect(*key)
+        track(connection)
+        try:
+            response = self._ask(connection, target, headers)
+        except _STALE:
+            if not reused:
+                raise
+            # a kept-alive connection the server closed while idle: once more on a fresh one
+            self.discard(url)
+            connection = connections[key] = self._connect(*key)
+            track(connection)
+            response = self._ask(connection, target, headers)
+        if response.status in _REDIRECTS:
+            self.discard(url)
+            raise Redirected
+        return response
+
+    def discard(self, url: str) -> None:
+        """Close this thread's connection to the server of ``url`` (a response not read through)."""
+        parts = urlsplit(url)
+        connection = self._connections().pop((parts.scheme, parts.hostname or "", parts.port), None)
+        if connection is not None:
+            connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._all = self._all, []
+        for connection in connections:
+            connection.close()
+
+    def _ask(
+        self, connection: http.client.HTTPConnection, target: str, headers: Mapping[str, str]
+    ) -> http.client.HTTPResponse:
+        connection.request("GET", target, headers={**self.headers, **headers})
+        return connection.getresponse()
+
+    def _connections(self) -> dict[tuple[str, str, int | None], http.client.HTTPConnection]:
+        found = getattr(self._local, "connections", None)
+        if found is None:
+            found = self._local.connections = {}
+        return found  # type: ignore[no-any-return]
+
+    def _connect(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
+        connection: http.client.HTTPConnection
+        if scheme == "https":
+            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._tls())
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        with self._lock:
+            self._all.append(connection)
+        return connection
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._context is None:
+            bundle = (
+                os.environ.get("REQUESTS_CA_BUNDLE")
+                or os.environ.get("CURL_CA_BUNDLE")
+                or requests.utils.DEFAULT_CA_BUNDLE_PATH
+            )
+            self._context = ssl.create_default_context(
+                cafile=bundle if os.path.isfile(bundle) else None,
+                capath=bundle if os.path.isdir(bundle) else None,
+            )
+        return self._context
