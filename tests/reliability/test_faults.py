@@ -144,7 +144,7 @@ def test_a_clipped_band_whose_tiles_do_not_decode_is_fetched_again(
     check = compare(tmp_path, reference["clip"]["root"], "clip")
     record(fault="tile bytes that do not decode", mode="clip", faults=1, completed=True,
            identical=check.identical, resent=server.bytes_sent() - reference["clip"]["bytes"],
-           leftovers=len(check.leftovers), note="found by the stack validation, band fetched again")  # fmt: skip
+           leftovers=len(check.leftovers), note="found by validation, band fetched again")  # fmt: skip
     assert check.identical, check
     assert result.validation is not None and result.validation.is_valid
     headers = [r for r in server.log(path="/red.tif", method="GET") if r.range.startswith("bytes=0-")]
