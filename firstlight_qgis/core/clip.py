@@ -32,8 +32,11 @@ import contextlib
 import math
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -65,6 +68,7 @@ from .download import (
 from .errors import CancelledError, DownloadError, InputError
 from .ranges import (
     CLIP_CONNECTIONS,
+    CLIP_PIECE_MIN,
     Counter,
     RangePool,
     RangeUnsupported,
@@ -73,7 +77,9 @@ from .ranges import (
     fetch_window,
     forget_ranges,
     layout_crs,
+    piece_size,
     read_header,
+    window_bytes,
 )
 from .signing import Signer
 from .tiff import Layout
@@ -289,7 +295,7 @@ class _Clip(BandTask):
 
     # The fast path (ranges.py): a COG header read in one request, then only the window's tiles.
     ranges: RangePool | None = None  # the connections shared by all bands of the call
-    pieces = 1  # how many parallel ranges this band's tiles are split into
+    piece = CLIP_PIECE_MIN  # the size of the ranges its tiles are fetched in
     layout: Layout | None = None  # the header's grid and tile index: None means GDAL's /vsicurl/
     range_retries = 0
 
@@ -318,19 +324,28 @@ class _Clip(BandTask):
             return self._result(error=str(error))
         return None
 
-    def prepare(self) -> None:
+    def _window(self) -> tuple[int, int, int, int] | None:
+        """The tiles that intersect the area, whole (on the fast path copied as they are): the
+        band's file covers whole tiles of its own grid, clamped to the raster; the stack cuts it
+        to the area. None when the area's bounds are not on this band's grid."""
         assert self.grid is not None
         window = self.grid.window(self.bounds)
+        return self.grid.snapped(window) if window is not None else None
+
+    def tile_bytes(self) -> int:
+        """Bytes of the tiles this band will fetch on the fast path (0 off it)."""
+        window = self._window()
+        return window_bytes(self.layout, window) if self.layout is not None and window is not None else 0
+
+    def prepare(self) -> None:
+        window = self._window()
         if window is None:
             raise DownloadError(
                 f"Band {self.band} is on a pixel grid not aligned with the other bands, so it cannot be "
                 "clipped without resampling; download the whole scene instead."
             )
-        # the tiles that intersect the area, whole (on the fast path copied as they are): the band's
-        # file covers whole tiles of its own grid, clamped to the raster; the stack cuts it to the area
-        window = self.grid.snapped(window)
         self.window = window
-        x0, dx, _, y0, _, dy = self.grid.transform
+        x0, dx, _, y0, _, dy = self.grid.transform  # type: ignore[union-attr]
         self.origin = (x0 + window[0] * dx, y0 + window[1] * dy)
 
     def identity(self) -> dict[str, Any]:
@@ -437,7 +452,7 @@ class _Clip(BandTask):
                 self.part,
                 counter,
                 lambda fraction: self.jobs.report(self.band, "clipping", fraction),
-                self.pieces,
+                self.piece,
             )
         except Refused as error:
             self.part.unlink(missing_ok=True)
@@ -588,6 +603,47 @@ def _every_block_reads(dataset: gdal.Dataset, check: Callable[[], None]) -> bool
     return True
 
 
+class _Meeting:
+    """Where the bands of a clip meet once every header is read: the last to arrive works out the
+    common window (and the size of the ranges, alike across bands so every connection is busy),
+    then each band goes on to fetch its tiles. One job per band, one thread pool for both steps."""
+
+    def __init__(self, tasks: list[_Clip], area: Area, item_id: str, connections: int) -> None:
+        self.tasks, self.area, self.item_id, self.connections = tasks, area, item_id, connections
+        self._waiting = len(tasks)
+        self._lock = threading.Lock()
+        self._window: Future[None] = Future()
+
+    def clip(self, task: _Clip) -> BandDownloadResult:
+        try:
+            failure = task.probe()
+        finally:
+            self._arrive()
+        if failure is not None:
+            return failure
+        self._window.result()  # InputError when the area misses the scene
+        return task.run()
+
+    def _arrive(self) -> None:
+        with self._lock:
+            self._waiting -= 1
+            if self._waiting:
+                return
+        try:
+            ready = [task for task in self.tasks if task.grid is not None]
+            if ready:
+                bounds = _common_bounds([task.grid for task in ready if task.grid], self.area, self.item_id)
+                for task in ready:
+                    task.bounds = bounds
+                piece = piece_size(sum(task.tile_bytes() for task in ready), self.connections)
+                for task in ready:
+                    task.piece = piece
+        except BaseException as error:
+            self._window.set_exception(error)
+        else:
+            self._window.set_result(None)
+
+
 def clip_bands(
     band_urls: dict[str, str],
     output_dir: Path,
@@ -634,18 +690,12 @@ def clip_bands(
             for band, href in band_urls.items()
         }
         what = f"clip of {item_id}"
+        meeting = _Meeting(list(tasks.values()), area, item_id, connections)
         try:
             with RangePool(context, connections) as pool:
                 for task in tasks.values():
-                    task.ranges, task.pieces = pool, max(1, connections // max(len(tasks), 1))
-                failed = jobs.run({band: task.probe for band, task in tasks.items()}, what)
-                ready = [task for task in tasks.values() if task.grid is not None]
-                clipped: dict[str, BandDownloadResult] = {}
-                if ready:
-                    bounds = _common_bounds([task.grid for task in ready if task.grid], area, item_id)
-                    for task in ready:
-                        task.bounds = bounds
-                    clipped = jobs.run({task.band: task.run for task in ready}, what)
+                    task.ranges = pool
+                results = jobs.run({band: partial(meeting.clip, task) for band, task in tasks.items()}, what)
         except CancelledError:
             raise  # a partial download of a whole source file resumes next time
         except BaseException:
@@ -654,4 +704,4 @@ def clip_bands(
             raise
         for task in tasks.values():
             task.forget_source()
-    return {band: clipped.get(band) or failed[band] for band in band_urls}  # type: ignore[misc]
+    return results

@@ -54,7 +54,7 @@ gdal.UseExceptions()
 
 log = logging.getLogger(__name__)
 
-CLIP_CONNECTIONS = 16  # parallel range requests of one clip (all bands together)
+CLIP_CONNECTIONS = 32  # parallel range requests of one clip (all bands together)
 DOWNLOAD_CONNECTIONS = 24  # parallel range requests of one whole-scene download
 RANGED_MIN_BYTES = 24 << 20  # whole files at least this big are fetched in parallel pieces
 DOWNLOAD_PIECE = 4 << 20  # piece size of a whole-file download
@@ -378,6 +378,12 @@ def _split(spans: list[tuple[int, int]], piece: int) -> list[tuple[int, int]]:
     return pieces
 
 
+def piece_size(total: int, connections: int) -> int:
+    """The size of the ranges ``total`` bytes of tiles are fetched in: one range per connection,
+    none below CLIP_PIECE_MIN (below that a request costs more than it saves)."""
+    return max(CLIP_PIECE_MIN, math.ceil(total / max(connections, 1)))
+
+
 def fetch_window(
     pool: RangePool,
     url: str,
@@ -387,7 +393,7 @@ def fetch_window(
     part: Path,
     counter: Counter,
     progress: Callable[[float], None],
-    expected_pieces: int,
+    piece: int,
 ) -> None:
     """Write the window (on tile corners) of the COG at ``url`` to ``part``: a GeoTIFF on the
     source grid made of the source's own compressed tiles, fetched in parallel ranges (adjacent
@@ -395,8 +401,6 @@ def fetch_window(
     tiles = layout.window_tiles(window)
     places = [layout.tile(*tile) for tile in tiles]
     merged = _merged([(offset, offset + size) for offset, size in places], MERGE_GAP)
-    total = sum(end - start for start, end in merged)
-    piece = max(CLIP_PIECE_MIN, math.ceil(total / max(expected_pieces, 1)))
     starts = [start for start, _ in merged]
 
     def owner(offset: int) -> int:
