@@ -24,6 +24,7 @@ import requests
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+_Key = tuple[str, str, int | None]  # scheme, host, port
 
 
 class Redirected(Exception):
@@ -31,12 +32,13 @@ class Redirected(Exception):
 
 
 class Direct:
-    """Kept-alive connections, one per thread and server, for URLs that need no proxy; ``close``
-    closes them all."""
+    """Kept-alive connections for URLs that need no proxy, shared by the worker threads: a
+    connection goes back to the idle set once its response is read through (``release``), so the
+    connection that fetched a header fetches tiles next. ``close`` closes them all."""
 
     def __init__(self, timeout: float, headers: Mapping[str, str]) -> None:
         self.timeout, self.headers = timeout, dict(headers)
-        self._local = threading.local()
+        self._idle: dict[_Key, list[http.client.HTTPConnection]] = {}
         self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
         self._proxied: dict[str, bool] = {}
@@ -54,44 +56,48 @@ class Direct:
 
     def get(
         self, url: str, headers: Mapping[str, str], track: Callable[[object], None]
-    ) -> http.client.HTTPResponse:
-        """The response to a GET of ``url``; its body must be read to the end before this thread's
-        next request, or ``discard`` called. Raises OSError / HTTPException on a network failure,
-        Redirected on a redirect."""
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        """A connection and its response to a GET of ``url``: ``release`` the connection once the
+        body is read through, ``discard`` it otherwise. Raises OSError / HTTPException on a network
+        failure (the connection closed), Redirected on a redirect."""
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        key = (parts.scheme, parts.hostname or "", parts.port)
-        connections = self._connections()
-        connection = connections.get(key)
+        key: _Key = (parts.scheme, parts.hostname or "", parts.port)
+        with self._lock:
+            idle = self._idle.get(key)
+            connection = idle.pop() if idle else None
         reused = connection is not None
         if connection is None:
-            connection = connections[key] = self._connect(*key)
+            connection = self._connect(*key)
         track(connection)
         try:
-            response = self._ask(connection, target, headers)
-        except _STALE:
-            if not reused:
-                raise
-            # a kept-alive connection the server closed while idle: once more on a fresh one
-            self.discard(url)
-            connection = connections[key] = self._connect(*key)
-            track(connection)
-            response = self._ask(connection, target, headers)
-        if response.status in _REDIRECTS:
-            self.discard(url)
-            raise Redirected
-        return response
-
-    def discard(self, url: str) -> None:
-        """Close this thread's connection to the server of ``url`` (a response not read through)."""
-        parts = urlsplit(url)
-        connection = self._connections().pop((parts.scheme, parts.hostname or "", parts.port), None)
-        if connection is not None:
+            try:
+                response = self._ask(connection, target, headers)
+            except _STALE:
+                if not reused:
+                    raise
+                # a kept-alive connection the server closed while idle: once more on a fresh one
+                connection.close()
+                connection = self._connect(*key)
+                track(connection)
+                response = self._ask(connection, target, headers)
+        except BaseException:
             connection.close()
+            raise
+        if response.status in _REDIRECTS:
+            connection.close()
+            raise Redirected
+        return connection, response
+
+    def release(self, url: str, connection: http.client.HTTPConnection) -> None:
+        """Give back a connection whose last response was read through."""
+        parts = urlsplit(url)
+        with self._lock:
+            self._idle.setdefault((parts.scheme, parts.hostname or "", parts.port), []).append(connection)
 
     def close(self) -> None:
         with self._lock:
-            connections, self._all = self._all, []
+            connections, self._all, self._idle = self._all, [], {}
         for connection in connections:
             connection.close()
 
@@ -100,12 +106,6 @@ class Direct:
     ) -> http.client.HTTPResponse:
         connection.request("GET", target, headers={**self.headers, **headers})
         return connection.getresponse()
-
-    def _connections(self) -> dict[tuple[str, str, int | None], http.client.HTTPConnection]:
-        found = getattr(self._local, "connections", None)
-        if found is None:
-            found = self._local.connections = {}
-        return found  # type: ignore[no-any-return]
 
     def _connect(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
         connection: http.client.HTTPConnection

@@ -169,12 +169,11 @@ class RangePool:
         headers = {"Range": f"bytes={start}-{end - 1}"}
         if self.direct.handles(url):
             try:
-                direct = self.direct.get(url, headers, self.jobs.track)
+                connection, direct = self.direct.get(url, headers, self.jobs.track)
             except Redirected:
                 pass  # requests follows it, below
             except (OSError, http.client.HTTPException) as error:
                 self.jobs.check()
-                self.direct.discard(url)
                 raise _download.network_error(error, label) from None
             else:
                 try:
@@ -183,10 +182,12 @@ class RangePool:
                         direct.status, direct.headers, chunks, start, end, sink, label, counter, abort
                     )
                 except BaseException:
-                    self.direct.discard(url)
+                    connection.close()
                     raise
                 if direct.length:  # not read to the end (more than asked was sent): not reusable
-                    self.direct.discard(url)
+                    connection.close()
+                else:
+                    self.direct.release(url, connection)
                 return total
         try:
             response = _download.http_get(self.context, url, label, headers)
