@@ -110,14 +110,15 @@ class Direct:
     def _connect(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
         connection: http.client.HTTPConnection
         if scheme == "https":
-            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._tls())
+            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.tls())
         else:
             connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
         with self._lock:
             self._all.append(connection)
         return connection
 
-    def _tls(self) -> ssl.SSLContext:
+    def tls(self) -> ssl.SSLContext:
+        """The context https connections are verified with (made once)."""
         if self._context is None:
             bundle = (
                 os.environ.get("REQUESTS_CA_BUNDLE")

@@ -45,6 +45,7 @@ import urllib3
 from osgeo import gdal
 
 from . import download as _download
+from .burst import Outcome, Piece, fetch_burst
 from .download import FetchContext, TransientError, scrub
 from .errors import CancelledError, DownloadError
 from .keepalive import Direct, Redirected
@@ -98,6 +99,7 @@ class RangePool:
         self._executor = ThreadPoolExecutor(self.connections, thread_name_prefix="firstlight-range")
         session_headers = context.session.headers if context.session is not None else {}
         self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()})
+        self.slots = threading.BoundedSemaphore(self.connections)  # connections of bursts at once
 
     def __enter__(self) -> RangePool:
         return self
@@ -108,6 +110,36 @@ class RangePool:
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
         self.direct.close()
+
+    def burst(
+        self, url: str, pieces: list[Piece], target: Path, counter: Counter, tick: Callable[[], None]
+    ) -> Outcome:
+        """Fetch ``pieces`` of ``url`` into ``target`` at once over non-blocking sockets (burst.py),
+        sharing this pool's connection budget; returns the pieces left for ``get``'s retrying path
+        (after the wait a failed attempt calls for)."""
+        fd = os.open(target, os.O_WRONLY)
+        try:
+            outcome = fetch_burst(
+                url,
+                pieces,
+                fd,
+                headers=self.direct.headers,
+                timeout=self.context.timeout,
+                slots=self.slots,
+                check=self.jobs.check,
+                received=counter.add,
+                finished=tick,
+                tls=self.direct.tls,
+            )
+        except OSError as error:  # writing the output failed: a full disk, not a network failure
+            raise _download.disk_error(target, error) from None
+        finally:
+            os.close(fd)
+        if outcome.failed:  # their first attempt failed: the retrying path goes on from retry 1
+            for _ in outcome.failed:
+                counter.add_retry()
+            self.jobs.sleep(self.policy.delay(1, outcome.retry_after))
+        return outcome
 
     def submit(self, work: Callable[[], Any]) -> Future[Any]:
         def tracked() -> Any:
@@ -128,10 +160,11 @@ class RangePool:
         label: str,
         counter: Counter,
         abort: threading.Event | None = None,
+        retries: int = 0,
     ) -> int | None:
         """Stream bytes ``start..end-1`` of ``url`` into ``sink(offset, data)``, retrying transient
-        failures up to ``max_retries`` times (each retry counted); the file's total size if known."""
-        retries = 0
+        failures up to ``max_retries`` times in all (``retries`` were made already, each counted);
+        the file's total size if known."""
         while True:
             written = 0
 
@@ -356,15 +389,6 @@ def layout_crs(layout: Layout) -> str:
         gdal.Unlink(path)
 
 
-@dataclass(frozen=True)
-class Piece:
-    """Bytes ``start..end-1`` of the source, written at ``dest`` in the destination file."""
-
-    start: int
-    end: int
-    dest: int
-
-
 def window_bytes(layout: Layout, window: tuple[int, int, int, int]) -> int:
     """Bytes of the tiles under ``window`` (the least any reader must fetch)."""
     return sum(layout.tile(*tile)[1] for tile in layout.window_tiles(window))
@@ -430,15 +454,20 @@ def fetch_window(
         Piece(start, end, runs[owner(start)] + start - starts[owner(start)])
         for start, end in _split(merged, piece)
     ]
+    count = len(pieces)
     with part.open("wb") as handle:  # the header first: a full disk fails before any request
         handle.write(head)
     done = [0]
 
     def tick() -> None:
         done[0] += 1
-        progress(done[0] / len(pieces))
+        progress(min(done[0] / count, 1.0))
 
-    _fetch_pieces(pool, url, label, pieces, part, counter, tick)
+    retried: set[Piece] = set()
+    if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
+        outcome = pool.burst(url, pieces, part, counter, tick)
+        pieces, retried = outcome.rest, outcome.failed
+    _fetch_pieces(pool, url, label, pieces, part, counter, tick, retried)
     with part.open("rb") as handle:
         for dest in place(len(head)):
             handle.seek(dest)
@@ -456,6 +485,7 @@ def _fetch_pieces(
     target: Path,
     counter: Counter,
     tick: Callable[[], None],
+    retried: set[Piece],
 ) -> None:
     fd = os.open(target, os.O_WRONLY)
     try:
@@ -468,7 +498,7 @@ def _fetch_pieces(
                     except OSError as error:  # a full disk, not a network failure: not retried
                         raise _download.disk_error(target, error) from None
 
-                pool.get(url, piece.start, piece.end, sink, label, counter, abort)
+                pool.get(url, piece.start, piece.end, sink, label, counter, abort, int(piece in retried))
 
             return run
 

@@ -149,6 +149,7 @@ class _State:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a clip opens dozens of connections at once: none may wait for a SYN retry
     state: _State
 
     def handle_error(self, request: object, client_address: object) -> None:

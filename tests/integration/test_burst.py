@@ -1,0 +1,104 @@
+"""burst.py against the asset server: every piece in flight at once, the happy path written to the
+file, and everything else handed back (what is left of it) for the retrying path."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from firstlight_qgis.core.burst import Outcome, Piece, fetch_burst
+from firstlight_qgis.core.errors import CancelledError
+from firstlight_qgis.core.keepalive import Direct
+from tests.support.asset_server import AssetServer
+from tests.support.cogs import make_cog
+
+pytestmark = pytest.mark.integration
+
+SIZE = 64 * 1024
+PIECES = [Piece(start, start + SIZE, 2 * start) for start in range(0, 6 * SIZE, SIZE)]  # spread out
+
+
+@pytest.fixture(scope="module")
+def cogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("burst")
+    make_cog("nir", folder / "nir.tif")
+    return folder
+
+
+@pytest.fixture
+def server(cogs: Path) -> Iterator[AssetServer]:
+    with AssetServer(cogs) as running:
+        yield running
+
+
+def _burst(server: AssetServer, target: Path, pieces: list[Piece] = PIECES, **kwargs: object) -> Outcome:
+    target.write_bytes(b"")
+    fd = os.open(target, os.O_WRONLY)
+    counted: list[int] = []
+    options: dict = {
+        "headers": {"User-Agent": "test"},
+        "timeout": 5.0,
+        "slots": threading.BoundedSemaphore(4),  # fewer than the pieces: they wait their turn
+        "check": lambda: None,
+        "received": counted.append,
+        "finished": lambda: None,
+        "tls": Direct(5.0, {}).tls,
+        **kwargs,
+    }
+    try:
+        return fetch_burst(server.url("nir.tif"), pieces, fd, **options)
+    finally:
+        os.close(fd)
+
+
+def _written(source: bytes, target: Path, piece: Piece) -> bytes:
+    data = target.read_bytes()
+    return data[piece.dest : piece.dest + piece.end - piece.start]
+
+
+def test_every_piece_lands_at_its_place(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    outcome = _burst(server, tmp_path / "out")
+    source = (cogs / "nir.tif").read_bytes()
+    assert outcome.rest == [] and not outcome.failed
+    for piece in PIECES:
+        assert _written(source, tmp_path / "out", piece) == source[piece.start : piece.end]
+    gets = server.log("/nir.tif", method="GET")
+    assert sorted(g.range for g in gets) == sorted(f"bytes={p.start}-{p.end - 1}" for p in PIECES)
+
+
+def test_anything_but_a_plain_206_is_handed_back(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    """A 503 is a failed attempt; a reset mid-body leaves only its rest; a redirect, or a 200 to a
+    range from byte 0 (no ranges, or a web page), is for the retrying path to judge."""
+    server.inject("/nir.tif", ["503", "reset:1000", f"redirect:{server.url('nir.tif')}", "html200"])
+    one = [PIECES[0]]
+    assert _burst(server, tmp_path / "a", one).failed == {PIECES[0]}
+    rest = _burst(server, tmp_path / "b", one)
+    assert rest.rest == [Piece(1000, SIZE, 1000)] and rest.failed == {Piece(1000, SIZE, 1000)}
+    redirected = _burst(server, tmp_path / "c", one)
+    assert redirected.rest == one and not redirected.failed
+    page = _burst(server, tmp_path / "d", one)  # a 200 from the start: the slow path judges it
+    assert page.rest == one and not page.failed
+    server.inject("/nir.tif", ["html200"])
+    assert _burst(server, tmp_path / "d", [PIECES[1]]).failed == {PIECES[1]}  # a page mid-file
+    server.inject("/nir.tif", ["429:2"])
+    assert _burst(server, tmp_path / "e", one).retry_after == 2.0
+
+
+def test_a_stalled_piece_is_handed_back_after_the_timeout(server: AssetServer, tmp_path: Path) -> None:
+    server.inject("/nir.tif", ["stall:3"])
+    outcome = _burst(server, tmp_path / "out", [PIECES[0]], timeout=0.5)
+    assert len(outcome.rest) == 1 and outcome.rest[0].start > 0  # the half that arrived is kept
+
+
+def test_cancel_stops_the_burst(server: AssetServer, tmp_path: Path) -> None:
+    server.inject("/nir.tif", ["slow:3"] * len(PIECES))
+
+    def cancelled() -> None:
+        raise CancelledError("cancelled")
+
+    with pytest.raises(CancelledError):
+        _burst(server, tmp_path / "out", check=cancelled)
