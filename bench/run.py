@@ -45,16 +45,16 @@ RESULTS = HERE / "results"
 COLLECTION = "sentinel-2-l2a"
 BANDS = ["blue", "green", "red", "nir", "swir16", "swir22"]
 CRS = f"EPSG:{gen.EPSG}"
-SCENE_KM = 109.8
-AREAS_KM = {"1 km": 1.0, "5 km": 5.0, "20 km": 20.0, "50 km": 50.0, "whole scene": SCENE_KM}
+AREAS_KM = {"1 km": 1.0, "5 km": 5.0, "20 km": 20.0, "50 km": 50.0}  # and the whole scene
 TOOLS = {  # name -> (python, runner)
     "FirstLight": ("project", "firstlight_tool.py"),
     "GDAL x6": ("project", "gdal_tool.py"),
     "odc-stac": ("bench", "odc_tool.py"),
     "stac-asset": ("bench", "stac_asset_tool.py"),
+    "curl x24": ("project", "curl_tool.py"),  # the server's ceiling for 24 connections, not an anchor
 }
 AREA_TOOLS = ["FirstLight", "GDAL x6", "odc-stac"]
-DOWNLOAD_TOOLS = ["FirstLight", "stac-asset"]
+DOWNLOAD_TOOLS = ["FirstLight", "stac-asset", "curl x24"]
 PHYSICAL = "physical limit"
 
 
@@ -66,14 +66,7 @@ def ensure_nginx() -> None:
 
     if shutil.which("nginx") and all(Path(m).exists() for m in LUA_MODULES):
         return
-    if os.geteuid() != 0:
-        raise SystemExit("The benchmark needs nginx and libnginx-mod-http-lua: apt-get install them as root.")
-    print("installing nginx-light and libnginx-mod-http-lua (Debian)...", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "nginx-light", "libnginx-mod-http-lua"], check=True, env=env
-    )
+    raise SystemExit("The benchmark needs nginx and libnginx-mod-http-lua: run `make setup` (as root).")
 
 
 def ensure_bench_venv() -> None:
@@ -100,9 +93,15 @@ def rustac() -> str:
 # -- the scene as STAC items -------------------------------------------------------------------
 
 
+def scene_km(info: dict) -> float:
+    blue = info["bands"]["blue"]
+    return blue["shape"][0] * blue["resolution"] / 1000
+
+
 def scene_bounds(info: dict) -> tuple[float, float, float, float]:
     x0, y0 = info["origin"]
-    return x0, y0 - SCENE_KM * 1000, x0 + SCENE_KM * 1000, y0
+    km = scene_km(info)
+    return x0, y0 - km * 1000, x0 + km * 1000, y0
 
 
 def make_item(info: dict, variant: str, nginx: Nginx) -> dict:
@@ -182,13 +181,13 @@ def area_box(info: dict, km: float) -> tuple[float, float, float, float]:
     return (max(box[0], bounds[0]), max(box[1], bounds[1]), min(box[2], bounds[2]), min(box[3], bounds[3]))
 
 
-def tile_bytes(info: dict, box: tuple[float, float, float, float]) -> int:
+def tile_bytes(info: dict, box: tuple[float, float, float, float], data: Path = gen.DATA) -> int:
     """Bytes of the full-resolution COG tiles under ``box``, summed over the bands (tile index)."""
     from osgeo import gdal
 
     total = 0
     for meta in info["bands"].values():
-        dataset = gdal.Open(str(gen.DATA / meta["file"]))
+        dataset = gdal.Open(str(data / meta["file"]))
         x0, dx, _, y0, _, dy = dataset.GetGeoTransform()
         band = dataset.GetRasterBand(1)
         block_w, block_h = band.GetBlockSize()
@@ -228,10 +227,10 @@ class Scenario:
     needed_bytes: int = 0
 
 
-def run_tool(tool: str, scenario: Scenario, nginx: Nginx, stac: str, index: int) -> Run:
+def run_tool(tool: str, scenario: Scenario, nginx: Nginx, stac: str, index: int, work: Path = WORK) -> Run:
     python, runner = TOOLS[tool]
     interpreter = str(PROJECT_PYTHON if python == "project" else BENCH_PYTHON)
-    out = WORK / "out" / f"{tool.split()[0].lower()}-{index}"
+    out = work / "out" / f"{tool.split()[0].lower()}-{index}"
     shutil.rmtree(out, ignore_errors=True)
     spec = {
         "stac": stac,
@@ -275,14 +274,17 @@ def run_tool(tool: str, scenario: Scenario, nginx: Nginx, stac: str, index: int)
     )
 
 
-def scenarios(info: dict, quick: bool, only: list[str] | None) -> list[Scenario]:
+def scenarios(info: dict, quick: bool, only: list[str] | None, data: Path = gen.DATA) -> list[Scenario]:
     found = []
-    areas = {"5 km": 5.0, "50 km": 50.0} if quick else AREAS_KM
+    areas = {"5 km": 5.0, "50 km": 50.0} if quick else {**AREAS_KM, "whole scene": scene_km(info)}
+    areas = {name: km for name, km in areas.items() if km <= scene_km(info)}
     variants = ["throttled"] if quick else ["throttled", "latency"]
     for variant in variants:
         for name, km in areas.items():
             box = area_box(info, km)
-            found.append(Scenario(f"{name} · {variant}", variant, km, AREA_TOOLS, box, tile_bytes(info, box)))
+            found.append(
+                Scenario(f"{name} · {variant}", variant, km, AREA_TOOLS, box, tile_bytes(info, box, data))
+            )
     total = sum(meta["size"] for meta in info["bands"].values())
     found.append(Scenario("download · throttled", "throttled", None, DOWNLOAD_TOOLS, None, total))
     if only:

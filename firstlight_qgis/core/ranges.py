@@ -325,20 +325,10 @@ class Counter:
 def run_pieces(
     pool: RangePool, works: list[Callable[[threading.Event], None]], progress: Callable[[], None]
 ) -> None:
-    """Run ``works`` on the pool, the first on this (waiting) thread, ``progress()`` whenever one
-    ends; the first failure stops the rest (they see ``abort``) and is raised once all stopped."""
-    if not works:
-        return
+    """Run ``works`` on the pool, ``progress()`` whenever one ends; the first failure stops the rest
+    (they see ``abort``) and is raised once all have stopped."""
     abort = threading.Event()
-    futures = [pool.submit(lambda work=work: work(abort)) for work in works[1:]]
-    here: Future[None] = Future()
-    futures.insert(0, here)
-    try:
-        works[0](abort)
-        here.set_result(None)
-    except BaseException as error:
-        abort.set()
-        here.set_exception(error)
+    futures = [pool.submit(lambda work=work: work(abort)) for work in works]
     failure: BaseException | None = None
     for future in futures:
         try:

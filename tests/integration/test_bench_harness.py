@@ -1,0 +1,74 @@
+"""A fast smoke test of the benchmark harness (``bench/``), never of anyone's speed.
+
+A scene a tenth of the benchmark's size (11 km, generated in seconds from the real fixture),
+nginx and ``rustac serve`` on loopback as ``make bench`` runs them, FirstLight and GDAL on a 1 km
+area and FirstLight's whole-scene download: the harness must count from the server's log the bytes
+a user would expect (the tiles under the area, the six files), make the physical-limit row and the
+table. The anchors of bench/.venv (odc-stac, stac-asset) and the plot are left to ``make bench``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _bench(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def harness() -> ModuleType:
+    run = _bench("run")
+    servers = sys.modules["servers"]
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists() or not all(Path(m).exists() for m in servers.LUA_MODULES):
+        pytest.fail("nginx and libnginx-mod-http-lua are missing: run `make setup` (tools/bootstrap.sh)")
+    return run
+
+
+def test_the_harness_counts_what_each_tool_fetched(harness: ModuleType, tmp_path: Path) -> None:
+    run, gen, servers = harness, sys.modules["gen"], sys.modules["servers"]
+    data = tmp_path / "data"
+    info = gen.ensure_scene(data, scale=10)
+    assert run.scene_km(info) == pytest.approx(10.98)
+    plan = run.scenarios(info, quick=False, only=["1 km · throttled", "download"], data=data)
+    for scenario in plan:
+        scenario.tools = [tool for tool in scenario.tools if tool in ("FirstLight", "GDAL x6")]
+    with servers.Nginx(data, tmp_path / "nginx") as nginx:
+        items = [run.make_item(info, variant, nginx) for variant in servers.VARIANTS]
+        with servers.Rustac(run.rustac(), items, tmp_path / "stac") as stac:
+            runs = [
+                run.run_tool(tool, scenario, nginx, stac.url, 0, tmp_path)
+                for scenario in plan
+                for tool in scenario.tools
+            ]
+    rows = {(row["tool"], row["scenario"]): row for row in run.summarise(runs, plan)}
+    area, download = plan[0], plan[1]
+    for tool in ("FirstLight", "GDAL x6"):
+        row = rows[(tool, area.name)]
+        assert row["seconds"] > 0 and row["requests"] >= 6
+        # every tool reads the same pixels: at least the tiles under the area, little more
+        assert area.needed_bytes <= row["mb"] * 1e6 <= 1.10 * area.needed_bytes + 6 * 65536
+    physical = rows[(run.PHYSICAL, area.name)]
+    assert physical["seconds"] == pytest.approx(
+        area.needed_bytes / (rows[("FirstLight", area.name)]["connections"] * servers.RATE)
+    )
+    whole = rows[("FirstLight", download.name)]
+    assert whole["mb"] * 1e6 == sum(band["size"] for band in info["bands"].values())
+    table = run.table(list(rows.values()))
+    assert "| FirstLight | 1 km · throttled |" in table and "*physical limit*" in table
