@@ -207,9 +207,11 @@ def _srs(crs: str) -> osr.SpatialReference:
     return srs
 
 
-def _common_bounds(grids: list[_Grid], area: Area, item_id: str) -> tuple[float, float, float, float]:
-    """The area's bounds in the scene CRS, snapped outward to the coarsest band's pixels (from
-    its origin) and clamped to the part of the scene every band covers."""
+def _common_bounds(
+    grids: list[_Grid], area_bounds: tuple[float, float, float, float], item_id: str
+) -> tuple[float, float, float, float]:
+    """The area's bounds (``area_bounds``, in the scene CRS), snapped outward to the coarsest
+    band's pixels (from its origin) and clamped to the part of the scene every band covers."""
     first = grids[0]
     others = {grid.crs for grid in grids} - {first.crs}
     crs = _srs(first.crs) if others else None
@@ -222,7 +224,7 @@ def _common_bounds(grids: list[_Grid], area: Area, item_id: str) -> tuple[float,
     coarse = max(grids, key=lambda g: abs(g.transform[1] * g.transform[5]))
     ox, cx, _, oy, _, cy = coarse.transform
     cy = -cy
-    minx, miny, maxx, maxy = area.bounds_in(first.crs)
+    minx, miny, maxx, maxy = area_bounds
     columns = [math.floor((minx - ox) / cx + _EPS), math.ceil((maxx - ox) / cx - _EPS)]
     rows = [math.floor((oy - maxy) / cy + _EPS), math.ceil((oy - miny) / cy - _EPS)]
     for grid in grids:  # clamp to the cells of the coarse grid inside every band
@@ -260,7 +262,7 @@ def area_extent(
             )
         )
         dataset = None
-    return _common_bounds(grids, area, item_id)
+    return _common_bounds(grids, area.bounds_in(grids[0].crs), item_id)
 
 
 def _window_bytes(dataset: gdal.Dataset, window: tuple[int, int, int, int]) -> int:
@@ -613,10 +615,20 @@ class _Meeting:
         self._waiting = len(tasks)
         self._lock = threading.Lock()
         self._window: Future[None] = Future()
+        self._bounds: dict[str, tuple[float, float, float, float]] = {}
+
+    def _area_bounds(self, crs: str) -> tuple[float, float, float, float]:
+        """The area's bounds in ``crs``, worked out once (PROJ's first transformation is slow)."""
+        with self._lock:
+            if crs not in self._bounds:
+                self._bounds[crs] = self.area.bounds_in(crs)
+            return self._bounds[crs]
 
     def clip(self, task: _Clip) -> BandDownloadResult:
         try:
             failure = task.probe()
+            if task.grid is not None:
+                self._area_bounds(task.grid.crs)  # while other headers are still on their way
         finally:
             self._arrive()
         if failure is not None:
@@ -632,7 +644,8 @@ class _Meeting:
         try:
             ready = [task for task in self.tasks if task.grid is not None]
             if ready:
-                bounds = _common_bounds([task.grid for task in ready if task.grid], self.area, self.item_id)
+                grids = [task.grid for task in ready if task.grid]
+                bounds = _common_bounds(grids, self._area_bounds(grids[0].crs), self.item_id)
                 for task in ready:
                     task.bounds = bounds
                 piece = piece_size(sum(task.tile_bytes() for task in ready), self.connections)

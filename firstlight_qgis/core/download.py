@@ -424,8 +424,11 @@ class BandJobs:
             if self._cancel is not None and self._cancel():
                 self.cancelled.set()
             self.check()
+            go = threading.Event()  # the jobs start together once every thread is up: a thread
+            # started while the others already work waits for the interpreter lock (~1 ms each)
             with ThreadPoolExecutor(self._workers, thread_name_prefix="firstlight-band") as pool:
-                futures = {band: pool.submit(self._in_worker, job) for band, job in jobs.items()}
+                futures = {band: pool.submit(self._in_worker, job, go) for band, job in jobs.items()}
+                go.set()
                 self._supervise(set(futures.values()))
             self._deliver()
             self.check()
@@ -456,7 +459,8 @@ class BandJobs:
             self._interrupt()
             raise
 
-    def _in_worker(self, job: Callable[[], T]) -> T:
+    def _in_worker(self, job: Callable[[], T], go: threading.Event) -> T:
+        go.wait()
         _worker.jobs = self
         try:
             return job()
