@@ -1,31 +1,36 @@
-"""A burst of byte ranges of one file, all in flight at once over non-blocking sockets, one thread.
+"""Byte ranges in bursts: every range in flight at once over non-blocking sockets, one thread.
 
 The tiles of a clip are a few dozen ranges. Fetched by a pool of threads, each range costs a
 thread start or hand-over and a wake-up per chunk received, all under one interpreter lock: on
-two cores that doubled the time of a 5 km clip. Here one thread per band drives all its ranges
-with a selector: connect (and TLS handshake), send the request, read the status line and headers,
-then write the body with ``os.pwrite`` as it arrives.
+two cores that doubled the time of a 5 km clip. Here one thread (a :class:`Hub`, one per call, for
+every band) drives all ranges with a selector: connect (and TLS handshake), send the request, read
+the status line and headers, then write the body with ``os.pwrite`` as it arrives.
 
 Only the happy path lives here: a plain ``206 Partial Content`` of exactly the bytes asked. Any
 other answer or failure (a redirect, 403, 429, 5xx, a web page, a reset, a stall, a certificate
 that does not verify) hands the piece, or what is left of it, back to the caller, whose threaded
 path (RangePool.get) has the retries, the waits and the clear errors. A write that fails (a full
-disk) is raised, never handed back.
+disk) fails the caller's submission, never handed back.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import os
+import queue
 import selectors
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from .errors import CancelledError
 
 _HEAD_LIMIT = 65536  # a status line and headers longer than this are not a range answer
 _BUFFER = 256 << 10
@@ -46,6 +51,7 @@ class _Transfer:
     piece: Piece
     sock: socket.socket
     request: bytes
+    job: _Job
     phase: str = "connect"  # connect, handshake, send, head, body
     head: bytearray = field(default_factory=bytearray)
     written: int = 0
@@ -75,115 +81,204 @@ class Outcome:
     retry_after: float | None = None
 
 
-def fetch_burst(
-    url: str,
-    pieces: list[Piece],
-    fd: int,
-    *,
-    headers: Mapping[str, str],
-    timeout: float,
-    slots: threading.Semaphore,
-    check: Callable[[], None],
-    received: Callable[[int], None],
-    finished: Callable[[], None],
-    tls: Callable[[], ssl.SSLContext],
-) -> Outcome:
-    """Fetch ``pieces`` of ``url`` into ``fd``, one connection each, as many at once as ``slots``
-    lets this burst take; return what did not come through as a plain 206 (for the caller's
-    retrying path). ``check()`` raises to cancel; ``received(n)`` counts body bytes and
-    ``finished()`` each piece done; ``tls()`` gives the context for https."""
-    parts = urlsplit(url)
-    secure = parts.scheme == "https"
-    host = parts.hostname or ""
-    port = parts.port or (443 if secure else 80)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    authority = parts.netloc.rpartition("@")[2]
-    lines = [f"GET {target} HTTP/1.1", f"Host: {authority}", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    try:
-        address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except OSError:
-        return Outcome(list(pieces))
-    waiting = list(reversed(pieces))
-    outcome = Outcome()
-    handed = outcome.rest
-    active: dict[int, _Transfer] = {}  # by id: a socket's number changes when TLS wraps it
-    buffer = bytearray(_BUFFER)
-    selector = selectors.DefaultSelector()
+@dataclass(eq=False)  # compared and hashed by identity
+class _Job:
+    """One submission: pieces of one URL into one file."""
 
-    def start(piece: Piece) -> None:
-        request = "\r\n".join([*lines, f"Range: bytes={piece.start}-{piece.end - 1}", "", ""]).encode()
+    fd: int
+    secure: bool
+    host: str
+    address: tuple
+    lines: list[str]
+    received: Callable[[int], None]
+    finished: Callable[[], None]
+    future: Future[Outcome]
+    outcome: Outcome = field(default_factory=Outcome)
+    running: int = 0  # pieces waiting or in flight
+
+    def request(self, piece: Piece) -> bytes:
+        return "\r\n".join([*self.lines, f"Range: bytes={piece.start}-{piece.end - 1}", "", ""]).encode()
+
+
+class Hub:
+    """One selector loop, on a thread of its own, for every burst of a call: at most
+    ``connections`` ranges in flight at once, across submissions, in the order submitted.
+    ``cancelled`` stops it all (each submission then fails with CancelledError)."""
+
+    def __init__(
+        self,
+        connections: int,
+        timeout: float,
+        headers: Mapping[str, str],
+        tls: Callable[[], ssl.SSLContext],
+        cancelled: threading.Event,
+    ) -> None:
+        self.connections, self.timeout, self.headers = connections, timeout, dict(headers)
+        self.tls, self.cancelled = tls, cancelled
+        self._inbox: queue.SimpleQueue[tuple[str, list[Piece], _Job] | None] = queue.SimpleQueue()
+        self._wake_read, self._wake_write = socket.socketpair()
+        self._wake_read.setblocking(False)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(
+        self,
+        url: str,
+        pieces: list[Piece],
+        fd: int,
+        received: Callable[[int], None],
+        finished: Callable[[], None],
+    ) -> Future[Outcome]:
+        """Fetch ``pieces`` of ``url`` into ``fd``; the future gives what did not come through as a
+        plain 206 (for the retrying path), or raises CancelledError or the OSError of a write."""
+        parts = urlsplit(url)
+        secure = parts.scheme == "https"
+        port = parts.port or (443 if secure else 80)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}", "Connection: close"]
+        lines += [f"{name}: {value}" for name, value in self.headers.items()]
+        future: Future[Outcome] = Future()
         try:
-            sock = socket.socket(address[0], address[1], address[2])
-        except OSError:  # out of file descriptors, say: the retrying path takes it
-            handed.append(piece)
-            slots.release()
-            return
-        sock.setblocking(False)
-        transfer = _Transfer(piece, sock, request)
-        if sock.connect_ex(address[4]) not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
-            sock.close()
-            handed.append(piece)
-            slots.release()
-            return
-        active[id(transfer)] = transfer
-        selector.register(sock, selectors.EVENT_WRITE, transfer)
+            address = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)[0]
+        except OSError:
+            future.set_result(Outcome(list(pieces)))
+            return future
+        job = _Job(fd, secure, parts.hostname or "", address, lines, received, finished, future)
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="firstlight-burst", daemon=True)
+                self._thread.start()
+        self._inbox.put((url, list(pieces), job))
+        self._wake_write.send(b"\0")
+        return future
 
-    def end(transfer: _Transfer, hand_back: _HandBack | None) -> None:
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            selector.unregister(transfer.sock)
-        active.pop(id(transfer), None)
-        transfer.sock.close()
-        slots.release()
-        if hand_back is None:
-            finished()
-            return
-        handed.append(transfer.rest())
-        if hand_back.failed:
-            outcome.failed.add(transfer.rest())
-            if hand_back.retry_after is not None:
-                outcome.retry_after = max(outcome.retry_after or 0.0, hand_back.retry_after)
+    def close(self) -> None:
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            self._inbox.put(None)
+            self._wake_write.send(b"\0")
+            thread.join()
+        self._wake_read.close()
+        self._wake_write.close()
 
-    try:
-        while waiting or active:
-            check()
-            while waiting and (slots.acquire(blocking=False) if active else slots.acquire(timeout=_TICK_S)):
-                start(waiting.pop())
-            if not active:
-                continue
-            for key, _ in selector.select(_TICK_S):
-                transfer: _Transfer = key.data
-                try:
-                    if _advance(transfer, selector, buffer, fd, received, secure, host, tls):
-                        end(transfer, None)
-                except _HandBack as hand_back:
-                    end(transfer, hand_back)
-            now = time.monotonic()
-            for transfer in [t for t in active.values() if now - t.last > timeout]:
-                end(transfer, _HandBack())  # stalled
-    finally:
-        for transfer in list(active.values()):
+    def _run(self) -> None:
+        selector = selectors.DefaultSelector()
+        selector.register(self._wake_read, selectors.EVENT_READ, None)
+        waiting: collections.deque[tuple[_Job, Piece]] = collections.deque()
+        active: dict[int, _Transfer] = {}  # by id: a socket's number changes when TLS wraps it
+        buffer = bytearray(_BUFFER)
+        closing = False
+
+        def drop(transfer: _Transfer) -> None:
             with contextlib.suppress(KeyError, ValueError, OSError):
                 selector.unregister(transfer.sock)
+            active.pop(id(transfer), None)
             transfer.sock.close()
-            slots.release()
-        selector.close()
-    handed.extend(reversed(waiting))
-    return outcome
+
+        def end(transfer: _Transfer, hand_back: _HandBack | None) -> None:
+            drop(transfer)
+            job = transfer.job
+            if hand_back is None:
+                job.finished()
+            else:
+                job.outcome.rest.append(transfer.rest())
+                if hand_back.failed:
+                    job.outcome.failed.add(transfer.rest())
+                    if hand_back.retry_after is not None:
+                        job.outcome.retry_after = max(job.outcome.retry_after or 0.0, hand_back.retry_after)
+            settle(job)
+
+        def settle(job: _Job) -> None:
+            job.running -= 1
+            if not job.running and not job.future.done():
+                job.future.set_result(job.outcome)
+
+        def fail(job: _Job, error: BaseException) -> None:
+            for transfer in [t for t in active.values() if t.job is job]:
+                drop(transfer)
+            for item in [item for item in waiting if item[0] is job]:
+                waiting.remove(item)
+            if not job.future.done():
+                job.future.set_exception(error)
+
+        try:
+            while not closing or waiting or active:
+                while True:
+                    try:
+                        item = self._inbox.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        closing = True
+                        continue
+                    _, pieces, job = item
+                    job.running = len(pieces)
+                    waiting.extend((job, piece) for piece in pieces)
+                    if not pieces:
+                        job.future.set_result(job.outcome)
+                if closing and not waiting and not active:
+                    break
+                if self.cancelled.is_set():
+                    for job in {t.job for t in active.values()} | {job for job, _ in waiting}:
+                        fail(job, CancelledError("The download was cancelled."))
+                while waiting and len(active) < self.connections:
+                    job, piece = waiting.popleft()
+                    transfer = _start(job, piece)
+                    if transfer is None:  # no connection (out of descriptors?): the retrying path
+                        job.outcome.rest.append(piece)
+                        settle(job)
+                        continue
+                    active[id(transfer)] = transfer
+                    selector.register(transfer.sock, selectors.EVENT_WRITE, transfer)
+                for key, _ in selector.select(_TICK_S if (waiting or active) else None):
+                    if key.data is None:
+                        with contextlib.suppress(OSError):
+                            self._wake_read.recv(4096)
+                        continue
+                    transfer = key.data
+                    try:
+                        if _advance(transfer, selector, buffer, self.tls):
+                            end(transfer, None)
+                    except _HandBack as hand_back:
+                        end(transfer, hand_back)
+                    except OSError as error:  # the output could not be written (a full disk)
+                        fail(transfer.job, error)
+                now = time.monotonic()
+                for transfer in [t for t in active.values() if now - t.last > self.timeout]:
+                    end(transfer, _HandBack())  # stalled
+        except BaseException as error:  # a bug here must not leave a band waiting forever
+            for job in {t.job for t in active.values()} | {job for job, _ in waiting}:
+                fail(job, error)
+            raise
+        finally:
+            for transfer in list(active.values()):
+                drop(transfer)
+            selector.close()
+
+
+def _start(job: _Job, piece: Piece) -> _Transfer | None:
+    """A transfer of ``piece`` connecting, or None when no connection can be opened."""
+    try:
+        sock = socket.socket(job.address[0], job.address[1], job.address[2])
+        sock.setblocking(False)
+        if sock.connect_ex(job.address[4]) not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+            sock.close()
+            return None
+    except OSError:
+        return None
+    return _Transfer(piece, sock, job.request(piece), job)
 
 
 def _advance(
     transfer: _Transfer,
     selector: selectors.BaseSelector,
     buffer: bytearray,
-    fd: int,
-    received: Callable[[int], None],
-    secure: bool,
-    host: str,
     tls: Callable[[], ssl.SSLContext],
 ) -> bool:
     """One step of a transfer its socket is ready for; True once its piece is written."""
-    sock = transfer.sock
+    sock, job = transfer.sock, transfer.job
+    fd, received, secure, host = job.fd, job.received, job.secure, job.host
     try:
         if transfer.phase == "connect":
             if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):

@@ -45,7 +45,7 @@ import urllib3
 from osgeo import gdal
 
 from . import download as _download
-from .burst import Outcome, Piece, fetch_burst
+from .burst import Hub, Outcome, Piece
 from .download import FetchContext, TransientError, scrub
 from .errors import CancelledError, DownloadError
 from .keepalive import Direct, Redirected
@@ -99,7 +99,9 @@ class RangePool:
         self._executor = ThreadPoolExecutor(self.connections, thread_name_prefix="firstlight-range")
         session_headers = context.session.headers if context.session is not None else {}
         self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()})
-        self.slots = threading.BoundedSemaphore(self.connections)  # connections of bursts at once
+        self.hub = Hub(
+            self.connections, context.timeout, self.direct.headers, self.direct.tls, self.jobs.cancelled
+        )
 
     def __enter__(self) -> RangePool:
         return self
@@ -109,28 +111,18 @@ class RangePool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self.hub.close()
         self.direct.close()
 
     def burst(
         self, url: str, pieces: list[Piece], target: Path, counter: Counter, tick: Callable[[], None]
     ) -> Outcome:
-        """Fetch ``pieces`` of ``url`` into ``target`` at once over non-blocking sockets (burst.py),
-        sharing this pool's connection budget; returns the pieces left for ``get``'s retrying path
+        """Fetch ``pieces`` of ``url`` into ``target`` all at once, with every other band's, on the
+        call's one burst loop (burst.py); returns the pieces left for ``get``'s retrying path
         (after the wait a failed attempt calls for)."""
         fd = os.open(target, os.O_WRONLY)
         try:
-            outcome = fetch_burst(
-                url,
-                pieces,
-                fd,
-                headers=self.direct.headers,
-                timeout=self.context.timeout,
-                slots=self.slots,
-                check=self.jobs.check,
-                received=counter.add,
-                finished=tick,
-                tls=self.direct.tls,
-            )
+            outcome = self.hub.submit(url, pieces, fd, counter.add, tick).result()
         except OSError as error:  # writing the output failed: a full disk, not a network failure
             raise _download.disk_error(target, error) from None
         finally:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from firstlight_qgis.core.burst import Outcome, Piece, fetch_burst
+from firstlight_qgis.core.burst import Hub, Outcome, Piece
 from firstlight_qgis.core.errors import CancelledError
 from firstlight_qgis.core.keepalive import Direct
 from tests.support.asset_server import AssetServer
@@ -35,23 +36,21 @@ def server(cogs: Path) -> Iterator[AssetServer]:
         yield running
 
 
-def _burst(server: AssetServer, target: Path, pieces: list[Piece] = PIECES, **kwargs: object) -> Outcome:
+def _burst(
+    server: AssetServer,
+    target: Path,
+    pieces: list[Piece] = PIECES,
+    timeout: float = 5.0,
+    cancelled: threading.Event | None = None,
+) -> Outcome:
+    """One submission to a hub of 4 connections (fewer than the pieces: they wait their turn)."""
     target.write_bytes(b"")
     fd = os.open(target, os.O_WRONLY)
-    counted: list[int] = []
-    options: dict = {
-        "headers": {"User-Agent": "test"},
-        "timeout": 5.0,
-        "slots": threading.BoundedSemaphore(4),  # fewer than the pieces: they wait their turn
-        "check": lambda: None,
-        "received": counted.append,
-        "finished": lambda: None,
-        "tls": Direct(5.0, {}).tls,
-        **kwargs,
-    }
+    hub = Hub(4, timeout, {"User-Agent": "test"}, Direct(5.0, {}).tls, cancelled or threading.Event())
     try:
-        return fetch_burst(server.url("nir.tif"), pieces, fd, **options)
+        return hub.submit(server.url("nir.tif"), pieces, fd, lambda count: None, lambda: None).result()
     finally:
+        hub.close()
         os.close(fd)
 
 
@@ -96,9 +95,30 @@ def test_a_stalled_piece_is_handed_back_after_the_timeout(server: AssetServer, t
 
 def test_cancel_stops_the_burst(server: AssetServer, tmp_path: Path) -> None:
     server.inject("/nir.tif", ["slow:3"] * len(PIECES))
-
-    def cancelled() -> None:
-        raise CancelledError("cancelled")
-
+    cancelled = threading.Event()
+    threading.Timer(0.2, cancelled.set).start()
+    began = time.monotonic()
     with pytest.raises(CancelledError):
-        _burst(server, tmp_path / "out", check=cancelled)
+        _burst(server, tmp_path / "out", cancelled=cancelled)
+    assert time.monotonic() - began < 1.0
+
+
+def test_bursts_of_several_files_share_one_loop(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    """Two submissions at once (two bands): both land, each in its own file."""
+    source = (cogs / "nir.tif").read_bytes()
+    hub = Hub(3, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
+    targets = [tmp_path / "a", tmp_path / "b"]
+    fds = []
+    try:
+        for target in targets:
+            target.write_bytes(b"")
+            fds.append(os.open(target, os.O_WRONLY))
+        futures = [hub.submit(server.url("nir.tif"), PIECES, fd, lambda n: None, lambda: None) for fd in fds]
+        assert all(future.result().rest == [] for future in futures)
+    finally:
+        hub.close()
+        for fd in fds:
+            os.close(fd)
+    for target in targets:
+        for piece in PIECES:
+            assert _written(source, target, piece) == source[piece.start : piece.end]
