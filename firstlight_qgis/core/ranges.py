@@ -1,13 +1,15 @@
 """Byte ranges over many kept-alive connections: the fast paths of ``clip`` and ``download``.
 
 One :class:`RangePool` per call of ``clip_bands`` / ``download_bands``: a thread pool of
-``connections`` workers sharing one ``requests`` session (so connections are reused across bands
-and requests), each worker streaming one byte range at a time into a file with ``os.pwrite``.
+``connections`` workers sharing kept-alive connections (keepalive.py; requests where a proxy or
+a redirect is involved), each worker streaming one byte range at a time into a file with
+``os.pwrite``, and one burst loop (burst.py) for a clip's tile ranges.
 
 - **Clip** (:func:`cog_layout`, :func:`fetch_window`): a COG's header is read once (one request)
   and parsed in Python (tiff.py) for its grid and tile index, then only the tiles under the
   window are fetched, rows of adjacent tiles merged into one range and large ranges split so every
-  connection has work. Clip windows start on tile corners (clip.py grows them to whole tiles), so
+  connection has work, all at once on the burst loop (what it hands back goes through the
+  workers, with their retries). Clip windows start on tile corners (clip.py grows them to whole tiles), so
   the compressed tiles go into the output GeoTIFF as they are, behind a header written in Python:
   nothing is decoded or re-encoded, and GDAL does no work on the way.
 - **Whole files** (:func:`fetch_file`): a large file is split into pieces fetched in parallel into
