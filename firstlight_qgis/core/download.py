@@ -769,6 +769,9 @@ class _WholeFile(BandTask):
             raise TransientError(
                 f"The server answered HTTP {status} for {self.label}.", retry_after(response.headers)
             )
+        if status == 403 and self.context.signer is not None:  # refused even freshly signed: the
+            # token may have been revoked in between (it expired again): worth another attempt
+            raise TransientError(f"Access to {self.label} was refused (HTTP 403) with a fresh signature.")
         if status == 206:
             match = re.fullmatch(
                 r"bytes (\d+)-\d+/(\d+|\*)", response.headers.get("Content-Range", "").strip()

@@ -109,6 +109,18 @@ def test_without_a_signer_the_refusal_is_reported_without_retrying(
     assert not result.success and "403" in result.error and result.retries == 0
 
 
+def test_a_fresh_signature_refused_too_is_retried(server: AssetServer, tmp_path: Path) -> None:
+    """A token revoked between its issue and its use (it expired again meanwhile): the refusal of
+    the freshly signed request is one more failed attempt, not the end of the band."""
+    signer = _signer(server)
+    server.inject("/blue.tif", ["403", "403"])  # the cached token, then the fresh one
+    result = download_bands(
+        {"blue": server.url("blue.tif")}, tmp_path, "s", signer=signer, max_retries=2, retry_policy=FAST
+    )["blue"]
+    assert result.success and result.retries == 1
+    assert result.local_path.read_bytes() == (server.root / "blue.tif").read_bytes()
+
+
 def test_token_service_failure_is_retried_then_reported(server: AssetServer, tmp_path: Path) -> None:
     server.inject("/api/sas/v1/token/firstlight/bands", ["503", "500", "500"])
     signer = _signer(server)
