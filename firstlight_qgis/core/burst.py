@@ -56,6 +56,7 @@ class _Transfer:
     head: bytearray = field(default_factory=bytearray)
     written: int = 0
     last: float = field(default_factory=time.monotonic)
+    lent: bool = False  # a kept-alive socket lent by the caller, not one this loop opened
 
     def rest(self) -> Piece:
         done = self.written
@@ -85,6 +86,7 @@ class Outcome:
 class _Job:
     """One submission: pieces of one URL into one file."""
 
+    url: str
     fd: int
     secure: bool
     host: str
@@ -103,7 +105,9 @@ class _Job:
 class Hub:
     """One selector loop, on a thread of its own, for every burst of a call: at most
     ``connections`` ranges in flight at once, across submissions, in the order submitted.
-    ``cancelled`` stops it all (each submission then fails with CancelledError)."""
+    ``cancelled`` stops it all (each submission then fails with CancelledError). ``reuse(url)``
+    may lend an idle kept-alive socket to that URL's server (one that fetched a header, say),
+    which spares a connection and its handshake."""
 
     def __init__(
         self,
@@ -112,9 +116,10 @@ class Hub:
         headers: Mapping[str, str],
         tls: Callable[[], ssl.SSLContext],
         cancelled: threading.Event,
+        reuse: Callable[[str], socket.socket | None] = lambda url: None,
     ) -> None:
         self.connections, self.timeout, self.headers = connections, timeout, dict(headers)
-        self.tls, self.cancelled = tls, cancelled
+        self.tls, self.cancelled, self.reuse = tls, cancelled, reuse
         self._inbox: queue.SimpleQueue[tuple[str, list[Piece], _Job] | None] = queue.SimpleQueue()
         self._wake_read, self._wake_write = socket.socketpair()
         self._wake_read.setblocking(False)
@@ -143,7 +148,7 @@ class Hub:
         except OSError:
             future.set_result(Outcome(list(pieces)))
             return future
-        job = _Job(fd, secure, parts.hostname or "", address, lines, received, finished, future)
+        job = _Job(url, fd, secure, parts.hostname or "", address, lines, received, finished, future)
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="firstlight-burst", daemon=True)
@@ -183,7 +188,9 @@ class Hub:
                 job.finished()
             else:
                 job.outcome.rest.append(transfer.rest())
-                if hand_back.failed:
+                # a lent kept-alive socket the server had closed: not an attempt that failed
+                stale = transfer.phase in ("send", "head") and not transfer.head and transfer.lent
+                if hand_back.failed and not stale:
                     job.outcome.failed.add(transfer.rest())
                     if hand_back.retry_after is not None:
                         job.outcome.retry_after = max(job.outcome.retry_after or 0.0, hand_back.retry_after)
@@ -224,7 +231,12 @@ class Hub:
                         fail(job, CancelledError("The download was cancelled."))
                 while waiting and len(active) < self.connections:
                     job, piece = waiting.popleft()
-                    transfer = _start(job, piece)
+                    lent = self.reuse(job.url)
+                    transfer = (
+                        _Transfer(piece, lent, job.request(piece), job, "send")
+                        if lent
+                        else _start(job, piece)
+                    )
                     if transfer is None:  # no connection (out of descriptors?): the retrying path
                         job.outcome.rest.append(piece)
                         settle(job)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Mapping
@@ -94,6 +95,19 @@ class Direct:
         parts = urlsplit(url)
         with self._lock:
             self._idle.setdefault((parts.scheme, parts.hostname or "", parts.port), []).append(connection)
+
+    def lend(self, url: str) -> socket.socket | None:
+        """The socket of an idle kept-alive connection to the server of ``url``, taken from its
+        connection and made non-blocking (for the burst loop, which closes it), or None."""
+        parts = urlsplit(url)
+        with self._lock:
+            idle = self._idle.get((parts.scheme, parts.hostname or "", parts.port))
+            connection = idle.pop() if idle else None
+        if connection is None or connection.sock is None:
+            return None
+        sock, connection.sock = connection.sock, None
+        sock.setblocking(False)
+        return sock
 
     def close(self) -> None:
         with self._lock:

@@ -101,9 +101,8 @@ class RangePool:
         self._executor = ThreadPoolExecutor(self.connections, thread_name_prefix="firstlight-range")
         session_headers = context.session.headers if context.session is not None else {}
         self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()})
-        self.hub = Hub(
-            self.connections, context.timeout, self.direct.headers, self.direct.tls, self.jobs.cancelled
-        )
+        hub = (self.connections, context.timeout, self.direct.headers, self.direct.tls, self.jobs.cancelled)
+        self.hub = Hub(*hub, reuse=self.direct.lend)  # a header's connection fetches tiles next
 
     def __enter__(self) -> RangePool:
         return self

@@ -122,3 +122,27 @@ def test_bursts_of_several_files_share_one_loop(server: AssetServer, cogs: Path,
     for target in targets:
         for piece in PIECES:
             assert _written(source, target, piece) == source[piece.start : piece.end]
+
+
+def test_a_header_connection_is_lent_to_the_burst(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    """The kept-alive connection that read a header fetches the next range: no new connection."""
+    direct = Direct(5.0, {})
+    url = server.url("nir.tif")
+    connection, response = direct.get(url, {"Range": "bytes=0-99"}, lambda tracked: None)
+    response.read()
+    direct.release(url, connection)
+    target = tmp_path / "out"
+    target.write_bytes(b"")
+    fd = os.open(target, os.O_WRONLY)
+    hub = Hub(4, 5.0, {}, direct.tls, threading.Event(), reuse=direct.lend)
+    try:
+        outcome = hub.submit(url, [PIECES[1]], fd, lambda count: None, lambda: None).result()
+    finally:
+        hub.close()
+        os.close(fd)
+        direct.close()
+    assert outcome.rest == []
+    source = (cogs / "nir.tif").read_bytes()
+    assert _written(source, target, PIECES[1]) == source[PIECES[1].start : PIECES[1].end]
+    gets = server.log("/nir.tif", method="GET")
+    assert len(gets) == 2 and len({g.connection for g in gets}) == 1
