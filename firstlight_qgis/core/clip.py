@@ -69,6 +69,7 @@ from .errors import CancelledError, DownloadError, InputError
 from .ranges import (
     CLIP_CONNECTIONS,
     CLIP_PIECE_MIN,
+    HEADER_BYTES,
     Counter,
     RangePool,
     RangeUnsupported,
@@ -89,7 +90,6 @@ if TYPE_CHECKING:
 
 gdal.UseExceptions()
 
-_HEADER_BYTES = 32768  # what GDAL reads of a COG when it opens it (GDAL_INGESTED_BYTES_AT_OPEN)
 _EPS = 1e-6  # float noise tolerated when snapping coordinates to pixels (in pixels)
 
 
@@ -167,7 +167,7 @@ def _gdal_options(href: str, timeout: float, max_retries: int, policy: RetryPoli
         "GDAL_HTTP_LOW_SPEED_TIME": seconds,  # a stall of `timeout` seconds fails the request
         "GDAL_HTTP_LOW_SPEED_LIMIT": "1",
         "GDAL_HTTP_VERSION": "2TLS",
-        "GDAL_INGESTED_BYTES_AT_OPEN": str(_HEADER_BYTES),
+        "GDAL_INGESTED_BYTES_AT_OPEN": str(HEADER_BYTES),  # as much as FirstLight reads of a header
         "VSI_CACHE": "TRUE",
         "GDAL_PAM_ENABLED": "NO",  # no .aux.xml read beside the source or written beside the output
         "GDAL_HTTP_UNSAFESSL": "NO",  # certificates are verified even if the environment says otherwise
@@ -270,7 +270,7 @@ def _window_bytes(dataset: gdal.Dataset, window: tuple[int, int, int, int]) -> i
     xoff, yoff, xsize, ysize = window
     block_w, block_h = dataset.GetRasterBand(1).GetBlockSize()
     separate = dataset.GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE") == "BAND"
-    total = _HEADER_BYTES
+    total = HEADER_BYTES
     for index in range(1, dataset.RasterCount + 1 if separate else 2):
         band = dataset.GetRasterBand(index)
         for row in range(yoff // block_h, (yoff + ysize - 1) // block_h + 1):
@@ -408,12 +408,7 @@ class _Clip(BandTask):
         try:
             header, total = read_header(self.ranges, url, self.label, counter)
         except Refused as error:
-            if self.context.signer is None:
-                raise DownloadError(
-                    f"The server answered HTTP 403 for {self.label}; choose another scene or catalog."
-                ) from None
-            self.resign = True
-            raise TransientError(str(error)) from None
+            raise self._refused(error) from None
         except RangeUnsupported:
             return None
         finally:
@@ -435,6 +430,15 @@ class _Clip(BandTask):
             )
         self.layout = layout
         return _Grid(self.band, layout.width, layout.height, transform, crs, layout.block)
+
+    def _refused(self, error: Refused) -> DownloadError:
+        """What a 403 raises: the end of the band without a signer, else a retry freshly signed."""
+        if self.context.signer is None:
+            return DownloadError(
+                f"The server answered HTTP 403 for {self.label}; choose another scene or catalog."
+            )
+        self.resign = True
+        return TransientError(str(error))
 
     def _attempt_ranges(self) -> str:
         """Write the window from the tiles under it, fetched in parallel byte ranges."""
@@ -458,12 +462,7 @@ class _Clip(BandTask):
             )
         except Refused as error:
             self.part.unlink(missing_ok=True)
-            if self.context.signer is None:
-                raise DownloadError(
-                    f"The server answered HTTP 403 for {self.label}; choose another scene or catalog."
-                ) from None
-            self.resign = True
-            raise TransientError(str(error)) from None
+            raise self._refused(error) from None
         except OSError as error:
             self.part.unlink(missing_ok=True)
             raise disk_error(self.part, error) from None

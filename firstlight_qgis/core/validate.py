@@ -29,6 +29,7 @@ from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2, SensorConfig
 from .errors import InputError, ValidationFailedError
 from .redact import scrub
 from .stack import crs_string
+from .tiff import TIFF_MAGIC
 
 gdal.UseExceptions()
 osr.UseExceptions()
@@ -39,7 +40,6 @@ _MAX_VRT_DEPTH = 4
 _REFERENCE_TAGS = ("SourceFilename", "SourceDataset")
 # "http:", "vrt:", "MEM:::", "NETCDF:", "GTIFF_DIR:", "HDF4_SDS:" ... but not a Windows drive ("C:").
 _URL_OR_CONNECTION = re.compile(r"^[A-Za-z][A-Za-z0-9_+.\-]+:")
-_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _JP2_MAGIC = (b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")
 _DRIVERS = {
     "tiff": ["GTiff"],
@@ -264,7 +264,7 @@ def _sniff(path: Path) -> str:
     """What a file really is, by content as GDAL would see it: "tiff", "jp2", "vrt" or "other"."""
     with open(path, "rb") as handle:
         head = handle.read(1024)
-    if head[:4] in _TIFF_MAGIC:
+    if head[:4] in TIFF_MAGIC:
         return "tiff"
     if head.startswith(_JP2_MAGIC):
         return "jp2"

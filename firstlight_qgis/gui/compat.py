@@ -12,17 +12,12 @@ from typing import Any
 import qgis.core as _core
 import qgis.gui as _gui
 
+from ..processing.compat import enum_value as _enum_value
+
 
 def enum_value(*spellings: str) -> Any:
     """The first of ``spellings`` (dotted names in ``qgis.core`` or ``qgis.gui``) that exists."""
-    for spelling in spellings:
-        head, *rest = spelling.split(".")
-        value: Any = getattr(_core, head, None) or getattr(_gui, head, None)
-        for part in rest:
-            value = getattr(value, part, None) if value is not None else None
-        if value is not None:
-            return value
-    raise AttributeError(f"None of {', '.join(spellings)} exists in this QGIS.")
+    return _enum_value(*spellings, modules=(_core, _gui))
 
 
 GEOMETRY_POLYGON = enum_value("Qgis.GeometryType.Polygon", "QgsWkbTypes.GeometryType.PolygonGeometry")

@@ -14,11 +14,12 @@ from qgis.core import Qgis, QgsField
 from qgis.PyQt.QtCore import QMetaType, QVariant
 
 
-def enum_value(*spellings: str) -> Any:
-    """The first of ``spellings`` (dotted names in ``qgis.core``) that the running QGIS defines."""
+def enum_value(*spellings: str, modules: tuple[Any, ...] = (_core,)) -> Any:
+    """The first of ``spellings`` (dotted names in ``modules``, ``qgis.core`` unless given) that the
+    running QGIS defines."""
     for spelling in spellings:
         head, *rest = spelling.split(".")
-        value: Any = getattr(_core, head, None)
+        value: Any = next((getattr(m, head) for m in modules if getattr(m, head, None) is not None), None)
         for part in rest:
             value = getattr(value, part, None) if value is not None else None
         if value is not None:
