@@ -233,7 +233,7 @@ class Hub:
                     job, piece = waiting.popleft()
                     lent = self.reuse(job.url)
                     transfer = (
-                        _Transfer(piece, lent, job.request(piece), job, "send")
+                        _Transfer(piece, lent, job.request(piece), job, "send", lent=True)
                         if lent
                         else _start(job, piece)
                     )

@@ -124,25 +124,40 @@ def test_bursts_of_several_files_share_one_loop(server: AssetServer, cogs: Path,
             assert _written(source, target, piece) == source[piece.start : piece.end]
 
 
-def test_a_header_connection_is_lent_to_the_burst(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
-    """The kept-alive connection that read a header fetches the next range: no new connection."""
+def _burst_after_a_header(server: AssetServer, target: Path, faults: list[str]) -> Outcome:
+    """A header read over a kept-alive connection, then a burst of PIECES[1] the hub may lend that
+    connection to; ``faults`` are injected in between."""
     direct = Direct(5.0, {})
     url = server.url("nir.tif")
     connection, response = direct.get(url, {"Range": "bytes=0-99"}, lambda tracked: None)
     response.read()
     direct.release(url, connection)
-    target = tmp_path / "out"
+    server.inject("/nir.tif", faults)
     target.write_bytes(b"")
     fd = os.open(target, os.O_WRONLY)
     hub = Hub(4, 5.0, {}, direct.tls, threading.Event(), reuse=direct.lend)
     try:
-        outcome = hub.submit(url, [PIECES[1]], fd, lambda count: None, lambda: None).result()
+        return hub.submit(url, [PIECES[1]], fd, lambda count: None, lambda: None).result()
     finally:
         hub.close()
         os.close(fd)
         direct.close()
+
+
+def test_a_header_connection_is_lent_to_the_burst(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    """The kept-alive connection that read a header fetches the next range: no new connection."""
+    outcome = _burst_after_a_header(server, tmp_path / "out", [])
     assert outcome.rest == []
     source = (cogs / "nir.tif").read_bytes()
-    assert _written(source, target, PIECES[1]) == source[PIECES[1].start : PIECES[1].end]
+    assert _written(source, tmp_path / "out", PIECES[1]) == source[PIECES[1].start : PIECES[1].end]
     gets = server.log("/nir.tif", method="GET")
     assert len(gets) == 2 and len({g.connection for g in gets}) == 1
+
+
+def test_a_lent_connection_the_server_closed_is_not_a_failed_attempt(
+    server: AssetServer, tmp_path: Path
+) -> None:
+    """A kept-alive connection may be closed by the server while idle: its piece goes back to the
+    retrying path as it is, with no retry counted and no wait."""
+    outcome = _burst_after_a_header(server, tmp_path / "out", ["drop"])  # the lent one finds it closed
+    assert outcome.rest == [PIECES[1]] and not outcome.failed
