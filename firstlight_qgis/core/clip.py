@@ -80,7 +80,7 @@ from .ranges import (
     layout_crs,
     piece_size,
     read_header,
-    window_bytes,
+    tile_runs,
 )
 from .signing import Signer
 from .tiff import Layout
@@ -334,10 +334,12 @@ class _Clip(BandTask):
         window = self.grid.window(self.bounds)
         return self.grid.snapped(window) if window is not None else None
 
-    def tile_bytes(self) -> int:
-        """Bytes of the tiles this band will fetch on the fast path (0 off it)."""
+    def run_lengths(self) -> list[int]:
+        """The lengths of the spans of tiles this band will fetch on the fast path (none off it)."""
         window = self._window()
-        return window_bytes(self.layout, window) if self.layout is not None and window is not None else 0
+        if self.layout is None or window is None:
+            return []
+        return [end - start for start, end in tile_runs(self.layout, window)]
 
     def prepare(self) -> None:
         window = self._window()
@@ -647,7 +649,7 @@ class _Meeting:
                 bounds = _common_bounds(grids, self._area_bounds(grids[0].crs), self.item_id)
                 for task in ready:
                     task.bounds = bounds
-                piece = piece_size(sum(task.tile_bytes() for task in ready), self.connections)
+                piece = piece_size([run for task in ready for run in task.run_lengths()], self.connections)
                 for task in ready:
                     task.piece = piece
         except BaseException as error:

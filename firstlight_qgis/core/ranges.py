@@ -372,9 +372,11 @@ def layout_crs(layout: Layout) -> str:
         gdal.Unlink(path)
 
 
-def window_bytes(layout: Layout, window: tuple[int, int, int, int]) -> int:
-    """Bytes of the tiles under ``window`` (the least any reader must fetch)."""
-    return sum(layout.tile(*tile)[1] for tile in layout.window_tiles(window))
+def tile_runs(layout: Layout, window: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+    """The byte spans of the tiles under ``window``, tiles less than MERGE_GAP apart merged into
+    one span (one request)."""
+    tiles = [layout.tile(*tile) for tile in layout.window_tiles(window)]
+    return _merged([(offset, offset + size) for offset, size in tiles], MERGE_GAP)
 
 
 def _merged(spans: list[tuple[int, int]], gap: int) -> list[tuple[int, int]]:
@@ -396,10 +398,25 @@ def _split(spans: list[tuple[int, int]], piece: int) -> list[tuple[int, int]]:
     return pieces
 
 
-def piece_size(total: int, connections: int) -> int:
-    """The size of the ranges ``total`` bytes of tiles are fetched in: one range per connection,
-    none below CLIP_PIECE_MIN (below that a request costs more than it saves)."""
-    return max(CLIP_PIECE_MIN, math.ceil(total / max(connections, 1)))
+def piece_size(runs: list[int], connections: int) -> int:
+    """The size of the ranges spans of ``runs`` bytes are split into: the smallest that makes no
+    more ranges than ``connections``, so that all go at once (a range left waiting for a free
+    connection would double the time), and none below CLIP_PIECE_MIN (below that a request costs
+    more than it saves)."""
+
+    def count(piece: int) -> int:
+        return sum(math.ceil(run / piece) for run in runs)
+
+    low, high = CLIP_PIECE_MIN, max([CLIP_PIECE_MIN, *runs])
+    if count(high) > connections:  # more spans than connections: some wait whatever the size
+        return max(CLIP_PIECE_MIN, math.ceil(sum(runs) / max(connections, 1)))
+    while low < high:
+        middle = (low + high) // 2
+        if count(middle) <= connections:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def fetch_window(
@@ -416,9 +433,8 @@ def fetch_window(
     """Write the window (on tile corners) of the COG at ``url`` to ``part``: a GeoTIFF on the
     source grid made of the source's own compressed tiles, fetched in parallel ranges (adjacent
     tiles merged, large runs split so every connection has work) and never decoded."""
-    tiles = layout.window_tiles(window)
-    places = [layout.tile(*tile) for tile in tiles]
-    merged = _merged([(offset, offset + size) for offset, size in places], MERGE_GAP)
+    places = [layout.tile(*tile) for tile in layout.window_tiles(window)]
+    merged = tile_runs(layout, window)
     starts = [start for start, _ in merged]
 
     def owner(offset: int) -> int:
