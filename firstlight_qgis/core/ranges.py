@@ -57,7 +57,7 @@ gdal.UseExceptions()
 
 log = logging.getLogger(__name__)
 
-CLIP_CONNECTIONS = 32  # parallel range requests of one clip (all bands together)
+CLIP_CONNECTIONS = 64  # range requests of one clip in flight at once (all bands together)
 DOWNLOAD_CONNECTIONS = 24  # parallel range requests of one whole-scene download
 RANGED_MIN_BYTES = 24 << 20  # whole files at least this big are fetched in parallel pieces
 DOWNLOAD_PIECE = 4 << 20  # piece size of a whole-file download
