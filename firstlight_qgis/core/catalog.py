@@ -67,6 +67,8 @@ _CLOUD_FREE_SENSORS = frozenset({SENTINEL1})  # radar sees through clouds: eo:cl
 _HTTP_TIMEOUT = (10.0, 60.0)  # connect, read (s)
 _MAX_SCANNED_ITEMS = 5000  # per search: bounds a client-side filtered crawl of a huge result set
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # per API response: a page of 100 Sentinel-2 items is ~3 MB
+# per local catalog file: 20,000 Sentinel-2 items; JSON takes ~10x its size in memory once parsed
+MAX_LOCAL_FILE_BYTES = 256 * 1024 * 1024
 _POLL_S = 0.1
 _SECRET_PARAM = re.compile(
     r"(?i)\b(sig|signature|token|access_token|api[_-]?key|key|password|secret|x-amz-[a-z-]+)=[^&\s\"']+"
@@ -548,6 +550,17 @@ def _items_in(path: Path, visited: set[Path], strict: bool) -> Iterator[Any]:
         return
     visited.add(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_LOCAL_FILE_BYTES:
+            message = (
+                f"The catalog file {path} has {size // 2**20} MB, more than the "
+                f"{MAX_LOCAL_FILE_BYTES // 2**20} MB FirstLight reads from one file: split it into "
+                "smaller ItemCollections or a catalog of item files."
+            )
+            if strict:
+                raise CatalogError(message)
+            log.warning("%s It was skipped.", message)
+            return
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         if not strict:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from firstlight_qgis.core import catalog as catalog_module
 from firstlight_qgis.core.bands import LANDSAT, SENTINEL1, SENTINEL2
 from firstlight_qgis.core.catalog import Scene, discover, scene_from_item
 from firstlight_qgis.core.errors import BandResolutionError, CancelledError, CatalogError, InputError
@@ -471,6 +472,20 @@ def test_a_local_file_that_is_not_stac_is_a_catalog_error(tmp_path, content, mes
     path.write_text(content)
     with pytest.raises(CatalogError, match=message):
         discover(AREA, "flood.coastal", "2025-07-01", "2025-07-31", catalog=path)
+
+
+def test_a_local_file_too_large_to_parse_is_refused_or_skipped(tmp_path, monkeypatch, caplog) -> None:
+    """Named as the catalog: one clear error. Found while scanning a folder (a large GeoJSON beside
+    the items, say): skipped with a warning, never parsed into memory."""
+    monkeypatch.setattr(catalog_module, "MAX_LOCAL_FILE_BYTES", 64 * 1024)
+    large = _item_collection(tmp_path / "large.json", _ranking_items())
+    assert large.stat().st_size > 64 * 1024
+    with pytest.raises(CatalogError, match=r"large\.json has 0 MB, more than the 0 MB.*split it"):
+        discover(AREA, "flood.coastal", "2025-01-01", "2025-12-31", catalog=large)
+    _item_collection(tmp_path / "small.json", [_variant("earthsearch_s2_l2a.json", "S", cloud=1)])
+    scenes = discover(AREA, "flood.coastal", "2025-01-01", "2025-12-31", catalog=tmp_path)
+    assert [scene.id for scene in scenes] == ["S"]
+    assert "large.json" in caplog.text and "skipped" in caplog.text
 
 
 def test_a_missing_local_catalog_is_a_catalog_error(tmp_path) -> None:
