@@ -167,7 +167,7 @@ class RangePool:
                 written += len(data)
 
             try:
-                return self._get_once(url, start, end, counted, label, counter, abort)
+                return self._get_once(_Ask(url, start, end, counted, label, counter, abort))
             except Refused:
                 raise
             except TransientError as error:
@@ -181,75 +181,53 @@ class RangePool:
                 log.info("%s: %s; range retry %d in %.1f s", label, error, retries, wait_s)
                 self.jobs.sleep(wait_s)
 
-    def _get_once(
-        self,
-        url: str,
-        start: int,
-        end: int,
-        sink: Callable[[int, bytes], None],
-        label: str,
-        counter: Counter,
-        abort: threading.Event | None,
-    ) -> int | None:
+    def _get_once(self, ask: _Ask) -> int | None:
         self.jobs.check()
-        headers = {"Range": f"bytes={start}-{end - 1}"}
-        if self.direct.handles(url):
+        headers = {"Range": f"bytes={ask.start}-{ask.end - 1}"}
+        if self.direct.handles(ask.url):
             try:
-                connection, direct = self.direct.get(url, headers, self.jobs.track)
+                connection, direct = self.direct.get(ask.url, headers, self.jobs.track)
             except Redirected:
                 pass  # requests follows it, below
             except (OSError, http.client.HTTPException) as error:
                 self.jobs.check()
-                raise _download.network_error(error, label) from None
+                raise _download.network_error(error, ask.label) from None
             else:
                 try:
                     chunks = iter(lambda: direct.read(_READ), b"")
-                    total = self._receive(
-                        direct.status, direct.headers, chunks, start, end, sink, label, counter, abort
-                    )
+                    total = self._receive(direct.status, direct.headers, chunks, ask)
                 except BaseException:
                     connection.close()
                     raise
                 if direct.length:  # not read to the end (more than asked was sent): not reusable
                     connection.close()
                 else:
-                    self.direct.release(url, connection)
+                    self.direct.release(ask.url, connection)
                 return total
         try:
-            response = _download.http_get(self.context, url, label, headers)
+            response = _download.http_get(self.context, ask.url, ask.label, headers)
         except TransientError:
             self.jobs.check()
             raise
         with response:
-            chunks = response.iter_content(_READ)
-            return self._receive(
-                response.status_code, response.headers, chunks, start, end, sink, label, counter, abort
-            )
+            return self._receive(response.status_code, response.headers, response.iter_content(_READ), ask)
 
     def _receive(
-        self,
-        status: int,
-        headers: Mapping[str, str],
-        chunks: Iterator[bytes],
-        start: int,
-        end: int,
-        sink: Callable[[int, bytes], None],
-        label: str,
-        counter: Counter,
-        abort: threading.Event | None,
+        self, status: int, headers: Mapping[str, str], chunks: Iterator[bytes], ask: _Ask
     ) -> int | None:
-        """Check the answer to a range request, then stream its body into ``sink``."""
-        total = _accepted(status, headers, start, label)
-        offset = start
+        """Check the answer to a range request, then stream its body into ``ask.sink``."""
+        label, end = ask.label, ask.end
+        total = _accepted(status, headers, ask.start, label)
+        offset = ask.start
         try:
             for chunk in chunks:
                 if offset + len(chunk) > end:
                     chunk = chunk[: end - offset]
-                sink(offset, chunk)
+                ask.sink(offset, chunk)
                 offset += len(chunk)
-                counter.add(len(chunk))
+                ask.counter.add(len(chunk))
                 self.jobs.check()
-                if abort is not None and abort.is_set():
+                if ask.abort is not None and ask.abort.is_set():
                     raise TransientError(f"Fetching {label} was abandoned.")
                 if offset >= end:
                     break
@@ -265,6 +243,19 @@ class RangePool:
         if offset < end:
             raise TransientError(f"The connection closed before the end of a range of {label}.")
         return total
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """One attempt of ``RangePool.get``: bytes ``start..end-1`` of ``url`` into ``sink``."""
+
+    url: str
+    start: int
+    end: int
+    sink: Callable[[int, bytes], None]
+    label: str
+    counter: Counter
+    abort: threading.Event | None
 
 
 def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -> int | None:
