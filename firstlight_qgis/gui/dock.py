@@ -134,7 +134,7 @@ class BandRow:
         }
         self.item.setText(1, labels.get(status, status))
         if status in ("started", "retrying"):
-            self.bar.setRange(0, 0)  # busy: the algorithm reports when a band starts and ends
+            self.bar.setRange(0, 0)  # busy until a band that takes a while reports its percentage
         elif status in ("done", "skipped"):
             self.bar.setRange(0, 100)
             self.bar.setValue(100)
@@ -142,6 +142,12 @@ class BandRow:
             self.bar.setRange(0, 100)
             self.bar.setValue(0)
             self.item.setForeground(1, QBrush(QColor(200, 0, 0)))
+
+    def set_percent(self, percent: int) -> None:
+        """How much of a band that takes a while has arrived (a busy bar until the first report)."""
+        if self.status in ("started", "retrying"):
+            self.bar.setRange(0, 100)
+            self.bar.setValue(max(self.bar.value(), percent))
 
     def stop(self) -> None:
         """The run ended: a busy bar becomes a still one."""
@@ -189,6 +195,7 @@ class FirstLightDock(QgsDockWidget):
         self._restoring = False
         self._shut_down = False
         self._band_pattern = template_pattern(tr("Band {band}: {status}"))
+        self._percent_pattern = template_pattern(tr("Band {band}: {percent} %"))
         self._scene_pattern = template_pattern(
             tr("Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).")
         )
@@ -910,6 +917,10 @@ class FirstLightDock(QgsDockWidget):
         return self.band_rows[band]
 
     def _ingest_info(self, text: str) -> None:
+        percent = self._percent_pattern.match(text)
+        if percent and percent["percent"].isdigit():
+            self._band_row(percent["band"]).set_percent(int(percent["percent"]))
+            return
         band = self._band_pattern.match(text)
         if band:
             self._band_row(band["band"]).set_status(band["status"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ SENSOR = "SENSOR"
 _SEARCH_LIMIT = 50
 _DOWNLOAD_SHARE = 0.85  # of each scene's progress span; stacking, validation and indices take the rest
 _REPORTED = {"started", "done", "skipped", "failed", "retrying"}
+_PERCENT_EVERY_S = 1.0  # a band's percentage: told in 10 % steps, at most this often
 
 
 def parse_water_threshold(text: str) -> float | str:
@@ -116,6 +118,7 @@ class _BandProgress:
             bands.append(scene.mask_asset.band)
         self.fractions = dict.fromkeys(bands, 0.0)
         self.reported = base
+        self.told: dict[str, tuple[int, float]] = {}  # band: the last 10 % step told, and when
 
     def __call__(self, band: str, status: str, fraction: float) -> None:
         # A retry or a second GDAL pass restarts a band's fraction: the bar never goes back.
@@ -130,6 +133,21 @@ class _BandProgress:
             self.feedback.pushInfo(
                 QCoreApplication.translate("FirstLight", "Band {band}: {status}").format(
                     band=band, status=status
+                )
+            )
+        elif 0.0 < self.fractions[band] < 1.0:
+            self._tell_percent(band, self.fractions[band])
+
+    def _tell_percent(self, band: str, fraction: float) -> None:
+        """A line per 10 % of a band that takes a while (a long download), for the dock's bars and
+        the log; none for a band that arrives within a second."""
+        now = time.monotonic()
+        step, when = self.told.setdefault(band, (0, now))
+        if int(fraction * 10) > step and now - when >= _PERCENT_EVERY_S:
+            self.told[band] = (int(fraction * 10), now)
+            self.feedback.pushInfo(
+                QCoreApplication.translate("FirstLight", "Band {band}: {percent} %").format(
+                    band=band, percent=int(fraction * 10) * 10
                 )
             )
 

@@ -21,6 +21,7 @@ from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtTest import QTest
 
 from firstlight_qgis.gui.dock import CUSTOM_URL, LOCAL_FILE
+from firstlight_qgis.processing import ingest as ingest_alg
 from tests.support.sample import ITEM_ID, SAMPLE
 
 from .conftest import BANDS, CLOUDY_ID, NO_NIR_ID, wait_idle, wait_until
@@ -174,3 +175,32 @@ def test_cancel_from_the_qgis_task_manager_is_a_cancel_not_an_error(dock, stac_u
     wait_idle(dock, timeout=10)
     assert any("Ingest cancelled" in m for m in messages(INFO))
     assert not messages(CRITICAL)
+
+
+def test_a_band_that_takes_a_while_fills_its_bar(dock, stac_url, asset_server, monkeypatch) -> None:
+    """Whole files over a slow server: each band's bar goes from busy to its percentage in 10 %
+    steps (told at most every ``_PERCENT_EVERY_S``, shortened here), then to 100."""
+    monkeypatch.setattr(ingest_alg, "_PERCENT_EVERY_S", 0.05)
+    search_and_select(dock, CUSTOM_URL, stac_url)
+    dock.clip_check.setChecked(False)
+    asset_server.throttle_bps = 150_000
+    shown: dict[str, set[int]] = {}
+
+    def look() -> None:
+        for band, row in dock.band_rows.items():
+            if row.status == "started" and row.bar.maximum() == 100:
+                shown.setdefault(band, set()).add(row.bar.value())
+
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(look)
+    timer.start()
+    dock.ingest_button.click()
+    wait_idle(dock, timeout=60)
+    timer.stop()
+
+    assert group_layers(ITEM_ID)
+    assert set(shown) == set(BANDS), shown
+    for values in shown.values():  # several steps of each band, each a multiple of 10
+        assert len(values) > 1 and all(0 < value < 100 and value % 10 == 0 for value in values), shown
+    assert all(row.status == "done" and row.bar.value() == 100 for row in dock.band_rows.values())
