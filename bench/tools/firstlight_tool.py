@@ -33,7 +33,7 @@ def main() -> None:
     if spec["bbox"] is not None:
         area = parse_area(spec["bbox"], crs=spec["crs"])
         began = time.perf_counter()
-        results = clip_bands(urls, out, scene.id, area, **common)
+        results = clip_bands(urls, out, scene.id, area, crs=scene.crs, **common)  # as ingest_scene
     else:
         began = time.perf_counter()
         results = download_bands(urls, out, scene.id, **common)

@@ -103,6 +103,19 @@ class Scene:
     catalog_is_local: bool
     thumbnail_url: str | None
 
+    @property
+    def crs(self) -> str | None:
+        """The CRS the item says its rasters are in (``proj:code``, or ``proj:epsg``), as "EPSG:n"
+        or as given; None when it does not say. A hint only: the rasters' own headers decide."""
+        props = _props(self.item)
+        code = props.get("proj:code")
+        if isinstance(code, str) and code.strip():
+            return code.strip()
+        epsg = props.get("proj:epsg")
+        if isinstance(epsg, int) and not isinstance(epsg, bool) and epsg > 0:
+            return f"EPSG:{epsg}"
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable copy; ``Scene.from_dict`` restores it."""
         data = asdict(self)

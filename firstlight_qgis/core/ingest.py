@@ -140,7 +140,7 @@ def _fetch(
         "retry_policy": options.retry_policy,
     }
     if area is not None and options.clip_to_area:
-        results = clip_bands(urls, scene_dir, one_line(scene.id), area, **common)
+        results = clip_bands(urls, scene_dir, one_line(scene.id), area, crs=scene.crs, **common)
     else:
         results = download_bands(urls, scene_dir, one_line(scene.id), **common)
     failed = [r for r in results.values() if not r.success]

@@ -133,6 +133,16 @@ def test_only_a_fraction_of_each_file_is_fetched(server: AssetServer, cogs: Path
         assert abs(result.bytes_transferred - sent) <= 0.25 * sent + 32768  # GDAL reads whole 16 KB chunks
 
 
+@pytest.mark.parametrize("crs", [UTM, "EPSG:4326", "EPSG:999999", "not a CRS"])
+def test_the_catalog_crs_is_only_a_hint(server: AssetServer, tmp_path: Path, area: Area, crs: str) -> None:
+    """Right, wrong or unknown, the CRS the catalog names changes nothing in what is written: the
+    bands' headers decide."""
+    plain = _clip(server, tmp_path / "plain", area, ("blue", "nir"))
+    hinted = _clip(server, tmp_path / "hinted", area, ("blue", "nir"), crs=crs)
+    for band, result in hinted.items():
+        assert result.success and result.local_path.read_bytes() == plain[band].local_path.read_bytes()
+
+
 def test_an_area_at_the_scene_edge_is_clamped_to_the_scene(server: AssetServer, tmp_path: Path) -> None:
     edge = parse_area([299_000, 6_998_000, 301_010, 7_001_000], crs=UTM)  # sticks out west and north
     results = _clip(server, tmp_path, edge, ("blue", "nir"))

@@ -488,6 +488,26 @@ def test_a_local_file_too_large_to_parse_is_refused_or_skipped(tmp_path, monkeyp
     assert "large.json" in caplog.text and "skipped" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("properties", "crs"),
+    [
+        ({"proj:epsg": 32724}, "EPSG:32724"),
+        ({"proj:code": "EPSG:32633", "proj:epsg": 32724}, "EPSG:32633"),  # projection v2 wins
+        ({"proj:epsg": None}, None),
+        ({"proj:epsg": "32724"}, None),  # not a number: no hint rather than a guess
+        ({"proj:epsg": True}, None),
+        ({}, None),
+    ],
+)
+def test_the_scene_crs_is_what_the_item_says(properties, crs) -> None:
+    item = _item("earthsearch_s2_l2a.json")
+    assert scene_from_item(item).crs == "EPSG:32724"  # the real item
+    item["properties"] = {
+        k: v for k, v in item["properties"].items() if k not in ("proj:epsg", "proj:code")
+    } | properties
+    assert scene_from_item(item).crs == crs
+
+
 def test_a_missing_local_catalog_is_a_catalog_error(tmp_path) -> None:
     with pytest.raises(CatalogError, match="neither an http"):
         discover(AREA, "flood.coastal", "2025-07-01", "2025-07-31", catalog=tmp_path / "nope.json")
