@@ -402,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_nginx()
         ensure_bench_venv()
     info = gen.ensure_scene()
+    os.sync()  # a scene just generated is written back now, not while the tools are timed
     plan = scenarios(info, args.quick, args.only)
     if args.tools:
         for scenario in plan:
