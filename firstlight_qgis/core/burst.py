@@ -67,19 +67,22 @@ class _HandBack(Exception):
     """This piece leaves the burst for the caller's retrying path: as a failed attempt (counted,
     waited for) unless the answer was one that path handles itself (a redirect, no ranges)."""
 
-    def __init__(self, failed: bool = True, retry_after: float | None = None) -> None:
+    def __init__(self, failed: bool = True, retry_after: float | None = None, crowded: bool = False) -> None:
         super().__init__()
-        self.failed, self.retry_after = failed, retry_after
+        self.failed, self.retry_after, self.crowded = failed, retry_after, crowded
 
 
 @dataclass
 class Outcome:
     """What a burst leaves to the caller: the pieces (or their rest) still to fetch, those of them
-    whose attempt failed, and the longest wait a 429 or 503 asked for."""
+    whose attempt failed, the longest wait a 429 or 503 asked for, and how many pieces came
+    through whole and how many a 429 or 503 turned away (the server caps requests at once)."""
 
     rest: list[Piece] = field(default_factory=list)
     failed: set[Piece] = field(default_factory=set)
     retry_after: float | None = None
+    whole: int = 0
+    crowded: int = 0
 
 
 @dataclass(eq=False)  # compared and hashed by identity
@@ -185,8 +188,10 @@ class Hub:
             drop(transfer)
             job = transfer.job
             if hand_back is None:
+                job.outcome.whole += 1
                 job.finished()
             else:
+                job.outcome.crowded += hand_back.crowded
                 job.outcome.rest.append(transfer.rest())
                 # a lent kept-alive socket the server had closed: not an attempt that failed
                 stale = transfer.phase in ("send", "head") and not transfer.head and transfer.lent
@@ -391,8 +396,9 @@ def _check_head(head: bytes, piece: Piece) -> None:
         fields[name.strip().lower()] = value.strip()
     if code != "206":
         plain = code in ("301", "302", "303", "307", "308") or (code == "200" and piece.start == 0)
-        wait = fields.get("retry-after", "") if code in ("429", "503") else ""
-        raise _HandBack(failed=not plain, retry_after=float(wait) if wait.isdigit() else None)
+        crowded = code in ("429", "503")
+        wait = fields.get("retry-after", "") if crowded else ""
+        raise _HandBack(not plain, float(wait) if wait.isdigit() else None, crowded)
     first, _, last = fields.get("content-range", "").removeprefix("bytes ").partition("/")[0].partition("-")
     if (first, last) != (str(piece.start), str(piece.end - 1)):
         raise _HandBack

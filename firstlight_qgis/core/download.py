@@ -31,7 +31,7 @@ import ssl
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -106,6 +106,64 @@ class TransientError(DownloadError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Crowded(TransientError):
+    """HTTP 429 or 503: the server asks for fewer requests at once (or for a pause)."""
+
+
+class Gate:
+    """How many requests go at once (the retrying path of ranges, one-stream downloads). All it
+    was made with, until
+    the server answers 429 or 503 (it caps the requests of one client, as object stores do when
+    asked too much): then half as many as were in flight (or as a burst got through), growing
+    back by one each time as many succeed. A request refused while the gate narrowed is not the
+    server failing, so it costs no retry: otherwise a server that takes two requests at once
+    would fail a clip of sixty ranges."""
+
+    def __init__(self, limit: int) -> None:
+        self.most = self.limit = limit
+        self.active = 0
+        self._successes = 0
+        self._cond = threading.Condition()
+
+    @contextlib.contextmanager
+    def slot(self, check: Callable[[], None]) -> Iterator[None]:
+        with self._cond:
+            while self.active >= self.limit:
+                self._cond.wait(0.1)
+                check()  # a cancel while waiting for a slot
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.active -= 1
+                self._cond.notify()
+
+    def widen(self) -> None:
+        with self._cond:
+            self._successes += 1
+            if self.limit < self.most and self._successes >= self.limit:
+                self.limit += 1
+                self._successes = 0
+                self._cond.notify()
+
+    def narrow_to(self, limit: int) -> None:
+        with self._cond:
+            self.limit, self._successes = max(1, min(self.limit, limit)), 0
+
+    def narrow(self) -> bool:
+        """The server refused one request of ``active + 1``: whether the gate narrowed for it (not
+        when that request was alone: the server refuses even one, which no gate helps)."""
+        with self._cond:
+            if not self.active:
+                return False
+            narrower = max(1, min(self.limit, self.active + 1) // 2)
+            if narrower >= self.limit:
+                return False
+            self.limit, self._successes = narrower, 0
+            return True
 
 
 @dataclass
@@ -506,7 +564,7 @@ class FetchContext:
     max_retries: int
     policy: RetryPolicy
     session: requests.Session | None = None  # whole-file downloads only
-    streams: threading.Semaphore | None = None  # bounds one-stream downloads (parallel_downloads)
+    streams: Gate | None = None  # bounds one-stream downloads (parallel_downloads, fewer if crowded)
 
     def retrying(self, band: str, attempt: Callable[[], T], tally: Tally) -> T:
         """``attempt()`` until it succeeds, retrying TransientError up to ``max_retries`` times."""
@@ -516,6 +574,17 @@ class FetchContext:
                 return attempt()
             except TransientError as error:
                 self.jobs.check()  # cancel shuts sockets down: that failure is the cancel, not the network
+                if isinstance(error, Crowded) and self.streams is not None and self.streams.narrow():
+                    wait_s = self.policy.delay(1, error.retry_after)
+                    log.info(
+                        "band %s: %s; %d at once now, again in %.1f s",
+                        band,
+                        error,
+                        self.streams.limit,
+                        wait_s,
+                    )
+                    self.jobs.sleep(wait_s)
+                    continue
                 if tally.retries >= self.max_retries:
                     raise DownloadError(
                         f"{str(error).rstrip('.')} (gave up after {tally.retries + 1} attempts)."
@@ -735,16 +804,13 @@ class _WholeFile(BandTask):
         if self.size is not None and offset == self.size and offset > 0:
             return  # a complete part file from an earlier run: verify it
         streams = self.context.streams
-        while streams is not None and not streams.acquire(timeout=_POLL_S):
-            self.jobs.check()
-        try:
+        with streams.slot(self.jobs.check) if streams is not None else contextlib.nullcontext():
             response = self._get(offset)
             with response:
                 start, total = self._accept(response, offset)
                 self._stream(response, start, total)
-        finally:
-            if streams is not None:
-                streams.release()
+        if streams is not None:
+            streams.widen()
 
     def _get(self, offset: int) -> requests.Response:
         """GET from ``offset``, following http(s) redirects only; re-sign once on a 403."""
@@ -766,9 +832,8 @@ class _WholeFile(BandTask):
             self._restart()
             raise TransientError(f"The partial file of {self.label} did not match the server's file.")
         if status == 429 or status >= 500 or status == 408:
-            raise TransientError(
-                f"The server answered HTTP {status} for {self.label}.", retry_after(response.headers)
-            )
+            kind = Crowded if status in (429, 503) else TransientError
+            raise kind(f"The server answered HTTP {status} for {self.label}.", retry_after(response.headers))
         if status == 403 and self.context.signer is not None:  # refused even freshly signed: the
             # token may have been revoked in between (it expired again): worth another attempt
             raise TransientError(f"Access to {self.label} was refused (HTTP 403) with a fresh signature.")
@@ -958,7 +1023,7 @@ def download_bands(
             max_retries,
             retry_policy or RetryPolicy(),
             session,
-            threading.Semaphore(max(1, parallel_downloads)),
+            Gate(max(1, parallel_downloads)),
         )
         tasks = {
             band: _WholeFile(

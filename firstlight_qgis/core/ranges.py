@@ -48,7 +48,7 @@ from osgeo import gdal
 
 from . import download as _download
 from .burst import Hub, Outcome, Piece
-from .download import FetchContext, TransientError, scrub
+from .download import Crowded, FetchContext, Gate, TransientError, scrub
 from .errors import CancelledError, DownloadError
 from .keepalive import Direct, Redirected
 from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
@@ -99,6 +99,7 @@ class RangePool:
         self.max_retries, self.policy = context.max_retries, context.policy
         self.connections = max(1, connections)
         self._executor = ThreadPoolExecutor(self.connections, thread_name_prefix="firstlight-range")
+        self.gate = Gate(self.connections)
         session_headers = context.session.headers if context.session is not None else {}
         self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()})
         hub = (self.connections, context.timeout, self.direct.headers, self.direct.tls, self.jobs.cancelled)
@@ -128,6 +129,8 @@ class RangePool:
             raise _download.disk_error(target, error) from None
         finally:
             os.close(fd)
+        if outcome.crowded:  # the server turned ranges away: no more at once than it took
+            self.gate.narrow_to(outcome.whole)
         if outcome.failed:  # their first attempt failed: the retrying path goes on from retry 1
             for _ in outcome.failed:
                 counter.add_retry()
@@ -167,18 +170,27 @@ class RangePool:
                 written += len(data)
 
             try:
-                return self._get_once(_Ask(url, start, end, counted, label, counter, abort))
+                with self.gate.slot(self.jobs.check):
+                    total = self._get_once(_Ask(url, start, end, counted, label, counter, abort))
+                self.gate.widen()
+                return total
             except Refused:
                 raise
             except TransientError as error:
                 self.jobs.check()
                 start += written  # keep what arrived: the retry asks only for the rest
-                if retries >= self.max_retries or (abort is not None and abort.is_set()):
+                if abort is not None and abort.is_set():
                     raise
-                retries += 1
-                counter.add_retry()
-                wait_s = self.policy.delay(retries, error.retry_after)
-                log.info("%s: %s; range retry %d in %.1f s", label, error, retries, wait_s)
+                if isinstance(error, Crowded) and self.gate.narrow():
+                    wait_s = self.policy.delay(1, error.retry_after)
+                    log.info("%s: %s; %d at once now, again in %.1f s", label, error, self.gate.limit, wait_s)
+                else:
+                    if retries >= self.max_retries:
+                        raise
+                    retries += 1
+                    counter.add_retry()
+                    wait_s = self.policy.delay(retries, error.retry_after)
+                    log.info("%s: %s; range retry %d in %.1f s", label, error, retries, wait_s)
                 self.jobs.sleep(wait_s)
 
     def _get_once(self, ask: _Ask) -> int | None:
@@ -276,9 +288,8 @@ def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -
             raise TransientError(f"The server ignored a byte range of {label} (HTTP 200).")
         raise RangeUnsupported(f"The server of {label} does not serve byte ranges.")
     if status in (408, 429) or status >= 500:
-        raise TransientError(
-            f"The server answered HTTP {status} for {label}.", _download.retry_after(headers)
-        )
+        kind = Crowded if status in (429, 503) else TransientError
+        raise kind(f"The server answered HTTP {status} for {label}.", _download.retry_after(headers))
     if status == 403:
         raise Refused(f"Access to {label} was refused (HTTP 403).")
     if status == 416:

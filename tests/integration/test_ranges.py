@@ -140,3 +140,26 @@ def test_a_clip_on_tile_corners_copies_the_tiles(server: AssetServer, cogs: Path
     window = source.GetRasterBand(1).ReadAsArray(0, 0, clipped.RasterXSize, clipped.RasterYSize)
     assert np.array_equal(clipped.GetRasterBand(1).ReadAsArray(), window)
     assert clipped.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") == "DEFLATE"
+
+
+@pytest.mark.usefixtures("small_pieces")
+@pytest.mark.parametrize("mode", ["clip", "whole"])
+def test_a_server_that_takes_two_requests_at_once_still_gets_every_band(
+    server: AssetServer, cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Dozens of ranges at once against a server that answers 503 beyond two in flight: FirstLight
+    goes down to what it takes instead of spending every range's retries on 503s."""
+    monkeypatch.setattr(ranges, "CLIP_PIECE_MIN", 16 * 1024)
+    server.throttle_bps = 1_000_000  # a range takes a few tens of ms: requests overlap
+    server.max_in_flight = 2
+    if mode == "clip":
+        area = parse_area([299_000, 6_980_000, 310_000, 7_001_000], crs=UTM)
+        results = clip_bands({"blue": server.url("blue.tif")}, tmp_path, "S2", area, retry_policy=FAST)
+        result = results["blue"]
+    else:
+        result = _download(server, cogs, tmp_path)
+    assert result.success, result.error
+    gets = server.log("/blue.tif", method="GET")
+    refused = sum(g.status == 503 for g in gets)
+    # Turned away about once per range (a burst sends them all at once), not once per retry
+    assert 0 < refused < 2 * (len(gets) - refused)

@@ -153,6 +153,7 @@ def clear(server: AssetServer) -> None:
     server.clear_faults()
     server.clear_log()
     server.throttle_bps = None
+    server.max_in_flight = None
     gdal.VSICurlClearCache()
 
 

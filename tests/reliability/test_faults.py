@@ -170,6 +170,26 @@ def test_429_waits_for_retry_after_instead_of_hammering(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_a_server_that_takes_two_requests_at_once_gets_them_two_at_a_time(
+    server, reference, item, area, tmp_path, mode, record
+) -> None:
+    """An object store that answers 503 ("SlowDown") to a client's requests beyond two at once:
+    every band still arrives, and each request is turned away about once, not once per retry."""
+    server.max_in_flight = 2
+    server.throttle_bps = 2_000_000  # requests last long enough to overlap
+    run(scene_of(item, area), tmp_path, area, mode)
+    check = compare(tmp_path, reference[mode]["root"], mode)
+    gets = server.log(method="GET")
+    refused = sum(g.status == 503 for g in gets)
+    note = f"{refused} requests turned away, {len(gets) - refused} served"
+    record(fault="server takes 2 requests at once (503 beyond)", mode=mode, faults=refused, completed=True,
+           identical=check.identical, resent=server.bytes_sent() - reference[mode]["bytes"],
+           leftovers=len(check.leftovers), note=note)  # fmt: skip
+    assert check.identical, check
+    assert refused < 2 * (len(gets) - refused)  # turned away about once each, not once per retry
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("wrong", ["file:size", "file:checksum"])
 def test_a_stale_catalog_entry_is_retried_then_a_clear_error(
     server, reference, area, tmp_path, mode, wrong, record

@@ -40,6 +40,8 @@ Faults are consumed one per GET of their path, in order (HEAD is always served n
 ==================  ============================================================================
 
 ``throttle_bps`` (constructor or property) paces every response body to that many bytes/s.
+``max_in_flight`` (property) answers 503 to a GET beyond that many at once, like a server (or an
+object store's "SlowDown") that caps the requests of one client.
 ``ssl_context`` (constructor) serves HTTPS instead, e.g. with a self-signed certificate.
 
 SAS emulation (:meth:`AssetServer.enable_sas`): ``GET /api/sas/v1/token/{account}/{container}``
@@ -130,6 +132,7 @@ class _State:
         self.faults: dict[str, deque[Fault]] = {}
         self.records: list[RequestRecord] = []
         self.throttle_bps: float | None = None
+        self.max_in_flight: int | None = None
         self.sas: tuple[str, str, float] | None = None  # account, container, lifetime
         self.tokens: dict[str, float] = {}  # sig -> expiry (epoch seconds)
         self.stopping = threading.Event()
@@ -183,13 +186,17 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             state.in_flight += 1
+            crowded = not head and state.max_in_flight is not None and state.in_flight > state.max_in_flight
         self._status, self._sent = 0, 0
         started = time.monotonic()
         parts = urlsplit(self.path)
         path, query = unquote(parts.path), parts.query
-        fault = None if head else state.next_fault(path)
+        fault = None if head or crowded else state.next_fault(path)
         try:
-            self._respond(path, query, fault, head)
+            if crowded:
+                self._simple(503, b"Slow down: too many requests at once\n", "text/plain")
+            else:
+                self._respond(path, query, fault, head)
         except (ConnectionError, TimeoutError, OSError):
             self.close_connection = True  # the client went away; keep the record of what was sent
         finally:
@@ -475,6 +482,15 @@ class AssetServer:
     @throttle_bps.setter
     def throttle_bps(self, value: float | None) -> None:
         self._state.throttle_bps = value
+
+    @property
+    def max_in_flight(self) -> int | None:
+        """GETs served at once; more get 503 (None = no cap)."""
+        return self._state.max_in_flight
+
+    @max_in_flight.setter
+    def max_in_flight(self, value: int | None) -> None:
+        self._state.max_in_flight = value
 
     # -- request log -------------------------------------------------------------------------
 
