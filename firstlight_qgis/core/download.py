@@ -113,13 +113,12 @@ class Crowded(TransientError):
 
 
 class Gate:
-    """How many requests go at once (the retrying path of ranges, one-stream downloads). All it
-    was made with, until
-    the server answers 429 or 503 (it caps the requests of one client, as object stores do when
-    asked too much): then half as many as were in flight (or as a burst got through), growing
-    back by one each time as many succeed. A request refused while the gate narrowed is not the
-    server failing, so it costs no retry: otherwise a server that takes two requests at once
-    would fail a clip of sixty ranges."""
+    """How many requests go at once (one-stream downloads, the retrying path of ranges): all it
+    was made with, until the server answers 429 or 503 while others are in flight (it caps the
+    requests of one client, as object stores do when asked too much); then half as many as were
+    in flight (or as a burst got through), growing back by one each time as many succeed. A
+    request refused while the gate narrowed is not the server failing, so it costs no retry:
+    otherwise a server that takes two requests at once would fail a clip of sixty ranges."""
 
     def __init__(self, limit: int) -> None:
         self.most = self.limit = limit
@@ -576,13 +575,7 @@ class FetchContext:
                 self.jobs.check()  # cancel shuts sockets down: that failure is the cancel, not the network
                 if isinstance(error, Crowded) and self.streams is not None and self.streams.narrow():
                     wait_s = self.policy.delay(1, error.retry_after)
-                    log.info(
-                        "band %s: %s; %d at once now, again in %.1f s",
-                        band,
-                        error,
-                        self.streams.limit,
-                        wait_s,
-                    )
+                    log.info("band %s: %s; %d at once now", band, error, self.streams.limit)
                     self.jobs.sleep(wait_s)
                     continue
                 if tally.retries >= self.max_retries:
