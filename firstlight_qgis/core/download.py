@@ -625,8 +625,7 @@ class BandTask:
                 return self._result(size=record["size"], sha256=record.get("sha256"), skipped=True)
             self.jobs.report(self.band, "started", 0.0)
             sha256 = self.context.retrying(self.band, self.attempt, self.tally)
-            self.jobs.check()
-            try:
+            try:  # verified: it gets its name even if a cancel came meanwhile (the run stops after)
                 commit(self.part, self.final, self.identity(), sha256)
             except OSError as error:
                 raise disk_error(self.final, error) from None
