@@ -57,6 +57,7 @@ class _Transfer:
     written: int = 0
     last: float = field(default_factory=time.monotonic)
     lent: bool = False  # a kept-alive socket lent by the caller, not one this loop opened
+    reusable: bool = False  # the server keeps the connection open after this answer
 
     def rest(self) -> Piece:
         done = self.written
@@ -83,6 +84,7 @@ class Outcome:
     retry_after: float | None = None
     whole: int = 0
     crowded: int = 0
+    total: int | None = None  # the file's size, from the Content-Range of an answer
 
 
 @dataclass(eq=False)  # compared and hashed by identity
@@ -100,6 +102,7 @@ class _Job:
     future: Future[Outcome]
     outcome: Outcome = field(default_factory=Outcome)
     running: int = 0  # pieces waiting or in flight
+    memory: bytearray | None = None  # a read into memory (on a kept-alive connection), not a file
 
     def request(self, piece: Piece) -> bytes:
         return "\r\n".join([*self.lines, f"Range: bytes={piece.start}-{piece.end - 1}", "", ""]).encode()
@@ -139,11 +142,29 @@ class Hub:
     ) -> Future[Outcome]:
         """Fetch ``pieces`` of ``url`` into ``fd``; the future gives what did not come through as a
         plain 206 (for the retrying path), or raises CancelledError or the OSError of a write."""
+        return self._submit(url, pieces, fd, received, finished, None)
+
+    def read(self, url: str, start: int, end: int, memory: bytearray) -> Future[Outcome]:
+        """Bytes ``start..end-1`` of ``url`` into ``memory``, over a connection kept open for the
+        next request to that server (a tile range after a header, say); the outcome's ``rest`` is
+        not empty when they did not come through as a plain 206."""
+        return self._submit(url, [Piece(start, end, 0)], -1, lambda count: None, lambda: None, memory)
+
+    def _submit(
+        self,
+        url: str,
+        pieces: list[Piece],
+        fd: int,
+        received: Callable[[int], None],
+        finished: Callable[[], None],
+        memory: bytearray | None,
+    ) -> Future[Outcome]:
         parts = urlsplit(url)
         secure = parts.scheme == "https"
         port = parts.port or (443 if secure else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}", "Connection: close"]
+        lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}"]
+        lines += [] if memory is not None else ["Connection: close"]
         lines += [f"{name}: {value}" for name, value in self.headers.items()]
         future: Future[Outcome] = Future()
         try:
@@ -152,6 +173,7 @@ class Hub:
             future.set_result(Outcome(list(pieces)))
             return future
         job = _Job(url, fd, secure, parts.hostname or "", address, lines, received, finished, future)
+        job.memory = memory
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="firstlight-burst", daemon=True)
@@ -175,6 +197,7 @@ class Hub:
         selector.register(self._wake_read, selectors.EVENT_READ, None)
         waiting: collections.deque[tuple[_Job, Piece]] = collections.deque()
         active: dict[int, _Transfer] = {}  # by id: a socket's number changes when TLS wraps it
+        idle: dict[tuple, list[socket.socket]] = {}  # kept-alive sockets by server address
         buffer = bytearray(_BUFFER)
         closing = False
 
@@ -185,8 +208,14 @@ class Hub:
             transfer.sock.close()
 
         def end(transfer: _Transfer, hand_back: _HandBack | None) -> None:
-            drop(transfer)
             job = transfer.job
+            if hand_back is None and job.memory is not None and transfer.reusable:
+                with contextlib.suppress(KeyError, ValueError, OSError):
+                    selector.unregister(transfer.sock)
+                active.pop(id(transfer), None)
+                idle.setdefault(job.address[4], []).append(transfer.sock)  # for the next request
+            else:
+                drop(transfer)
             if hand_back is None:
                 job.outcome.whole += 1
                 job.finished()
@@ -236,7 +265,8 @@ class Hub:
                         fail(job, CancelledError("The download was cancelled."))
                 while waiting and len(active) < self.connections:
                     job, piece = waiting.popleft()
-                    lent = self.reuse(job.url)
+                    kept = idle.get(job.address[4])
+                    lent = kept.pop() if kept else self.reuse(job.url)
                     transfer = (
                         _Transfer(piece, lent, job.request(piece), job, "send", lent=True)
                         if lent
@@ -271,6 +301,8 @@ class Hub:
         finally:
             for transfer in list(active.values()):
                 drop(transfer)
+            for sock in (sock for kept in idle.values() for sock in kept):
+                sock.close()
             selector.close()
 
 
@@ -356,7 +388,7 @@ def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable
             if len(transfer.head) > _HEAD_LIMIT:
                 raise _HandBack
             return False
-        _check_head(head, piece)
+        transfer.job.outcome.total, transfer.reusable = _check_head(head, piece)
         transfer.phase = "body"
         return _write(transfer, body[: piece.end - piece.start], fd, received)
     count = transfer.sock.recv_into(buffer)
@@ -372,6 +404,10 @@ def _write(transfer: _Transfer, data: bytes | memoryview, fd: int, received: Cal
     piece = transfer.piece
     view = memoryview(data)
     offset = piece.dest + transfer.written
+    memory = transfer.job.memory
+    if memory is not None:
+        memory[offset : offset + len(view)] = view
+        view = view[len(view) :]
     try:
         while view:
             count = os.pwrite(fd, view, offset)
@@ -385,8 +421,9 @@ def _write(transfer: _Transfer, data: bytes | memoryview, fd: int, received: Cal
     return transfer.written >= piece.end - piece.start
 
 
-def _check_head(head: bytes, piece: Piece) -> None:
-    """A ``206`` of exactly the range asked, plain (no chunks, no web page), or hand it back."""
+def _check_head(head: bytes, piece: Piece) -> tuple[int | None, bool]:
+    """A ``206`` of exactly the range asked, plain (no chunks, no web page), or hand it back; the
+    file's size if the answer says it, and whether the server keeps the connection open."""
     status, *lines = head.decode("latin-1").split("\r\n")
     words = status.split(" ", 2)
     code = words[1] if len(words) > 1 and words[0].startswith("HTTP/1.") else ""
@@ -399,10 +436,13 @@ def _check_head(head: bytes, piece: Piece) -> None:
         crowded = code in ("429", "503")
         wait = fields.get("retry-after", "") if crowded else ""
         raise _HandBack(not plain, float(wait) if wait.isdigit() else None, crowded)
-    first, _, last = fields.get("content-range", "").removeprefix("bytes ").partition("/")[0].partition("-")
+    span, _, total = fields.get("content-range", "").removeprefix("bytes ").partition("/")
+    first, _, last = span.partition("-")
     if (first, last) != (str(piece.start), str(piece.end - 1)):
         raise _HandBack
     if fields.get("content-length", str(piece.end - piece.start)) != str(piece.end - piece.start):
         raise _HandBack
     if "transfer-encoding" in fields or fields.get("content-type", "").lower().startswith("text/html"):
         raise _HandBack
+    kept = words[0] == "HTTP/1.1" and fields.get("connection", "").lower() != "close"
+    return (int(total) if total.isdigit() else None), kept

@@ -25,6 +25,7 @@ RangeUnsupported makes the caller fall back to its one-stream path).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import errno
 import hashlib
 import http.client
@@ -116,26 +117,14 @@ class RangePool:
         self.hub.close()
         self.direct.close()
 
-    def burst(
-        self, url: str, pieces: list[Piece], target: Path, counter: Counter, tick: Callable[[], None]
-    ) -> Outcome:
-        """Fetch ``pieces`` of ``url`` into ``target`` all at once, with every other band's, on the
-        call's one burst loop (burst.py); returns the pieces left for ``get``'s retrying path
-        (after the wait a failed attempt calls for)."""
-        fd = os.open(target, os.O_WRONLY)
-        try:
-            outcome = self.hub.submit(url, pieces, fd, counter.add, tick).result()
-        except OSError as error:  # writing the output failed: a full disk, not a network failure
-            raise _download.disk_error(target, error) from None
-        finally:
-            os.close(fd)
+    def settle(self, outcome: Outcome, counter: Counter) -> None:
+        """Account for what a burst left to the retrying path (and wait as a failed attempt asks)."""
         if outcome.crowded:  # the server turned ranges away: no more at once than it took
             self.gate.narrow_to(outcome.whole)
         if outcome.failed:  # their first attempt failed: the retrying path goes on from retry 1
             for _ in outcome.failed:
                 counter.add_retry()
             self.jobs.sleep(self.policy.delay(1, outcome.retry_after))
-        return outcome
 
     def submit(self, work: Callable[[], Any]) -> Future[Any]:
         def tracked() -> Any:
@@ -421,20 +410,44 @@ def piece_size(runs: list[int], connections: int) -> int:
     return low
 
 
-def fetch_window(
+@dataclass
+class Launched:
+    """A window of a COG on its way to a part file (``launch_window``): the header written, the
+    tiles' burst in flight; ``land_window`` sees it through."""
+
+    url: str
+    layout: Layout
+    places: list[int]  # where each tile of the window lands in the part file
+    pieces: list[Piece]
+    counter: Counter
+    tick: Callable[[], None]
+    burst: Future[Outcome] | None = None  # None when the URL goes through a proxy (threads only)
+    fd: int = -1  # the part file, open for the burst
+
+    def abandon(self, part: Path) -> None:
+        """Nobody will land it: wait for its burst to end, close and remove the part file."""
+        if self.burst is not None:
+            with contextlib.suppress(BaseException):
+                self.burst.result()
+            os.close(self.fd)
+            self.burst = None
+        part.unlink(missing_ok=True)
+
+
+def launch_window(
     pool: RangePool,
     url: str,
-    label: str,
     layout: Layout,
     window: tuple[int, int, int, int],
     part: Path,
     counter: Counter,
     progress: Callable[[float], None],
     piece: int,
-) -> None:
-    """Write the window (on tile corners) of the COG at ``url`` to ``part``: a GeoTIFF on the
-    source grid made of the source's own compressed tiles, fetched in parallel ranges (adjacent
-    tiles merged, large runs split so every connection has work) and never decoded."""
+) -> Launched:
+    """Start writing the window (on tile corners) of the COG at ``url`` to ``part``: a GeoTIFF on
+    the source grid made of the source's own compressed tiles, fetched in parallel ranges
+    (adjacent tiles merged, large runs split so every connection has work) and never decoded.
+    The header is written at once, the ranges go on the call's burst loop; ``land_window`` ends it."""
     places = [layout.tile(*tile) for tile in layout.window_tiles(window)]
     merged = tile_runs(layout, window)
     starts = [start for start, _ in merged]
@@ -455,24 +468,40 @@ def fetch_window(
         Piece(start, end, runs[owner(start)] + start - starts[owner(start)])
         for start, end in _split(merged, piece)
     ]
-    count = len(pieces)
     with part.open("wb") as handle:  # the header first: a full disk fails before any request
         handle.write(head)
     done = [0]
 
     def tick() -> None:
         done[0] += 1
-        progress(min(done[0] / count, 1.0))
+        progress(min(done[0] / len(pieces), 1.0))
 
-    retried: set[Piece] = set()
+    launched = Launched(url, layout, place(len(head)), pieces, counter, tick)
     if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
-        outcome = pool.burst(url, pieces, part, counter, tick)
+        launched.fd = os.open(part, os.O_WRONLY)
+        launched.burst = pool.hub.submit(url, pieces, launched.fd, counter.add, tick)
+    return launched
+
+
+def land_window(pool: RangePool, label: str, launched: Launched, part: Path) -> None:
+    """See a launched window through: its burst, what the burst left (on the retrying path), then
+    the start of every tile checked against its codec's mark."""
+    pieces, retried = launched.pieces, set[Piece]()
+    if launched.burst is not None:
+        try:
+            outcome = launched.burst.result()
+        except OSError as error:  # writing the output failed: a full disk, not a network failure
+            raise _download.disk_error(part, error) from None
+        finally:
+            os.close(launched.fd)
+            launched.burst = None
+        pool.settle(outcome, launched.counter)
         pieces, retried = outcome.rest, outcome.failed
-    _fetch_pieces(pool, url, label, pieces, part, counter, tick, retried)
+    _fetch_pieces(pool, launched.url, label, pieces, part, launched.counter, launched.tick, retried)
     with part.open("rb") as handle:
-        for dest in place(len(head)):
+        for dest in launched.places:
             handle.seek(dest)
-            if not tile_start_ok(layout.compression, handle.read(6)):
+            if not tile_start_ok(launched.layout.compression, handle.read(6)):
                 raise TransientError(
                     f"The tiles of {label} are not where its header says (changed on the server?)."
                 )

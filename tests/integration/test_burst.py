@@ -161,3 +161,38 @@ def test_a_lent_connection_the_server_closed_is_not_a_failed_attempt(
     retrying path as it is, with no retry counted and no wait."""
     outcome = _burst_after_a_header(server, tmp_path / "out", ["drop"])  # the lent one finds it closed
     assert outcome.rest == [PIECES[1]] and not outcome.failed
+
+
+def test_a_read_into_memory_keeps_its_connection_for_the_next_range(
+    server: AssetServer, cogs: Path, tmp_path: Path
+) -> None:
+    """What a clip's fast lane does with a header: read into memory with the file's size, then the
+    same connection carries the band's first range."""
+    source = (cogs / "nir.tif").read_bytes()
+    url = server.url("nir.tif")
+    hub = Hub(4, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
+    target = tmp_path / "out"
+    target.write_bytes(b"")
+    fd = os.open(target, os.O_WRONLY)
+    try:
+        memory = bytearray()
+        read = hub.read(url, 0, 1000, memory).result()
+        outcome = hub.submit(url, [PIECES[1]], fd, lambda count: None, lambda: None).result()
+    finally:
+        hub.close()
+        os.close(fd)
+    assert read.rest == [] and bytes(memory) == source[:1000] and read.total == len(source)
+    assert outcome.rest == []
+    assert _written(source, target, PIECES[1]) == source[PIECES[1].start : PIECES[1].end]
+    gets = server.log("/nir.tif", method="GET")
+    assert len(gets) == 2 and len({g.connection for g in gets}) == 1
+
+
+def test_a_read_that_is_not_a_plain_206_is_handed_back(server: AssetServer) -> None:
+    server.inject("/nir.tif", ["ignore-range"])
+    hub = Hub(4, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
+    try:
+        outcome = hub.read(server.url("nir.tif"), 0, 1000, bytearray()).result()
+    finally:
+        hub.close()
+    assert outcome.rest == [Piece(0, 1000, 0)] and not outcome.failed  # for the caller's own read

@@ -143,6 +143,19 @@ def test_the_catalog_crs_is_only_a_hint(server: AssetServer, tmp_path: Path, are
         assert result.success and result.local_path.read_bytes() == plain[band].local_path.read_bytes()
 
 
+def test_headers_are_read_at_once_and_their_connections_carry_the_first_ranges(
+    server: AssetServer, tmp_path: Path, area: Area
+) -> None:
+    """The fast lane: every band's header asked before any band thread starts (so all are in flight
+    together), and no connection opened for a header is wasted."""
+    _clip(server, tmp_path, area)
+    gets = server.log(method="GET")
+    headers = [g for g in gets if g.range == "bytes=0-32767"]
+    assert len(headers) == len(BANDS)
+    assert max(g.started for g in headers) < min(g.started for g in gets if g not in headers)
+    assert len({g.connection for g in gets}) == len(gets) - len(BANDS)
+
+
 def test_an_area_at_the_scene_edge_is_clamped_to_the_scene(server: AssetServer, tmp_path: Path) -> None:
     edge = parse_area([299_000, 6_998_000, 301_010, 7_001_000], crs=UTM)  # sticks out west and north
     results = _clip(server, tmp_path, edge, ("blue", "nir"))

@@ -102,8 +102,9 @@ def test_the_gdal_fallback_of_clip_mode_survives_faults_too(
     """A server answering the header's range with the whole file sends clip mode down its other
     path: the whole file downloaded by FirstLight's own client (retries, resume, verification),
     then clipped locally by GDAL. The faults hit that download."""
-    for band in BANDS:
-        server.inject(f"/{band}.tif", ["ignore-range"] + ["pass"] * GDAL_FALLBACK[band] + list(fault.specs))
+    for band in BANDS:  # the whole file to the fast lane's header read and to the band's own
+        ahead = ["ignore-range"] * 2 + ["pass"] * GDAL_FALLBACK[band]
+        server.inject(f"/{band}.tif", ahead + list(fault.specs))
     run(scene_of(item, area), tmp_path, area, "clip")
     assert server.pending_faults() == []
     check = compare(tmp_path, reference["clip"]["root"], "clip")

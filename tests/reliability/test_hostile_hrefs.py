@@ -172,8 +172,10 @@ def test_the_fallback_of_clip_mode_never_lets_gdal_near_the_network(
     with FirstLight's own client and clips it locally; GDAL's curl, which would follow a later
     redirect to ftp by itself, never runs, so a redirect of any later request is never reached."""
     port, hits = listener
-    # The header range answered with the whole file: no fast path, the whole file is downloaded.
-    server.inject("/nir.tif", ["ignore-range", "pass"] + [f"redirect:ftp://127.0.0.1:{port}/x.tif"] * 8)
+    # The header range answered with the whole file (to the fast lane, then to the band's own
+    # read): no fast path, the whole file is downloaded.
+    faults = ["ignore-range", "ignore-range", "pass"] + [f"redirect:ftp://127.0.0.1:{port}/x.tif"] * 8
+    server.inject("/nir.tif", faults)
     run(scene_of(item, area), tmp_path, area, "clip")
     assert hits == []
     assert not list((tmp_path / ITEM_ID).glob("*.source.*"))
@@ -183,7 +185,8 @@ def test_the_fallback_download_of_clip_mode_refuses_a_redirect_to_ftp(
     server, item, area, tmp_path, listener
 ) -> None:
     port, hits = listener
-    server.inject("/nir.tif", ["ignore-range"] + [f"redirect:ftp://127.0.0.1:{port}/x.tif"] * 8)
+    # whole file for the fast lane's header read and the band's own, then the download redirected
+    server.inject("/nir.tif", ["ignore-range"] * 2 + [f"redirect:ftp://127.0.0.1:{port}/x.tif"] * 8)
     with pytest.raises(DownloadError, match="redirected to a non-HTTP address"):
         run(scene_of(item, area), tmp_path, area, "clip")
     assert hits == []
