@@ -139,26 +139,11 @@ class Hub:
         fd: int,
         received: Callable[[int], None],
         finished: Callable[[], None],
+        memory: bytearray | None = None,
     ) -> Future[Outcome]:
-        """Fetch ``pieces`` of ``url`` into ``fd``; the future gives what did not come through as a
-        plain 206 (for the retrying path), or raises CancelledError or the OSError of a write."""
-        return self._submit(url, pieces, fd, received, finished, None)
-
-    def read(self, url: str, start: int, end: int, memory: bytearray) -> Future[Outcome]:
-        """Bytes ``start..end-1`` of ``url`` into ``memory``, over a connection kept open for the
-        next request to that server (a tile range after a header, say); the outcome's ``rest`` is
-        not empty when they did not come through as a plain 206."""
-        return self._submit(url, [Piece(start, end, 0)], -1, lambda count: None, lambda: None, memory)
-
-    def _submit(
-        self,
-        url: str,
-        pieces: list[Piece],
-        fd: int,
-        received: Callable[[int], None],
-        finished: Callable[[], None],
-        memory: bytearray | None,
-    ) -> Future[Outcome]:
+        """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``); the future
+        gives what did not come through as a plain 206 (for the retrying path), or raises
+        CancelledError or the OSError of a write."""
         parts = urlsplit(url)
         secure = parts.scheme == "https"
         port = parts.port or (443 if secure else 80)
@@ -181,6 +166,12 @@ class Hub:
         self._inbox.put((url, list(pieces), job))
         self._wake_write.send(b"\0")
         return future
+
+    def read(self, url: str, start: int, end: int, memory: bytearray) -> Future[Outcome]:
+        """Bytes ``start..end-1`` of ``url`` into ``memory``, over a connection kept open for the
+        next request to that server (a tile range after a header, say); the outcome's ``rest`` is
+        not empty when they did not come through as a plain 206."""
+        return self.submit(url, [Piece(start, end, 0)], -1, lambda count: None, lambda: None, memory)
 
     def close(self) -> None:
         with self._lock:
