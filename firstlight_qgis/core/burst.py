@@ -391,22 +391,28 @@ def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable
     )
 
 
+def write_at(fd: int, data: bytes | memoryview, offset: int) -> None:
+    """All of ``data`` at ``offset``: a write cut short (a disk filling up) is written on, so the
+    disk's error surfaces instead of a silent hole in the file."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        view, offset = view[written:], offset + written
+
+
 def _write(transfer: _Transfer, data: bytes | memoryview, fd: int, received: Callable[[int], None]) -> bool:
     piece = transfer.piece
-    view = memoryview(data)
     offset = piece.dest + transfer.written
     memory = transfer.job.memory
     if memory is not None:
-        memory[offset : offset + len(view)] = view
-        view = view[len(view) :]
-    try:
-        while view:
-            count = os.pwrite(fd, view, offset)
-            if count <= 0:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            view, offset = view[count:], offset + count
-    except OSError as error:
-        raise _WriteFailed from error
+        memory[offset : offset + len(data)] = data
+    else:
+        try:
+            write_at(fd, data, offset)
+        except OSError as error:
+            raise _WriteFailed from error
     transfer.written += len(data)
     received(len(data))
     return transfer.written >= piece.end - piece.start

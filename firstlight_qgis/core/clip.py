@@ -65,7 +65,6 @@ from .download import (
     scrub,
     signed,
     source_of,
-    verified_record,
 )
 from .errors import CancelledError, DownloadError, InputError
 from .ranges import (
@@ -338,7 +337,6 @@ class _Clip(BandTask):
         """Take the grid from a header read on the fast lane; False leaves the band to ``probe``
         (which reads it again and says what is wrong)."""
         try:
-            self.source = source_of(self.band, self.href, self.context.allow_local)
             self.grid = self._grid_of(header, total)
         except DownloadError:
             self.grid = None
@@ -348,8 +346,7 @@ class _Clip(BandTask):
         """Start the first attempt from the calling thread, unless an earlier run did the work."""
         try:
             self.prepare()
-            record = verified_record(self.final)
-            if record is not None and self.done_before(record):
+            if self.done_earlier() is not None:
                 return
             self.part.unlink(missing_ok=True)
             url = signed(self.context.signer, self.href)
@@ -732,7 +729,8 @@ class _Lane:
         reads = {}
         for task in self.tasks:
             try:  # a URL that is not http(s), or not a URL at all: the band's thread says so
-                if source_of(task.band, task.href, task.context.allow_local).kind != "http":
+                task.source = source_of(task.band, task.href, task.context.allow_local)
+                if task.source.kind != "http":
                     continue
                 url = signed(task.context.signer, task.href)
                 if not self.pool.direct.handles(url):

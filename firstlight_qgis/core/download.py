@@ -619,8 +619,8 @@ class BandTask:
         self.began = time.monotonic()
         try:
             self.prepare()
-            record = verified_record(self.final)
-            if record is not None and self.done_before(record):
+            record = self.done_earlier()
+            if record is not None:
                 self.jobs.report(self.band, "skipped", 1.0)
                 return self._result(size=record["size"], sha256=record.get("sha256"), skipped=True)
             self.jobs.report(self.band, "started", 0.0)
@@ -638,6 +638,11 @@ class BandTask:
             return self._result(error=str(error))
         self.jobs.report(self.band, "done", 1.0)
         return self._result(size=self.final.stat().st_size, sha256=sha256)
+
+    def done_earlier(self) -> Mapping[str, Any] | None:
+        """The record of an earlier run that verified this very output, if one did."""
+        record = verified_record(self.final)
+        return record if record is not None and self.done_before(record) else None
 
     def _result(
         self, *, size: int = 0, sha256: str | None = None, skipped: bool = False, error: str | None = None

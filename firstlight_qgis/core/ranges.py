@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import errno
 import hashlib
 import http.client
 import itertools
@@ -48,7 +47,7 @@ import urllib3
 from osgeo import gdal
 
 from . import download as _download
-from .burst import Hub, Outcome, Piece
+from .burst import Hub, Outcome, Piece, write_at
 from .download import Crowded, FetchContext, Gate, TransientError, scrub
 from .errors import CancelledError, DownloadError
 from .keepalive import Direct, Redirected
@@ -75,17 +74,6 @@ class RangeUnsupported(DownloadError):
 
 class Refused(TransientError):
     """HTTP 403: a signed link may have expired; worth one retry with a fresh signature."""
-
-
-def _write_at(fd: int, data: bytes, offset: int) -> None:
-    """All of ``data`` at ``offset``: a write cut short (a disk filling up) is written on, so the
-    disk's error surfaces instead of a silent hole in the file."""
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        if written <= 0:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        view, offset = view[written:], offset + written
 
 
 # -- the pool ----------------------------------------------------------------------------------
@@ -524,7 +512,7 @@ def _fetch_pieces(
             def run(abort: threading.Event) -> None:
                 def sink(offset: int, data: bytes) -> None:
                     try:
-                        _write_at(fd, data, piece.dest + offset - piece.start)
+                        write_at(fd, data, piece.dest + offset - piece.start)
                     except OSError as error:  # a full disk, not a network failure: not retried
                         raise _download.disk_error(target, error) from None
 
@@ -680,7 +668,7 @@ def fetch_file(
 
             def sink(offset: int, data: bytes) -> None:
                 try:
-                    _write_at(fd, data, offset)
+                    write_at(fd, data, offset)
                 except OSError as error:
                     raise _download.disk_error(part, error) from None
                 written[0] = offset + len(data)
