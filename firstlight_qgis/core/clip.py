@@ -34,7 +34,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -94,6 +94,12 @@ if TYPE_CHECKING:
 gdal.UseExceptions()
 
 _EPS = 1e-6  # float noise tolerated when snapping coordinates to pixels (in pixels)
+# Windows of up to this many bytes in all are finished (checked, hashed, committed) on the calling
+# thread as their bursts end: a band thread started while the burst loop is busy waits about a
+# millisecond for the interpreter lock. Measured on 2 cores: 16 MB of windows (a 10 km area)
+# finish sooner here, 43 MB (20 km) sooner hashed side by side on band threads.
+_FINISH_HERE_BYTES = 24 << 20
+_POLL_S = 0.1  # how often the calling thread looks at cancel while it waits
 
 
 @dataclass(frozen=True)
@@ -305,6 +311,7 @@ class _Clip(BandTask):
     range_retries = 0
     launched: Launched | None = None  # its first attempt, started by the calling thread (_Lane)
     refused: Outcome | None = None  # the fast lane's read of its header, handed back
+    failed: TransientError | None = None  # the first attempt, failed on the fast lane
 
     def __init__(
         self, context: FetchContext, band: str, href: str, final: Path, expected: ResolvedAsset | None
@@ -356,6 +363,21 @@ class _Clip(BandTask):
         except (DownloadError, OSError):  # the band's own thread meets it again and says it
             self.part.unlink(missing_ok=True)
 
+    def run_first(self) -> BandDownloadResult | None:
+        """Finish the band on the calling thread from the first attempt the fast lane launched,
+        once its burst brought every tile; None when that attempt failed in a way worth another:
+        the band's own thread counts it and tries again."""
+        return self.settled(self._first)
+
+    def _first(self) -> BandDownloadResult | None:
+        self.jobs.report(self.band, "started", 0.0)
+        try:
+            sha256 = self.attempt()
+        except TransientError as error:
+            self.failed = error
+            return None
+        return self.committed(sha256)
+
     def _clipping(self, fraction: float) -> None:
         self.jobs.report(self.band, "clipping", fraction)
 
@@ -394,6 +416,9 @@ class _Clip(BandTask):
         }
 
     def attempt(self) -> str:
+        failed, self.failed = self.failed, None
+        if failed is not None:  # on the fast lane: it counts as this thread's first attempt
+            raise failed
         if self.layout is not None:
             return self._attempt_ranges()
         self.part.unlink(missing_ok=True)
@@ -753,6 +778,29 @@ class _Lane:
             for task in self.tasks:
                 task.launch()
 
+    def finish(self) -> dict[str, BandDownloadResult]:
+        """The bands finished on this thread (see _FINISH_HERE_BYTES) as their bursts end, those
+        whose tiles all came at the first go; the others are left to their own threads."""
+        bursts = {
+            task.launched.burst: task
+            for task in self.tasks
+            if task.launched is not None and task.launched.burst is not None
+        }
+        size = sum(piece.end - piece.start for task in bursts.values() for piece in task.launched.pieces)  # type: ignore[union-attr]
+        results: dict[str, BandDownloadResult] = {}
+        if size > _FINISH_HERE_BYTES:
+            return results
+        while bursts:
+            done, _ = wait(bursts, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            for burst in done:
+                task = bursts.pop(burst)
+                if burst.exception() is None and not burst.result().rest:
+                    result = task.run_first()
+                    if result is not None:
+                        results[task.band] = result
+            self.pool.jobs.poll()
+        return results
+
     def abandon(self) -> None:
         """Launches no band thread took up (the call ended first): their part files go."""
         for task in self.tasks:
@@ -819,7 +867,7 @@ def clip_bands(
                 try:
                     lane.run()
                     results = jobs.run(
-                        {band: partial(meeting.clip, task) for band, task in tasks.items()}, what
+                        {band: partial(meeting.clip, task) for band, task in tasks.items()}, what, lane.finish
                     )
                 finally:
                     lane.abandon()

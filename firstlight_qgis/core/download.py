@@ -32,7 +32,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -475,18 +475,27 @@ class BandJobs:
         if self.cancelled.is_set():
             self._interrupt()
 
-    def run(self, jobs: Mapping[str, Callable[[], T]], what: str) -> dict[str, T]:
-        """``{band: job()}`` in the order of ``jobs``; CancelledError (``what`` names the work)."""
+    def run(
+        self,
+        jobs: Mapping[str, Callable[[], T]],
+        what: str,
+        first: Callable[[], Mapping[str, T]] | None = None,
+    ) -> dict[str, T]:
+        """``{band: job()}`` in the order of ``jobs``; CancelledError (``what`` names the work).
+        ``first()`` runs before the jobs on the calling thread (calling ``poll()`` while it waits)
+        and may give some bands' results itself: their jobs do not run."""
+        futures: dict[str, Future[T]] = {}
         try:
-            if self._cancel is not None and self._cancel():
-                self.cancelled.set()
-            self.check()
-            go = threading.Event()  # the jobs start together once every thread is up: a thread
-            # started while the others already work waits for the interpreter lock (~1 ms each)
-            with ThreadPoolExecutor(self._workers, thread_name_prefix="firstlight-band") as pool:
-                futures = {band: pool.submit(self._in_worker, job, go) for band, job in jobs.items()}
-                go.set()
-                self._supervise(set(futures.values()))
+            self.poll()
+            early = dict(first()) if first is not None else {}
+            rest = {band: job for band, job in jobs.items() if band not in early}
+            if rest:
+                go = threading.Event()  # the jobs start together once every thread is up: a thread
+                # started while the others already work waits for the interpreter lock (~1 ms each)
+                with ThreadPoolExecutor(self._workers, thread_name_prefix="firstlight-band") as pool:
+                    futures = {band: pool.submit(self._in_worker, job, go) for band, job in rest.items()}
+                    go.set()
+                    self._supervise(set(futures.values()))
             self._deliver()
             self.check()
         except CancelledError:
@@ -494,7 +503,7 @@ class BandJobs:
                 f"The {what} was cancelled; partial downloads were kept as .part files and resume next time."
             ) from None
         try:
-            return {band: future.result() for band, future in futures.items()}
+            return {band: early[band] if band in early else futures[band].result() for band in jobs}
         finally:
             # A job's exception (a full disk) raised here would keep its future, and so itself and
             # every frame of its traceback, alive in a reference cycle until the garbage collector
@@ -502,15 +511,23 @@ class BandJobs:
             # Windows, their space not freed).
             futures.clear()
 
+    def poll(self) -> None:
+        """On the calling thread: deliver progress and look at cancel (CancelledError once asked)."""
+        self._look()
+        self.check()
+
+    def _look(self) -> None:
+        self._deliver()
+        if not self.cancelled.is_set() and self._cancel is not None and self._cancel():
+            self.cancelled.set()
+        if self.cancelled.is_set():
+            self._interrupt()
+
     def _supervise(self, pending: set[Any]) -> None:
         try:
             while pending:
                 _, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
-                self._deliver()
-                if not self.cancelled.is_set() and self._cancel is not None and self._cancel():
-                    self.cancelled.set()
-                if self.cancelled.is_set():
-                    self._interrupt()
+                self._look()
         except BaseException:  # a raising callback or Ctrl-C: stop the workers before leaving
             self.cancelled.set()
             self._interrupt()
@@ -617,18 +634,12 @@ class BandTask:
 
     def run(self) -> BandDownloadResult:
         self.began = time.monotonic()
+        return self.settled(self._fetch_verified)
+
+    def settled(self, work: Callable[[], T]) -> T | BandDownloadResult:
+        """``work()``, or the band's failed result for a DownloadError (a DiskFullError goes on)."""
         try:
-            self.prepare()
-            record = self.done_earlier()
-            if record is not None:
-                self.jobs.report(self.band, "skipped", 1.0)
-                return self._result(size=record["size"], sha256=record.get("sha256"), skipped=True)
-            self.jobs.report(self.band, "started", 0.0)
-            sha256 = self.context.retrying(self.band, self.attempt, self.tally)
-            try:  # verified: it gets its name even if a cancel came meanwhile (the run stops after)
-                commit(self.part, self.final, self.identity(), sha256)
-            except OSError as error:
-                raise disk_error(self.final, error) from None
+            return work()
         except DiskFullError:
             self.jobs.report(self.band, "failed", 0.0)
             raise  # every band shares the disk: the ingest stops with this one clear error
@@ -636,6 +647,22 @@ class BandTask:
             self.jobs.report(self.band, "failed", 0.0)
             log.warning("band %s: %s", self.band, error)
             return self._result(error=str(error))
+
+    def _fetch_verified(self) -> BandDownloadResult:
+        self.prepare()
+        record = self.done_earlier()
+        if record is not None:
+            self.jobs.report(self.band, "skipped", 1.0)
+            return self._result(size=record["size"], sha256=record.get("sha256"), skipped=True)
+        self.jobs.report(self.band, "started", 0.0)
+        return self.committed(self.context.retrying(self.band, self.attempt, self.tally))
+
+    def committed(self, sha256: str) -> BandDownloadResult:
+        """Give the verified part file its name; the band's result."""
+        try:  # verified: it gets its name even if a cancel came meanwhile (the run stops after)
+            commit(self.part, self.final, self.identity(), sha256)
+        except OSError as error:
+            raise disk_error(self.final, error) from None
         self.jobs.report(self.band, "done", 1.0)
         return self._result(size=self.final.stat().st_size, sha256=sha256)
 

@@ -199,6 +199,23 @@ def test_http_errors_are_retried(server: AssetServer, cogs: Path, tmp_path: Path
     )
 
 
+def test_a_first_attempt_that_fails_on_the_calling_thread_is_counted_and_made_again(
+    server: AssetServer, tmp_path: Path
+) -> None:
+    """A small clip is finished on the calling thread as its tiles land. Red's one tile comes back
+    with its first bytes garbled (not where the header says): red is handed to its own thread,
+    which counts that attempt as its first and makes a second."""
+    tiny = parse_area([306_000, 6_990_500, 306_100, 6_990_600], crs=UTM)  # one tile per band
+    server.inject("/red.tif", ["pass", "corrupt:0"])  # the header, then the tile
+    results = _clip(server, tmp_path / "faulted", tiny, ("red", "nir"))
+    assert server.pending_faults() == []
+    clean = _clip(server, tmp_path / "clean", tiny, ("red", "nir"))
+    assert [(r.success, r.retries) for r in results.values()] == [(True, 1), (True, 0)]
+    for band, result in results.items():
+        assert result.local_path.read_bytes() == clean[band].local_path.read_bytes()
+    assert len([g for g in server.log("/red.tif", method="GET") if g.range != "bytes=0-32767"]) == 3
+
+
 def test_cancel_stops_the_clip_and_leaves_no_file(server: AssetServer, tmp_path: Path, area: Area) -> None:
     """Cancel once the first row of tiles has arrived; GDAL checks between rows of tiles."""
     server.throttle_bps = 1_000_000
