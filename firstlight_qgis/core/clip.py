@@ -360,6 +360,7 @@ class _Clip(BandTask):
             self.launched = launch_window(
                 self.ranges, url, self.layout, self.window, self.part, Counter(), self._clipping, self.piece
             )  # type: ignore[arg-type]
+            self.jobs.report(self.band, "started", 0.0)
         except (DownloadError, OSError):  # the band's own thread meets it again and says it
             self.part.unlink(missing_ok=True)
 
@@ -370,7 +371,6 @@ class _Clip(BandTask):
         return self.settled(self._first)
 
     def _first(self) -> BandDownloadResult | None:
-        self.jobs.report(self.band, "started", 0.0)
         try:
             sha256 = self.attempt()
         except TransientError as error:
