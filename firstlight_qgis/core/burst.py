@@ -98,7 +98,7 @@ class _Job:
     address: tuple
     lines: list[str]
     received: Callable[[int], None]
-    finished: Callable[[], None]
+    finished: Callable[[Piece], None]
     future: Future[Outcome]
     outcome: Outcome = field(default_factory=Outcome)
     running: int = 0  # pieces waiting or in flight
@@ -111,9 +111,10 @@ class _Job:
 class Hub:
     """One selector loop, on a thread of its own, for every burst of a call: at most
     ``connections`` ranges in flight at once, across submissions, in the order submitted.
-    ``cancelled`` stops it all (each submission then fails with CancelledError). ``reuse(url)``
-    may lend an idle kept-alive socket to that URL's server (one that fetched a header, say),
-    which spares a connection and its handshake."""
+    ``cancelled`` stops it all (each submission then fails with CancelledError). A connection is
+    kept alive for the next piece to its server, and ``reuse(url)`` may lend an idle kept-alive
+    socket to that URL's server (one that fetched a header, say): each spares a connection and
+    its handshake."""
 
     def __init__(
         self,
@@ -138,18 +139,18 @@ class Hub:
         pieces: list[Piece],
         fd: int,
         received: Callable[[int], None],
-        finished: Callable[[], None],
+        finished: Callable[[Piece], None],
         memory: bytearray | None = None,
     ) -> Future[Outcome]:
-        """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``); the future
-        gives what did not come through as a plain 206 (for the retrying path), or raises
+        """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``), calling
+        ``received(count)`` as bytes are written and ``finished(piece)`` as each piece is whole; the
+        future gives what did not come through as a plain 206 (for the retrying path), or raises
         CancelledError or the OSError of a write."""
         parts = urlsplit(url)
         secure = parts.scheme == "https"
         port = parts.port or (443 if secure else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}"]
-        lines += [] if memory is not None else ["Connection: close"]
         lines += [f"{name}: {value}" for name, value in self.headers.items()]
         future: Future[Outcome] = Future()
         try:
@@ -171,7 +172,7 @@ class Hub:
         """Bytes ``start..end-1`` of ``url`` into ``memory``, over a connection kept open for the
         next request to that server (a tile range after a header, say); the outcome's ``rest`` is
         not empty when they did not come through as a plain 206."""
-        return self.submit(url, [Piece(start, end, 0)], -1, lambda count: None, lambda: None, memory)
+        return self.submit(url, [Piece(start, end, 0)], -1, lambda count: None, lambda piece: None, memory)
 
     def close(self) -> None:
         with self._lock:
@@ -200,7 +201,7 @@ class Hub:
 
         def end(transfer: _Transfer, hand_back: _HandBack | None) -> None:
             job = transfer.job
-            if hand_back is None and job.memory is not None and transfer.reusable:
+            if hand_back is None and transfer.reusable:
                 with contextlib.suppress(KeyError, ValueError, OSError):
                     selector.unregister(transfer.sock)
                 active.pop(id(transfer), None)
@@ -209,7 +210,7 @@ class Hub:
                 drop(transfer)
             if hand_back is None:
                 job.outcome.whole += 1
-                job.finished()
+                job.finished(transfer.piece)
             else:
                 job.outcome.crowded += hand_back.crowded
                 job.outcome.rest.append(transfer.rest())
@@ -428,8 +429,10 @@ def _check_head(head: bytes, piece: Piece) -> tuple[int | None, bool]:
     for line in lines:
         name, _, value = line.partition(":")
         fields[name.strip().lower()] = value.strip()
-    if code != "206":
-        plain = code in ("301", "302", "303", "307", "308") or (code == "200" and piece.start == 0)
+    page = fields.get("content-type", "").lower().startswith("text/html")
+    if code != "206":  # a redirect, or a server without ranges (a 200 from 0), is no failed attempt
+        whole = code == "200" and piece.start == 0 and not page
+        plain = code in ("301", "302", "303", "307", "308") or whole
         crowded = code in ("429", "503")
         wait = fields.get("retry-after", "") if crowded else ""
         raise _HandBack(not plain, float(wait) if wait.isdigit() else None, crowded)
@@ -439,7 +442,7 @@ def _check_head(head: bytes, piece: Piece) -> tuple[int | None, bool]:
         raise _HandBack
     if fields.get("content-length", str(piece.end - piece.start)) != str(piece.end - piece.start):
         raise _HandBack
-    if "transfer-encoding" in fields or fields.get("content-type", "").lower().startswith("text/html"):
+    if "transfer-encoding" in fields or page:
         raise _HandBack
     kept = words[0] == "HTTP/1.1" and fields.get("connection", "").lower() != "close"
     return (int(total) if total.isdigit() else None), kept

@@ -467,7 +467,7 @@ def launch_window(
     launched = Launched(url, layout, place(len(head)), pieces, counter, tick)
     if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
         launched.fd = os.open(part, os.O_WRONLY)
-        launched.burst = pool.hub.submit(url, pieces, launched.fd, counter.add, tick)
+        launched.burst = pool.hub.submit(url, pieces, launched.fd, counter.add, lambda piece: tick())
     return launched
 
 
@@ -640,7 +640,8 @@ def fetch_file(
 ) -> tuple[int, FollowingHash | None]:
     """Fill ``part`` with the ``size`` bytes of ``url`` in parallel pieces, keeping what earlier
     attempts left; returns the bytes that were already there, and the hash following the fill
-    (``follower()`` makes it once the part file exists; finish it)."""
+    (``follower()`` makes it once the part file exists; finish it). The pieces go at once on the
+    burst loop; what it leaves goes the retrying path."""
     done = _load_done(part, size)
     had = sum(b - a for a, b in done)
     missing, cursor = [], 0
@@ -659,12 +660,25 @@ def fetch_file(
     lock = threading.Lock()
     received = [had]
     last_save = [time.monotonic()]
-    pieces = _split(missing, DOWNLOAD_PIECE)
+
+    def landed(start: int, end: int) -> None:
+        """Bytes ``start..end-1`` are in the part file: they count for a resume and the hash."""
+        with lock:
+            done.append((start, end))
+            received[0] += end - start
+            if hashing is not None:
+                hashing.advance(_frontier(done))
+            now = time.monotonic()
+            if now - last_save[0] > 0.5:
+                _save_done(part, size, done)
+                last_save[0] = now
+        progress(received[0] / size)
+
     fd = os.open(part, os.O_WRONLY)
 
-    def work(start: int, end: int) -> Callable[[threading.Event], None]:
+    def work(piece: Piece, retries: int) -> Callable[[threading.Event], None]:
         def run(abort: threading.Event) -> None:
-            written = [start]
+            written = [piece.start]
 
             def sink(offset: int, data: bytes) -> None:
                 try:
@@ -672,31 +686,26 @@ def fetch_file(
                 except OSError as error:
                     raise _download.disk_error(part, error) from None
                 written[0] = offset + len(data)
-                with lock:
-                    received[0] += len(data)
 
             try:
-                total = pool.get(url, start, end, sink, label, counter, abort)
+                total = pool.get(url, piece.start, piece.end, sink, label, counter, abort, retries)
                 if total is not None and total != size:
                     raise TransientError(
                         f"The server's file {label} has {total} bytes but the catalog says {size}; the "
                         "catalog entry may be stale, try another scene."
                     )
-            finally:
-                with lock:  # what arrived counts for a resume, even of a piece cut short
-                    if written[0] > start:
-                        done.append((start, written[0]))
-                        if hashing is not None:
-                            hashing.advance(_frontier(done))
-                    now = time.monotonic()
-                    if now - last_save[0] > 0.5:
-                        _save_done(part, size, done)
-                        last_save[0] = now
+            finally:  # what arrived counts for a resume, even of a piece cut short
+                if written[0] > piece.start:
+                    landed(piece.start, written[0])
 
         return run
 
+    pieces = [Piece(start, end, start) for start, end in _split(missing, DOWNLOAD_PIECE)]
     try:
-        run_pieces(pool, [work(a, b) for a, b in pieces], lambda: progress(received[0] / size))
+        retried: set[Piece] = set()
+        if pool.direct.handles(url):
+            pieces, retried = _burst_file(pool, url, part, pieces, fd, counter, landed)
+        run_pieces(pool, [work(piece, int(piece in retried)) for piece in pieces], lambda: None)
     except BaseException:
         if hashing is not None:
             hashing.finish(wait=False)
@@ -709,6 +718,31 @@ def fetch_file(
             else:
                 _save_done(part, size, done)
     return had, hashing
+
+
+def _burst_file(
+    pool: RangePool,
+    url: str,
+    part: Path,
+    pieces: list[Piece],
+    fd: int,
+    counter: Counter,
+    landed: Callable[[int, int], None],
+) -> tuple[list[Piece], set[Piece]]:
+    """``pieces`` of a whole file fetched at once on the burst loop (one thread for every
+    connection: threads reading a chunk each, under the interpreter lock, took a quarter longer on
+    two cores); what it left for the retrying path, and which of those failed an attempt."""
+    burst = pool.hub.submit(url, pieces, fd, counter.add, lambda piece: landed(piece.start, piece.end))
+    try:
+        outcome = burst.result()
+    except OSError as error:  # writing the part file failed: a full disk, not a network failure
+        raise _download.disk_error(part, error) from None
+    began = {piece.end: piece.start for piece in pieces}
+    for rest in outcome.rest:  # a piece cut short: what came of it stays
+        if rest.start > began[rest.end]:
+            landed(began[rest.end], rest.start)
+    pool.settle(outcome, counter)
+    return outcome.rest, outcome.failed
 
 
 def read_header(pool: RangePool, url: str, label: str, counter: Counter) -> tuple[bytes, int | None]:
