@@ -132,6 +132,7 @@ class Hub:
         self._wake_read.setblocking(False)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._addresses: dict[tuple[str, int], tuple] = {}  # (host, port) -> getaddrinfo's first
 
     def submit(
         self,
@@ -154,7 +155,7 @@ class Hub:
         lines += [f"{name}: {value}" for name, value in self.headers.items()]
         future: Future[Outcome] = Future()
         try:
-            address = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)[0]
+            address = self._address(parts.hostname or "", port)
         except OSError:
             future.set_result(Outcome(list(pieces)))
             return future
@@ -167,6 +168,17 @@ class Hub:
         self._inbox.put((url, list(pieces), job))
         self._wake_write.send(b"\0")
         return future
+
+    def _address(self, host: str, port: int) -> tuple:
+        """The server's address, looked up once per call: every band's header and tiles go to the
+        same few servers, and a name lookup without a local cache is a round trip to DNS."""
+        with self._lock:
+            address = self._addresses.get((host, port))
+        if address is None:
+            address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+            with self._lock:
+                self._addresses[(host, port)] = address
+        return address
 
     def read(self, url: str, start: int, end: int, memory: bytearray) -> Future[Outcome]:
         """Bytes ``start..end-1`` of ``url`` into ``memory``, over a connection kept open for the

@@ -781,12 +781,13 @@ class _Lane:
     def finish(self) -> dict[str, BandDownloadResult]:
         """The bands finished on this thread (see _FINISH_HERE_BYTES) as their bursts end, those
         whose tiles all came at the first go; the others are left to their own threads."""
-        bursts = {
-            task.launched.burst: task
-            for task in self.tasks
-            if task.launched is not None and task.launched.burst is not None
-        }
-        size = sum(piece.end - piece.start for task in bursts.values() for piece in task.launched.pieces)  # type: ignore[union-attr]
+        bursts: dict[Future[Outcome], _Clip] = {}
+        size = 0
+        for task in self.tasks:
+            launched = task.launched
+            if launched is not None and launched.burst is not None:
+                bursts[launched.burst] = task
+                size += sum(piece.end - piece.start for piece in launched.pieces)
         results: dict[str, BandDownloadResult] = {}
         if size > _FINISH_HERE_BYTES:
             return results

@@ -4,6 +4,7 @@ file, and everything else handed back (what is left of it) for the retrying path
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -67,6 +68,29 @@ def test_every_piece_lands_at_its_place(server: AssetServer, cogs: Path, tmp_pat
         assert _written(source, tmp_path / "out", piece) == source[piece.start : piece.end]
     gets = server.log("/nir.tif", method="GET")
     assert sorted(g.range for g in gets) == sorted(f"bytes={p.start}-{p.end - 1}" for p in PIECES)
+    assert len({g.connection for g in gets}) == 4, "the pieces waiting their turn reuse a connection"
+
+
+def test_a_server_is_looked_up_once_per_hub(
+    server: AssetServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    lookup = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda host, *a, **k: asked.append(host) or lookup(host, *a, **k)
+    )
+    target = tmp_path / "out"
+    target.write_bytes(b"")
+    fd = os.open(target, os.O_WRONLY)
+    hub = Hub(4, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
+    try:
+        for piece in PIECES[:3]:
+            outcome = hub.submit(server.url("nir.tif"), [piece], fd, lambda n: None, lambda p: None).result()
+            assert outcome.rest == []
+    finally:
+        hub.close()
+        os.close(fd)
+    assert asked == ["127.0.0.1"]
 
 
 def test_anything_but_a_plain_206_is_handed_back(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
