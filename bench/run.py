@@ -51,10 +51,10 @@ TOOLS = {  # name -> (python, runner)
     "GDAL x6": ("project", "gdal_tool.py"),
     "odc-stac": ("bench", "odc_tool.py"),
     "stac-asset": ("bench", "stac_asset_tool.py"),
-    "curl x24": ("project", "curl_tool.py"),  # the server's ceiling for 24 connections, not an anchor
+    "reader x24": ("project", "reader_tool.py"),  # the server's ceiling for 24 connections, not an anchor
 }
 AREA_TOOLS = ["FirstLight", "GDAL x6", "odc-stac"]
-DOWNLOAD_TOOLS = ["FirstLight", "stac-asset", "curl x24"]
+DOWNLOAD_TOOLS = ["FirstLight", "stac-asset", "reader x24"]
 PHYSICAL = "physical limit"
 
 
