@@ -1,21 +1,23 @@
 """Byte ranges over many kept-alive connections: the fast paths of ``clip`` and ``download``.
 
-One :class:`RangePool` per call of ``clip_bands`` / ``download_bands``: a thread pool of
-``connections`` workers sharing kept-alive connections (keepalive.py; requests where a proxy or
-a redirect is involved), each worker streaming one byte range at a time into a file with
-``os.pwrite``, and one burst loop (burst.py) for a clip's tile ranges.
+One :class:`RangePool` per call of ``clip_bands`` / ``download_bands``: one burst loop (burst.py)
+that drives the call's ranges, ``connections`` at a time, and behind it, for what the loop hands
+back, a thread pool of ``connections`` workers sharing kept-alive connections (keepalive.py; requests
+where a proxy or a redirect is involved) with the retries, each worker streaming one byte range
+at a time into a file with ``os.pwrite``.
 
-- **Clip** (:func:`cog_layout`, :func:`fetch_window`): a COG's header is read once (one request)
+- **Clip** (:func:`cog_layout`, :func:`launch_window`): a COG's header is read once (one request)
   and parsed in Python (tiff.py) for its grid and tile index, then only the tiles under the
   window are fetched, rows of adjacent tiles merged into one range and large ranges split so every
   connection has work, all at once on the burst loop (what it hands back goes through the
   workers, with their retries). Clip windows start on tile corners (clip.py grows them to whole tiles), so
   the compressed tiles go into the output GeoTIFF as they are, behind a header written in Python:
   nothing is decoded or re-encoded, and GDAL does no work on the way.
-- **Whole files** (:func:`fetch_file`): a large file is split into pieces fetched in parallel into
-  the ``.part`` file; a ``.part.ranges.json`` beside it records the pieces done (written before any
-  byte lands out of order), so a cancelled or broken download resumes with only what is missing.
-  A :class:`FollowingHash` hashes the complete prefix of the file while the rest arrives, so the
+- **Whole files** (:func:`fetch_file`): a large file is split into pieces fetched at once on the
+  burst loop (what it hands back goes through the workers) into the ``.part`` file; a
+  ``.part.ranges.json`` beside it records the pieces done (written before any byte lands out of
+  order), so a cancelled or broken download resumes with only what is missing. A
+  :class:`FollowingHash` hashes the complete prefix of the file while the rest arrives, so the
   checksum is ready with the last byte (no second pass over the file).
 
 Everything raises the errors of ``download`` (TransientError is retried by the caller's policy;
