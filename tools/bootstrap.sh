@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 APT_PACKAGES=(qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-venv python3-numpy
               qttools5-dev-tools xvfb xauth)
-# nginx and its Lua module serve the benchmark (make bench) and its harness's smoke test, curl
-# measures the server's ceiling; Debian 13 has one nginx package where Debian 12 has flavours.
+# nginx and its Lua module serve the benchmark (make bench) and its harness's smoke test;
+# Debian 13 has one nginx package where Debian 12 has flavours.
 if apt-cache show nginx-light >/dev/null 2>&1; then NGINX=nginx-light; else NGINX=nginx; fi
-APT_PACKAGES+=("$NGINX" libnginx-mod-http-lua curl)
+APT_PACKAGES+=("$NGINX" libnginx-mod-http-lua)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
