@@ -487,7 +487,7 @@ class BandJobs:
         futures: dict[str, Future[T]] = {}
         try:
             self.poll()
-            early = dict(first()) if first is not None else {}
+            early = self._first(first) if first is not None else {}
             rest = {band: job for band, job in jobs.items() if band not in early}
             if rest:
                 go = threading.Event()  # the jobs start together once every thread is up: a thread
@@ -510,6 +510,14 @@ class BandJobs:
             # runs: GDAL datasets in those frames would hold their files open (undeletable on
             # Windows, their space not freed).
             futures.clear()
+
+    def _first(self, first: Callable[[], Mapping[str, T]]) -> dict[str, T]:
+        try:
+            return dict(first())
+        except BaseException:  # a raising callback, Ctrl-C, a full disk: the other bands stop too
+            self.cancelled.set()
+            self._interrupt()
+            raise
 
     def poll(self) -> None:
         """On the calling thread: deliver progress and look at cancel (CancelledError once asked)."""

@@ -233,6 +233,25 @@ def test_cancel_stops_the_clip_and_leaves_no_file(server: AssetServer, tmp_path:
     assert all((tmp_path / f".{name}.verified.json").exists() for name in finished)  # complete ones only
 
 
+def test_a_progress_callback_that_raises_stops_every_band(
+    server: AssetServer, tmp_path: Path, area: Area
+) -> None:
+    """A callback that raises (or Ctrl-C) while the calling thread waits for the tiles: the error
+    comes out at once, the other bands' transfers stop, and no part file stays behind."""
+    server.throttle_bps = 100_000  # the largest windows take seconds
+    raised: list[float] = []
+
+    def progress(band: str, status: str, fraction: float) -> None:
+        if status == "clipping" and fraction > 0:
+            raised.append(time.monotonic())
+            raise RuntimeError("the callback failed")
+
+    with pytest.raises(RuntimeError, match="the callback failed"):
+        _clip(server, tmp_path, area, progress_callback=progress)
+    assert time.monotonic() - raised[0] < 0.5  # not the seconds the other windows would take
+    assert not list(tmp_path.glob("*.part"))
+
+
 def test_local_files_only_with_allow_local(cogs: Path, tmp_path: Path, area: Area) -> None:
     href = str(cogs / "blue.tif")
     refused = clip_bands({"blue": href}, tmp_path, "S2_TEST", area)["blue"]
