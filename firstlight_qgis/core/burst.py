@@ -99,7 +99,7 @@ class _Job:
     host: str
     address: tuple
     lines: list[str]
-    received: Callable[[int], None]
+    received: Callable[[Piece, int], None]
     finished: Callable[[Piece], None]
     future: Future[Outcome]
     outcome: Outcome = field(default_factory=Outcome)
@@ -141,14 +141,15 @@ class Hub:
         url: str,
         pieces: list[Piece],
         fd: int,
-        received: Callable[[int], None],
+        received: Callable[[Piece, int], None],
         finished: Callable[[Piece], None],
         memory: bytearray | None = None,
     ) -> Future[Outcome]:
         """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``), calling
-        ``received(count)`` as bytes are written and ``finished(piece)`` as each piece is whole; the
-        future gives what did not come through as a plain 206 (for the retrying path), or raises
-        CancelledError or the OSError of a write."""
+        ``received(piece, count)`` as ``count`` more bytes of ``piece`` are written (the first ones
+        in order) and ``finished(piece)`` as each piece is whole; the future gives what did not come
+        through as a plain 206 (for the retrying path), or raises CancelledError or the OSError of
+        a write."""
         parts = urlsplit(url)
         secure = parts.scheme == "https"
         port = parts.port or (443 if secure else 80)
@@ -186,7 +187,9 @@ class Hub:
         """Bytes ``start..end-1`` of ``url`` into ``memory``, over a connection kept open for the
         next request to that server (a tile range after a header, say); the outcome's ``rest`` is
         not empty when they did not come through as a plain 206."""
-        return self.submit(url, [Piece(start, end, 0)], -1, lambda count: None, lambda piece: None, memory)
+        return self.submit(
+            url, [Piece(start, end, 0)], -1, lambda piece, count: None, lambda piece: None, memory
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -381,7 +384,7 @@ class _WriteFailed(OSError):
     """Writing the output failed: raised to the caller, never handed back."""
 
 
-def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable[[int], None]) -> bool:
+def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable[[Piece, int], None]) -> bool:
     piece = transfer.piece
     if transfer.phase == "head":
         data = transfer.sock.recv(_HEAD_LIMIT)
@@ -417,7 +420,9 @@ def write_at(fd: int, data: bytes | memoryview, offset: int) -> None:
         view, offset = view[written:], offset + written
 
 
-def _write(transfer: _Transfer, data: bytes | memoryview, fd: int, received: Callable[[int], None]) -> bool:
+def _write(
+    transfer: _Transfer, data: bytes | memoryview, fd: int, received: Callable[[Piece, int], None]
+) -> bool:
     piece = transfer.piece
     offset = piece.dest + transfer.written
     memory = transfer.job.memory
@@ -429,7 +434,7 @@ def _write(transfer: _Transfer, data: bytes | memoryview, fd: int, received: Cal
         except OSError as error:
             raise _WriteFailed from error
     transfer.written += len(data)
-    received(len(data))
+    received(piece, len(data))
     return transfer.written >= piece.end - piece.start
 
 

@@ -469,7 +469,9 @@ def launch_window(
     launched = Launched(url, layout, place(len(head)), pieces, counter, tick)
     if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
         launched.fd = os.open(part, os.O_WRONLY)
-        launched.burst = pool.hub.submit(url, pieces, launched.fd, counter.add, lambda piece: tick())
+        launched.burst = pool.hub.submit(
+            url, pieces, launched.fd, lambda piece, count: counter.add(count), lambda piece: tick()
+        )
     return launched
 
 
@@ -643,7 +645,7 @@ def fetch_file(
     """Fill ``part`` with the ``size`` bytes of ``url`` in parallel pieces, keeping what earlier
     attempts left; returns the bytes that were already there, and the hash following the fill
     (``follower()`` makes it once the part file exists; finish it). The pieces go at once on the
-    burst loop; what it leaves goes the retrying path."""
+    burst loop; what it leaves goes to the retrying path."""
     done = _load_done(part, size)
     had = sum(b - a for a, b in done)
     missing, cursor = [], 0
@@ -732,17 +734,28 @@ def _burst_file(
     landed: Callable[[int, int], None],
 ) -> tuple[list[Piece], set[Piece]]:
     """``pieces`` of a whole file fetched at once on the burst loop (one thread for every
-    connection: threads reading a chunk each, under the interpreter lock, took a quarter longer on
-    two cores); what it left for the retrying path, and which of those failed an attempt."""
-    burst = pool.hub.submit(url, pieces, fd, counter.add, lambda piece: landed(piece.start, piece.end))
+    connection: threads reading a chunk each under the interpreter lock took a fifth longer on two
+    cores); what it left for the retrying path, and which of those failed an attempt. What arrived
+    of a piece cut short (handed back, or the call cancelled) counts for a resume."""
+    written: dict[Piece, int] = {}  # bytes written of the pieces in flight (the loop's thread only)
+
+    def received(piece: Piece, count: int) -> None:
+        counter.add(count)
+        written[piece] = written.get(piece, 0) + count
+
+    def finished(piece: Piece) -> None:
+        written.pop(piece, None)
+        landed(piece.start, piece.end)
+
+    burst = pool.hub.submit(url, pieces, fd, received, finished)
     try:
         outcome = burst.result()
     except OSError as error:  # writing the part file failed: a full disk, not a network failure
         raise _download.disk_error(part, error) from None
-    began = {piece.end: piece.start for piece in pieces}
-    for rest in outcome.rest:  # a piece cut short: what came of it stays
-        if rest.start > began[rest.end]:
-            landed(began[rest.end], rest.start)
+    finally:  # the loop is done with this file: what it wrote of the pieces cut short stays
+        for piece, count in written.items():
+            if count:
+                landed(piece.start, piece.start + count)
     pool.settle(outcome, counter)
     return outcome.rest, outcome.failed
 

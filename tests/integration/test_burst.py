@@ -49,7 +49,9 @@ def _burst(
     fd = os.open(target, os.O_WRONLY)
     hub = Hub(4, timeout, {"User-Agent": "test"}, Direct(5.0, {}).tls, cancelled or threading.Event())
     try:
-        return hub.submit(server.url("nir.tif"), pieces, fd, lambda count: None, lambda piece: None).result()
+        return hub.submit(
+            server.url("nir.tif"), pieces, fd, lambda piece, count: None, lambda piece: None
+        ).result()
     finally:
         hub.close()
         os.close(fd)
@@ -85,7 +87,9 @@ def test_a_server_is_looked_up_once_per_hub(
     hub = Hub(4, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
     try:
         for piece in PIECES[:3]:
-            outcome = hub.submit(server.url("nir.tif"), [piece], fd, lambda n: None, lambda p: None).result()
+            outcome = hub.submit(
+                server.url("nir.tif"), [piece], fd, lambda piece, n: None, lambda p: None
+            ).result()
             assert outcome.rest == []
     finally:
         hub.close()
@@ -140,7 +144,8 @@ def test_bursts_of_several_files_share_one_loop(server: AssetServer, cogs: Path,
             target.write_bytes(b"")
             fds.append(os.open(target, os.O_WRONLY))
         futures = [
-            hub.submit(server.url("nir.tif"), PIECES, fd, lambda n: None, lambda piece: None) for fd in fds
+            hub.submit(server.url("nir.tif"), PIECES, fd, lambda piece, n: None, lambda piece: None)
+            for fd in fds
         ]
         assert all(future.result().rest == [] for future in futures)
     finally:
@@ -165,7 +170,7 @@ def _burst_after_a_header(server: AssetServer, target: Path, faults: list[str]) 
     fd = os.open(target, os.O_WRONLY)
     hub = Hub(4, 5.0, {}, direct.tls, threading.Event(), reuse=direct.lend)
     try:
-        return hub.submit(url, [PIECES[1]], fd, lambda count: None, lambda piece: None).result()
+        return hub.submit(url, [PIECES[1]], fd, lambda piece, count: None, lambda piece: None).result()
     finally:
         hub.close()
         os.close(fd)
@@ -205,7 +210,7 @@ def test_a_read_into_memory_keeps_its_connection_for_the_next_range(
     try:
         memory = bytearray()
         read = hub.read(url, 0, 1000, memory).result()
-        outcome = hub.submit(url, [PIECES[1]], fd, lambda count: None, lambda piece: None).result()
+        outcome = hub.submit(url, [PIECES[1]], fd, lambda piece, count: None, lambda piece: None).result()
     finally:
         hub.close()
         os.close(fd)
