@@ -449,9 +449,10 @@ def _check_head(head: bytes, piece: Piece) -> tuple[int | None, bool]:
         name, _, value = line.partition(":")
         fields[name.strip().lower()] = value.strip()
     page = fields.get("content-type", "").lower().startswith("text/html")
-    if code != "206":  # a redirect, or a server without ranges (a 200 from 0), is no failed attempt
-        whole = code == "200" and piece.start == 0 and not page
-        plain = code in ("301", "302", "303", "307", "308") or whole
+    if code != "206":  # the retrying path judges the answer; a failed attempt is waited for first
+        whole = code == "200" and piece.start == 0 and not page  # a server without ranges
+        refused = code.startswith("4") and code not in ("408", "416", "429")  # 403: re-signed, 404: said
+        plain = code in ("301", "302", "303", "307", "308") or whole or refused
         crowded = code in ("429", "503")
         wait = fields.get("retry-after", "") if crowded else ""
         raise _HandBack(not plain, float(wait) if wait.isdigit() else None, crowded)

@@ -99,8 +99,8 @@ def test_a_server_is_looked_up_once_per_hub(
 
 def test_anything_but_a_plain_206_is_handed_back(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
     """A 503 or a web page is a failed attempt; a reset mid-body leaves only its rest; a redirect,
-    or a 200 with the whole file to a range from byte 0 (a server without ranges), is for the
-    retrying path to judge."""
+    a 200 with the whole file to a range from byte 0 (a server without ranges) or a refusal (403,
+    404) is for the retrying path to judge, without a wait."""
     server.inject("/nir.tif", ["503", "reset:1000", f"redirect:{server.url('nir.tif')}", "ignore-range"])
     one = [PIECES[0]]
     assert _burst(server, tmp_path / "a", one).failed == {PIECES[0]}
@@ -110,6 +110,10 @@ def test_anything_but_a_plain_206_is_handed_back(server: AssetServer, cogs: Path
     assert redirected.rest == one and not redirected.failed
     whole = _burst(server, tmp_path / "d", one)  # no ranges: the slow path downloads it whole
     assert whole.rest == one and not whole.failed
+    for status in ("403", "404"):
+        server.inject("/nir.tif", [status])
+        refused = _burst(server, tmp_path / "d", one)
+        assert refused.rest == one and not refused.failed
     for piece in (PIECES[0], PIECES[1]):  # a web page, from the start or mid-file
         server.inject("/nir.tif", ["html200"])
         assert _burst(server, tmp_path / "d", [piece]).failed == {piece}

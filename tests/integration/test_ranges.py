@@ -101,6 +101,16 @@ def test_a_fault_in_one_piece_is_retried(server: AssetServer, cogs: Path, tmp_pa
 
 
 @pytest.mark.usefixtures("small_pieces")
+def test_a_refusal_is_reported_at_once_not_retried(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    """Every piece refused (403, no signer to renew the link): one clear error, no retry counted
+    and no wait, though sixteen pieces were refused at once."""
+    server.inject("/blue.tif", ["403"] * 40)
+    result = _download(server, cogs, tmp_path, retry_policy=RetryPolicy(base_delay=5.0))
+    assert not result.success and "403" in (result.error or "") and result.retries == 0
+    assert result.download_time_s < 2.0
+
+
+@pytest.mark.usefixtures("small_pieces")
 def test_cancel_keeps_the_pieces_and_a_rerun_fetches_only_the_rest(
     server: AssetServer, cogs: Path, tmp_path: Path
 ) -> None:
