@@ -105,6 +105,7 @@ class _Job:
     outcome: Outcome = field(default_factory=Outcome)
     running: int = 0  # pieces waiting or in flight
     memory: bytearray | None = None  # a read into memory (on a kept-alive connection), not a file
+    size: int | None = None  # the file's size as the caller knows it: an answer naming another goes back
 
     def request(self, piece: Piece) -> bytes:
         return "\r\n".join([*self.lines, f"Range: bytes={piece.start}-{piece.end - 1}", "", ""]).encode()
@@ -144,12 +145,13 @@ class Hub:
         received: Callable[[Piece, int], None],
         finished: Callable[[Piece], None],
         memory: bytearray | None = None,
+        size: int | None = None,
     ) -> Future[Outcome]:
         """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``), calling
         ``received(piece, count)`` as ``count`` more bytes of ``piece`` are written (the first ones
         in order) and ``finished(piece)`` as each piece is whole; the future gives what did not come
-        through as a plain 206 (for the retrying path), or raises CancelledError or the OSError of
-        a write."""
+        through as a plain 206 (for the retrying path: a file whose size is not ``size``, when given,
+        among them), or raises CancelledError or the OSError of a write."""
         parts = urlsplit(url)
         secure = parts.scheme == "https"
         port = parts.port or (443 if secure else 80)
@@ -163,7 +165,7 @@ class Hub:
             future.set_result(Outcome(list(pieces)))
             return future
         job = _Job(url, fd, secure, parts.hostname or "", address, lines, received, finished, future)
-        job.memory = memory
+        job.memory, job.size = memory, size
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="firstlight-burst", daemon=True)
@@ -397,7 +399,10 @@ def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable
             if len(transfer.head) > _HEAD_LIMIT:
                 raise _HandBack
             return False
-        transfer.job.outcome.total, transfer.reusable = _check_head(head, piece)
+        total, transfer.reusable = _check_head(head, piece)
+        if None not in (total, transfer.job.size) and total != transfer.job.size:
+            raise _HandBack(failed=False)  # another file than the catalog's: the retrying path says so
+        transfer.job.outcome.total = total
         transfer.phase = "body"
         return _write(transfer, body[: piece.end - piece.start], fd, received)
     count = transfer.sock.recv_into(buffer)

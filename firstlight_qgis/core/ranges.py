@@ -136,10 +136,12 @@ class RangePool:
         counter: Counter,
         abort: threading.Event | None = None,
         retries: int = 0,
+        size: int | None = None,
     ) -> int | None:
         """Stream bytes ``start..end-1`` of ``url`` into ``sink(offset, data)``, retrying transient
         failures up to ``max_retries`` times in all (``retries`` were made already, each counted);
-        the file's total size if known."""
+        the file's total size if known. An answer from a file whose size is not ``size`` (when
+        given) is a TransientError before any of its bytes reaches ``sink``."""
         while True:
             written = 0
 
@@ -150,7 +152,7 @@ class RangePool:
 
             try:
                 with self.gate.slot(self.jobs.check):
-                    total = self._get_once(_Ask(url, start, end, counted, label, counter, abort))
+                    total = self._get_once(_Ask(url, start, end, counted, label, counter, abort, size))
                 self.gate.widen()
                 return total
             except Refused:
@@ -209,6 +211,11 @@ class RangePool:
         """Check the answer to a range request, then stream its body into ``ask.sink``."""
         label, end = ask.label, ask.end
         total = _accepted(status, headers, ask.start, label)
+        if None not in (total, ask.size) and total != ask.size:
+            raise TransientError(
+                f"The server's file {label} has {total} bytes but the catalog says {ask.size}; the "
+                "catalog entry may be stale, try another scene."
+            )
         offset = ask.start
         try:
             for chunk in chunks:
@@ -247,6 +254,7 @@ class _Ask:
     label: str
     counter: Counter
     abort: threading.Event | None
+    size: int | None  # the file's size the catalog gives
 
 
 def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -> int | None:
@@ -692,12 +700,7 @@ def fetch_file(
                 written[0] = offset + len(data)
 
             try:
-                total = pool.get(url, piece.start, piece.end, sink, label, counter, abort, retries)
-                if total is not None and total != size:
-                    raise TransientError(
-                        f"The server's file {label} has {total} bytes but the catalog says {size}; the "
-                        "catalog entry may be stale, try another scene."
-                    )
+                pool.get(url, piece.start, piece.end, sink, label, counter, abort, retries, size)
             finally:  # what arrived counts for a resume, even of a piece cut short
                 if written[0] > piece.start:
                     landed(piece.start, written[0])
@@ -708,7 +711,7 @@ def fetch_file(
     try:
         retried: set[Piece] = set()
         if pool.direct.handles(url):
-            pieces, retried = _burst_file(pool, url, part, pieces, fd, counter, landed)
+            pieces, retried = _burst_file(pool, url, part, size, pieces, fd, counter, landed)
         run_pieces(pool, [work(piece, int(piece in retried)) for piece in pieces], lambda: None)
     except BaseException:
         if hashing is not None:
@@ -728,6 +731,7 @@ def _burst_file(
     pool: RangePool,
     url: str,
     part: Path,
+    size: int,
     pieces: list[Piece],
     fd: int,
     counter: Counter,
@@ -747,7 +751,7 @@ def _burst_file(
         written.pop(piece, None)
         landed(piece.start, piece.end)
 
-    burst = pool.hub.submit(url, pieces, fd, received, finished)
+    burst = pool.hub.submit(url, pieces, fd, received, finished, size=size)
     try:
         outcome = burst.result()
     except OSError as error:  # writing the part file failed: a full disk, not a network failure

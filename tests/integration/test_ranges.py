@@ -101,6 +101,24 @@ def test_a_fault_in_one_piece_is_retried(server: AssetServer, cogs: Path, tmp_pa
 
 
 @pytest.mark.usefixtures("small_pieces")
+def test_a_file_larger_than_the_catalog_says_is_refused_not_cut(
+    server: AssetServer, cogs: Path, tmp_path: Path
+) -> None:
+    """The server's file is larger than the catalog's file:size and no checksum says more: one
+    clear error, not a file of the first file:size bytes passing for the band."""
+    size = (cogs / "blue.tif").stat().st_size
+    expected = {"blue": ResolvedAsset("blue", "blue", "", file_size=size - 100_000)}
+    result = download_bands(
+        {"blue": server.url("blue.tif")}, tmp_path, "s", expected=expected, retry_policy=FAST
+    )["blue"]
+    assert not result.success and f"has {size} bytes but the catalog says {size - 100_000}" in (
+        result.error or ""
+    )
+    assert not (tmp_path / "blue.tif").exists()
+    assert all(part.stat().st_size == 0 for part in tmp_path.glob("*.part")), "nothing of it kept to resume"
+
+
+@pytest.mark.usefixtures("small_pieces")
 def test_a_refusal_is_reported_at_once_not_retried(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
     """Every piece refused (403, no signer to renew the link): one clear error, no retry counted
     and no wait, though sixteen pieces were refused at once."""
