@@ -68,7 +68,8 @@ class _Transfer:
 
 class _HandBack(Exception):
     """This piece leaves the burst for the caller's retrying path: as a failed attempt (counted,
-    waited for) unless the answer was one that path handles itself (a redirect, no ranges)."""
+    waited for) unless the answer was one that path judges itself (a redirect, no ranges, a
+    refusal, another file than the caller's)."""
 
     def __init__(self, failed: bool = True, retry_after: float | None = None, crowded: bool = False) -> None:
         super().__init__()
@@ -399,10 +400,7 @@ def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable
             if len(transfer.head) > _HEAD_LIMIT:
                 raise _HandBack
             return False
-        total, transfer.reusable = _check_head(head, piece)
-        if None not in (total, transfer.job.size) and total != transfer.job.size:
-            raise _HandBack(failed=False)  # another file than the catalog's: the retrying path says so
-        transfer.job.outcome.total = total
+        transfer.job.outcome.total, transfer.reusable = _check_head(head, piece, transfer.job.size)
         transfer.phase = "body"
         return _write(transfer, body[: piece.end - piece.start], fd, received)
     count = transfer.sock.recv_into(buffer)
@@ -443,9 +441,10 @@ def _write(
     return transfer.written >= piece.end - piece.start
 
 
-def _check_head(head: bytes, piece: Piece) -> tuple[int | None, bool]:
-    """A ``206`` of exactly the range asked, plain (no chunks, no web page), or hand it back; the
-    file's size if the answer says it, and whether the server keeps the connection open."""
+def _check_head(head: bytes, piece: Piece, size: int | None) -> tuple[int | None, bool]:
+    """A ``206`` of exactly the range asked, plain (no chunks, no web page), of a file of ``size``
+    bytes when given, or hand it back; the file's size if the answer says it, and whether the
+    server keeps the connection open."""
     status, *lines = head.decode("latin-1").split("\r\n")
     words = status.split(" ", 2)
     code = words[1] if len(words) > 1 and words[0].startswith("HTTP/1.") else ""
@@ -469,5 +468,7 @@ def _check_head(head: bytes, piece: Piece) -> tuple[int | None, bool]:
         raise _HandBack
     if "transfer-encoding" in fields or page:
         raise _HandBack
+    if size is not None and total.isdigit() and int(total) != size:
+        raise _HandBack(failed=False)  # another file than the caller's: the retrying path says so
     kept = words[0] == "HTTP/1.1" and fields.get("connection", "").lower() != "close"
     return (int(total) if total.isdigit() else None), kept

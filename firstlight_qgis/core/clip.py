@@ -76,6 +76,7 @@ from .ranges import (
     RangePool,
     RangeUnsupported,
     Refused,
+    check_size,
     cog_layout,
     forget_ranges,
     land_window,
@@ -482,11 +483,7 @@ class _Clip(BandTask):
     def _grid_of(self, header: bytes, total: int | None) -> _Grid | None:
         """The grid of the COG whose first bytes are ``header`` (``self.layout`` set), or None
         when they are not those of a tiled GeoTIFF GDAL can index from memory."""
-        if self.size is not None and total is not None and total != self.size:
-            raise TransientError(
-                f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
-                "the catalog entry may be stale, try another scene."
-            )
+        check_size(total, self.size, self.label)
         layout = cog_layout(header, total)
         crs = layout_crs(layout) if layout is not None else ""
         if layout is None or not crs:

@@ -112,6 +112,12 @@ class Crowded(TransientError):
     """HTTP 429 or 503: the server asks for fewer requests at once (or for a pause)."""
 
 
+def server_error(status: int, label: str, headers: Mapping[str, str]) -> TransientError:
+    """The error of an HTTP 408, 429 or 5xx answer: Crowded for 429 and 503 (fewer at once)."""
+    kind = Crowded if status in (429, 503) else TransientError
+    return kind(f"The server answered HTTP {status} for {label}.", retry_after(headers))
+
+
 class Gate:
     """How many requests go at once (one-stream downloads, the retrying path of ranges): all it
     was made with, until the server answers 429 or 503 while others are in flight (it caps the
@@ -864,8 +870,7 @@ class _WholeFile(BandTask):
             self._restart()
             raise TransientError(f"The partial file of {self.label} did not match the server's file.")
         if status == 429 or status >= 500 or status == 408:
-            kind = Crowded if status in (429, 503) else TransientError
-            raise kind(f"The server answered HTTP {status} for {self.label}.", retry_after(response.headers))
+            raise server_error(status, self.label, response.headers)
         if status == 403 and self.context.signer is not None:  # refused even freshly signed: the
             # token may have been revoked in between (it expired again): worth another attempt
             raise TransientError(f"Access to {self.label} was refused (HTTP 403) with a fresh signature.")

@@ -107,14 +107,20 @@ class RangePool:
         self.hub.close()
         self.direct.close()
 
-    def settle(self, outcome: Outcome, counter: Counter) -> None:
-        """Account for what a burst left to the retrying path (and wait as a failed attempt asks)."""
+    def land(self, burst: Future[Outcome], target: Path, counter: Counter) -> tuple[list[Piece], set[Piece]]:
+        """Wait for a burst writing ``target`` to end; what it left to the retrying path, and which
+        of those failed an attempt (counted, and waited for as a failed attempt asks)."""
+        try:
+            outcome = burst.result()
+        except OSError as error:  # writing the output failed: a full disk, not a network failure
+            raise _download.disk_error(target, error) from None
         if outcome.crowded:  # the server turned ranges away: no more at once than it took
             self.gate.narrow_to(outcome.whole)
         if outcome.failed:  # their first attempt failed: the retrying path goes on from retry 1
             for _ in outcome.failed:
                 counter.add_retry()
             self.jobs.sleep(self.policy.delay(1, outcome.retry_after))
+        return outcome.rest, outcome.failed
 
     def submit(self, work: Callable[[], Any]) -> Future[Any]:
         def tracked() -> Any:
@@ -211,11 +217,7 @@ class RangePool:
         """Check the answer to a range request, then stream its body into ``ask.sink``."""
         label, end = ask.label, ask.end
         total = _accepted(status, headers, ask.start, label)
-        if None not in (total, ask.size) and total != ask.size:
-            raise TransientError(
-                f"The server's file {label} has {total} bytes but the catalog says {ask.size}; the "
-                "catalog entry may be stale, try another scene."
-            )
+        check_size(total, ask.size, label)
         offset = ask.start
         try:
             for chunk in chunks:
@@ -257,6 +259,15 @@ class _Ask:
     size: int | None  # the file's size the catalog gives
 
 
+def check_size(total: int | None, size: int | None, label: str) -> None:
+    """A TransientError when the server's file (``total`` bytes) is not the catalog's (``size``)."""
+    if None not in (total, size) and total != size:
+        raise TransientError(
+            f"The server's file {label} has {total} bytes but the catalog says {size}; the catalog "
+            "entry may be stale, try another scene."
+        )
+
+
 def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -> int | None:
     """The file's total size from a good 206 answer; raise for anything else."""
     if status == 206:
@@ -275,8 +286,7 @@ def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -
             raise TransientError(f"The server ignored a byte range of {label} (HTTP 200).")
         raise RangeUnsupported(f"The server of {label} does not serve byte ranges.")
     if status in (408, 429) or status >= 500:
-        kind = Crowded if status in (429, 503) else TransientError
-        raise kind(f"The server answered HTTP {status} for {label}.", _download.retry_after(headers))
+        raise _download.server_error(status, label, headers)
     if status == 403:
         raise Refused(f"Access to {label} was refused (HTTP 403).")
     if status == 416:
@@ -489,14 +499,10 @@ def land_window(pool: RangePool, label: str, launched: Launched, part: Path) -> 
     pieces, retried = launched.pieces, set[Piece]()
     if launched.burst is not None:
         try:
-            outcome = launched.burst.result()
-        except OSError as error:  # writing the output failed: a full disk, not a network failure
-            raise _download.disk_error(part, error) from None
+            pieces, retried = pool.land(launched.burst, part, launched.counter)
         finally:
             os.close(launched.fd)
             launched.burst = None
-        pool.settle(outcome, launched.counter)
-        pieces, retried = outcome.rest, outcome.failed
     _fetch_pieces(pool, launched.url, label, pieces, part, launched.counter, launched.tick, retried)
     with part.open("rb") as handle:
         for dest in launched.places:
@@ -753,15 +759,11 @@ def _burst_file(
 
     burst = pool.hub.submit(url, pieces, fd, received, finished, size=size)
     try:
-        outcome = burst.result()
-    except OSError as error:  # writing the part file failed: a full disk, not a network failure
-        raise _download.disk_error(part, error) from None
+        return pool.land(burst, part, counter)
     finally:  # the loop is done with this file: what it wrote of the pieces cut short stays
         for piece, count in written.items():
             if count:
                 landed(piece.start, piece.start + count)
-    pool.settle(outcome, counter)
-    return outcome.rest, outcome.failed
 
 
 def read_header(pool: RangePool, url: str, label: str, counter: Counter) -> tuple[bytes, int | None]:
