@@ -8,8 +8,9 @@ generates the scene once (``bench/gen.py``, cached in ``bench/data``), serves it
 Scenarios: an area of 1, 5, 20, 50 km and the whole scene, all six bands, over 40 MiB/s per
 connection and over the same with 50 ms of latency per request (FirstLight ``clip_bands``, GDAL
 x6 parallel, odc-stac); and the whole-scene download of the six files (FirstLight
-``download_bands``, stac-asset). Bytes, requests and connections come from the nginx log; seconds
-are timed in-process around the fetch only; process wall time and peak memory are reported too.
+``download_bands``, also from an item without ``file:size`` as Planetary Computer's; stac-asset).
+Bytes, requests and connections come from the nginx log; seconds are timed in-process around the
+fetch only; process wall time and peak memory are reported too.
 
 Run with the project venv: ``.venv/bin/python bench/run.py [--quick]``.
 """
@@ -52,9 +53,11 @@ TOOLS = {  # name -> (python, runner)
     "odc-stac": ("bench", "odc_tool.py"),
     "stac-asset": ("bench", "stac_asset_tool.py"),
     "reader x24": ("project", "reader_tool.py"),  # the server's ceiling for 24 connections, not an anchor
+    "FirstLight, no file:size": ("project", "firstlight_tool.py"),  # as from Planetary Computer's items
 }
+TOOL_OPTIONS = {"FirstLight, no file:size": {"file_size": False}}  # added to the runner's job
 AREA_TOOLS = ["FirstLight", "GDAL x6", "odc-stac"]
-DOWNLOAD_TOOLS = ["FirstLight", "stac-asset", "reader x24"]
+DOWNLOAD_TOOLS = ["FirstLight", "FirstLight, no file:size", "stac-asset", "reader x24"]
 PHYSICAL = "physical limit"
 
 
@@ -230,7 +233,7 @@ class Scenario:
 def run_tool(tool: str, scenario: Scenario, nginx: Nginx, stac: str, index: int, work: Path = WORK) -> Run:
     python, runner = TOOLS[tool]
     interpreter = str(PROJECT_PYTHON if python == "project" else BENCH_PYTHON)
-    out = work / "out" / f"{tool.split()[0].lower()}-{index}"
+    out = work / "out" / f"{tool.split()[0].strip(',').lower()}-{index}"
     shutil.rmtree(out, ignore_errors=True)
     spec = {
         "stac": stac,
@@ -240,6 +243,7 @@ def run_tool(tool: str, scenario: Scenario, nginx: Nginx, stac: str, index: int,
         "bbox": list(scenario.box) if scenario.box else None,
         "crs": CRS,
         "out": str(out),
+        **TOOL_OPTIONS.get(tool, {}),
     }
     env = {**os.environ, "PYTHONPATH": str(HERE / "tools")}
     mark = nginx.mark()
@@ -418,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
                         run = run_tool(tool, scenario, nginx, stac.url, index)
                         all_runs.append(run)
                         print(
-                            f"{scenario.name:24} {tool:11} {run.seconds:8.3f} s  {run.bytes / 1e6:8.1f} MB "
+                            f"{scenario.name:24} {tool:24} {run.seconds:8.3f} s  {run.bytes / 1e6:8.1f} MB "
                             f"{run.requests:5} req {run.connections:3} conn {run.rss_mb:6.0f} MB RSS",
                             flush=True,
                         )

@@ -1,10 +1,12 @@
 """FirstLight, as ``ingest_scene`` fetches bands: ``clip_bands`` (clip to area) or
-``download_bands`` (whole scene), with the default ``IngestOptions``. Project venv."""
+``download_bands`` (whole scene), with the default ``IngestOptions``; ``"file_size": false`` in
+the job drops the catalog's ``file:size``, as Planetary Computer's items come. Project venv."""
 
 from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository root
@@ -12,10 +14,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from _common import fetch_item, job, report
 
 from firstlight_qgis.core.area import parse_area
+from firstlight_qgis.core.bands import ResolvedAsset
 from firstlight_qgis.core.catalog import scene_from_item
 from firstlight_qgis.core.clip import clip_bands
 from firstlight_qgis.core.download import download_bands
 from firstlight_qgis.core.ingest import IngestOptions
+
+
+def _without_sizes(assets: dict[str, ResolvedAsset]) -> dict[str, ResolvedAsset]:
+    """The assets as a catalog without ``file:size`` gives them (Planetary Computer, Landsat)."""
+    return {band: replace(asset, file_size=None) for band, asset in assets.items()}
 
 
 def main() -> None:
@@ -26,7 +34,7 @@ def main() -> None:
     common = {
         "parallel_downloads": options.parallel_downloads,
         "max_retries": options.max_retries,
-        "expected": scene.assets,
+        "expected": scene.assets if spec.get("file_size", True) else _without_sizes(scene.assets),
         "timeout": options.timeout,
     }
     out = Path(spec["out"])

@@ -831,7 +831,7 @@ class _WholeFile(BandTask):
     # fetching --------------------------------------------------------------------------------
 
     def _fetch(self) -> None:
-        from .ranges import fetch_whole  # a large file: parallel pieces over several connections
+        from .ranges import fetch_whole, wants_pieces  # a large file: parallel pieces
 
         if fetch_whole(self):
             return
@@ -842,18 +842,27 @@ class _WholeFile(BandTask):
         if self.size is not None and offset == self.size and offset > 0:
             return  # a complete part file from an earlier run: verify it
         streams = self.context.streams
+        learned = None
         with streams.slot(self.jobs.check) if streams is not None else contextlib.nullcontext():
             response = self._get(offset)
             with response:
                 start, total = self._accept(response, offset)
-                self._stream(response, start, total)
+                if self.size is None and response.status_code == 206 and wants_pieces(self, total):
+                    learned = total  # a large file the catalog gives no size for: hang up
+                else:
+                    self._stream(response, start, total)
         if streams is not None:
             streams.widen()
+        if learned is not None and not fetch_whole(self, learned):
+            raise TransientError(f"The server of {self.label} stopped serving byte ranges.")
 
     def _get(self, offset: int) -> requests.Response:
-        """GET from ``offset``, following http(s) redirects only; re-sign once on a 403."""
+        """GET from ``offset``, following http(s) redirects only; re-sign once on a 403. Without
+        the catalog's size, a range from the start: the answer tells the file's size, and a large
+        file then goes in parallel pieces."""
         signer = self.context.signer
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        whole = offset == 0 and (self.size is not None or getattr(self, "ranges", None) is None)
+        headers = {} if whole else {"Range": f"bytes={offset}-"}
         response = http_get(self.context, signed(signer, self.href), self.label, headers)
         if response.status_code == 403 and signer is not None:
             response.close()

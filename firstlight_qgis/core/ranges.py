@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import hashlib
 import http.client
 import itertools
@@ -783,43 +784,36 @@ def read_header(pool: RangePool, url: str, label: str, counter: Counter) -> tupl
     return bytes(buffer), total
 
 
-def fetch_whole(task: Any) -> bool:
+def fetch_whole(task: Any, size: int | None = None) -> bool:
     """Fetch a large whole file of a ``download._WholeFile`` task in parallel pieces; False when
     this path does not apply (small or unknown size, local, no pool, a server without ranges) and
-    the task's one-stream path must run (a part file pieced together out of order is dropped)."""
+    the task's one-stream path must run (a part file pieced together out of order is dropped).
+    ``size`` is the file's size when the server told it and the catalog did not."""
     pool: RangePool | None = getattr(task, "ranges", None)
     part: Path = task.part
-    if pool is None or task.source.kind != "http" or task.size is None or task.size < RANGED_MIN_BYTES:
-        if _ranges_file(part).exists():
-            forget_ranges(part)
-            part.unlink(missing_ok=True)
+    size = task.size if task.size is not None else size
+    if pool is None or task.source.kind != "http" or size is None or size < RANGED_MIN_BYTES:
+        _drop_pieced(part)
         return False
     counter = Counter()
     signer = task.context.signer
-    url = _download.signed(signer, task.href)
-    names = task.digest_names()
-
-    def follower() -> FollowingHash:
-        return FollowingHash(part, names, task.size)
+    follower = functools.partial(FollowingHash, part, task.digest_names(), size)
 
     def fill(url: str) -> tuple[int, FollowingHash | None]:
-        return fetch_file(pool, url, task.label, part, task.size, counter, _reporter(task), follower)
+        return fetch_file(pool, url, task.label, part, size, counter, _reporter(task), follower)
 
-    hashing: FollowingHash | None = None
     try:
         try:
-            had, hashing = fill(url)
+            had, hashing = fill(_download.signed(signer, task.href))
         except Refused:
             if signer is None:
                 raise DownloadError(
                     f"The server answered HTTP 403 for {task.label}: access was refused (a signed or expired "
                     "link?)."
                 ) from None
-            url = _download.signed(signer, task.href, refresh=True)
-            had, hashing = fill(url)
+            had, hashing = fill(_download.signed(signer, task.href, refresh=True))
     except RangeUnsupported:
-        forget_ranges(part)
-        part.unlink(missing_ok=True)
+        _drop_pieced(part)
         return False
     finally:
         task.tally.transferred += counter.transferred
@@ -827,10 +821,21 @@ def fetch_whole(task: Any) -> bool:
         task.jobs.report(task.band, "verifying", 1.0)
         task.digests = hashing.finish(wait=True)  # the rest of the file, hashed as it arrived
     task.tally.retries += counter.retries
-    task.appended = had > 0
     if had and not task.tally.resumed_from:
         task.tally.resumed_from = had
     return True
+
+
+def wants_pieces(task: Any, size: int | None) -> bool:
+    """Whether a file of ``size`` bytes, of a task whose catalog gave no size, goes in pieces."""
+    return getattr(task, "ranges", None) is not None and size is not None and size >= RANGED_MIN_BYTES
+
+
+def _drop_pieced(part: Path) -> None:
+    """Remove a part file pieced together out of order (it has holes) and its record."""
+    if _ranges_file(part).exists():
+        forget_ranges(part)
+        part.unlink(missing_ok=True)
 
 
 def _reporter(task: Any) -> Callable[[float], None]:

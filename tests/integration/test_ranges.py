@@ -190,3 +190,36 @@ def test_a_server_that_takes_two_requests_at_once_still_gets_every_band(
     refused = sum(g.status == 503 for g in gets)
     # Turned away about once per range (a burst sends them all at once), not once per retry
     assert 0 < refused < 2 * (len(gets) - refused)
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_a_file_the_catalog_gives_no_size_for_still_goes_in_pieces(
+    server: AssetServer, cogs: Path, tmp_path: Path
+) -> None:
+    """Planetary Computer's and Landsat's items give no file:size: the first answer, to a range
+    from the start, tells it, and a large file comes in parallel pieces, not one stream (which
+    took five times as long for a whole scene); that first request is hung up on at once."""
+    data = (cogs / "blue.tif").read_bytes()
+    checksum = "1220" + hashlib.sha256(data).hexdigest()
+    expected = {"blue": ResolvedAsset("blue", "blue", "", file_checksum=checksum)}
+    server.throttle_bps = 4_000_000  # what the first answer sends before the hang-up shows
+    result = download_bands(
+        {"blue": server.url("blue.tif")}, tmp_path, "s", expected=expected, retry_policy=FAST
+    )["blue"]
+    assert result.success, result.error
+    assert result.local_path.read_bytes() == data
+    first, *pieces = server.log("/blue.tif", method="GET")
+    assert (first.range, first.status) == ("bytes=0-", 206) and first.bytes_sent < len(data) / 4
+    assert len(pieces) == -(-len(data) // (64 * 1024)) and all(p.status == 206 for p in pieces)
+    assert len({p.connection for p in pieces}) > 1
+
+
+def test_a_small_file_the_catalog_gives_no_size_for_comes_in_one_request(
+    server: AssetServer, cogs: Path, tmp_path: Path
+) -> None:
+    """Below the size worth pieces, the answer to the range from the start is the download."""
+    result = download_bands({"blue": server.url("blue.tif")}, tmp_path, "s", retry_policy=FAST)["blue"]
+    assert result.success, result.error
+    assert result.local_path.read_bytes() == (cogs / "blue.tif").read_bytes()
+    assert [(g.range, g.status) for g in server.log("/blue.tif", method="GET")] == [("bytes=0-", 206)]
+    assert result.bytes_transferred == result.size_bytes
