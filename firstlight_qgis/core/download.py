@@ -831,11 +831,12 @@ class _WholeFile(BandTask):
     # fetching --------------------------------------------------------------------------------
 
     def _fetch(self) -> None:
-        from .ranges import fetch_whole, wants_pieces  # a large file: parallel pieces
+        from .ranges import drop_pieced, fetch_whole, is_pieced, wants_pieces  # large: in pieces
 
         if fetch_whole(self):
             return
-        offset = self.part.stat().st_size if self.part.exists() else 0
+        pieced = is_pieced(self.part)  # by an earlier run of a file of unknown size: kept if still large
+        offset = 0 if pieced else self.part.stat().st_size if self.part.exists() else 0
         if self.size is not None and offset > self.size:
             self._restart()
             offset = 0
@@ -850,6 +851,7 @@ class _WholeFile(BandTask):
                 if self.size is None and response.status_code == 206 and wants_pieces(self, total):
                     learned = total  # a large file the catalog gives no size for: hang up
                 else:
+                    drop_pieced(self.part)  # read on in one stream
                     self._stream(response, start, total)
         if streams is not None:
             streams.widen()

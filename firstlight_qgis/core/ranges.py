@@ -792,9 +792,11 @@ def fetch_whole(task: Any, size: int | None = None) -> bool:
     pool: RangePool | None = getattr(task, "ranges", None)
     part: Path = task.part
     size = task.size if task.size is not None else size
-    if pool is None or task.source.kind != "http" or size is None or size < RANGED_MIN_BYTES:
-        _drop_pieced(part)
+    if pool is None or task.source.kind != "http" or (size or RANGED_MIN_BYTES) < RANGED_MIN_BYTES:
+        drop_pieced(part)
         return False
+    if size is None:
+        return False  # the one-stream path asks the server, which tells the size
     counter = Counter()
     signer = task.context.signer
     follower = functools.partial(FollowingHash, part, task.digest_names(), size)
@@ -813,7 +815,7 @@ def fetch_whole(task: Any, size: int | None = None) -> bool:
                 ) from None
             had, hashing = fill(_download.signed(signer, task.href, refresh=True))
     except RangeUnsupported:
-        _drop_pieced(part)
+        drop_pieced(part)
         return False
     finally:
         task.tally.transferred += counter.transferred
@@ -831,9 +833,14 @@ def wants_pieces(task: Any, size: int | None) -> bool:
     return getattr(task, "ranges", None) is not None and size is not None and size >= RANGED_MIN_BYTES
 
 
-def _drop_pieced(part: Path) -> None:
-    """Remove a part file pieced together out of order (it has holes) and its record."""
-    if _ranges_file(part).exists():
+def is_pieced(part: Path) -> bool:
+    """Whether ``part`` was pieced together out of order (it may have holes)."""
+    return _ranges_file(part).exists()
+
+
+def drop_pieced(part: Path) -> None:
+    """Remove a part file pieced together out of order, and its record."""
+    if is_pieced(part):
         forget_ranges(part)
         part.unlink(missing_ok=True)
 

@@ -3,6 +3,7 @@ cancel, resume of a part pieced together out of order) and the clip's raw tile c
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -59,9 +60,8 @@ def _expected(cogs: Path) -> dict[str, ResolvedAsset]:
 
 def _download(server: AssetServer, cogs: Path, out: Path, **kwargs: object):  # type: ignore[no-untyped-def]
     kwargs.setdefault("retry_policy", FAST)
-    return download_bands({"blue": server.url("blue.tif")}, out, "scene", expected=_expected(cogs), **kwargs)[
-        "blue"
-    ]  # type: ignore[arg-type]
+    kwargs.setdefault("expected", _expected(cogs))
+    return download_bands({"blue": server.url("blue.tif")}, out, "scene", **kwargs)["blue"]  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("small_pieces")
@@ -129,24 +129,29 @@ def test_a_refusal_is_reported_at_once_not_retried(server: AssetServer, cogs: Pa
 
 
 @pytest.mark.usefixtures("small_pieces")
+@pytest.mark.parametrize("catalog_size", [True, False], ids=["file:size", "no file:size"])
 def test_cancel_keeps_the_pieces_and_a_rerun_fetches_only_the_rest(
-    server: AssetServer, cogs: Path, tmp_path: Path
+    server: AssetServer, cogs: Path, tmp_path: Path, catalog_size: bool
 ) -> None:
     """Cancelled halfway through the first pieces (a 64 KB piece takes 1.3 s at 50 KB/s): what
-    arrived of each is kept, and the next run asks only for the rest."""
+    arrived of each is kept, and the next run asks only for the rest, also when the catalog gives
+    no file:size (the server's first answer tells it again)."""
     server.throttle_bps = 50_000  # per response
     part = tmp_path / "blue.tif.part"
     record = tmp_path / "blue.tif.part.ranges.json"
+    expected = _expected(cogs)
+    if not catalog_size:
+        expected = {"blue": dataclasses.replace(expected["blue"], file_size=None)}
     began = time.monotonic()
     with pytest.raises(CancelledError):
-        _download(server, cogs, tmp_path, cancel=lambda: time.monotonic() - began > 0.6)
+        _download(server, cogs, tmp_path, cancel=lambda: time.monotonic() - began > 0.6, expected=expected)
     assert part.exists() and record.exists() and not (tmp_path / "blue.tif").exists()
     kept = sum(b - a for a, b in json.loads(record.read_text())["done"])
     # whole pieces and what arrived of those cut short: only what was in flight is lost
     assert kept > 0 and server.bytes_sent("/blue.tif") - kept < 16 * 16384
     server.throttle_bps = None
     server.clear_log()
-    result = _download(server, cogs, tmp_path)
+    result = _download(server, cogs, tmp_path, expected=expected)
     assert result.success, result.error
     assert result.local_path.read_bytes() == (cogs / "blue.tif").read_bytes()
     assert result.resumed_from == kept
