@@ -32,6 +32,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .edition import Edition, validator_of
 from .errors import CancelledError
 
 _HEAD_LIMIT = 65536  # a status line and headers longer than this are not a range answer
@@ -107,6 +108,7 @@ class _Job:
     running: int = 0  # pieces waiting or in flight
     memory: bytearray | None = None  # a read into memory (on a kept-alive connection), not a file
     size: int | None = None  # the file's size as the caller knows it: an answer naming another goes back
+    edition: Edition | None = None  # the edition the caller holds bytes of: an answer of another goes back
 
     def request(self, piece: Piece) -> bytes:
         return "\r\n".join([*self.lines, f"Range: bytes={piece.start}-{piece.end - 1}", "", ""]).encode()
@@ -147,12 +149,14 @@ class Hub:
         finished: Callable[[Piece], None],
         memory: bytearray | None = None,
         size: int | None = None,
+        edition: Edition | None = None,
     ) -> Future[Outcome]:
         """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``), calling
         ``received(piece, count)`` as ``count`` more bytes of ``piece`` are written (the first ones
         in order) and ``finished(piece)`` as each piece is whole; the future gives what did not come
-        through as a plain 206 (for the retrying path: a file whose size is not ``size``, when given,
-        among them), or raises CancelledError or the OSError of a write."""
+        through as a plain 206 (for the retrying path: a file whose size is not ``size``, or that
+        ``edition`` does not admit, when given, among them), or raises CancelledError or the OSError
+        of a write."""
         parts = urlsplit(url)
         secure = parts.scheme == "https"
         port = parts.port or (443 if secure else 80)
@@ -166,7 +170,7 @@ class Hub:
             future.set_result(Outcome(list(pieces)))
             return future
         job = _Job(url, fd, secure, parts.hostname or "", address, lines, received, finished, future)
-        job.memory, job.size = memory, size
+        job.memory, job.size, job.edition = memory, size, edition
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="firstlight-burst", daemon=True)
@@ -400,7 +404,7 @@ def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable
             if len(transfer.head) > _HEAD_LIMIT:
                 raise _HandBack
             return False
-        transfer.job.outcome.total, transfer.reusable = _check_head(head, piece, transfer.job.size)
+        transfer.job.outcome.total, transfer.reusable = _check_head(head, piece, transfer.job)
         transfer.phase = "body"
         return _write(transfer, body[: piece.end - piece.start], fd, received)
     count = transfer.sock.recv_into(buffer)
@@ -441,10 +445,10 @@ def _write(
     return transfer.written >= piece.end - piece.start
 
 
-def _check_head(head: bytes, piece: Piece, size: int | None) -> tuple[int | None, bool]:
-    """A ``206`` of exactly the range asked, plain (no chunks, no web page), of a file of ``size``
-    bytes when given, or hand it back; the file's size if the answer says it, and whether the
-    server keeps the connection open."""
+def _check_head(head: bytes, piece: Piece, job: _Job) -> tuple[int | None, bool]:
+    """A ``206`` of exactly the range asked, plain (no chunks, no web page), of the job's file (its
+    size and edition, when given), or hand it back; the file's size if the answer says it, and
+    whether the server keeps the connection open."""
     status, *lines = head.decode("latin-1").split("\r\n")
     words = status.split(" ", 2)
     code = words[1] if len(words) > 1 and words[0].startswith("HTTP/1.") else ""
@@ -468,7 +472,9 @@ def _check_head(head: bytes, piece: Piece, size: int | None) -> tuple[int | None
         raise _HandBack
     if "transfer-encoding" in fields or page:
         raise _HandBack
-    if size is not None and total.isdigit() and int(total) != size:
+    other_size = job.size is not None and total.isdigit() and int(total) != job.size
+    validator = validator_of(fields.get("etag"), fields.get("last-modified"))
+    if other_size or (job.edition is not None and not job.edition.admits(validator)):
         raise _HandBack(failed=False)  # another file than the caller's: the retrying path says so
     kept = words[0] == "HTTP/1.1" and fields.get("connection", "").lower() != "close"
     return (int(total) if total.isdigit() else None), kept

@@ -78,7 +78,7 @@ from .ranges import (
     Refused,
     check_size,
     cog_layout,
-    forget_ranges,
+    discard_part,
     land_window,
     launch_window,
     layout_crs,
@@ -594,8 +594,7 @@ class _Clip(BandTask):
     def forget_source(self) -> None:
         """Remove the fallback's download of the whole source file, if any."""
         if self.whole is not None:
-            self.whole.part.unlink(missing_ok=True)
-            forget_ranges(self.whole.part)
+            discard_part(self.whole.part)
 
     @contextlib.contextmanager
     def _open(self) -> Iterator[gdal.Dataset]:
@@ -616,7 +615,7 @@ class _Clip(BandTask):
                     raise DownloadError(f"GDAL cannot read {self.label} ({errors.message}).") from None
                 self.downloaded = None
                 if self.whole is not None:
-                    self.whole.part.unlink(missing_ok=True)
+                    discard_part(self.whole.part)
                 raise TransientError(
                     f"Reading the downloaded {self.label} failed ({errors.message})."
                 ) from None

@@ -1,9 +1,10 @@
 """Whole-file band downloads that survive real networks and never leave a file that lies.
 
 Each band goes to ``<output_dir>/<band>.tif`` through ``<band>.tif.part``: bytes are appended to the
-part file, a broken transfer continues from where it stopped with an HTTP Range request, and the
-part file becomes the final name only after its size, its STAC ``file:checksum`` and a GDAL open
-say it is the raster the catalog described. A small hidden sidecar records what was verified, so a
+part file, a broken transfer continues from where it stopped with an HTTP Range request (only on
+the edition of the server's file the part holds: edition.py), and the part file becomes the final
+name only after its size, its STAC ``file:checksum`` and a GDAL open say it is the raster the
+catalog described. A small hidden sidecar records what was verified, so a
 re-run skips complete files without hashing them again.
 
 Bands download in parallel on a bounded pool sharing one ``requests`` session. The caller's
@@ -48,6 +49,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .bands import ResolvedAsset
+from .edition import Edition, forget_edition, validator_of
 from .errors import CancelledError, DiskFullError, DownloadError
 from .redact import redact_url, scrub
 from .signing import Signer
@@ -110,6 +112,15 @@ class TransientError(DownloadError):
 
 class Crowded(TransientError):
     """HTTP 429 or 503: the server asks for fewer requests at once (or for a pause)."""
+
+
+class FileChanged(TransientError):
+    """The server's file is not the one the part file holds bytes of: the next attempt starts over."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            f"The server's file {label} changed since part of it was fetched; it is fetched again whole."
+        )
 
 
 def server_error(status: int, label: str, headers: Mapping[str, str]) -> TransientError:
@@ -826,7 +837,9 @@ class _WholeFile(BandTask):
             self._copy_local()
         else:
             self._fetch()
-        return self._verify()
+        sha256 = self._verify()
+        forget_edition(self.part)  # whole and verified: no resume will ask which edition it holds
+        return sha256
 
     # fetching --------------------------------------------------------------------------------
 
@@ -844,10 +857,11 @@ class _WholeFile(BandTask):
             return  # a complete part file from an earlier run: verify it
         streams = self.context.streams
         learned = None
+        edition = Edition(self.part, kept=offset > 0)
         with streams.slot(self.jobs.check) if streams is not None else contextlib.nullcontext():
-            response = self._get(offset)
+            response = self._get(offset, edition.value)
             with response:
-                start, total = self._accept(response, offset)
+                start, total = self._accept(response, offset, edition)
                 if self.size is None and response.status_code == 206 and wants_pieces(self, total):
                     learned = total  # a large file the catalog gives no size for: hang up
                 else:
@@ -858,21 +872,25 @@ class _WholeFile(BandTask):
         if learned is not None and not fetch_whole(self, learned):
             raise TransientError(f"The server of {self.label} stopped serving byte ranges.")
 
-    def _get(self, offset: int) -> requests.Response:
+    def _get(self, offset: int, validator: str | None) -> requests.Response:
         """GET from ``offset``, following http(s) redirects only; re-sign once on a 403. Without
         the catalog's size, a range from the start: the answer tells the file's size, and a large
-        file then goes in parallel pieces."""
+        file then goes in parallel pieces. A resume names the edition it holds (``If-Range``): a
+        server whose file changed sends the whole new one."""
         signer = self.context.signer
         whole = offset == 0 and (self.size is not None or getattr(self, "ranges", None) is None)
         headers = {} if whole else {"Range": f"bytes={offset}-"}
+        if offset and validator:
+            headers["If-Range"] = validator
         response = http_get(self.context, signed(signer, self.href), self.label, headers)
         if response.status_code == 403 and signer is not None:
             response.close()
             response = http_get(self.context, signed(signer, self.href, refresh=True), self.label, headers)
         return response
 
-    def _accept(self, response: requests.Response, offset: int) -> tuple[int, int | None]:
-        """Where the body starts and the file's total size; raise for an unusable response."""
+    def _accept(self, response: requests.Response, offset: int, edition: Edition) -> tuple[int, int | None]:
+        """Where the body starts and the file's total size; raise for an unusable response (for a
+        resumed part, one from another edition of the file)."""
         status = response.status_code
         if status == 416 and offset:
             total = response.headers.get("Content-Range", "").rpartition("/")[2]
@@ -893,7 +911,7 @@ class _WholeFile(BandTask):
                 self._restart()
                 raise TransientError(f"The server sent an unexpected byte range of {self.label}.")
             start, total = offset, (int(match[2]) if match[2] != "*" else None)
-        elif status == 200:
+        elif status == 200:  # the whole file: from the start, whatever the part holds
             length = response.headers.get("Content-Length")
             start, total = 0, (int(length) if length and length.isdigit() else None)
         else:
@@ -910,6 +928,12 @@ class _WholeFile(BandTask):
                 f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
                 "the catalog entry may be stale, try another scene."
             )
+        if start == 0 and offset:  # the whole file after all: what the part held goes
+            edition = Edition(self.part, kept=False)
+        headers = response.headers
+        if not edition.admits(validator_of(headers.get("ETag"), headers.get("Last-Modified"))):
+            self._restart()  # the rest of another edition than the part's
+            raise FileChanged(self.label)
         return start, total
 
     def _stream(self, response: requests.Response, start: int, total: int | None) -> None:
@@ -944,7 +968,7 @@ class _WholeFile(BandTask):
             raise TransientError(f"Fetching {self.label} failed: {_reason(error)}.") from None
         finally:
             if start == 0 and received == 0 and self.part.exists() and self.part.stat().st_size == 0:
-                self.part.unlink()
+                self._restart()
         if oversized:
             self._restart()
             raise TransientError(
@@ -989,6 +1013,7 @@ class _WholeFile(BandTask):
     def _restart(self) -> None:
         self.digests = None
         self.part.unlink(missing_ok=True)
+        forget_edition(self.part)
 
     # verifying -------------------------------------------------------------------------------
 

@@ -51,7 +51,8 @@ from osgeo import gdal
 
 from . import download as _download
 from .burst import Hub, Outcome, Piece, write_at
-from .download import Crowded, FetchContext, Gate, TransientError, scrub
+from .download import Crowded, FetchContext, FileChanged, Gate, TransientError, scrub
+from .edition import Edition, forget_edition, validator_of
 from .errors import CancelledError, DownloadError
 from .keepalive import Direct, Redirected
 from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
@@ -144,11 +145,13 @@ class RangePool:
         abort: threading.Event | None = None,
         retries: int = 0,
         size: int | None = None,
+        edition: Edition | None = None,
     ) -> int | None:
         """Stream bytes ``start..end-1`` of ``url`` into ``sink(offset, data)``, retrying transient
         failures up to ``max_retries`` times in all (``retries`` were made already, each counted);
         the file's total size if known. An answer from a file whose size is not ``size`` (when
-        given) is a TransientError before any of its bytes reaches ``sink``."""
+        given) is a TransientError, and one that ``edition`` does not admit a FileChanged, before
+        any of its bytes reaches ``sink``."""
         while True:
             written = 0
 
@@ -159,10 +162,11 @@ class RangePool:
 
             try:
                 with self.gate.slot(self.jobs.check):
-                    total = self._get_once(_Ask(url, start, end, counted, label, counter, abort, size))
+                    ask = _Ask(url, start, end, counted, label, counter, abort, size, edition)
+                    total = self._get_once(ask)
                 self.gate.widen()
                 return total
-            except Refused:
+            except (Refused, FileChanged):  # the caller's to judge: not worth the same request again
                 raise
             except TransientError as error:
                 self.jobs.check()
@@ -219,6 +223,9 @@ class RangePool:
         label, end = ask.label, ask.end
         total = _accepted(status, headers, ask.start, label)
         check_size(total, ask.size, label)
+        validator = validator_of(headers.get("ETag"), headers.get("Last-Modified"))
+        if ask.edition is not None and not ask.edition.admits(validator):
+            raise FileChanged(label)
         offset = ask.start
         try:
             for chunk in chunks:
@@ -258,6 +265,7 @@ class _Ask:
     counter: Counter
     abort: threading.Event | None
     size: int | None  # the file's size the catalog gives
+    edition: Edition | None  # the edition of the file the caller holds bytes of
 
 
 def check_size(total: int | None, size: int | None, label: str) -> None:
@@ -563,8 +571,7 @@ def _load_done(part: Path, size: int) -> list[tuple[int, int]]:
                 return _merged([(int(a), int(b)) for a, b in data["done"] if 0 <= a < b <= length], 0)
         except (OSError, ValueError, KeyError, TypeError):
             pass
-        record.unlink(missing_ok=True)
-        part.unlink(missing_ok=True)
+        discard_part(part)
         return []
     length = part.stat().st_size if part.exists() else 0
     return [(0, length)] if 0 < length <= size else []
@@ -579,6 +586,13 @@ def _save_done(part: Path, size: int, done: list[tuple[int, int]]) -> None:
 
 def forget_ranges(part: Path) -> None:
     _ranges_file(part).unlink(missing_ok=True)
+
+
+def discard_part(part: Path) -> None:
+    """Remove a part file and the records of its resume."""
+    part.unlink(missing_ok=True)
+    forget_ranges(part)
+    forget_edition(part)
 
 
 class FollowingHash:
@@ -660,9 +674,12 @@ def fetch_file(
     """Fill ``part`` with the ``size`` bytes of ``url`` in parallel pieces, keeping what earlier
     attempts left; returns the bytes that were already there, and the hash following the fill
     (``follower()`` makes it once the part file exists; finish it). The pieces go at once on the
-    burst loop; what it leaves goes to the retrying path."""
+    burst loop; what it leaves goes to the retrying path. Every answer must be of the edition the
+    part holds bytes of: when the server's file changed, the part goes (FileChanged)."""
     done = _load_done(part, size)
     had = sum(b - a for a, b in done)
+    edition = Edition(part, kept=had > 0)
+    changed = threading.Event()
     missing, cursor = [], 0
     for start, end in [*done, (size, size)]:
         if start > cursor:
@@ -707,7 +724,10 @@ def fetch_file(
                 written[0] = offset + len(data)
 
             try:
-                pool.get(url, piece.start, piece.end, sink, label, counter, abort, retries, size)
+                pool.get(url, piece.start, piece.end, sink, label, counter, abort, retries, size, edition)
+            except FileChanged:
+                changed.set()
+                raise
             finally:  # what arrived counts for a resume, even of a piece cut short
                 if written[0] > piece.start:
                     landed(piece.start, written[0])
@@ -718,7 +738,7 @@ def fetch_file(
     try:
         retried: set[Piece] = set()
         if pool.direct.handles(url):
-            pieces, retried = _burst_file(pool, url, part, size, pieces, fd, counter, landed)
+            pieces, retried = _burst_file(pool, url, part, size, edition, pieces, fd, counter, landed)
         run_pieces(pool, [work(piece, int(piece in retried)) for piece in pieces], lambda: None)
     except BaseException:
         if hashing is not None:
@@ -727,7 +747,9 @@ def fetch_file(
     finally:
         os.close(fd)
         with lock:
-            if sum(b - a for a, b in _merged(done, 0)) >= size:
+            if changed.is_set():  # bytes of two editions: none can be trusted
+                discard_part(part)
+            elif sum(b - a for a, b in _merged(done, 0)) >= size:
                 forget_ranges(part)
             else:
                 _save_done(part, size, done)
@@ -739,6 +761,7 @@ def _burst_file(
     url: str,
     part: Path,
     size: int,
+    edition: Edition,
     pieces: list[Piece],
     fd: int,
     counter: Counter,
@@ -758,7 +781,7 @@ def _burst_file(
         written.pop(piece, None)
         landed(piece.start, piece.end)
 
-    burst = pool.hub.submit(url, pieces, fd, received, finished, size=size)
+    burst = pool.hub.submit(url, pieces, fd, received, finished, size=size, edition=edition)
     try:
         return pool.land(burst, part, counter)
     finally:  # the loop is done with this file: what it wrote of the pieces cut short stays
@@ -839,10 +862,9 @@ def is_pieced(part: Path) -> bool:
 
 
 def drop_pieced(part: Path) -> None:
-    """Remove a part file pieced together out of order, and its record."""
+    """Remove a part file pieced together out of order, and the records of its resume."""
     if is_pieced(part):
-        forget_ranges(part)
-        part.unlink(missing_ok=True)
+        discard_part(part)
 
 
 def _reporter(task: Any) -> Callable[[float], None]:

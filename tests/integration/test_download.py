@@ -135,7 +135,38 @@ def test_truncated_body_is_resumed_with_range(server: AssetServer, cogs: Path, t
     first, second = server.log(method="GET")
     assert (first.status, first.bytes_sent, first.range) == (200, 40000, None)
     assert (second.status, second.range) == (206, "bytes=40000-")
+    assert second.if_range is not None  # the rest of the edition the part holds, or the whole new one
     assert result.resumed_from == 40000 and result.bytes_transferred == result.size_bytes
+
+
+@pytest.mark.parametrize("honoured", [True, False], ids=["If-Range", "If-Range ignored"])
+def test_a_part_of_a_file_republished_since_is_not_resumed(
+    cogs: Path, tmp_path: Path, honoured: bool
+) -> None:
+    """A transfer cut short leaves a part file; then the file is replaced on the server (same name,
+    same size) and the catalog gives no checksum. The resume names the edition it holds
+    (``If-Range``) and gets the whole new file; from a server that ignores If-Range it gets the rest
+    of the new edition, tells it by its ETag, and fetches the file again whole. Never a splice."""
+    served, out = tmp_path / "served", tmp_path / "out"
+    served.mkdir()
+    shutil.copy(cogs / "blue.tif", served / "blue.tif")
+    expected = {"blue": ResolvedAsset("blue", "blue", "", file_size=(served / "blue.tif").stat().st_size)}
+    with AssetServer(served) as server:
+        server.inject("/blue.tif", ["truncate:40000"])
+        assert not _fetch(server, out, expected=expected, max_retries=0).success
+        assert (out / "blue.tif.part").stat().st_size == 40000
+        new = server.republish("blue.tif")
+        server.clear_log()
+        if not honoured:
+            server.inject("/blue.tif", ["ignore-if-range"])
+        result = _fetch(server, out, expected=expected)
+        gets = server.log(method="GET")
+    assert result.success, result.error
+    assert result.local_path.read_bytes() == new and result.resumed_from == 0
+    assert gets[0].range == "bytes=40000-" and gets[0].if_range is not None
+    assert [g.status for g in gets] == ([200] if honoured else [206, 200])
+    assert result.retries == (0 if honoured else 1)
+    assert sorted(p.name for p in out.iterdir()) == [".blue.tif.verified.json", "blue.tif"]
 
 
 def test_half_written_part_file_transfers_only_the_rest(

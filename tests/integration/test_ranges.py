@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -228,3 +230,64 @@ def test_a_small_file_the_catalog_gives_no_size_for_comes_in_one_request(
     assert result.local_path.read_bytes() == (cogs / "blue.tif").read_bytes()
     assert [(g.range, g.status) for g in server.log("/blue.tif", method="GET")] == [("bytes=0-", 206)]
     assert result.bytes_transferred == result.size_bytes
+
+
+@pytest.fixture
+def own_server(cogs: Path, tmp_path: Path) -> Iterator[AssetServer]:
+    """A server of its own copy of the COG, which a test may republish."""
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(cogs / "blue.tif", served / "blue.tif")
+    with AssetServer(served) as server:
+        yield server
+
+
+def _sized_only(server: AssetServer, out: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    """The download from a catalog that gives the file's size but no checksum (as most do): only
+    the server's validators tell one edition of the file from another."""
+    size = (server.root / "blue.tif").stat().st_size
+    expected = {"blue": ResolvedAsset("blue", "blue", "", file_size=size)}
+    return download_bands(
+        {"blue": server.url("blue.tif")}, out, "s", expected=expected, retry_policy=FAST, **kwargs
+    )["blue"]  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_a_resume_over_a_file_republished_meanwhile_starts_over(
+    own_server: AssetServer, tmp_path: Path
+) -> None:
+    """The file was replaced on the server (same name, same size: a scene reprocessed) between a
+    cancelled run and the next: the next run fetches the new file whole, instead of splicing its
+    rest onto the old one's pieces into a file no check would catch."""
+    out = tmp_path / "out"
+    own_server.throttle_bps = 50_000
+    began = time.monotonic()
+    with pytest.raises(CancelledError):
+        _sized_only(own_server, out, cancel=lambda: time.monotonic() - began > 0.6)
+    assert (out / "blue.tif.part.validator").exists()
+    new = own_server.republish("blue.tif")
+    own_server.throttle_bps = None
+    result = _sized_only(own_server, out)
+    assert result.success, result.error
+    assert result.local_path.read_bytes() == new
+    assert result.resumed_from == 0 and result.retries == 1
+    assert not list(out.glob("*.part*"))
+
+
+@pytest.mark.usefixtures("small_pieces")
+def test_a_file_republished_during_the_download_is_not_spliced(
+    own_server: AssetServer, tmp_path: Path
+) -> None:
+    """Replaced while its pieces are in flight: those that began on the old edition finish with it,
+    the later ones get the new; FirstLight notices, drops them all, and fetches the new file."""
+    own_server.throttle_bps = 200_000  # a 64 KB piece takes 0.3 s; sixteen at once
+    republished: list[bytes] = []
+    timer = threading.Timer(0.15, lambda: republished.append(own_server.republish("blue.tif")))
+    timer.start()
+    try:
+        result = _sized_only(own_server, tmp_path)
+    finally:
+        timer.join()
+    assert result.success, result.error
+    assert result.local_path.read_bytes() == republished[0]
+    assert result.retries >= 1

@@ -114,7 +114,9 @@ def compare(out_root: Path, reference_root: Path, mode: str, *, allow_parts: boo
     """Compare ``out_root`` (an ingest's output folder) with the clean run's.
 
     With ``allow_parts`` (a run that stopped early) files may be missing and ``<band>.tif.part``
-    resume files may remain, but nothing else: every other file present must be identical.
+    resume files may remain, each with the records of its resume beside it (which edition of the
+    server's file it holds, which pieces), but nothing else: every other file present must be
+    identical.
     """
     check = Check()
     got, want = listing(out_root), listing(reference_root)
@@ -122,7 +124,10 @@ def compare(out_root: Path, reference_root: Path, mode: str, *, allow_parts: boo
         if not same_file(out_root / name, reference_root / name, mode):
             check.different.append(name)
     for name in sorted(got - want):
-        resumable = allow_parts and name.endswith(".tif.part") and Path(name).name[:-9] in BANDS
+        part = name.removesuffix(".validator").removesuffix(".ranges.json")
+        resumable = (
+            allow_parts and part.endswith(".tif.part") and Path(part).name[:-9] in BANDS and part in got
+        )
         if not resumable:
             check.leftovers.append(name)
     if not allow_parts:

@@ -32,6 +32,7 @@ Faults are consumed one per GET of their path, in order (HEAD is always served n
 ``"slow:S"``        the response starts after S seconds
 ``"stall:S"``       half the body, a pause of S seconds, then the rest
 ``"ignore-range"``  the Range header is ignored: 200 with the whole file
+``"ignore-if-range"`` the If-Range header is ignored: the range of whatever file is there now
 ``"redirect:URL"``  302 to URL (absolute, or a path on this server)
 ``"corrupt[:N]"``   the right status and length, but 64 body bytes from offset N (default: the
                     middle) inverted: a transfer garbled on the way
@@ -43,6 +44,8 @@ Faults are consumed one per GET of their path, in order (HEAD is always served n
 ``max_in_flight`` (property) answers 503 to a GET beyond that many at once, like a server (or an
 object store's "SlowDown") that caps the requests of one client.
 ``ssl_context`` (constructor) serves HTTPS instead, e.g. with a self-signed certificate.
+Every file answer carries an ``ETag`` and ``Last-Modified`` and honours ``If-Range``;
+:meth:`AssetServer.republish` replaces a file with another edition of the same size.
 
 SAS emulation (:meth:`AssetServer.enable_sas`): ``GET /api/sas/v1/token/{account}/{container}``
 returns ``{"token": "st=..&se=..&sp=rl&sv=..&sr=c&sig=..", "msc:expiry": "<ISO 8601>"}``; from then
@@ -54,6 +57,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import secrets
 import socket
 import ssl
@@ -68,6 +72,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 TOKEN_PREFIX = "/api/sas/v1/token"
@@ -91,6 +96,7 @@ class RequestRecord:
     fault: str | None  # the injected fault that shaped this response
     connection: int  # id of the TCP connection (equal ids = a kept-alive connection reused)
     started: float = 0.0  # time.monotonic() when the request line arrived
+    if_range: str | None = None  # the If-Range header as sent
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ class Fault:
     """A parsed fault spec (see the module docstring for the spec strings)."""
 
     kind: str  # status | drop | reset | truncate | html200 | slow | stall | ignore-range | redirect
-    #            | corrupt | nolength | pass
+    #            | corrupt | nolength | pass | ignore-if-range
     status: int = 0
     seconds: float = 0.0
     nbytes: int | None = None
@@ -116,7 +122,7 @@ class Fault:
             return cls(head, seconds=float(arg or 1.0), spec=spec)
         if head == "redirect" and arg:
             return cls(head, status=302, location=arg, spec=spec)
-        if head in ("drop", "html200", "ignore-range", "nolength", "pass") and not arg:
+        if head in ("drop", "html200", "ignore-range", "ignore-if-range", "nolength", "pass") and not arg:
             return cls(head, spec=spec)
         raise ValueError(f"unknown fault spec {spec!r}")
 
@@ -210,6 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
                 fault.spec if fault else None,
                 self.connection_id,
                 started,
+                self.headers.get("If-Range"),
             )
             with state.lock:
                 state.records.append(record)
@@ -281,8 +288,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._simple(200, body, "application/json")
 
     def _file(self, file: Path, fault: Fault | None, head: bool) -> None:
-        size = file.stat().st_size
+        with file.open("rb") as handle:  # the file as it is now, whatever replaces it meanwhile
+            self._serve(handle, file.name, fault, head)
+
+    def _serve(self, handle: BinaryIO, name: str, fault: Fault | None, head: bool) -> None:
+        stat = os.fstat(handle.fileno())
+        size = stat.st_size
+        etag, modified = f'"{size:x}-{stat.st_mtime_ns:x}"', formatdate(stat.st_mtime, usegmt=True)
         requested = None if fault and fault.kind == "ignore-range" else self.headers.get("Range")
+        if_range = None if fault and fault.kind == "ignore-if-range" else self.headers.get("If-Range")
+        if if_range is not None and if_range not in (etag, modified):
+            requested = None  # the file changed since the client's copy: the whole file (RFC 9110)
         span = _parse_range(requested, size) if requested else None
         if span == "unsatisfiable":
             self._simple(416, b"", "text/plain", {"Content-Range": f"bytes */{size}"})
@@ -291,15 +307,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = max(0, end - start + 1)
         self._status = 206 if span else 200
         self.send_response(self._status)
-        self.send_header("Content-Type", mimetypes.guess_type(file.name)[0] or "application/octet-stream")
+        self.send_header("Content-Type", mimetypes.guess_type(name)[0] or "application/octet-stream")
         if fault and fault.kind == "nolength":
             self.send_header("Connection", "close")
             self.close_connection = True
         else:
             self.send_header("Content-Length", str(length))
         self.send_header("Accept-Ranges", "bytes")
-        self.send_header("Last-Modified", formatdate(file.stat().st_mtime, usegmt=True))
-        self.send_header("ETag", f'"{size:x}-{file.stat().st_mtime_ns:x}"')
+        self.send_header("Last-Modified", modified)
+        self.send_header("ETag", etag)
         if span:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.end_headers()
@@ -308,14 +324,16 @@ class _Handler(BaseHTTPRequestHandler):
         cut = None
         if fault and fault.kind in ("reset", "truncate", "stall"):
             cut = fault.nbytes if fault.nbytes is not None else length // 2
-        with file.open("rb") as handle:
-            handle.seek(start)
-            if fault and fault.kind == "corrupt":
-                handle = _Corrupted(handle, length // 2 if fault.nbytes is None else fault.nbytes)
-            self._send(handle, min(length, cut) if cut is not None else length)
-            if fault and fault.kind == "stall":
-                self.server.state.stopping.wait(fault.seconds)
-                self._send(handle, length - self._sent)
+        handle.seek(start)
+        source = (
+            _Corrupted(handle, length // 2 if fault.nbytes is None else fault.nbytes)
+            if (fault and fault.kind == "corrupt")
+            else handle
+        )
+        self._send(source, min(length, cut) if cut is not None else length)
+        if fault and fault.kind == "stall":
+            self.server.state.stopping.wait(fault.seconds)
+            self._send(source, length - self._sent)
         if fault and fault.kind in ("reset", "truncate"):
             self._abort(rst=fault.kind == "reset")
 
@@ -452,6 +470,19 @@ class AssetServer:
     def url(self, path: str) -> str:
         """The URL of ``path`` (relative to the served directory)."""
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    def republish(self, path: str) -> bytes:
+        """Replace the file at ``path`` with another edition of the same size (64 bytes in the
+        middle changed, so a new ETag), as an object store does when a scene is reprocessed under
+        the same name; requests being served finish with the old one. Returns the new bytes."""
+        file = self.root / path.lstrip("/")
+        data = bytearray(file.read_bytes())
+        middle = len(data) // 2
+        data[middle : middle + 64] = bytes(byte ^ 0xFF for byte in data[middle : middle + 64])
+        temp = file.with_name(file.name + ".new")
+        temp.write_bytes(data)
+        os.replace(temp, file)
+        return bytes(data)
 
     # -- faults and throttle -----------------------------------------------------------------
 
