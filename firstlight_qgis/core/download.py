@@ -4,8 +4,8 @@ Each band goes to ``<output_dir>/<band>.tif`` through ``<band>.tif.part``: bytes
 part file, a broken transfer continues from where it stopped with an HTTP Range request (only on
 the edition of the server's file the part holds: edition.py), and the part file becomes the final
 name only after its size, its STAC ``file:checksum`` and a GDAL open say it is the raster the
-catalog described. A small hidden sidecar records what was verified, so a
-re-run skips complete files without hashing them again.
+catalog described. A small hidden sidecar records what was verified, so a re-run skips complete
+files without hashing them again.
 
 Bands download in parallel on a bounded pool sharing one ``requests`` session. The caller's
 thread polls ``cancel`` and relays progress, so callbacks run on the thread that called us; cancel
@@ -848,8 +848,10 @@ class _WholeFile(BandTask):
 
         if fetch_whole(self):
             return
-        pieced = is_pieced(self.part)  # by an earlier run of a file of unknown size: kept if still large
-        offset = 0 if pieced else self.part.stat().st_size if self.part.exists() else 0
+        offset = self.part.stat().st_size if self.part.exists() else 0
+        pieced = is_pieced(self.part)  # by an earlier run, of a file of unknown size: kept if still large
+        if pieced:
+            offset = 0
         if self.size is not None and offset > self.size:
             self._restart()
             offset = 0
@@ -857,7 +859,7 @@ class _WholeFile(BandTask):
             return  # a complete part file from an earlier run: verify it
         streams = self.context.streams
         learned = None
-        edition = Edition(self.part, kept=offset > 0)
+        edition = Edition(self.part, kept=offset > 0 or pieced)
         with streams.slot(self.jobs.check) if streams is not None else contextlib.nullcontext():
             response = self._get(offset, edition.value)
             with response:
@@ -1011,9 +1013,10 @@ class _WholeFile(BandTask):
             raise DownloadError(f"Could not read {path}: {error.strerror}.") from None
 
     def _restart(self) -> None:
+        from .ranges import discard_part
+
         self.digests = None
-        self.part.unlink(missing_ok=True)
-        forget_edition(self.part)
+        discard_part(self.part)
 
     # verifying -------------------------------------------------------------------------------
 

@@ -862,9 +862,11 @@ def is_pieced(part: Path) -> bool:
 
 
 def drop_pieced(part: Path) -> None:
-    """Remove a part file pieced together out of order, and the records of its resume."""
+    """Remove a part file pieced together out of order, and the record of its pieces (the record
+    of its edition stays for the one-stream path, which checked it and now reads from the start)."""
     if is_pieced(part):
-        discard_part(part)
+        part.unlink(missing_ok=True)
+        forget_ranges(part)
 
 
 def _reporter(task: Any) -> Callable[[float], None]:

@@ -242,10 +242,10 @@ def own_server(cogs: Path, tmp_path: Path) -> Iterator[AssetServer]:
         yield server
 
 
-def _sized_only(server: AssetServer, out: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-    """The download from a catalog that gives the file's size but no checksum (as most do): only
-    the server's validators tell one edition of the file from another."""
-    size = (server.root / "blue.tif").stat().st_size
+def _unchecked(server: AssetServer, out: Path, sized: bool = True, **kwargs: object):  # type: ignore[no-untyped-def]
+    """The download from a catalog that gives no checksum (as most do), with or without the file's
+    size: only the server's validators tell one edition of the file from another."""
+    size = (server.root / "blue.tif").stat().st_size if sized else None
     expected = {"blue": ResolvedAsset("blue", "blue", "", file_size=size)}
     return download_bands(
         {"blue": server.url("blue.tif")}, out, "s", expected=expected, retry_policy=FAST, **kwargs
@@ -253,8 +253,9 @@ def _sized_only(server: AssetServer, out: Path, **kwargs: object):  # type: igno
 
 
 @pytest.mark.usefixtures("small_pieces")
+@pytest.mark.parametrize("sized", [True, False], ids=["file:size", "no file:size"])
 def test_a_resume_over_a_file_republished_meanwhile_starts_over(
-    own_server: AssetServer, tmp_path: Path
+    own_server: AssetServer, tmp_path: Path, sized: bool
 ) -> None:
     """The file was replaced on the server (same name, same size: a scene reprocessed) between a
     cancelled run and the next: the next run fetches the new file whole, instead of splicing its
@@ -263,11 +264,11 @@ def test_a_resume_over_a_file_republished_meanwhile_starts_over(
     own_server.throttle_bps = 50_000
     began = time.monotonic()
     with pytest.raises(CancelledError):
-        _sized_only(own_server, out, cancel=lambda: time.monotonic() - began > 0.6)
+        _unchecked(own_server, out, sized, cancel=lambda: time.monotonic() - began > 0.6)
     assert (out / "blue.tif.part.validator").exists()
     new = own_server.republish("blue.tif")
     own_server.throttle_bps = None
-    result = _sized_only(own_server, out)
+    result = _unchecked(own_server, out, sized)
     assert result.success, result.error
     assert result.local_path.read_bytes() == new
     assert result.resumed_from == 0 and result.retries == 1
@@ -285,7 +286,7 @@ def test_a_file_republished_during_the_download_is_not_spliced(
     timer = threading.Timer(0.15, lambda: republished.append(own_server.republish("blue.tif")))
     timer.start()
     try:
-        result = _sized_only(own_server, tmp_path)
+        result = _unchecked(own_server, tmp_path)
     finally:
         timer.join()
     assert result.success, result.error
