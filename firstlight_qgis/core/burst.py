@@ -190,12 +190,20 @@ class Hub:
                 self._addresses[(host, port)] = address
         return address
 
-    def read(self, url: str, start: int, end: int, memory: bytearray) -> Future[Outcome]:
+    def read(
+        self, url: str, start: int, end: int, memory: bytearray, edition: Edition | None = None
+    ) -> Future[Outcome]:
         """Bytes ``start..end-1`` of ``url`` into ``memory``, over a connection kept open for the
         next request to that server (a tile range after a header, say); the outcome's ``rest`` is
         not empty when they did not come through as a plain 206."""
         return self.submit(
-            url, [Piece(start, end, 0)], -1, lambda piece, count: None, lambda piece: None, memory
+            url,
+            [Piece(start, end, 0)],
+            -1,
+            lambda piece, count: None,
+            lambda piece: None,
+            memory,
+            edition=edition,
         )
 
     def close(self) -> None:

@@ -12,8 +12,9 @@ fetch. On the fast path (ranges.py, tiff.py) the COG header is read in one reque
 Python, the tiles are fetched over a shared pool of connections and copied into the output
 GeoTIFF as they are, behind a header written in Python: never decoded and re-encoded, GDAL never
 on the way. The stack VRT (``create_band_stack(bounds=area_extent(...))``) places each file on the
-common grid at the finest resolution. A copied file is checked by the exact length of every range
-and the start of every tile (its codec's mark); its pixels are decoded once, by the stack
+common grid at the finest resolution. A copied file is checked by the exact length of every range,
+the edition of the server's file (its ETag: the header's, or the header is read again) and the
+start of every tile (its codec's mark); its pixels are decoded once, by the stack
 validation of ``ingest_scene``, which fetches again a band whose tiles do not decode. Outputs go
 through ``<band>.tif.part`` and a verified rename, like whole downloads.
 
@@ -52,6 +53,7 @@ from .download import (
     BandTask,
     Cancel,
     FetchContext,
+    FileChanged,
     Progress,
     RetryPolicy,
     Source,
@@ -66,6 +68,7 @@ from .download import (
     signed,
     source_of,
 )
+from .edition import Edition
 from .errors import CancelledError, DownloadError, InputError
 from .ranges import (
     CLIP_CONNECTIONS,
@@ -313,6 +316,7 @@ class _Clip(BandTask):
     launched: Launched | None = None  # its first attempt, started by the calling thread (_Lane)
     refused: Outcome | None = None  # the fast lane's read of its header, handed back
     failed: TransientError | None = None  # the first attempt, failed on the fast lane
+    stale = False  # the file changed since its header was read: the next attempt reads it again
 
     def __init__(
         self, context: FetchContext, band: str, href: str, final: Path, expected: ResolvedAsset | None
@@ -328,6 +332,7 @@ class _Clip(BandTask):
         self.window: tuple[int, int, int, int] = (0, 0, 0, 0)
         self.origin: tuple[float, float] = (0.0, 0.0)  # top-left corner of the band's file
         self.resign = False  # the last read was refused (403): sign with a fresh token
+        self.edition = Edition()  # of the file the header was read from: its tiles must be too
 
     def probe(self) -> BandDownloadResult | None:
         """Read the band's grid from its header; a failed result if that is impossible."""
@@ -359,8 +364,16 @@ class _Clip(BandTask):
             self.part.unlink(missing_ok=True)
             url = signed(self.context.signer, self.href)
             self.launched = launch_window(
-                self.ranges, url, self.layout, self.window, self.part, Counter(), self._clipping, self.piece
-            )  # type: ignore[arg-type]
+                self.ranges,  # type: ignore[arg-type]
+                url,
+                self.layout,  # type: ignore[arg-type]
+                self.window,
+                self.part,
+                Counter(),
+                self._clipping,
+                self.piece,
+                self.edition,
+            )
             self.jobs.report(self.band, "started", 0.0)
         except (DownloadError, OSError):  # the band's own thread meets it again and says it
             self.part.unlink(missing_ok=True)
@@ -470,8 +483,9 @@ class _Clip(BandTask):
             self.jobs.sleep(self.context.policy.delay(1, refused.retry_after))
         url = signed(self.context.signer, self.href, refresh=self.resign)
         self.resign = False
+        self.edition = Edition()
         try:
-            header, total = read_header(self.ranges, url, self.label, counter)
+            header, total = read_header(self.ranges, url, self.label, counter, self.edition)
         except Refused as error:
             raise self._refused(error) from None
         except RangeUnsupported:
@@ -506,10 +520,25 @@ class _Clip(BandTask):
         self.resign = True
         return TransientError(str(error))
 
+    def _reread(self) -> None:
+        """Read the header of a file that changed while its tiles were fetched (a scene
+        reprocessed under the same name): its tiles are elsewhere now, and its grid must be the
+        one the common window was worked out on."""
+        grid = self._read_layout()
+        if grid != self.grid:
+            raise DownloadError(
+                f"The server's file {self.label} changed to another grid while it was clipped; run the "
+                "ingest again."
+            )
+        self.stale = False
+
     def _attempt_ranges(self) -> str:
         """Write the window from the tiles under it, fetched in parallel byte ranges."""
-        assert self.layout is not None and self.ranges is not None
+        assert self.ranges is not None
+        if self.stale:
+            self._reread()
         layout = self.layout
+        assert layout is not None
         launched, self.launched = self.launched, None
         counter = launched.counter if launched is not None else Counter()
         try:
@@ -518,12 +547,24 @@ class _Clip(BandTask):
                 url = signed(self.context.signer, self.href, refresh=self.resign)
                 self.resign = False
                 launched = launch_window(
-                    self.ranges, url, layout, self.window, self.part, counter, self._clipping, self.piece
+                    self.ranges,
+                    url,
+                    layout,
+                    self.window,
+                    self.part,
+                    counter,
+                    self._clipping,
+                    self.piece,
+                    self.edition,
                 )
             land_window(self.ranges, self.label, launched, self.part)
         except Refused as error:
             self.part.unlink(missing_ok=True)
             raise self._refused(error) from None
+        except FileChanged:
+            self.part.unlink(missing_ok=True)
+            self.stale = True
+            raise
         except OSError as error:
             self.part.unlink(missing_ok=True)
             raise disk_error(self.part, error) from None
@@ -759,7 +800,7 @@ class _Lane:
             except (DownloadError, ValueError):
                 continue
             memory = bytearray()
-            reads[task] = (memory, self.pool.hub.read(url, 0, HEADER_BYTES, memory))
+            reads[task] = (memory, self.pool.hub.read(url, 0, HEADER_BYTES, memory, task.edition))
         primed = []
         for task, (memory, future) in reads.items():
             outcome = future.result()

@@ -118,9 +118,7 @@ class FileChanged(TransientError):
     """The server's file is not the one the part file holds bytes of: the next attempt starts over."""
 
     def __init__(self, label: str) -> None:
-        super().__init__(
-            f"The server's file {label} changed since part of it was fetched; it is fetched again whole."
-        )
+        super().__init__(f"The server's file {label} changed while it was fetched; it is fetched again.")
 
 
 def server_error(status: int, label: str, headers: Mapping[str, str]) -> TransientError:

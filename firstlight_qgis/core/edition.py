@@ -35,18 +35,19 @@ def forget_edition(part: Path) -> None:
 
 
 class Edition:
-    """The validator of the bytes in ``part``, pinned by the first answer that carries one.
+    """The validator of the bytes in ``part``, pinned by the first answer that carries one (held in
+    memory only without a part: a clip's header and the tiles it places, fetched in one go).
     ``kept``: the part holds bytes of an earlier attempt or run, whose validator is read back;
     otherwise a record left beside it is stale and goes."""
 
-    def __init__(self, part: Path, kept: bool) -> None:
-        self._path = _record(part)
+    def __init__(self, part: Path | None = None, kept: bool = False) -> None:
+        self._path = _record(part) if part is not None else None
         self._lock = threading.Lock()
         self.value: str | None = None
-        if kept:
+        if self._path is not None and kept:
             with contextlib.suppress(OSError, UnicodeDecodeError):
                 self.value = self._path.read_text(encoding="utf-8").strip() or None
-        else:
+        elif self._path is not None:
             self._path.unlink(missing_ok=True)
 
     def admits(self, value: str | None) -> bool:
@@ -63,6 +64,8 @@ class Edition:
 
     def _save(self, value: str) -> None:
         """Write the record (a full disk leaves it out: the part's own writes then fail clearly)."""
+        if self._path is None:
+            return
         temp = self._path.with_name(self._path.name + ".tmp")
         try:
             temp.write_text(value, encoding="utf-8")

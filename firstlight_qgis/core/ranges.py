@@ -438,6 +438,7 @@ class Launched:
     pieces: list[Piece]
     counter: Counter
     tick: Callable[[], None]
+    edition: Edition  # of the file whose header placed the tiles: a tile of another is refused
     burst: Future[Outcome] | None = None  # None when the URL goes through a proxy (threads only)
     fd: int = -1  # the part file, open for the burst
 
@@ -460,11 +461,13 @@ def launch_window(
     counter: Counter,
     progress: Callable[[float], None],
     piece: int,
+    edition: Edition,
 ) -> Launched:
     """Start writing the window (on tile corners) of the COG at ``url`` to ``part``: a GeoTIFF on
     the source grid made of the source's own compressed tiles, fetched in parallel ranges
     (adjacent tiles merged, large runs split so every connection has work) and never decoded.
-    The header is written at once, the ranges go on the call's burst loop; ``land_window`` ends it."""
+    The header is written at once, the ranges go on the call's burst loop; ``land_window`` ends it.
+    ``edition`` is the one of the file whose header ``layout`` was read from."""
     places = [layout.tile(*tile) for tile in layout.window_tiles(window)]
     merged = tile_runs(layout, window)
     starts = [start for start, _ in merged]
@@ -493,18 +496,24 @@ def launch_window(
         done[0] += 1
         progress(min(done[0] / len(pieces), 1.0))
 
-    launched = Launched(url, layout, place(len(head)), pieces, counter, tick)
+    launched = Launched(url, layout, place(len(head)), pieces, counter, tick, edition)
     if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
         launched.fd = os.open(part, os.O_WRONLY)
         launched.burst = pool.hub.submit(
-            url, pieces, launched.fd, lambda piece, count: counter.add(count), lambda piece: tick()
+            url,
+            pieces,
+            launched.fd,
+            lambda piece, count: counter.add(count),
+            lambda piece: tick(),
+            edition=edition,
         )
     return launched
 
 
 def land_window(pool: RangePool, label: str, launched: Launched, part: Path) -> None:
     """See a launched window through: its burst, what the burst left (on the retrying path), then
-    the start of every tile checked against its codec's mark."""
+    the start of every tile checked against its codec's mark. FileChanged when the tiles are not
+    those of the file the header was read from: its next attempt reads the header again."""
     pieces, retried = launched.pieces, set[Piece]()
     if launched.burst is not None:
         try:
@@ -512,26 +521,18 @@ def land_window(pool: RangePool, label: str, launched: Launched, part: Path) -> 
         finally:
             os.close(launched.fd)
             launched.burst = None
-    _fetch_pieces(pool, launched.url, label, pieces, part, launched.counter, launched.tick, retried)
+    _fetch_pieces(pool, launched, label, pieces, part, retried)
     with part.open("rb") as handle:
         for dest in launched.places:
             handle.seek(dest)
             if not tile_start_ok(launched.layout.compression, handle.read(6)):
-                raise TransientError(
-                    f"The tiles of {label} are not where its header says (changed on the server?)."
-                )
+                raise FileChanged(label)  # not where its header says: another file (no validators)
 
 
 def _fetch_pieces(
-    pool: RangePool,
-    url: str,
-    label: str,
-    pieces: list[Piece],
-    target: Path,
-    counter: Counter,
-    tick: Callable[[], None],
-    retried: set[Piece],
+    pool: RangePool, launched: Launched, label: str, pieces: list[Piece], target: Path, retried: set[Piece]
 ) -> None:
+    url, counter, edition = launched.url, launched.counter, launched.edition
     fd = os.open(target, os.O_WRONLY)
     try:
 
@@ -543,11 +544,12 @@ def _fetch_pieces(
                     except OSError as error:  # a full disk, not a network failure: not retried
                         raise _download.disk_error(target, error) from None
 
-                pool.get(url, piece.start, piece.end, sink, label, counter, abort, int(piece in retried))
+                retries = int(piece in retried)
+                pool.get(url, piece.start, piece.end, sink, label, counter, abort, retries, edition=edition)
 
             return run
 
-        run_pieces(pool, [work(p) for p in pieces], tick)
+        run_pieces(pool, [work(p) for p in pieces], launched.tick)
     finally:
         os.close(fd)
 
@@ -790,8 +792,11 @@ def _burst_file(
                 landed(piece.start, piece.start + count)
 
 
-def read_header(pool: RangePool, url: str, label: str, counter: Counter) -> tuple[bytes, int | None]:
-    """The first ``HEADER_BYTES`` of ``url`` (fewer for a smaller file) and the file's size."""
+def read_header(
+    pool: RangePool, url: str, label: str, counter: Counter, edition: Edition
+) -> tuple[bytes, int | None]:
+    """The first ``HEADER_BYTES`` of ``url`` (fewer for a smaller file) and the file's size; the
+    answer pins ``edition``."""
     buffer = bytearray()
 
     def sink(offset: int, data: bytes) -> None:
@@ -799,7 +804,7 @@ def read_header(pool: RangePool, url: str, label: str, counter: Counter) -> tupl
         buffer.extend(data)
 
     try:
-        total = pool.get(url, 0, HEADER_BYTES, sink, label, counter)
+        total = pool.get(url, 0, HEADER_BYTES, sink, label, counter, edition=edition)
     except TransientError as error:
         if "416" not in str(error):
             raise

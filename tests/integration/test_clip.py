@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -274,3 +276,28 @@ def test_signed_clip_refreshes_an_expired_token(server: AssetServer, tmp_path: P
     assert server.tokens_issued == 2
     secrets = {r.query.rpartition("sig=")[2] for r in server.log() if "sig=" in r.query}
     assert secrets and not any(s in repr(first) + repr(second) for s in secrets)
+
+
+def test_a_file_republished_between_its_header_and_its_tiles_is_clipped_from_the_new_one(
+    cogs: Path, tmp_path: Path
+) -> None:
+    """The scene is reprocessed under the same name (same layout, other bytes) after red's header
+    was read and while its tiles are fetched: one tile range is answered from the new file. Its
+    ETag tells: the header is read again and every tile fetched from the new file, instead of a
+    window of tiles from two editions that every check passes."""
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(cogs / "red.tif", served / "red.tif")
+    scene = parse_area([300_000, 6_982_680, 320_340, 7_000_000], crs=UTM)  # every tile
+    with AssetServer(served) as server:
+        server.inject("/red.tif", ["pass", "slow:0.6"])  # the header, then one range late
+        timer = threading.Timer(0.3, server.republish, ["red.tif"])
+        timer.start()
+        try:
+            result = _clip(server, tmp_path / "out", scene, ("red",))["red"]
+        finally:
+            timer.join()
+        assert result.success, result.error
+        reference = _clip(server, tmp_path / "reference", scene, ("red",))["red"]
+    assert result.local_path.read_bytes() == reference.local_path.read_bytes()
+    assert result.retries >= 1
