@@ -6,7 +6,8 @@ one interpreter lock: on two cores that doubled the time of a 5 km clip and took
 over a whole scene. Here one thread (a :class:`Hub`, one per call, for every band) drives all
 ranges with a selector: connect (and TLS handshake), send the request, read the status line and
 headers, then write the body with ``os.pwrite`` as it arrives; a connection is kept for the next
-range to its server.
+range to its server. A server's address that refuses or does not answer within a second (IPv6
+without a route, say) gives way to its next one, and goes last for the connections after.
 
 Only the happy path lives here: a plain ``206 Partial Content`` of exactly the bytes asked. Any
 other answer or failure (a redirect, 403, 429, 5xx, a web page, a reset, a stall, a certificate
@@ -38,6 +39,7 @@ from .errors import CancelledError
 _HEAD_LIMIT = 65536  # a status line and headers longer than this are not a range answer
 _BUFFER = 256 << 10
 _TICK_S = 0.05  # how often a waiting loop looks at cancel and stalls
+_FALLBACK_S = 1.0  # a connect still pending this long gives way to the server's next address
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class _Transfer:
     last: float = field(default_factory=time.monotonic)
     lent: bool = False  # a kept-alive socket lent by the caller, not one this loop opened
     reusable: bool = False  # the server keeps the connection open after this answer
+    tried: tuple = ()  # the server's addresses tried to connect, the last one connecting
 
     def rest(self) -> Piece:
         done = self.written
@@ -99,7 +102,7 @@ class _Job:
     fd: int
     secure: bool
     host: str
-    address: tuple
+    server: tuple[str, int]  # host and port: where its kept-alive connections go
     lines: list[str]
     received: Callable[[Piece, int], None]
     finished: Callable[[Piece], None]
@@ -138,7 +141,7 @@ class Hub:
         self._wake_read.setblocking(False)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._addresses: dict[tuple[str, int], tuple] = {}  # (host, port) -> getaddrinfo's first
+        self._addresses: dict[tuple[str, int], list[tuple]] = {}  # (host, port) -> getaddrinfo's, best first
 
     def submit(
         self,
@@ -164,12 +167,13 @@ class Hub:
         lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}"]
         lines += [f"{name}: {value}" for name, value in self.headers.items()]
         future: Future[Outcome] = Future()
+        server = (parts.hostname or "", port)
         try:
-            address = self._address(parts.hostname or "", port)
+            self._look_up(server)
         except OSError:
             future.set_result(Outcome(list(pieces)))
             return future
-        job = _Job(url, fd, secure, parts.hostname or "", address, lines, received, finished, future)
+        job = _Job(url, fd, secure, server[0], server, lines, received, finished, future)
         job.memory, job.size, job.edition = memory, size, edition
         with self._lock:
             if self._thread is None:
@@ -179,16 +183,34 @@ class Hub:
         self._wake_write.send(b"\0")
         return future
 
-    def _address(self, host: str, port: int) -> tuple:
-        """The server's address, looked up once per call: every band's header and tiles go to the
-        same few servers, and a name lookup without a local cache is a round trip to DNS."""
+    def _look_up(self, server: tuple[str, int]) -> None:
+        """The server's addresses, looked up once per call: every band's header and tiles go to
+        the same few servers, and a name lookup without a local cache is a round trip to DNS."""
         with self._lock:
-            address = self._addresses.get((host, port))
-        if address is None:
-            address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+            addresses = self._addresses.get(server)
+        if addresses is None:
+            addresses = socket.getaddrinfo(*server, type=socket.SOCK_STREAM)
             with self._lock:
-                self._addresses[(host, port)] = address
-        return address
+                self._addresses.setdefault(server, addresses)
+
+    def _connect(self, job: _Job, piece: Piece, tried: tuple = ()) -> _Transfer | None:
+        """A transfer of ``piece`` connecting to the server's best address not ``tried`` yet, or
+        None when none is left that a connection can be opened to. An address that failed goes
+        last, for the next transfers."""
+        while True:
+            with self._lock:
+                addresses = self._addresses[job.server]
+                if tried and tried[-1] in addresses:
+                    addresses.remove(tried[-1])
+                    addresses.append(tried[-1])
+                untried = [address for address in addresses if address not in tried]
+            if not untried:
+                return None
+            tried = (*tried, untried[0])
+            transfer = _start(job, piece, untried[0])
+            if transfer is not None:
+                transfer.tried = tried
+                return transfer
 
     def read(
         self, url: str, start: int, end: int, memory: bytearray, edition: Edition | None = None
@@ -224,6 +246,7 @@ class Hub:
         idle: dict[tuple, list[socket.socket]] = {}  # kept-alive sockets by server address
         buffer = bytearray(_BUFFER)
         closing = False
+        slow = min(_FALLBACK_S, self.timeout)  # a transfer this long without progress is looked at
 
         def drop(transfer: _Transfer) -> None:
             with contextlib.suppress(KeyError, ValueError, OSError):
@@ -237,7 +260,7 @@ class Hub:
                 with contextlib.suppress(KeyError, ValueError, OSError):
                     selector.unregister(transfer.sock)
                 active.pop(id(transfer), None)
-                idle.setdefault(job.address[4], []).append(transfer.sock)  # for the next request
+                idle.setdefault(job.server, []).append(transfer.sock)  # for the next request
             else:
                 drop(transfer)
             if hand_back is None:
@@ -253,6 +276,19 @@ class Hub:
                     if hand_back.retry_after is not None:
                         job.outcome.retry_after = max(job.outcome.retry_after or 0.0, hand_back.retry_after)
             settle(job)
+
+        def fall_back(transfer: _Transfer) -> bool:
+            """Connect to the server's next address instead of one refused, unreachable or slow
+            to answer (IPv6 without a route, say); False once every address was tried."""
+            if transfer.phase != "connect" or transfer.lent:
+                return False
+            retry = self._connect(transfer.job, transfer.piece, transfer.tried)
+            if retry is None:
+                return False
+            drop(transfer)
+            active[id(retry)] = retry
+            selector.register(retry.sock, selectors.EVENT_WRITE, retry)
+            return True
 
         def settle(job: _Job) -> None:
             job.running -= 1
@@ -289,12 +325,12 @@ class Hub:
                         fail(job, CancelledError("The download was cancelled."))
                 while waiting and len(active) < self.connections:
                     job, piece = waiting.popleft()
-                    kept = idle.get(job.address[4])
+                    kept = idle.get(job.server)
                     lent = kept.pop() if kept else self.reuse(job.url)
                     transfer = (
                         _Transfer(piece, lent, job.request(piece), job, "send", lent=True)
                         if lent
-                        else _start(job, piece)
+                        else self._connect(job, piece)
                     )
                     if transfer is None:  # no connection (out of descriptors?): the retrying path
                         job.outcome.rest.append(piece)
@@ -312,12 +348,16 @@ class Hub:
                         if _advance(transfer, selector, buffer, self.tls):
                             end(transfer, None)
                     except _HandBack as hand_back:
-                        end(transfer, hand_back)
+                        if not fall_back(transfer):
+                            end(transfer, hand_back)
                     except OSError as error:  # the output could not be written (a full disk)
                         fail(transfer.job, error)
                 now = time.monotonic()
-                for transfer in [t for t in active.values() if now - t.last > self.timeout]:
-                    end(transfer, _HandBack())  # stalled
+                for transfer in [t for t in active.values() if now - t.last > slow]:
+                    if now - transfer.last > self.timeout:
+                        end(transfer, _HandBack())  # stalled
+                    elif transfer.phase == "connect" and len(transfer.tried) == 1:
+                        fall_back(transfer)  # once: a slow network may be slow on every address
         except BaseException as error:  # a bug here must not leave a band waiting forever
             for job in {t.job for t in active.values()} | {job for job, _ in waiting}:
                 fail(job, error)
@@ -330,12 +370,13 @@ class Hub:
             selector.close()
 
 
-def _start(job: _Job, piece: Piece) -> _Transfer | None:
-    """A transfer of ``piece`` connecting, or None when no connection can be opened."""
+def _start(job: _Job, piece: Piece, address: tuple) -> _Transfer | None:
+    """A transfer of ``piece`` connecting to ``address`` (getaddrinfo's), or None when no
+    connection can be opened there."""
     try:
-        sock = socket.socket(job.address[0], job.address[1], job.address[2])
+        sock = socket.socket(address[0], address[1], address[2])
         sock.setblocking(False)
-        if sock.connect_ex(job.address[4]) not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+        if sock.connect_ex(address[4]) not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
             sock.close()
             return None
     except OSError:

@@ -97,6 +97,51 @@ def test_a_server_is_looked_up_once_per_hub(
     assert asked == ["127.0.0.1"]
 
 
+@pytest.fixture
+def silent() -> Iterator[tuple[str, int]]:
+    """An address that never answers a connect: a listener whose queue is full drops the SYN."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    queued = [socket.socket() for _ in range(2)]
+    for client in queued:
+        client.setblocking(False)
+        client.connect_ex(listener.getsockname())
+    yield listener.getsockname()
+    for client in queued:
+        client.close()
+    listener.close()
+
+
+@pytest.mark.parametrize("first", ["refuses", "never answers"])
+def test_an_address_that_does_not_connect_gives_way_to_the_next(
+    server: AssetServer,
+    cogs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    silent: tuple[str, int],
+    first: str,
+) -> None:
+    """A name with two addresses, the first one dead (IPv6 without a route, a stale DNS entry): every
+    piece still comes through the burst over the second, none is handed back; the one that never
+    answers costs a second once, not a timeout per piece."""
+    port = int(server.base_url.rpartition(":")[2])
+    dead = ("127.0.0.2", port) if first == "refuses" else silent  # nothing listens on 127.0.0.2
+    lookup = socket.getaddrinfo
+
+    def two_addresses(host: str, *args: object, **kwargs: object) -> list:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", dead), *lookup(host, *args, **kwargs)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    began = time.monotonic()
+    outcome = _burst(server, tmp_path / "out")
+    assert outcome.rest == [] and not outcome.failed
+    assert time.monotonic() - began < 2.5  # the timeout is 5 s
+    source = (cogs / "nir.tif").read_bytes()
+    for piece in PIECES:
+        assert _written(source, tmp_path / "out", piece) == source[piece.start : piece.end]
+
+
 def test_anything_but_a_plain_206_is_handed_back(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
     """A 503 or a web page is a failed attempt; a reset mid-body leaves only its rest; a redirect,
     a 200 with the whole file to a range from byte 0 (a server without ranges) or a refusal (403,
