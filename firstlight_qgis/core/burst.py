@@ -35,11 +35,11 @@ from urllib.parse import urlsplit
 
 from .edition import Edition, validator_of
 from .errors import CancelledError
+from .keepalive import FALLBACK_S
 
 _HEAD_LIMIT = 65536  # a status line and headers longer than this are not a range answer
 _BUFFER = 256 << 10
 _TICK_S = 0.05  # how often a waiting loop looks at cancel and stalls
-_FALLBACK_S = 1.0  # a connect still pending this long gives way to the server's next address
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,7 @@ class Hub:
         idle: dict[tuple, list[socket.socket]] = {}  # kept-alive sockets by server address
         buffer = bytearray(_BUFFER)
         closing = False
-        slow = min(_FALLBACK_S, self.timeout)  # a transfer this long without progress is looked at
+        slow = min(FALLBACK_S, self.timeout)  # a transfer this long without progress is looked at
 
         def drop(transfer: _Transfer) -> None:
             with contextlib.suppress(KeyError, ValueError, OSError):

@@ -8,7 +8,8 @@ every request of the call. What is not a plain GET stays with requests (download
 that goes through a proxy, and any redirect.
 
 TLS is verified as requests verifies it: against ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` when
-set, else requests' own bundle, with the host name checked.
+set, else requests' own bundle, with the host name checked. A server's address that does not
+connect within a second gives way to its next one, as on the burst loop.
 """
 
 from __future__ import annotations
@@ -23,9 +24,34 @@ from urllib.parse import urlsplit
 
 import requests
 
+FALLBACK_S = 1.0  # a connect still pending this long gives way to the server's next address
 _REDIRECTS = (301, 302, 303, 307, 308)
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 _Key = tuple[str, str, int | None]  # scheme, host, port
+
+
+def connect_quickly(
+    address: tuple[str, int], timeout: float, source_address: tuple[str, int] | None = None
+) -> socket.socket:
+    """``socket.create_connection``, but every address of the name but its last has at most
+    FALLBACK_S to connect, not the whole timeout: an IPv6 address without a route would otherwise
+    cost the whole timeout on every new connection."""
+    found = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)
+    error: OSError = OSError(f"{address[0]} has no address")
+    for index, (family, kind, protocol, _, where) in enumerate(found):
+        sock = socket.socket(family, kind, protocol)
+        try:
+            sock.settimeout(timeout if index == len(found) - 1 else min(timeout, FALLBACK_S))
+            if source_address is not None:
+                sock.bind(source_address)
+            sock.connect(where)
+        except OSError as failed:
+            sock.close()
+            error = failed
+            continue
+        sock.settimeout(timeout)
+        return sock
+    raise error
 
 
 class Redirected(Exception):
@@ -127,6 +153,7 @@ class Direct:
             connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.tls())
         else:
             connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        connection._create_connection = connect_quickly  # type: ignore[attr-defined]  # http.client's hook
         with self._lock:
             self._all.append(connection)
         return connection

@@ -142,6 +142,28 @@ def test_an_address_that_does_not_connect_gives_way_to_the_next(
         assert _written(source, tmp_path / "out", piece) == source[piece.start : piece.end]
 
 
+def test_the_retrying_path_gives_a_silent_address_a_second_too(
+    server: AssetServer, cogs: Path, monkeypatch: pytest.MonkeyPatch, silent: tuple[str, int]
+) -> None:
+    """What the burst hands back goes over kept-alive http.client connections: their connect moves
+    on from an address that does not answer after a second too, not after the whole timeout."""
+    lookup = socket.getaddrinfo
+
+    def two_addresses(host: str, *args: object, **kwargs: object) -> list:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", silent), *lookup(host, *args, **kwargs)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    direct = Direct(5.0, {})
+    began = time.monotonic()
+    try:
+        connection, response = direct.get(server.url("nir.tif"), {"Range": "bytes=0-99"}, lambda c: None)
+        assert response.status == 206 and response.read() == (cogs / "nir.tif").read_bytes()[:100]
+        connection.close()
+    finally:
+        direct.close()
+    assert time.monotonic() - began < 2.5  # the timeout is 5 s
+
+
 def test_anything_but_a_plain_206_is_handed_back(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
     """A 503 or a web page is a failed attempt; a reset mid-body leaves only its rest; a redirect,
     a 200 with the whole file to a range from byte 0 (a server without ranges) or a refusal (403,
