@@ -113,6 +113,16 @@ def silent() -> Iterator[tuple[str, int]]:
     listener.close()
 
 
+def _dead_address_first(monkeypatch: pytest.MonkeyPatch, dead: tuple[str, int]) -> None:
+    """Every name resolves to ``dead`` first, then to its own addresses (DNS with a stale entry)."""
+    lookup = socket.getaddrinfo
+
+    def two_addresses(host: str, *args: object, **kwargs: object) -> list:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", dead), *lookup(host, *args, **kwargs)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+
+
 @pytest.mark.parametrize("first", ["refuses", "never answers"])
 def test_an_address_that_does_not_connect_gives_way_to_the_next(
     server: AssetServer,
@@ -127,12 +137,7 @@ def test_an_address_that_does_not_connect_gives_way_to_the_next(
     answers costs a second once, not a timeout per piece."""
     port = int(server.base_url.rpartition(":")[2])
     dead = ("127.0.0.2", port) if first == "refuses" else silent  # nothing listens on 127.0.0.2
-    lookup = socket.getaddrinfo
-
-    def two_addresses(host: str, *args: object, **kwargs: object) -> list:
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", dead), *lookup(host, *args, **kwargs)]  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    _dead_address_first(monkeypatch, dead)
     began = time.monotonic()
     outcome = _burst(server, tmp_path / "out")
     assert outcome.rest == [] and not outcome.failed
@@ -147,12 +152,7 @@ def test_the_retrying_path_gives_a_silent_address_a_second_too(
 ) -> None:
     """What the burst hands back goes over kept-alive http.client connections: their connect moves
     on from an address that does not answer after a second too, not after the whole timeout."""
-    lookup = socket.getaddrinfo
-
-    def two_addresses(host: str, *args: object, **kwargs: object) -> list:
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", silent), *lookup(host, *args, **kwargs)]  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    _dead_address_first(monkeypatch, silent)
     direct = Direct(5.0, {})
     began = time.monotonic()
     try:
