@@ -33,7 +33,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .edition import Edition, validator_of
+from .edition import Edition
 from .errors import CancelledError
 from .keepalive import FALLBACK_S
 
@@ -522,8 +522,7 @@ def _check_head(head: bytes, piece: Piece, job: _Job) -> tuple[int | None, bool]
     if "transfer-encoding" in fields or page:
         raise _HandBack
     other_size = job.size is not None and total.isdigit() and int(total) != job.size
-    validator = validator_of(fields.get("etag"), fields.get("last-modified"))
-    if other_size or (job.edition is not None and not job.edition.admits(validator)):
+    if other_size or (job.edition is not None and not job.edition.admits(fields)):
         raise _HandBack(failed=False)  # another file than the caller's: the retrying path says so
     kept = words[0] == "HTTP/1.1" and fields.get("connection", "").lower() != "close"
     return (int(total) if total.isdigit() else None), kept

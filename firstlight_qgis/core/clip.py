@@ -363,17 +363,7 @@ class _Clip(BandTask):
                 return
             self.part.unlink(missing_ok=True)
             url = signed(self.context.signer, self.href)
-            self.launched = launch_window(
-                self.ranges,  # type: ignore[arg-type]
-                url,
-                self.layout,  # type: ignore[arg-type]
-                self.window,
-                self.part,
-                Counter(),
-                self._clipping,
-                self.piece,
-                self.edition,
-            )
+            self.launched = self._launch(url, Counter())
             self.jobs.report(self.band, "started", 0.0)
         except (DownloadError, OSError):  # the band's own thread meets it again and says it
             self.part.unlink(missing_ok=True)
@@ -532,6 +522,21 @@ class _Clip(BandTask):
             )
         self.stale = False
 
+    def _launch(self, url: str, counter: Counter) -> Launched:
+        """Start writing the window from the tiles the header read last places."""
+        assert self.ranges is not None and self.layout is not None
+        return launch_window(
+            self.ranges,
+            url,
+            self.layout,
+            self.window,
+            self.part,
+            counter,
+            self._clipping,
+            self.piece,
+            self.edition,
+        )
+
     def _attempt_ranges(self) -> str:
         """Write the window from the tiles under it, fetched in parallel byte ranges."""
         assert self.ranges is not None
@@ -546,17 +551,7 @@ class _Clip(BandTask):
                 self.part.unlink(missing_ok=True)
                 url = signed(self.context.signer, self.href, refresh=self.resign)
                 self.resign = False
-                launched = launch_window(
-                    self.ranges,
-                    url,
-                    layout,
-                    self.window,
-                    self.part,
-                    counter,
-                    self._clipping,
-                    self.piece,
-                    self.edition,
-                )
+                launched = self._launch(url, counter)
             land_window(self.ranges, self.label, launched, self.part)
         except Refused as error:
             self.part.unlink(missing_ok=True)

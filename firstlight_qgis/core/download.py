@@ -49,7 +49,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .bands import ResolvedAsset
-from .edition import Edition, forget_edition, validator_of
+from .edition import Edition, forget_edition
 from .errors import CancelledError, DiskFullError, DownloadError
 from .redact import redact_url, scrub
 from .signing import Signer
@@ -930,8 +930,7 @@ class _WholeFile(BandTask):
             )
         if start == 0 and offset:  # the whole file after all: what the part held goes
             edition = Edition(self.part, kept=False)
-        headers = response.headers
-        if not edition.admits(validator_of(headers.get("ETag"), headers.get("Last-Modified"))):
+        if not edition.admits(response.headers):
             self._restart()  # the rest of another edition than the part's
             raise FileChanged(self.label)
         return start, total

@@ -14,15 +14,18 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 
-def validator_of(etag: str | None, modified: str | None) -> str | None:
-    """The validator an answer carries: its strong ETag, else its Last-Modified date (a weak ETag
-    promises the same meaning, not the same bytes)."""
+def _validator(headers: Mapping[str, str]) -> str | None:
+    """The validator an answer's headers carry (looked up by lower-case name: every header mapping
+    in use ignores case, or has lower-case keys): its strong ETag, else its Last-Modified date (a
+    weak ETag promises the same meaning, not the same bytes)."""
+    etag = headers.get("etag")
     if etag and not etag.startswith("W/"):
         return etag
-    return modified or None
+    return headers.get("last-modified") or None
 
 
 def _record(part: Path) -> Path:
@@ -50,9 +53,11 @@ class Edition:
         elif self._path is not None:
             self._path.unlink(missing_ok=True)
 
-    def admits(self, value: str | None) -> bool:
-        """Whether an answer carrying ``value`` is of this edition; the first value pins it, and is
-        recorded before the answer's bytes are written. An answer without one cannot be told apart."""
+    def admits(self, headers: Mapping[str, str]) -> bool:
+        """Whether an answer with these headers is of this edition; the first validator pins it,
+        and is recorded before the answer's bytes are written. An answer without one cannot be
+        told apart."""
+        value = _validator(headers)
         if value is None:
             return True
         with self._lock:

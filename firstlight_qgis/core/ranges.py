@@ -52,7 +52,7 @@ from osgeo import gdal
 from . import download as _download
 from .burst import Hub, Outcome, Piece, write_at
 from .download import Crowded, FetchContext, FileChanged, Gate, TransientError, scrub
-from .edition import Edition, forget_edition, validator_of
+from .edition import Edition, forget_edition
 from .errors import CancelledError, DownloadError
 from .keepalive import Direct, Redirected
 from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
@@ -223,8 +223,7 @@ class RangePool:
         label, end = ask.label, ask.end
         total = _accepted(status, headers, ask.start, label)
         check_size(total, ask.size, label)
-        validator = validator_of(headers.get("ETag"), headers.get("Last-Modified"))
-        if ask.edition is not None and not ask.edition.admits(validator):
+        if ask.edition is not None and not ask.edition.admits(headers):
             raise FileChanged(label)
         offset = ask.start
         try:
