@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import ctypes
 import errno
 import os
 import queue
@@ -474,6 +475,26 @@ def write_at(fd: int, data: bytes | memoryview, offset: int) -> None:
         if written <= 0:
             raise OSError(errno.ENOSPC, "No space left on device")
         view, offset = view[written:], offset + written
+
+
+_KEEP_SIZE = 1  # FALLOC_FL_KEEP_SIZE: blocks allocated past the end, the file's length unchanged
+_fallocate = getattr(ctypes.CDLL(None, use_errno=True), "fallocate64", None) if os.name == "posix" else None
+if _fallocate is not None:
+    _fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+
+
+def reserve(fd: int, size: int) -> None:
+    """Allocate the disk blocks of a file of ``size`` bytes about to be written out of order
+    (Linux): a disk without room fails here, before any request (OSError ENOSPC), and the writes
+    that follow cost half the kernel time (ext4 reserves no blocks page by page). The file's length
+    stays what was written, so a part file's length still tells what it holds. Elsewhere, or on a
+    file system without it, nothing is reserved."""
+    if _fallocate is None or size <= 0:
+        return
+    if _fallocate(fd, _KEEP_SIZE, 0, size) != 0:
+        code = ctypes.get_errno()
+        if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise OSError(code, os.strerror(code))
 
 
 def _write(

@@ -50,7 +50,7 @@ import urllib3
 from osgeo import gdal
 
 from . import download as _download
-from .burst import Hub, Outcome, Piece, write_at
+from .burst import Hub, Outcome, Piece, reserve, write_at
 from .download import Crowded, FetchContext, FileChanged, Gate, TransientError, scrub
 from .edition import Edition, forget_edition
 from .errors import CancelledError, DownloadError
@@ -489,6 +489,7 @@ def launch_window(
     ]
     with part.open("wb") as handle:  # the header first: a full disk fails before any request
         handle.write(head)
+        reserve(handle.fileno(), len(head) + sum(end - start for start, end in merged))
     done = [0]
 
     def tick() -> None:
@@ -737,6 +738,10 @@ def fetch_file(
 
     pieces = [Piece(start, end, start) for start, end in _split(missing, DOWNLOAD_PIECE)]
     try:
+        try:  # a disk without room fails before any request
+            reserve(fd, size)
+        except OSError as error:
+            raise _download.disk_error(part, error) from None
         retried: set[Piece] = set()
         if pool.direct.handles(url):
             pieces, retried = _burst_file(pool, url, part, size, edition, pieces, fd, counter, landed)

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from firstlight_qgis.core import ranges
 from firstlight_qgis.core.errors import DiskFullError
 from tests.reliability.harness import (
+    BANDS,
     MODES,
     assert_nothing_looks_complete,
     compare,
@@ -101,3 +103,39 @@ def test_a_full_disk_is_one_clear_error_and_the_run_resumes_once_space_is_back(
     assert failed is not None, f"the ingest fitted in {fraction:.0%} of the space it needs"
     assert check.identical, check
     assert server.bytes_sent() - sent_before < reference[mode]["bytes"] * 1.05
+
+
+def test_a_disk_without_room_for_any_window_fails_before_a_tile_is_asked_for(
+    server, reference, item, area, small_disk: Path
+) -> None:
+    """The room for a window is taken before its tiles are asked for: a disk that cannot hold any
+    band's window costs the server nothing but the headers (before, tiles were fetched until the
+    disk filled, then thrown away)."""
+    scene = next(reference["clip"]["root"].iterdir())
+    smallest = min((scene / f"{band}.tif").stat().st_size for band in BANDS)
+    _remount(small_disk, smallest * 2 // 3 // 4096 * 4096)
+
+    with pytest.raises(DiskFullError, match="no space left"):
+        run(scene_of(item, area), small_disk, area, "clip")
+
+    asked = {request.range for request in server.log(method="GET")}
+    assert asked == {"bytes=0-32767"}
+    assert_nothing_looks_complete(small_disk, reference["clip"]["root"], "clip")
+
+
+def test_a_disk_without_room_for_a_file_fails_before_its_pieces_are_asked_for(
+    server, reference, item, area, small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for a whole file fetched in pieces (the sample's files are small: pieces are made
+    small too): the room for the file is taken before its first piece is asked for."""
+    monkeypatch.setattr(ranges, "RANGED_MIN_BYTES", 1)
+    monkeypatch.setattr(ranges, "DOWNLOAD_PIECE", 64 * 1024)
+    scene = next(reference["whole"]["root"].iterdir())
+    smallest = min((scene / f"{band}.tif").stat().st_size for band in BANDS)
+    _remount(small_disk, smallest * 2 // 3 // 4096 * 4096)
+
+    with pytest.raises(DiskFullError, match="no space left"):
+        run(scene_of(item, area), small_disk, area, "whole")
+
+    assert server.log(method="GET") == []
+    assert_nothing_looks_complete(small_disk, reference["whole"]["root"], "whole")
