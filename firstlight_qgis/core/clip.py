@@ -782,7 +782,8 @@ class _Lane:
     def __init__(self, tasks: list[_Clip], meeting: _Meeting, pool: RangePool) -> None:
         self.tasks, self.meeting, self.pool = tasks, meeting, pool
 
-    def run(self) -> None:
+    def run(self, crs: str | None) -> None:
+        """``crs``: the scene's CRS as the catalog says it (see ``_Meeting.prime``)."""
         reads = {}
         for task in self.tasks:
             try:  # a URL that is not http(s), or not a URL at all: the band's thread says so
@@ -796,6 +797,7 @@ class _Lane:
                 continue
             memory = bytearray()
             reads[task] = (memory, self.pool.hub.read(url, 0, HEADER_BYTES, memory, task.edition))
+        self.meeting.prime(crs)  # while the headers are on their way
         primed = []
         for task, (memory, future) in reads.items():
             outcome = future.result()
@@ -891,14 +893,13 @@ def clip_bands(
         }
         what = f"clip of {item_id}"
         meeting = _Meeting(list(tasks.values()), area, item_id, connections)
-        meeting.prime(crs)
         try:
             with RangePool(context, connections) as pool:
                 for task in tasks.values():
                     task.ranges = pool
                 lane = _Lane(list(tasks.values()), meeting, pool)
                 try:
-                    lane.run()
+                    lane.run(crs)
                     results = jobs.run(
                         {band: partial(meeting.clip, task) for band, task in tasks.items()}, what, lane.finish
                     )
