@@ -70,6 +70,7 @@ from .download import (
 )
 from .edition import Edition
 from .errors import CancelledError, DownloadError, InputError
+from .gdalconfig import thread_config
 from .ranges import (
     CLIP_CONNECTIONS,
     CLIP_PIECE_MIN,
@@ -189,19 +190,6 @@ def _gdal_options(href: str, timeout: float, max_retries: int, policy: RetryPoli
     if suffix:
         options["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] = suffix
     return options
-
-
-@contextlib.contextmanager
-def _gdal_config(options: Mapping[str, str]) -> Iterator[None]:
-    """Apply GDAL config ``options`` to this thread only, for the duration of the block."""
-    previous = {key: gdal.GetThreadLocalConfigOption(key, None) for key in options}
-    for key, value in options.items():
-        gdal.SetThreadLocalConfigOption(key, value)
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            gdal.SetThreadLocalConfigOption(key, value)
 
 
 @contextlib.contextmanager
@@ -428,7 +416,7 @@ class _Clip(BandTask):
         self.part.unlink(missing_ok=True)
         with (
             self._open() as dataset,
-            _gdal_config({"GDAL_SWATH_SIZE": str(_block_row_bytes(dataset, self.window))}),
+            thread_config({"GDAL_SWATH_SIZE": str(_block_row_bytes(dataset, self.window))}),
         ):
             try:
                 gdal.Translate(
@@ -641,7 +629,7 @@ class _Clip(BandTask):
         path = str(self.source.path if local else self.downloaded)
         errors = _GdalErrors()
         options = _gdal_options(path, context.timeout, context.max_retries, context.policy)
-        with _gdal_config(options), _gdal_errors(errors):
+        with thread_config(options), _gdal_errors(errors):
             try:
                 dataset = gdal.Open(path)
                 yield dataset

@@ -20,6 +20,7 @@ from osgeo import gdal
 
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError
+from .gdalconfig import on_all_cores
 
 gdal.UseExceptions()
 
@@ -68,6 +69,7 @@ class IndexResult:
     threshold: float | None
 
 
+@on_all_cores
 def compute_index(
     stack_path: Path,
     name: str,
@@ -129,6 +131,7 @@ def compute_index(
     return IndexResult(key, Path(output_path), valid, positive, None)
 
 
+@on_all_cores
 def water_mask(
     index_path: Path, output_path: Path, threshold: float | str = 0.0, *, cancel: Cancel | None = None
 ) -> IndexResult:
@@ -162,6 +165,7 @@ def water_mask(
     return IndexResult("water", Path(output_path), valid, positive, value)
 
 
+@on_all_cores
 def sar_water_mask(
     stack_path: Path,
     output_path: Path,

@@ -14,6 +14,7 @@ import numpy as np
 from osgeo import gdal
 
 from .errors import InputError
+from .gdalconfig import on_all_cores
 from .indices import WATER, find_band, grid_bounds, nodata_to_nan, open_raster
 
 gdal.UseExceptions()
@@ -27,6 +28,7 @@ WATER_COLOUR = (0, 110, 255)
 WATER_OPACITY = 0.6
 
 
+@on_all_cores
 def write_quicklook(
     stack_path: Path,
     output_png: Path,
@@ -129,7 +131,7 @@ def _write_png(rgba: np.ndarray, output_png: Path) -> None:
     output_png.parent.mkdir(parents=True, exist_ok=True)
     temporary = output_png.with_name(f".{output_png.name}.{os.getpid()}.part")
     try:
-        gdal.GetDriverByName("PNG").CreateCopy(str(temporary), memory, options=["ZLEVEL=9"])
+        gdal.GetDriverByName("PNG").CreateCopy(str(temporary), memory, options=["ZLEVEL=1"])
         os.replace(temporary, output_png)
     finally:
         temporary.unlink(missing_ok=True)

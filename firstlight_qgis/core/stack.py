@@ -33,6 +33,7 @@ from osgeo import gdal, osr
 
 from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2
 from .errors import CancelledError, CRSMismatchError, ExtentMismatchError, StackError
+from .gdalconfig import on_all_cores
 
 gdal.UseExceptions()
 osr.UseExceptions()
@@ -148,6 +149,7 @@ def create_band_stack(
     return _result(output_path, sources, warnings)
 
 
+@on_all_cores
 def stack_to_geotiff(
     band_paths: Mapping[str, Path | str | None],
     output_path: Path | str,

@@ -27,6 +27,7 @@ from osgeo import gdal, osr
 
 from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2, SensorConfig
 from .errors import InputError, ValidationFailedError
+from .gdalconfig import on_all_cores
 from .redact import scrub
 from .stack import crs_string
 from .tiff import TIFF_MAGIC
@@ -98,6 +99,7 @@ class _Reference:
     source: ET.Element  # the element holding SrcRect / DstRect
 
 
+@on_all_cores
 def validate_stack(
     vrt_path: Path | str, expected_bands: Sequence[str], sensor: str | None = None
 ) -> ValidationResult:
