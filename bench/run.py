@@ -52,12 +52,12 @@ TOOLS = {  # name -> (python, runner)
     "GDAL x6": ("project", "gdal_tool.py"),
     "odc-stac": ("bench", "odc_tool.py"),
     "stac-asset": ("bench", "stac_asset_tool.py"),
-    "reader x24": ("project", "reader_tool.py"),  # the server's ceiling for 24 connections, not an anchor
+    "reader": ("project", "reader_tool.py"),  # FirstLight's requests replayed, bytes dropped: not an anchor
     "FirstLight, no file:size": ("project", "firstlight_tool.py"),  # as from Planetary Computer's items
 }
 TOOL_OPTIONS = {"FirstLight, no file:size": {"file_size": False}}  # added to the runner's job
-AREA_TOOLS = ["FirstLight", "GDAL x6", "odc-stac"]
-DOWNLOAD_TOOLS = ["FirstLight", "FirstLight, no file:size", "stac-asset", "reader x24"]
+AREA_TOOLS = ["FirstLight", "GDAL x6", "odc-stac", "reader"]
+DOWNLOAD_TOOLS = ["FirstLight", "FirstLight, no file:size", "stac-asset", "reader"]
 PHYSICAL = "physical limit"
 
 
@@ -218,6 +218,7 @@ class Run:
     requests: int
     connections: int
     extra: dict = field(default_factory=dict)
+    asked: list[tuple[str, str]] = field(default_factory=list)  # (path, Range) as the server logged them
 
 
 @dataclass
@@ -230,7 +231,26 @@ class Scenario:
     needed_bytes: int = 0
 
 
-def run_tool(tool: str, scenario: Scenario, nginx: Nginx, stac: str, index: int, work: Path = WORK) -> Run:
+def replay_of(first: Run) -> dict:
+    """The reader's job: FirstLight's requests of ``first`` over as many connections; for an area,
+    the headers (ranges from byte 0) in a first round, the tiles in a second."""
+    heads = (
+        [asked for asked in first.asked if asked[1].startswith("bytes=0-")] if first.km is not None else []
+    )
+    rest = [asked for asked in first.asked if asked not in heads]
+    return {"connections": max(first.connections, 1), "phases": [phase for phase in (heads, rest) if phase]}
+
+
+def run_tool(
+    tool: str,
+    scenario: Scenario,
+    nginx: Nginx,
+    stac: str,
+    index: int,
+    work: Path = WORK,
+    replay: dict | None = None,
+) -> Run:
+    """One run of ``tool``; ``replay`` is the reader's job (see ``replay_of``)."""
     python, runner = TOOLS[tool]
     interpreter = str(PROJECT_PYTHON if python == "project" else BENCH_PYTHON)
     out = work / "out" / f"{tool.split()[0].strip(',').lower()}-{index}"
@@ -244,6 +264,7 @@ def run_tool(tool: str, scenario: Scenario, nginx: Nginx, stac: str, index: int,
         "crs": CRS,
         "out": str(out),
         **TOOL_OPTIONS.get(tool, {}),
+        **({"replay": replay} if replay is not None else {}),
     }
     env = {**os.environ, "PYTHONPATH": str(HERE / "tools")}
     mark = nginx.mark()
@@ -275,6 +296,7 @@ def run_tool(tool: str, scenario: Scenario, nginx: Nginx, stac: str, index: int,
         requests=len(requests),
         connections=len({r.connection for r in requests}),
         extra=result,
+        asked=[(r.path, r.range) for r in requests],
     )
 
 
@@ -418,8 +440,15 @@ def main(argv: list[str] | None = None) -> int:
         with Rustac(rustac(), items, WORK / "stac") as stac:
             for scenario in plan:
                 for index in range(runs):
+                    first: Run | None = None  # FirstLight's run, which the reader replays
                     for tool in scenario.tools:
-                        run = run_tool(tool, scenario, nginx, stac.url, index)
+                        if tool != "reader":
+                            run = run_tool(tool, scenario, nginx, stac.url, index)
+                            first = run if tool == "FirstLight" else first
+                        elif first is not None:
+                            run = run_tool(tool, scenario, nginx, stac.url, index, replay=replay_of(first))
+                        else:
+                            continue
                         all_runs.append(run)
                         print(
                             f"{scenario.name:24} {tool:24} {run.seconds:8.3f} s  {run.bytes / 1e6:8.1f} MB "
@@ -430,7 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     stamp = {"date": date.today().isoformat(), "machine": machine(), "runs": runs, "quick": args.quick}
     (args.results / "results.json").write_text(
-        json.dumps({**stamp, "rows": rows, "raw": [asdict(r) for r in all_runs]}, indent=1)
+        json.dumps(
+            {**stamp, "rows": rows, "raw": [{**asdict(r), "asked": len(r.asked)} for r in all_runs]}, indent=1
+        )
     )
     text = table(rows)
     (args.results / "results.md").write_text(
