@@ -442,28 +442,43 @@ class _WriteFailed(OSError):
 
 
 def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable[[Piece, int], None]) -> bool:
-    piece = transfer.piece
-    if transfer.phase == "head":
-        data = transfer.sock.recv(_HEAD_LIMIT)
-        if not data:
-            raise _HandBack
-        transfer.head += data
-        transfer.last = time.monotonic()
-        head, found, body = bytes(transfer.head).partition(b"\r\n\r\n")
-        if not found:
-            if len(transfer.head) > _HEAD_LIMIT:
-                raise _HandBack
-            return False
-        transfer.job.outcome.total, transfer.reusable = _check_head(head, piece, transfer.job)
-        transfer.phase = "body"
-        return _write(transfer, body[: piece.end - piece.start], fd, received)
     count = transfer.sock.recv_into(buffer)
     if not count:
         raise _HandBack  # closed before the end of the range
     transfer.last = time.monotonic()
-    return _write(
-        transfer, memoryview(buffer)[: min(count, piece.end - piece.start - transfer.written)], fd, received
-    )
+    view: memoryview | None = memoryview(buffer)[:count]
+    if transfer.phase == "head":
+        view = _past_head(transfer, buffer, count)
+        if view is None:
+            return False
+    piece = transfer.piece
+    return _write(transfer, view[: piece.end - piece.start - transfer.written], fd, received)
+
+
+def _past_head(transfer: _Transfer, buffer: bytearray, count: int) -> memoryview | None:
+    """The first ``count`` bytes of ``buffer``, read in the head phase: once the status line and
+    headers are whole (kept in ``transfer.head``) and checked, what follows them, the body's first
+    bytes, in place (never copied); None while they are not whole."""
+    if not transfer.head:
+        end = buffer.find(b"\r\n\r\n", 0, count)
+        if end >= 0:
+            transfer.head += buffer[:end]
+            _take_head(transfer, end)
+            return memoryview(buffer)[end + 4 : count]
+    transfer.head += buffer[:count]  # the head comes in pieces (rare): join them
+    end = transfer.head.find(b"\r\n\r\n")
+    if end < 0:
+        if len(transfer.head) > _HEAD_LIMIT:
+            raise _HandBack
+        return None
+    _take_head(transfer, end)
+    return memoryview(bytes(transfer.head[end + 4 :]))
+
+
+def _take_head(transfer: _Transfer, end: int) -> None:
+    job = transfer.job
+    job.outcome.total, transfer.reusable = _check_head(bytes(transfer.head[:end]), transfer.piece, job)
+    transfer.phase = "body"
 
 
 def write_at(fd: int, data: bytes | memoryview, offset: int) -> None:

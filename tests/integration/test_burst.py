@@ -188,6 +188,19 @@ def test_anything_but_a_plain_206_is_handed_back(server: AssetServer, cogs: Path
     assert _burst(server, tmp_path / "e", one).retry_after == 2.0
 
 
+def test_a_status_line_and_headers_that_come_in_parts_are_read_whole(
+    server: AssetServer, cogs: Path, tmp_path: Path
+) -> None:
+    server.inject("/nir.tif", ["split-head"] * 2)
+    pieces = PIECES[:2]
+    outcome = _burst(server, tmp_path / "out", pieces)
+    source = (cogs / "nir.tif").read_bytes()
+    assert outcome.rest == [] and not outcome.failed
+    for piece in pieces:
+        assert _written(source, tmp_path / "out", piece) == source[piece.start : piece.end]
+    assert [g.fault for g in server.log("/nir.tif", method="GET")] == ["split-head"] * 2
+
+
 def test_a_stalled_piece_is_handed_back_after_the_timeout(server: AssetServer, tmp_path: Path) -> None:
     server.inject("/nir.tif", ["stall:3"])
     outcome = _burst(server, tmp_path / "out", [PIECES[0]], timeout=0.5)

@@ -37,6 +37,8 @@ Faults are consumed one per GET of their path, in order (HEAD is always served n
 ``"corrupt[:N]"``   the right status and length, but 64 body bytes from offset N (default: the
                     middle) inverted: a transfer garbled on the way
 ``"nolength"``      no Content-Length: the body runs until the connection closes
+``"split-head"``    the status line and headers come in three parts, 50 ms apart (the line
+                    break that ends them split too), the last with the body's first bytes
 ``"pass"``          served normally (aims the next fault at a later request of the path)
 ==================  ============================================================================
 
@@ -104,7 +106,7 @@ class Fault:
     """A parsed fault spec (see the module docstring for the spec strings)."""
 
     kind: str  # status | drop | reset | truncate | html200 | slow | stall | ignore-range | redirect
-    #            | corrupt | nolength | pass | ignore-if-range
+    #            | corrupt | nolength | pass | ignore-if-range | split-head
     status: int = 0
     seconds: float = 0.0
     nbytes: int | None = None
@@ -122,7 +124,10 @@ class Fault:
             return cls(head, seconds=float(arg or 1.0), spec=spec)
         if head == "redirect" and arg:
             return cls(head, status=302, location=arg, spec=spec)
-        if head in ("drop", "html200", "ignore-range", "ignore-if-range", "nolength", "pass") and not arg:
+        if (
+            head in ("drop", "html200", "ignore-range", "ignore-if-range", "nolength", "split-head", "pass")
+            and not arg
+        ):
             return cls(head, spec=spec)
         raise ValueError(f"unknown fault spec {spec!r}")
 
@@ -193,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.in_flight += 1
             crowded = not head and state.max_in_flight is not None and state.in_flight > state.max_in_flight
-        self._status, self._sent = 0, 0
+        self._status, self._sent, self._ahead = 0, 0, b""
         started = time.monotonic()
         parts = urlsplit(self.path)
         path, query = unquote(parts.path), parts.query
@@ -318,7 +323,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("ETag", etag)
         if span:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.end_headers()
+        if fault and fault.kind == "split-head":
+            self._headers_buffer.append(b"\r\n")
+            whole = b"".join(self._headers_buffer)
+            self._headers_buffer = []
+            for part in (whole[:20], whole[20:-2]):  # the blank line that ends them cut in two
+                self.wfile.write(part)
+                self.server.state.stopping.wait(0.05)
+            self._ahead = whole[-2:]  # sent with the body's first bytes
+        else:
+            self.end_headers()
         if head:
             return
         cut = None
@@ -346,7 +360,8 @@ class _Handler(BaseHTTPRequestHandler):
             data = handle.read(step)  # type: ignore[attr-defined]
             if not data:
                 break
-            self.wfile.write(data)
+            self.wfile.write(self._ahead + data)
+            self._ahead = b""
             sent_here += len(data)
             self._sent += len(data)
             if rate:
