@@ -41,6 +41,7 @@ from .keepalive import FALLBACK_S
 _HEAD_LIMIT = 65536  # a status line and headers longer than this are not a range answer
 _BUFFER = 256 << 10
 _TICK_S = 0.05  # how often a waiting loop looks at cancel and stalls
+_HANDOVER_S = 0.05  # the longest a submitter waits for the loop to take its job (see submit)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class _Job:
     memory: bytearray | None = None  # a read into memory (on a kept-alive connection), not a file
     size: int | None = None  # the file's size as the caller knows it: an answer naming another goes back
     edition: Edition | None = None  # the edition the caller holds bytes of: an answer of another goes back
+    taken: threading.Event = field(default_factory=threading.Event)  # the loop started its transfers
 
     def request(self, piece: Piece) -> bytes:
         return "\r\n".join([*self.lines, f"Range: bytes={piece.start}-{piece.end - 1}", "", ""]).encode()
@@ -182,6 +184,11 @@ class Hub:
                 self._thread.start()
         self._inbox.put((url, list(pieces), job))
         self._wake_write.send(b"\0")
+        if threading.current_thread() is not self._thread:
+            # Until the loop has taken the job: a caller going on with Python work (the next band's
+            # launch) would keep the interpreter lock from the loop for up to the 5 ms switch
+            # interval, and the ranges would go out only after it (5 and 20 km clips 6 % faster).
+            job.taken.wait(_HANDOVER_S)
         return future
 
     def _look_up(self, server: tuple[str, int]) -> None:
@@ -247,6 +254,7 @@ class Hub:
         idle: dict[tuple, list[socket.socket]] = {}  # kept-alive sockets by server address
         buffer = bytearray(_BUFFER)
         closing = False
+        taken: list[_Job] = []
         slow = min(FALLBACK_S, self.timeout)  # a transfer this long without progress is looked at
 
         def drop(transfer: _Transfer) -> None:
@@ -315,6 +323,7 @@ class Hub:
                         closing = True
                         continue
                     _, pieces, job = item
+                    taken.append(job)
                     job.running = len(pieces)
                     waiting.extend((job, piece) for piece in pieces)
                     if not pieces:
@@ -339,6 +348,9 @@ class Hub:
                         continue
                     active[id(transfer)] = transfer
                     selector.register(transfer.sock, selectors.EVENT_WRITE, transfer)
+                for job in taken:  # its transfers are started: the submitter goes on
+                    job.taken.set()
+                taken.clear()
                 for key, _ in selector.select(_TICK_S if (waiting or active) else None):
                     if key.data is None:
                         with contextlib.suppress(OSError):
