@@ -458,13 +458,14 @@ def _receive(transfer: _Transfer, buffer: bytearray, fd: int, received: Callable
     if not count:
         raise _HandBack  # closed before the end of the range
     transfer.last = time.monotonic()
-    view: memoryview | None = memoryview(buffer)[:count]
     if transfer.phase == "head":
-        view = _past_head(transfer, buffer, count)
-        if view is None:
+        body = _past_head(transfer, buffer, count)
+        if body is None:
             return False
+    else:
+        body = memoryview(buffer)[:count]
     piece = transfer.piece
-    return _write(transfer, view[: piece.end - piece.start - transfer.written], fd, received)
+    return _write(transfer, body[: piece.end - piece.start - transfer.written], fd, received)
 
 
 def _past_head(transfer: _Transfer, buffer: bytearray, count: int) -> memoryview | None:
