@@ -634,13 +634,20 @@ def _absolute_hrefs(item: Any, base: Path) -> Any:
 # --- STAC APIs -----------------------------------------------------------------------------------------
 
 
+# The libraries this process has searched STAC APIs with, and their versions, for manifests.
+SEARCHED_WITH: dict[str, str] = {}
+
+
 class _StacApi:
     """The only code that touches pystac-client (imported here, lazily): swap it for a vendored copy here."""
 
     def __init__(self, url: str) -> None:
+        import pystac_client
         from pystac_client import Client
         from pystac_client.stac_api_io import StacApiIO
         from urllib3 import Retry
+
+        SEARCHED_WITH["pystac_client"] = pystac_client.__version__
 
         retry = Retry(
             total=4,

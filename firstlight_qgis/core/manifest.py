@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .catalog import Scene
+from .catalog import SEARCHED_WITH, Scene
 from .download import BandDownloadResult
 from .indices import IndexResult
 from .redact import redact_hrefs, redact_url
@@ -27,18 +27,15 @@ MANIFEST_NAME = "manifest.json"
 
 
 def _software() -> dict[str, str]:
+    """FirstLight's, GDAL's and Python's versions, and pystac-client's when this process searched a
+    STAC API with it (not imported for this: with jsonschema and the rest, that took half of a 1 km
+    ingest in a fresh process, for a library an ingest from a given item never uses)."""
     from osgeo import gdal
 
     from .. import __version__
 
     versions = {"firstlight": __version__, "gdal": gdal.__version__, "python": platform.python_version()}
-    try:
-        import pystac_client
-
-        versions["pystac_client"] = pystac_client.__version__
-    except ImportError:  # pragma: no cover - pystac-client is a hard dependency of discovery only
-        pass
-    return versions
+    return {**versions, **SEARCHED_WITH}
 
 
 def _relative(path: Path | None, base: Path) -> str | None:
