@@ -54,8 +54,13 @@ TOOLS = {  # name -> (python, runner)
     "stac-asset": ("bench", "stac_asset_tool.py"),
     "reader": ("project", "reader_tool.py"),  # FirstLight's requests replayed, bytes dropped: not an anchor
     "FirstLight, no file:size": ("project", "firstlight_tool.py"),  # as from Planetary Computer's items
+    "FirstLight, end to end": ("project", "firstlight_tool.py"),  # ingest_scene: fetch to quicklook
 }
-TOOL_OPTIONS = {"FirstLight, no file:size": {"file_size": False}}  # added to the runner's job
+TOOL_OPTIONS = {  # added to the runner's job
+    "FirstLight, no file:size": {"file_size": False},
+    "FirstLight, end to end": {"ingest": True},
+}
+END_TO_END_KM = 20  # areas up to this size also run "FirstLight, end to end" (what an analyst waits for)
 AREA_TOOLS = ["FirstLight", "GDAL x6", "odc-stac", "reader"]
 DOWNLOAD_TOOLS = ["FirstLight", "FirstLight, no file:size", "stac-asset", "reader"]
 PHYSICAL = "physical limit"
@@ -308,8 +313,11 @@ def scenarios(info: dict, quick: bool, only: list[str] | None, data: Path = gen.
     for variant in variants:
         for name, km in areas.items():
             box = area_box(info, km)
+            tools = AREA_TOOLS + (
+                ["FirstLight, end to end"] if km <= END_TO_END_KM and variant == "throttled" else []
+            )
             found.append(
-                Scenario(f"{name} · {variant}", variant, km, AREA_TOOLS, box, tile_bytes(info, box, data))
+                Scenario(f"{name} · {variant}", variant, km, tools, box, tile_bytes(info, box, data))
             )
     total = sum(meta["size"] for meta in info["bands"].values())
     found.append(Scenario("download · throttled", "throttled", None, DOWNLOAD_TOOLS, None, total))

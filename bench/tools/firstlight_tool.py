@@ -1,6 +1,8 @@
 """FirstLight, as ``ingest_scene`` fetches bands: ``clip_bands`` (clip to area) or
 ``download_bands`` (whole scene), with the default ``IngestOptions``; ``"file_size": false`` in
-the job drops the catalog's ``file:size``, as Planetary Computer's items come. Project venv."""
+the job drops the catalog's ``file:size``, as Planetary Computer's items come. ``"ingest": true``
+times the whole of ``ingest_scene`` instead: the fetch, then the stack, its validation, the flood
+indices, the water mask, the quicklook and the manifest. Project venv."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from firstlight_qgis.core.bands import ResolvedAsset
 from firstlight_qgis.core.catalog import scene_from_item
 from firstlight_qgis.core.clip import clip_bands
 from firstlight_qgis.core.download import download_bands
-from firstlight_qgis.core.ingest import IngestOptions
+from firstlight_qgis.core.ingest import IngestOptions, ingest_scene
 
 
 def _without_sizes(assets: dict[str, ResolvedAsset]) -> dict[str, ResolvedAsset]:
@@ -38,6 +40,13 @@ def main() -> None:
         "timeout": options.timeout,
     }
     out = Path(spec["out"])
+    if spec.get("ingest"):
+        area = parse_area(spec["bbox"], crs=spec["crs"]) if spec["bbox"] is not None else None
+        began = time.perf_counter()
+        result = ingest_scene(scene, out, area=area, options=options)
+        seconds = time.perf_counter() - began
+        report(seconds, written=sum(band.size_bytes for band in result.bands.values()))
+        return
     if spec["bbox"] is not None:
         area = parse_area(spec["bbox"], crs=spec["crs"])
         began = time.perf_counter()

@@ -49,7 +49,9 @@ def test_the_harness_counts_what_each_tool_fetched(harness: ModuleType, tmp_path
     assert run.scene_km(info) == pytest.approx(10.98)
     plan = run.scenarios(info, quick=False, only=["1 km · throttled", "download"], data=data)
     for scenario in plan:
-        scenario.tools = [tool for tool in scenario.tools if tool in (*TOOLS, "GDAL x6")]
+        scenario.tools = [
+            tool for tool in scenario.tools if tool in (*TOOLS, "GDAL x6", "FirstLight, end to end")
+        ]
     with servers.Nginx(data, tmp_path / "nginx") as nginx:
         items = [run.make_item(info, variant, nginx) for variant in servers.VARIANTS]
         with servers.Rustac(run.rustac(), items, tmp_path / "stac") as stac:
@@ -69,6 +71,7 @@ def test_the_harness_counts_what_each_tool_fetched(harness: ModuleType, tmp_path
     rows = {(row["tool"], row["scenario"]): row for row in run.summarise(runs, plan)}
     area, download = plan[0], plan[1]
     first, reader = rows[("FirstLight", area.name)], rows[("reader", area.name)]
+    assert rows[("FirstLight, end to end", area.name)]["mb"] == first["mb"]  # ingest_scene, same tiles
     assert (reader["mb"], reader["requests"], reader["connections"]) == (
         first["mb"],
         first["requests"],
