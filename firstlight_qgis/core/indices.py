@@ -44,7 +44,8 @@ SCL_MASKED = (0, 1, 3, 8, 9, 10)
 QA_PIXEL_MASKED_BITS = 0b11111
 WATER, DRY, MASK_NODATA = 1, 0, 255
 _OTSU_BINS = 1024
-_GTIFF_OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]
+# zlib level 1: an index of a 20 km area written in 89 ms instead of 142 (level 6), 0.5 % larger
+_GTIFF_OPTIONS = ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]
 
 
 class _Source(NamedTuple):
