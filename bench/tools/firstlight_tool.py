@@ -40,19 +40,13 @@ def main() -> None:
         "timeout": options.timeout,
     }
     out = Path(spec["out"])
+    area = parse_area(spec["bbox"], crs=spec["crs"]) if spec["bbox"] is not None else None
+    began = time.perf_counter()
     if spec.get("ingest"):
-        area = parse_area(spec["bbox"], crs=spec["crs"]) if spec["bbox"] is not None else None
-        began = time.perf_counter()
-        result = ingest_scene(scene, out, area=area, options=options)
-        seconds = time.perf_counter() - began
-        report(seconds, written=sum(band.size_bytes for band in result.bands.values()))
-        return
-    if spec["bbox"] is not None:
-        area = parse_area(spec["bbox"], crs=spec["crs"])
-        began = time.perf_counter()
+        results = ingest_scene(scene, out, area=area, options=options).bands
+    elif area is not None:
         results = clip_bands(urls, out, scene.id, area, crs=scene.crs, **common)  # as ingest_scene
     else:
-        began = time.perf_counter()
         results = download_bands(urls, out, scene.id, **common)
     seconds = time.perf_counter() - began
     failed = {band: r.error for band, r in results.items() if not r.success}

@@ -127,6 +127,15 @@ def server_error(status: int, label: str, headers: Mapping[str, str]) -> Transie
     return kind(f"The server answered HTTP {status} for {label}.", retry_after(headers))
 
 
+def check_size(total: int | None, size: int | None, label: str) -> None:
+    """A TransientError when the server's file (``total`` bytes) is not the catalog's (``size``)."""
+    if None not in (total, size) and total != size:
+        raise TransientError(
+            f"The server's file {label} has {total} bytes but the catalog says {size}; the catalog "
+            "entry may be stale, try another scene."
+        )
+
+
 class Gate:
     """How many requests go at once (one-stream downloads, the retrying path of ranges): all it
     was made with, until the server answers 429 or 503 while others are in flight (it caps the
@@ -923,11 +932,7 @@ class _WholeFile(BandTask):
             raise DownloadError(f"The server answered HTTP {status} for {self.label}: {hint}.")
         if start == 0 and response.headers.get("Content-Type", "").lower().startswith("text/html"):
             raise self._web_page(response)
-        if total is not None and self.size is not None and total != self.size:
-            raise TransientError(
-                f"The server's file {self.label} has {total} bytes but the catalog says {self.size}; "
-                "the catalog entry may be stale, try another scene."
-            )
+        check_size(total, self.size, self.label)
         if start == 0 and offset:  # the whole file after all: what the part held goes
             edition = Edition(self.part, kept=False)
         if not edition.admits(response.headers):

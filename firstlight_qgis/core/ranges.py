@@ -51,7 +51,7 @@ from osgeo import gdal
 
 from . import download as _download
 from .burst import Hub, Outcome, Piece, reserve, write_at
-from .download import Crowded, FetchContext, FileChanged, Gate, TransientError, scrub
+from .download import Crowded, FetchContext, FileChanged, Gate, TransientError, check_size, scrub
 from .edition import Edition, forget_edition
 from .errors import CancelledError, DownloadError
 from .keepalive import Direct, Redirected
@@ -265,15 +265,6 @@ class _Ask:
     abort: threading.Event | None
     size: int | None  # the file's size the catalog gives
     edition: Edition | None  # the edition of the file the caller holds bytes of
-
-
-def check_size(total: int | None, size: int | None, label: str) -> None:
-    """A TransientError when the server's file (``total`` bytes) is not the catalog's (``size``)."""
-    if None not in (total, size) and total != size:
-        raise TransientError(
-            f"The server's file {label} has {total} bytes but the catalog says {size}; the catalog "
-            "entry may be stale, try another scene."
-        )
 
 
 def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -> int | None:
