@@ -114,6 +114,7 @@ class _Job:
     memory: bytearray | None = None  # a read into memory (on a kept-alive connection), not a file
     size: int | None = None  # the file's size as the caller knows it: an answer naming another goes back
     edition: Edition | None = None  # the edition the caller holds bytes of: an answer of another goes back
+    scatter: Callable[[int, memoryview], None] | None = None  # writes bytes of the source from an offset
     taken: threading.Event = field(default_factory=threading.Event)  # the loop started its transfers
 
     def request(self, piece: Piece) -> bytes:
@@ -156,8 +157,10 @@ class Hub:
         memory: bytearray | None = None,
         size: int | None = None,
         edition: Edition | None = None,
+        scatter: Callable[[int, memoryview], None] | None = None,
     ) -> Future[Outcome]:
-        """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``), calling
+        """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``; or through
+        ``scatter(offset, data)``, given the bytes of the source from ``offset``), calling
         ``received(piece, count)`` as ``count`` more bytes of ``piece`` are written (the first ones
         in order) and ``finished(piece)`` as each piece is whole; the future gives what did not come
         through as a plain 206 (for the retrying path: a file whose size is not ``size``, or that
@@ -177,7 +180,7 @@ class Hub:
             future.set_result(Outcome(list(pieces)))
             return future
         job = _Job(url, fd, secure, server[0], server, lines, received, finished, future)
-        job.memory, job.size, job.edition = memory, size, edition
+        job.memory, job.size, job.edition, job.scatter = memory, size, edition, scatter
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="firstlight-burst", daemon=True)
@@ -528,14 +531,16 @@ def reserve(fd: int, size: int) -> None:
 def _write(
     transfer: _Transfer, data: bytes | memoryview, fd: int, received: Callable[[Piece, int], None]
 ) -> bool:
-    piece = transfer.piece
+    piece, job = transfer.piece, transfer.job
     offset = piece.dest + transfer.written
-    memory = transfer.job.memory
-    if memory is not None:
-        memory[offset : offset + len(data)] = data
+    if job.memory is not None:
+        job.memory[offset : offset + len(data)] = data
     else:
         try:
-            write_at(fd, data, offset)
+            if job.scatter is not None:
+                job.scatter(piece.start + transfer.written, data)  # type: ignore[arg-type]
+            else:
+                write_at(fd, data, offset)
         except OSError as error:
             raise _WriteFailed from error
     transfer.written += len(data)

@@ -12,7 +12,9 @@ at a time into a file with ``os.pwrite``.
   connection has work, all at once on the burst loop (what it hands back goes through the
   workers, with their retries). Clip windows start on tile corners (clip.py grows them to whole tiles), so
   the compressed tiles go into the output GeoTIFF as they are, behind a header written in Python:
-  nothing is decoded or re-encoded, and GDAL does no work on the way.
+  nothing is decoded or re-encoded, and GDAL does no work on the way. A :class:`Scatter` puts each
+  tile where the header placed it, in the order the tiles become whole, and the band's thread
+  hashes the file from its start while the rest arrives.
 - **Whole files** (:func:`fetch_file`): a large file is split into pieces fetched at once on the
   burst loop (what it hands back goes through the workers) into the ``.part`` file; a
   ``.part.ranges.json`` beside it records the pieces done (written before any byte lands out of
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import errno
 import functools
 import hashlib
 import http.client
@@ -70,6 +73,7 @@ MERGE_GAP = 16 << 10  # two tile ranges closer than this are fetched as one
 HEADER_BYTES = 32768  # the first request of a COG: its header (IFDs and tile index)
 _READ = 256 << 10
 _HASH_READ = 1 << 20
+_TICK_S = 0.05  # how often a band waiting for its burst looks again
 
 
 class RangeUnsupported(DownloadError):
@@ -417,10 +421,73 @@ def piece_size(runs: list[int], connections: int) -> int:
     return low
 
 
+class Scatter:
+    """Writes the tiles of a clip as their ranges bring them (from any thread), each where the
+    part file's header placed it, and keeps count of the bytes from the start of the file that are
+    in: the tiles are placed in the order they will be whole, so the file can be hashed from its
+    start as it fills (``wait``)."""
+
+    def __init__(self, fd: int, tiles: list[tuple[int, int, int]], head: int) -> None:
+        """``tiles``: (start, end, place) of each tile in the source, by start; ``head``: the bytes
+        of the part file before the first tile, written already."""
+        self.fd, self.tiles = fd, tiles
+        self.size = head + sum(end - start for start, end, _ in tiles)
+        self.whole = head  # bytes from the start of the file that are in
+        self._starts = [start for start, _, _ in tiles]
+        self._left = [end - start for start, end, _ in tiles]
+        self._placed = sorted(range(len(tiles)), key=lambda index: tiles[index][2])
+        self._next = 0  # the first tile in file order not whole
+        self._ended = False
+        self._changed = threading.Condition()
+
+    def write(self, offset: int, data: bytes | memoryview) -> None:
+        """Bytes of the source from ``offset``: the parts that are tiles go to their places, what
+        lies between tiles nowhere."""
+        tiles, view = self.tiles, memoryview(data)
+        index = bisect.bisect_right(self._starts, offset) - 1
+        while view:
+            if index < 0 or offset >= tiles[index][1]:  # between two tiles: skip to the next
+                index += 1
+                if index == len(tiles):
+                    return
+                skip = tiles[index][0] - offset
+                view, offset = view[skip:], offset + skip
+                continue
+            start, end, place = tiles[index]
+            count = min(len(view), end - offset)
+            write_at(self.fd, view[:count], place + offset - start)
+            self._landed(index, count)
+            view, offset = view[count:], offset + count
+
+    def _landed(self, index: int, count: int) -> None:
+        with self._changed:
+            left, placed = self._left, self._placed
+            left[index] -= count
+            if left[index] or placed[self._next] != index:
+                return
+            while self._next < len(placed) and not left[placed[self._next]]:
+                self._next += 1
+            self.whole = self.tiles[placed[self._next]][2] if self._next < len(placed) else self.size
+            self._changed.notify_all()
+
+    def end(self) -> None:
+        """No more bytes come from the burst: ``wait`` returns."""
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait(self, beyond: int) -> int:
+        """The bytes from the start of the file that are in, once more than ``beyond`` (or at
+        ``end``, or after a tick)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.whole > beyond or self._ended, _TICK_S)
+            return self.whole
+
+
 @dataclass
 class Launched:
     """A window of a COG on its way to a part file (``launch_window``): the header written, the
-    tiles' burst in flight; ``land_window`` sees it through."""
+    tiles' burst in flight, their hash following; ``land_window`` sees it through."""
 
     url: str
     layout: Layout
@@ -429,17 +496,22 @@ class Launched:
     counter: Counter
     tick: Callable[[], None]
     edition: Edition  # of the file whose header placed the tiles: a tile of another is refused
+    scatter: Scatter  # writes the tiles to the part file, open until landed
     burst: Future[Outcome] | None = None  # None when the URL goes through a proxy (threads only)
-    fd: int = -1  # the part file, open for the burst
 
     def abandon(self, part: Path) -> None:
-        """Nobody will land it: wait for its burst to end, close and remove the part file."""
+        """Nobody will land it: close and remove the part file."""
+        self.close()
+        part.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Close the part file once the burst is done with it (its number could be another file's
+        by the next write)."""
         if self.burst is not None:
             with contextlib.suppress(BaseException):
                 self.burst.result()
-            os.close(self.fd)
             self.burst = None
-        part.unlink(missing_ok=True)
+        os.close(self.scatter.fd)
 
 
 def launch_window(
@@ -455,94 +527,125 @@ def launch_window(
 ) -> Launched:
     """Start writing the window (on tile corners) of the COG at ``url`` to ``part``: a GeoTIFF on
     the source grid made of the source's own compressed tiles, fetched in parallel ranges
-    (adjacent tiles merged, large runs split so every connection has work) and never decoded.
-    The header is written at once, the ranges go on the call's burst loop; ``land_window`` ends it.
-    ``edition`` is the one of the file whose header ``layout`` was read from."""
-    places = [layout.tile(*tile) for tile in layout.window_tiles(window)]
-    merged = tile_runs(layout, window)
-    starts = [start for start, _ in merged]
+    (adjacent tiles merged, large runs split so every connection has work) and never decoded. The
+    tiles are placed in the order they will be whole, so that the file can be hashed from its start
+    while the rest arrives. The header is written at once, the ranges go on the call's burst loop;
+    ``land_window`` ends it. ``edition`` is the one of the file whose header ``layout`` was read
+    from."""
+    tiles = [layout.tile(*tile) for tile in layout.window_tiles(window)]  # (offset, size)
+    spans = _split(tile_runs(layout, window), piece)
+    blobs = _merged([(offset, offset + size) for offset, size in tiles], -1)  # tiles sharing bytes: one
+    after = _placed(blobs, spans)
+    starts = [start for start, _ in blobs]
 
-    def owner(offset: int) -> int:
-        return bisect.bisect_right(starts, offset) - 1
+    def placed(offset: int) -> int:  # where the tile at ``offset`` goes, from the first tile's place
+        blob = blobs[bisect.bisect_right(starts, offset) - 1]
+        return after[blob] + offset - blob[0]
 
-    def runs_at(base: int) -> list[int]:  # where each merged run lands when tiles start at base
-        return list(itertools.accumulate((end - start for start, end in merged[:-1]), initial=base))
-
-    def place(base: int) -> list[int]:
-        runs = runs_at(base)
-        return [runs[owner(offset)] + offset - starts[owner(offset)] for offset, _ in places]
-
-    head = clip_header(layout, window, place)
-    runs = runs_at(len(head))
-    pieces = [
-        Piece(start, end, runs[owner(start)] + start - starts[owner(start)])
-        for start, end in _split(merged, piece)
-    ]
+    relative = [placed(offset) for offset, _ in tiles]
+    head = clip_header(layout, window, lambda base: [base + place for place in relative])
+    scatter_to = [(start, end, len(head) + after[(start, end)]) for start, end in blobs]
+    size = len(head) + sum(end - start for start, end in blobs)
     with part.open("wb") as handle:  # the header first: a full disk fails before any request
         handle.write(head)
-        reserve(handle.fileno(), len(head) + sum(end - start for start, end in merged))
+        reserve(handle.fileno(), size)
+    scatter = Scatter(os.open(part, os.O_WRONLY), scatter_to, len(head))
+    pieces = [Piece(start, end, start) for start, end in spans]
     done = [0]
 
     def tick() -> None:
         done[0] += 1
         progress(min(done[0] / len(pieces), 1.0))
 
-    launched = Launched(url, layout, place(len(head)), pieces, counter, tick, edition)
+    at = [len(head) + place for place in relative]
+    launched = Launched(url, layout, at, pieces, counter, tick, edition, scatter)
     if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
-        launched.fd = os.open(part, os.O_WRONLY)
         launched.burst = pool.hub.submit(
             url,
             pieces,
-            launched.fd,
+            scatter.fd,
             lambda piece, count: counter.add(count),
             lambda piece: tick(),
             edition=edition,
+            scatter=scatter.write,
         )
     return launched
 
 
-def land_window(pool: RangePool, label: str, launched: Launched, part: Path) -> None:
+def _placed(blobs: list[tuple[int, int]], spans: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Where the bytes of each tile (``blobs``: the source's spans of tiles, tiles sharing bytes
+    together) go, from the first tile's place, when they come in ranges ``spans``: in the order
+    they will be whole, by how far into their ranges they end (the ranges go at about one speed),
+    then as in the source."""
+    starts = [start for start, _ in spans]
+
+    def whole_at(blob: tuple[int, int]) -> tuple[int, int]:
+        start, end = blob
+        index, at = bisect.bisect_right(starts, start) - 1, 0
+        while index < len(spans) and spans[index][0] < end:
+            at = max(at, min(end, spans[index][1]) - spans[index][0])
+            index += 1
+        return at, start
+
+    order = sorted(blobs, key=whole_at)
+    places = itertools.accumulate((end - start for start, end in order[:-1]), initial=0)
+    return dict(zip(order, places, strict=True))
+
+
+def land_window(pool: RangePool, label: str, launched: Launched, part: Path) -> str:
     """See a launched window through: its burst, what the burst left (on the retrying path), then
-    the start of every tile checked against its codec's mark. FileChanged when the tiles are not
-    those of the file the header was read from: its next attempt reads the header again."""
-    pieces, retried = launched.pieces, set[Piece]()
-    if launched.burst is not None:
-        try:
+    the start of every tile checked against its codec's mark; the part file's sha256, hashed from
+    its start while the burst fills it. FileChanged when the tiles are not those of the file the
+    header was read from: its next attempt reads the header again."""
+    prefix: PrefixHash | None = None
+    try:
+        prefix = PrefixHash(part, {"sha256"})
+        pieces, retried = launched.pieces, set[Piece]()
+        if launched.burst is not None:
+            _follow(launched.burst, launched.scatter, prefix)
             pieces, retried = pool.land(launched.burst, part, launched.counter)
-        finally:
-            os.close(launched.fd)
-            launched.burst = None
-    _fetch_pieces(pool, launched, label, pieces, part, retried)
-    with part.open("rb") as handle:
-        for dest in launched.places:
-            handle.seek(dest)
-            if not tile_start_ok(launched.layout.compression, handle.read(6)):
-                raise FileChanged(label)  # not where its header says: another file (no validators)
+        _fetch_pieces(pool, launched, label, pieces, part, retried)
+        with part.open("rb") as handle:
+            for dest in launched.places:
+                handle.seek(dest)
+                if not tile_start_ok(launched.layout.compression, handle.read(6)):
+                    raise FileChanged(label)  # not where its header says: another file (no validators)
+        prefix.to(launched.scatter.size)
+        return prefix.digests()["sha256"]
+    finally:
+        launched.close()
+        if prefix is not None:
+            prefix.close()
+
+
+def _follow(burst: Future[Outcome], scatter: Scatter, prefix: PrefixHash) -> None:
+    """Hash the part file from its start while the burst fills it, on the band's thread, which
+    would wait idle otherwise (hashing every file after its last tile: a 50 km clip took 206 ms
+    instead of 182, the whole scene as an area 656 instead of 552)."""
+    burst.add_done_callback(lambda _: scatter.end())
+    while not burst.done():
+        prefix.to(scatter.wait(prefix.position))
 
 
 def _fetch_pieces(
     pool: RangePool, launched: Launched, label: str, pieces: list[Piece], target: Path, retried: set[Piece]
 ) -> None:
     url, counter, edition = launched.url, launched.counter, launched.edition
-    fd = os.open(target, os.O_WRONLY)
-    try:
 
-        def work(piece: Piece) -> Callable[[threading.Event], None]:
-            def run(abort: threading.Event) -> None:
-                def sink(offset: int, data: bytes) -> None:
-                    try:
-                        write_at(fd, data, piece.dest + offset - piece.start)
-                    except OSError as error:  # a full disk, not a network failure: not retried
-                        raise _download.disk_error(target, error) from None
+    def work(piece: Piece) -> Callable[[threading.Event], None]:
+        def run(abort: threading.Event) -> None:
+            def sink(offset: int, data: bytes) -> None:
+                try:
+                    launched.scatter.write(offset, data)
+                except OSError as error:  # a full disk, not a network failure: not retried
+                    raise _download.disk_error(target, error) from None
 
-                retries = int(piece in retried)
-                pool.get(url, piece.start, piece.end, sink, label, counter, abort, retries, edition=edition)
+            retries = int(piece in retried)
+            pool.get(url, piece.start, piece.end, sink, label, counter, abort, retries, edition=edition)
 
-            return run
+        return run
 
-        run_pieces(pool, [work(p) for p in pieces], launched.tick)
-    finally:
-        os.close(fd)
+    run_pieces(pool, [work(p) for p in pieces], launched.tick)
 
 
 # -- whole files in parallel pieces (download) -------------------------------------------------
@@ -588,18 +691,41 @@ def discard_part(part: Path) -> None:
     forget_edition(part)
 
 
-class FollowingHash:
-    """Hashes a file being filled out of order while it is filled: a thread reads (from the page
-    cache) the prefix known to be complete as it grows, so the digests are ready when the last
-    byte lands instead of after a second pass over the file."""
+class PrefixHash:
+    """Digests of the start of a file being filled, read (from the page cache) as far as asked."""
 
-    def __init__(self, path: Path, names: set[str], size: int) -> None:
-        self.path, self.size = path, size
+    def __init__(self, path: Path, names: set[str]) -> None:
         self.hashers = {name: hashlib.new(name) for name in names}
         self.position = 0
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def to(self, end: int) -> None:
+        """Hash on to byte ``end`` (OSError if the file is shorter)."""
+        while self.position < end:
+            data = os.pread(self._fd, min(_HASH_READ, end - self.position), self.position)
+            if not data:
+                raise OSError(errno.EIO, "the file is shorter than what was written to it")
+            for hasher in self.hashers.values():
+                hasher.update(data)
+            self.position += len(data)
+
+    def digests(self) -> dict[str, str]:
+        return {name: hasher.hexdigest() for name, hasher in self.hashers.items()}
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+class FollowingHash:
+    """Hashes a file being filled out of order while it is filled: a thread reads the prefix
+    known to be complete as it grows, so the digests are ready when the last byte lands instead of
+    after a second pass over the file."""
+
+    def __init__(self, path: Path, names: set[str], size: int) -> None:
+        self.path, self.names, self.size = path, names, size
+        self._digests: dict[str, str] | None = None
         self._frontier = 0
         self._stop = False
-        self._failed = False
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="firstlight-hash", daemon=True)
         self._thread.start()
@@ -612,30 +738,22 @@ class FollowingHash:
 
     def _run(self) -> None:
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            prefix = PrefixHash(self.path, self.names)
         except OSError:
-            self._failed = True
             return
         try:
-            while self.position < self.size:
+            while prefix.position < self.size:
                 with self._cond:
-                    while self.position >= self._frontier and not self._stop:
-                        self._cond.wait()
+                    self._cond.wait_for(lambda: prefix.position < self._frontier or self._stop)
                     if self._stop:
                         return
                     target = self._frontier
-                while self.position < target:
-                    data = os.pread(fd, min(_HASH_READ, target - self.position), self.position)
-                    if not data:
-                        self._failed = True
-                        return
-                    for hasher in self.hashers.values():
-                        hasher.update(data)
-                    self.position += len(data)
+                prefix.to(target)
+            self._digests = prefix.digests()
         except OSError:
-            self._failed = True
+            return
         finally:
-            os.close(fd)
+            prefix.close()
 
     def finish(self, wait: bool) -> dict[str, str] | None:
         """The digests of the whole file if it was all hashed (waiting for the rest if ``wait``)."""
@@ -644,9 +762,7 @@ class FollowingHash:
                 self._stop = True
                 self._cond.notify()
         self._thread.join()
-        if self._failed or self.position != self.size:
-            return None
-        return {name: hasher.hexdigest() for name, hasher in self.hashers.items()}
+        return self._digests
 
 
 def _frontier(done: list[tuple[int, int]]) -> int:

@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import json
 import shutil
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from firstlight_qgis.core import ranges
+from firstlight_qgis.core import clip, ranges
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.bands import ResolvedAsset
 from firstlight_qgis.core.clip import clip_bands
@@ -174,6 +175,78 @@ def test_a_clip_on_tile_corners_copies_the_tiles(server: AssetServer, cogs: Path
     window = source.GetRasterBand(1).ReadAsArray(0, 0, clipped.RasterXSize, clipped.RasterYSize)
     assert np.array_equal(clipped.GetRasterBand(1).ReadAsArray(), window)
     assert clipped.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") == "DEFLATE"
+
+
+def _tile_offsets(path: Path) -> list[int]:
+    """The offsets of a GeoTIFF's tiles, in the order the TIFF lists them (row by row)."""
+    dataset = gdal.Open(str(path))  # held: its band is not valid without it
+    band = dataset.GetRasterBand(1)
+    (block_x, block_y), (width, height) = band.GetBlockSize(), (band.XSize, band.YSize)
+    return [
+        int(band.GetMetadataItem(f"BLOCK_OFFSET_{column}_{row}", "TIFF"))
+        for row in range(-(-height // block_y))
+        for column in range(-(-width // block_x))
+    ]
+
+
+@pytest.mark.parametrize("fault", [None, "reset", "truncate:30000"])
+def test_a_clip_is_hashed_as_its_tiles_come_in_the_order_they_come(
+    server: AssetServer, cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str | None
+) -> None:
+    """Ranges holding a tile and a half each: the tiles whole first are placed first (not as in
+    the source), and the sha256 the result gives is the file's, also when a range broke and went
+    the retrying path. The pixels are the source's either way."""
+    monkeypatch.setattr(ranges, "CLIP_PIECE_MIN", 120 * 1024)
+    monkeypatch.setattr(clip, "_FINISH_HERE_BYTES", 0)  # on the band's thread, as large clips are
+    server.throttle_bps = 2_000_000  # which hashes while the ranges come
+    if fault is not None:
+        server.inject("/blue.tif", ["pass", "pass", fault])  # the header, a range, then the fault
+    area = parse_area([299_000, 6_980_000, 310_000, 7_001_000], crs=UTM)
+    result = clip_bands({"blue": server.url("blue.tif")}, tmp_path, "S2", area, retry_policy=FAST)["blue"]
+    assert result.success, result.error
+    assert result.retries == (fault is not None)
+    assert result.sha256 == hashlib.sha256(result.local_path.read_bytes()).hexdigest()
+    offsets = _tile_offsets(result.local_path)
+    assert offsets != sorted(offsets), "placed as they become whole"
+    clipped, source = gdal.Open(str(result.local_path)), gdal.Open(str(cogs / "blue.tif"))
+    window = source.GetRasterBand(1).ReadAsArray(0, 0, clipped.RasterXSize, clipped.RasterYSize)
+    assert np.array_equal(clipped.GetRasterBand(1).ReadAsArray(), window)
+
+
+def test_tiles_stored_once_for_two_places_are_clipped_as_the_source_reads(
+    cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GeoTIFF whose second tile points at the first tile's bytes (a writer storing a repeated
+    tile once): the clip holds those bytes once, for both places, and reads as the source does."""
+    data = bytearray((cogs / "blue.tif").read_bytes())
+    offsets = _tile_offsets(cogs / "blue.tif")
+    dataset = gdal.Open(str(cogs / "blue.tif"))
+    counts = [
+        int(dataset.GetRasterBand(1).GetMetadataItem(f"BLOCK_SIZE_{column}_0", "TIFF")) for column in range(2)
+    ]
+    dataset = None
+    for values, first in ((offsets, offsets[0]), (counts, counts[0])):
+        packed = struct.pack(f"<{len(values)}I", *values)
+        at = data.find(packed)
+        assert at > 0, "the tile index, as the TIFF stores it"
+        data[at + 4 : at + 8] = struct.pack("<I", first)  # tile (1, 0) -> the bytes of tile (0, 0)
+    source = tmp_path / "src" / "blue.tif"
+    source.parent.mkdir()
+    source.write_bytes(data)
+    monkeypatch.setattr(ranges, "CLIP_PIECE_MIN", 64 * 1024)
+    area = parse_area([299_000, 6_980_000, 310_000, 7_001_000], crs=UTM)
+    with AssetServer(source.parent) as server:
+        result = clip_bands({"blue": server.url("blue.tif")}, tmp_path / "out", "S2", area, retry_policy=FAST)
+    assert result["blue"].success, result["blue"].error
+    path = result["blue"].local_path
+    clipped, original = gdal.Open(str(path)), gdal.Open(str(source))
+    pixels = clipped.GetRasterBand(1).ReadAsArray()
+    assert np.array_equal(pixels[:256, 256:512], pixels[:256, :256]), "the second tile is the first"
+    window = original.GetRasterBand(1).ReadAsArray(0, 0, clipped.RasterXSize, clipped.RasterYSize)
+    assert np.array_equal(pixels, window)
+    stored = _tile_offsets(path)
+    assert stored[0] == stored[1] and len(set(stored)) == len(stored) - 1
+    assert result["blue"].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.mark.usefixtures("small_pieces")
