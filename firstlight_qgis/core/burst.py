@@ -114,7 +114,7 @@ class _Job:
     memory: bytearray | None = None  # a read into memory (on a kept-alive connection), not a file
     size: int | None = None  # the file's size as the caller knows it: an answer naming another goes back
     edition: Edition | None = None  # the edition the caller holds bytes of: an answer of another goes back
-    scatter: Callable[[int, memoryview], None] | None = None  # writes bytes of the source from an offset
+    scatter: Callable[[int, bytes | memoryview], None] | None = None  # writes the source from an offset
     taken: threading.Event = field(default_factory=threading.Event)  # the loop started its transfers
 
     def request(self, piece: Piece) -> bytes:
@@ -157,7 +157,7 @@ class Hub:
         memory: bytearray | None = None,
         size: int | None = None,
         edition: Edition | None = None,
-        scatter: Callable[[int, memoryview], None] | None = None,
+        scatter: Callable[[int, bytes | memoryview], None] | None = None,
     ) -> Future[Outcome]:
         """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``; or through
         ``scatter(offset, data)``, given the bytes of the source from ``offset``), calling
@@ -538,7 +538,7 @@ def _write(
     else:
         try:
             if job.scatter is not None:
-                job.scatter(piece.start + transfer.written, data)  # type: ignore[arg-type]
+                job.scatter(piece.start + transfer.written, data)
             else:
                 write_at(fd, data, offset)
         except OSError as error:
