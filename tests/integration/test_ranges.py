@@ -213,6 +213,28 @@ def test_a_clip_is_hashed_as_its_tiles_come_in_the_order_they_come(
     assert np.array_equal(clipped.GetRasterBand(1).ReadAsArray(), window)
 
 
+def test_a_clip_through_a_proxy_is_whole_and_hashed(
+    server: AssetServer, cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a proxy the ranges go through requests, not the burst loop (the asset server is its
+    own proxy here: it takes absolute URLs): the same tiles, placed and hashed the same way."""
+    monkeypatch.setenv("HTTP_PROXY", server.url(""))
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("no_proxy", "")
+    assert not Direct(5.0, {}).handles(server.url("blue.tif")), "requests takes them, through the proxy"
+    monkeypatch.setattr(ranges, "CLIP_PIECE_MIN", 120 * 1024)
+    area = parse_area([299_000, 6_980_000, 310_000, 7_001_000], crs=UTM)
+    result = clip_bands({"blue": server.url("blue.tif")}, tmp_path, "S2", area, retry_policy=FAST)["blue"]
+    assert result.success, result.error
+    assert server.log("/blue.tif", method="GET"), "the proxy carried them"
+    assert result.sha256 == hashlib.sha256(result.local_path.read_bytes()).hexdigest()
+    offsets = _tile_offsets(result.local_path)
+    assert offsets != sorted(offsets)
+    clipped, source = gdal.Open(str(result.local_path)), gdal.Open(str(cogs / "blue.tif"))
+    window = source.GetRasterBand(1).ReadAsArray(0, 0, clipped.RasterXSize, clipped.RasterYSize)
+    assert np.array_equal(clipped.GetRasterBand(1).ReadAsArray(), window)
+
+
 def test_tiles_stored_once_for_two_places_are_clipped_as_the_source_reads(
     cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
