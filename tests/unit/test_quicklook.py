@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from firstlight_qgis.core.errors import InputError
+from firstlight_qgis.core.errors import CancelledError, InputError
 from firstlight_qgis.core.indices import compute_index, water_mask
-from firstlight_qgis.core.quicklook import write_quicklook
+from firstlight_qgis.core.quicklook import read_preview, write_quicklook
 from tests.conftest import RASTER_FIXTURES, ROOT
 
 gdal.UseExceptions()
@@ -67,6 +67,25 @@ def test_water_overlay_tints_the_river_blue(stack, tmp_path):
     assert tinted[2][RIVER].mean() > plain[2][RIVER].mean() + 50
     unchanged = (tinted[:, LAND[0], LAND[1]] == plain[:, LAND[0], LAND[1]]).all(axis=0)
     assert unchanged.mean() > 0.98  # farmland keeps its colours, but for a few ponds
+
+
+def test_a_preview_read_ahead_is_the_same_quicklook_and_stops_on_cancel(stack, tmp_path):
+    """``ingest_scene`` reads the preview while the indices are computed, then tints it: the same
+    PNG as in one go. A cancel (or failed indices) stops the reading before the next band."""
+    ndwi = compute_index(stack, "ndwi", tmp_path / "ndwi.tif", sensor="sentinel2")
+    water = water_mask(ndwi.path, tmp_path / "water.tif")
+    ahead = read_preview(stack, MAPPING, max_size=256).write(tmp_path / "ahead.png", water.path)
+    at_once = write_quicklook(stack, tmp_path / "at_once.png", MAPPING, water_path=water.path, max_size=256)
+    assert np.array_equal(_png(ahead), _png(at_once))
+    polls = []
+
+    def cancel() -> bool:
+        polls.append(1)
+        return len(polls) > 1  # after the first band
+
+    with pytest.raises(CancelledError) as raised:
+        read_preview(stack, MAPPING, max_size=256, cancel=cancel)
+    assert len(polls) == 2 and "\n" not in str(raised.value)
 
 
 def test_false_colour_of_a_landsat_stack_uses_nir08_without_being_told_the_sensor(tmp_path):
