@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from firstlight_qgis.core import validate
 from firstlight_qgis.core.errors import InputError, ValidationFailedError
 from firstlight_qgis.core.stack import create_band_stack, stack_to_geotiff
 from firstlight_qgis.core.validate import MAX_SAMPLE_PIXELS, match_bands, validate_image, validate_stack
@@ -247,6 +248,21 @@ def test_an_all_nodata_band_fails(scene) -> None:
         "so pick another scene or area."
     ]
     assert result.bands["swir16"].stats["valid_fraction"] == 0.0
+
+
+def test_bands_checked_side_by_side_find_what_one_after_the_other_finds(
+    scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large stack's bands are checked on threads, a small one's on one dataset: the same
+    findings either way (here, one band all nodata, one all zero)."""
+    write_like(scene["swir16"], scene["swir16"], np.zeros((256, 256), dtype=np.uint16), nodata=0)
+    write_like(scene["swir22"], scene["swir22"], np.zeros((256, 256), dtype=np.uint16))
+    stack = create_band_stack(scene, scene["blue"].parent / "stack.vrt").path
+    in_turn = validate_stack(stack, CANONICAL, sensor="sentinel2")
+    monkeypatch.setattr(validate, "_SIDE_BY_SIDE_PIXELS", 0)
+    side_by_side = validate_stack(stack, CANONICAL, sensor="sentinel2")
+    assert len(in_turn.errors) == 2 and in_turn.bands["blue"].stats
+    assert side_by_side == in_turn
 
 
 def test_an_all_zero_band_fails_and_a_constant_band_warns(scene) -> None:
