@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,22 +231,12 @@ def _compute_indices(
     return results
 
 
-def _indices_and_preview(
-    scene: Scene,
-    event: EventConfig,
-    stack: StackResult,
-    mask_path: Path | None,
-    prefix: Path,
-    options: IngestOptions,
-    cancel: Cancel | None,
-    warnings: list[str],
-) -> tuple[dict[str, IndexResult], Preview | None]:
-    """The indices, and meanwhile on a thread of its own the quicklook's reading of the stack
-    (it needs no index, only the water mask for its tint): on two cores the indices leave half of
-    one idle (end to end 20 km 1.06 -> 0.94 s, 5 km 206 -> 186 ms). The reading stops when the
-    indices fail or are cancelled."""
-    if not options.quicklook:
-        return _compute_indices(scene, event, stack, mask_path, prefix, options, cancel, warnings), None
+@contextlib.contextmanager
+def _reading_preview(stack: StackResult, cancel: Cancel | None) -> Iterator[Future[Preview]]:
+    """The quicklook's reading of ``stack`` on a thread of its own while the block runs: it needs
+    no index, only the water mask for its tint, and on two cores the indices leave half of one
+    idle (end to end 20 km 1.03 -> 0.93 s, 5 km 205 -> 181 ms). It stops when the block fails or
+    is cancelled."""
     stop = threading.Event()
 
     def stopped() -> bool:
@@ -255,11 +245,10 @@ def _indices_and_preview(
     with ThreadPoolExecutor(1, thread_name_prefix="firstlight-preview") as beside:
         preview = beside.submit(read_preview, stack.path, stack.band_mapping, cancel=stopped)
         try:
-            indices = _compute_indices(scene, event, stack, mask_path, prefix, options, cancel, warnings)
+            yield preview
         except BaseException:
             stop.set()
             raise
-    return indices, preview.result()
 
 
 def _stack_and_validate(
@@ -406,13 +395,12 @@ def _ingest(
     _check_cancel(cancel)
 
     mask_path = bands[scene.mask_asset.band].local_path if use_mask else None
-    indices, preview = _indices_and_preview(
-        scene, event_config, stack, mask_path, prefix, options, cancel, warnings
-    )
+    with _reading_preview(stack, cancel) if options.quicklook else contextlib.nullcontext() as preview:
+        indices = _compute_indices(scene, event_config, stack, mask_path, prefix, options, cancel, warnings)
     quicklook = None
     if preview is not None:
         water = indices.get("water")
-        quicklook = preview.write(Path(f"{prefix}_quicklook.png"), water.path if water else None)
+        quicklook = preview.result().write(Path(f"{prefix}_quicklook.png"), water.path if water else None)
     manifest_path = manifest.write(
         scene_dir,
         scene,
