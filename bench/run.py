@@ -421,6 +421,16 @@ def machine() -> str:
     )
 
 
+def read_once(folder: Path) -> None:
+    """Read the scene's files through once, so that nginx serves them from memory from the first
+    timed run on and no tool pays for a first read from disk: FirstLight runs first in each
+    scenario, and a 20 km clip of files not in memory took 93-200 ms instead of 43-49."""
+    for path in sorted(folder.glob("*.tif")):
+        with path.open("rb") as handle:
+            while handle.read(16 << 20):
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="FirstLight beside its anchors on a full-size scene.")
     parser.add_argument("--quick", action="store_true", help="5 and 50 km throttled and the download, 1 run")
@@ -437,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_bench_venv()
     info = gen.ensure_scene()
     os.sync()  # a scene just generated is written back now, not while the tools are timed
+    read_once(gen.DATA)
     plan = scenarios(info, args.quick, args.only)
     if args.tools:
         for scenario in plan:
