@@ -29,7 +29,6 @@ WATER_COLOUR = (0, 110, 255)
 WATER_OPACITY = 0.6
 
 
-@on_all_cores
 def write_quicklook(
     stack_path: Path,
     output_png: Path,
