@@ -866,7 +866,7 @@ def _burst_file(
         written.pop(piece, None)
         landed(piece.start, piece.end)
 
-    burst = pool.hub.submit(url, pieces, fd, received, finished, size=size, edition=edition)
+    burst = pool.hub.submit(url, pieces, fd, received, finished, size=size, edition=edition, divisible=True)
     try:
         return pool.land(burst, part, counter)
     finally:  # the loop is done with this file: what it wrote of the pieces cut short stays

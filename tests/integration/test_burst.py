@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from firstlight_qgis.core import burst
 from firstlight_qgis.core.burst import Hub, Outcome, Piece
 from firstlight_qgis.core.errors import CancelledError
 from firstlight_qgis.core.keepalive import Direct
@@ -239,6 +240,39 @@ def test_bursts_of_several_files_share_one_loop(server: AssetServer, cogs: Path,
     for target in targets:
         for piece in PIECES:
             assert _written(source, target, piece) == source[piece.start : piece.end]
+
+
+def test_divisible_pieces_are_cut_as_the_queue_runs_out(
+    server: AssetServer, cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole file's pieces go whole while many wait, then in bites of the queue's share per
+    connection, so that the connections end together: every byte asked once and written at its
+    place, the last requests smaller than a piece."""
+    monkeypatch.setattr(burst, "_BITE_MIN", 8192)
+    source = (cogs / "nir.tif").read_bytes()
+    pieces = [Piece(start, start + SIZE, 2 * start) for start in range(0, 16 * SIZE, SIZE)]
+    target = tmp_path / "out"
+    target.write_bytes(b"")
+    fd = os.open(target, os.O_WRONLY)
+    finished: list[Piece] = []
+    hub = Hub(4, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
+    try:
+        outcome = hub.submit(
+            server.url("nir.tif"), pieces, fd, lambda piece, count: None, finished.append, divisible=True
+        ).result()
+    finally:
+        hub.close()
+        os.close(fd)
+    assert outcome.rest == [] and outcome.whole == len(finished)
+    for piece in pieces:
+        assert _written(source, target, piece) == source[piece.start : piece.end]
+    asked = [tuple(int(n) for n in g.range.removeprefix("bytes=").split("-")) for g in server.log("/nir.tif")]
+    assert sorted((start, end + 1) for start, end in asked) == sorted((p.start, p.end) for p in finished)
+    covered = sorted(finished, key=lambda piece: piece.start)
+    assert [p.start for p in covered] == [0] + [p.end for p in covered[:-1]] and covered[-1].end == 16 * SIZE
+    assert all(p.dest == 2 * (p.start // SIZE) * SIZE + p.start % SIZE for p in covered)
+    assert len(asked) > len(pieces), "the last pieces are cut"
+    assert asked[0][1] + 1 - asked[0][0] == SIZE and min(end + 1 - start for start, end in asked) < SIZE
 
 
 def _burst_after_a_header(server: AssetServer, target: Path, faults: list[str]) -> Outcome:
