@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .edition import Edition
-from .errors import CancelledError
+from .errors import NO_SPACE, CancelledError
 from .keepalive import FALLBACK_S
 
 _HEAD_LIMIT = 65536  # a status line and headers longer than this are not a range answer
@@ -576,7 +576,7 @@ def reserve(fd: int, size: int) -> None:
         return
     if _fallocate(fd, _KEEP_SIZE, 0, size) != 0:
         code = ctypes.get_errno()
-        if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        if code in NO_SPACE:
             raise OSError(code, os.strerror(code))
 
 

@@ -50,7 +50,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .bands import ResolvedAsset
 from .edition import Edition, forget_edition
-from .errors import CancelledError, DiskFullError, DownloadError
+from .errors import NO_SPACE, CancelledError, DiskFullError, DownloadError
 from .redact import redact_url, scrub
 from .signing import Signer
 
@@ -427,7 +427,7 @@ NO_SPACE_MESSAGE = re.compile(
 
 def disk_error(path: Path, error: OSError) -> DownloadError:
     """The error to raise when writing ``path`` failed: DiskFullError for a full disk or quota."""
-    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+    if error.errno in NO_SPACE:
         return DiskFullError(
             f"There is no space left on the disk of {path.parent}; free some space and run the ingest "
             "again: completed bands are kept and partial ones resume."

@@ -8,7 +8,11 @@ clear sentence: what was wrong and what to do. Callers (Processing algorithms, t
 
 from __future__ import annotations
 
+import errno
 import re
+
+# what an OSError says when a disk, or the user's quota on it, has no room left
+NO_SPACE = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 class FirstLightError(Exception):

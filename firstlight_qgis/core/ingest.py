@@ -33,6 +33,7 @@ from .download import (
     safe_name,
 )
 from .errors import (
+    NO_SPACE,
     BandResolutionError,
     CancelledError,
     DownloadError,
@@ -323,7 +324,7 @@ def _disk_errors(scene_dir: Path) -> Iterator[None]:
     try:
         yield
     except OSError as error:
-        if error.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        if error.errno not in NO_SPACE:
             raise
         raise disk_error(scene_dir / "manifest.json", error) from None
     except RuntimeError as error:
