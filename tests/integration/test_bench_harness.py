@@ -47,7 +47,7 @@ def test_the_harness_counts_what_each_tool_fetched(harness: ModuleType, tmp_path
     data = tmp_path / "data"
     info = gen.ensure_scene(data, scale=10)
     assert run.scene_km(info) == pytest.approx(10.98)
-    plan = run.scenarios(info, quick=False, only=["1 km · throttled", "download"], data=data)
+    plan = run.scenarios(info, quick=False, only=["1 km · throttled", "download · throttled"], data=data)
     for scenario in plan:
         scenario.tools = [
             tool for tool in scenario.tools if tool in (*TOOLS, "GDAL x6", "FirstLight, end to end")
