@@ -647,6 +647,8 @@ class _StacApi:
         from pystac_client.stac_api_io import StacApiIO
         from urllib3 import Retry
 
+        from .keepalive import QuickAdapter
+
         SEARCHED_WITH["pystac_client"] = pystac_client.__version__
 
         retry = Retry(
@@ -661,6 +663,8 @@ class _StacApi:
             respect_retry_after_header=True,
         )
         io = StacApiIO(timeout=_HTTP_TIMEOUT, max_retries=retry)
+        for scheme in ("http://", "https://"):  # an address that does not answer: the next after a second
+            io.session.mount(scheme, QuickAdapter(max_retries=retry))
         io.session.hooks["response"].append(_bounded_response)
         self._client = Client.open(url, stac_io=io, timeout=_HTTP_TIMEOUT)
         self.has_search = self._client.get_single_link("search") is not None

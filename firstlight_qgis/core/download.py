@@ -37,20 +37,20 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 import requests
 import urllib3
 from osgeo import gdal
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .bands import ResolvedAsset
 from .edition import Edition, forget_edition
 from .errors import NO_SPACE, CancelledError, DiskFullError, DownloadError
+from .keepalive import QuickAdapter, QuickConnect
 from .redact import redact_url, scrub
 from .signing import Signer
 
@@ -452,11 +452,11 @@ class _TrackedConnection:
         return super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _HTTPConnection(_TrackedConnection, HTTPConnection):
+class _HTTPConnection(_TrackedConnection, QuickConnect, HTTPConnection):
     pass
 
 
-class _HTTPSConnection(_TrackedConnection, HTTPSConnection):
+class _HTTPSConnection(_TrackedConnection, QuickConnect, HTTPSConnection):
     pass
 
 
@@ -474,18 +474,10 @@ def _track(connection: object) -> None:
         jobs.track(connection)
 
 
-class _TrackingAdapter(HTTPAdapter):
+class _TrackingAdapter(QuickAdapter):
     """An adapter whose pools make tracked connections (plain and via an HTTP proxy)."""
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **kwargs)
-        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
-            manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-        return manager
+    pools: ClassVar[dict[str, type[HTTPConnectionPool]]] = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 def http_session(pool_size: int) -> requests.Session:

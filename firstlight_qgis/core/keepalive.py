@@ -9,7 +9,8 @@ that goes through a proxy, and any redirect.
 
 TLS is verified as requests verifies it: against ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` when
 set, else requests' own bundle, with the host name checked. A server's address that does not
-connect within a second gives way to its next one, as on the burst loop.
+connect within a second gives way to its next one, as on the burst loop; ``QuickAdapter`` does
+the same for requests (the catalog's API, a proxy, a redirect).
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 FALLBACK_S = 1.0  # a connect still pending this long gives way to the server's next address
 _REDIRECTS = (301, 302, 303, 307, 308)
@@ -31,17 +37,17 @@ _Key = tuple[str, str, int | None]  # scheme, host, port
 
 
 def connect_quickly(
-    address: tuple[str, int], timeout: float, source_address: tuple[str, int] | None = None
+    address: tuple[str, int], timeout: float | None, source_address: tuple[str, int] | None = None
 ) -> socket.socket:
     """``socket.create_connection``, but every address of the name but its last has at most
-    FALLBACK_S to connect, not the whole timeout: an IPv6 address without a route would otherwise
-    cost the whole timeout on every new connection."""
+    FALLBACK_S to connect, not the whole timeout (None: no timeout): an IPv6 address without a
+    route would otherwise cost the whole timeout on every new connection."""
     found = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)
     error: OSError = OSError(f"{address[0]} has no address")
     for index, (family, kind, protocol, _, where) in enumerate(found):
         sock = socket.socket(family, kind, protocol)
         try:
-            sock.settimeout(timeout if index == len(found) - 1 else min(timeout, FALLBACK_S))
+            sock.settimeout(timeout if index == len(found) - 1 else min(timeout or FALLBACK_S, FALLBACK_S))
             if source_address is not None:
                 sock.bind(source_address)
             sock.connect(where)
@@ -52,6 +58,67 @@ def connect_quickly(
         sock.settimeout(timeout)
         return sock
     raise error
+
+
+class QuickConnect:
+    """Mixin for urllib3's connection classes: connect as ``connect_quickly`` does. urllib3 gives
+    every address of a name the whole timeout: behind an IPv6 that drops packets, each new
+    connection of a catalog search would wait 30 s before trying IPv4."""
+
+    _dns_host: str
+    port: int
+    timeout: Any
+    source_address: tuple[str, int] | None
+    socket_options: Any
+
+    def _new_conn(self) -> socket.socket:
+        timeout = self.timeout if isinstance(self.timeout, int | float) else None  # or urllib3's "default"
+        try:
+            sock = connect_quickly((self._dns_host, self.port), timeout, self.source_address)
+        except TimeoutError as error:
+            raise urllib3.exceptions.ConnectTimeoutError(
+                self, f"Connection to {self._dns_host} timed out. (connect timeout={timeout})"
+            ) from error
+        except OSError as error:
+            raise urllib3.exceptions.NewConnectionError(
+                self, f"Failed to establish a new connection: {error}"
+            ) from error
+        for option in self.socket_options or ():
+            sock.setsockopt(*option)
+        return sock
+
+
+class _QuickHTTPConnection(QuickConnect, HTTPConnection):
+    pass
+
+
+class _QuickHTTPSConnection(QuickConnect, HTTPSConnection):
+    pass
+
+
+class _QuickHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _QuickHTTPConnection
+
+
+class _QuickHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _QuickHTTPSConnection
+
+
+class QuickAdapter(HTTPAdapter):
+    """requests' adapter whose connections, direct or through an HTTP proxy, are ``pools``'
+    (connecting as ``connect_quickly`` does)."""
+
+    pools: ClassVar[dict[str, type[HTTPConnectionPool]]] = {"http": _QuickHTTPPool, "https": _QuickHTTPSPool}
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self.pools
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
+            manager.pool_classes_by_scheme = self.pools
+        return manager
 
 
 class Redirected(Exception):

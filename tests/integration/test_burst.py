@@ -14,8 +14,10 @@ import pytest
 
 from firstlight_qgis.core import burst
 from firstlight_qgis.core.burst import Hub, Outcome, Piece
+from firstlight_qgis.core.download import http_session
 from firstlight_qgis.core.errors import CancelledError
 from firstlight_qgis.core.keepalive import Direct
+from tests.support.addresses import dead_address_first, silent_address
 from tests.support.asset_server import AssetServer
 from tests.support.cogs import make_cog
 
@@ -98,30 +100,7 @@ def test_a_server_is_looked_up_once_per_hub(
     assert asked == ["127.0.0.1"]
 
 
-@pytest.fixture
-def silent() -> Iterator[tuple[str, int]]:
-    """An address that never answers a connect: a listener whose queue is full drops the SYN."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    queued = [socket.socket() for _ in range(2)]
-    for client in queued:
-        client.setblocking(False)
-        client.connect_ex(listener.getsockname())
-    yield listener.getsockname()
-    for client in queued:
-        client.close()
-    listener.close()
-
-
-def _dead_address_first(monkeypatch: pytest.MonkeyPatch, dead: tuple[str, int]) -> None:
-    """Every name resolves to ``dead`` first, then to its own addresses (DNS with a stale entry)."""
-    lookup = socket.getaddrinfo
-
-    def two_addresses(host: str, *args: object, **kwargs: object) -> list:
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", dead), *lookup(host, *args, **kwargs)]  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+silent = pytest.fixture(silent_address)
 
 
 @pytest.mark.parametrize("first", ["refuses", "never answers"])
@@ -138,7 +117,7 @@ def test_an_address_that_does_not_connect_gives_way_to_the_next(
     answers costs a second once, not a timeout per piece."""
     port = int(server.base_url.rpartition(":")[2])
     dead = ("127.0.0.2", port) if first == "refuses" else silent  # nothing listens on 127.0.0.2
-    _dead_address_first(monkeypatch, dead)
+    dead_address_first(monkeypatch, dead)
     began = time.monotonic()
     outcome = _burst(server, tmp_path / "out")
     assert outcome.rest == [] and not outcome.failed
@@ -153,7 +132,7 @@ def test_the_retrying_path_gives_a_silent_address_a_second_too(
 ) -> None:
     """What the burst hands back goes over kept-alive http.client connections: their connect moves
     on from an address that does not answer after a second too, not after the whole timeout."""
-    _dead_address_first(monkeypatch, silent)
+    dead_address_first(monkeypatch, silent)
     direct = Direct(5.0, {})
     began = time.monotonic()
     try:
@@ -162,6 +141,19 @@ def test_the_retrying_path_gives_a_silent_address_a_second_too(
         connection.close()
     finally:
         direct.close()
+    assert time.monotonic() - began < 2.5  # the timeout is 5 s
+
+
+def test_requests_gives_a_silent_address_a_second_too(
+    server: AssetServer, cogs: Path, monkeypatch: pytest.MonkeyPatch, silent: tuple[str, int]
+) -> None:
+    """What goes through requests (a proxy, a redirect, a file of unknown size) connects the same
+    way: urllib3 alone gives every address the whole timeout."""
+    dead_address_first(monkeypatch, silent)
+    began = time.monotonic()
+    with http_session(1) as session:
+        response = session.get(server.url("nir.tif"), headers={"Range": "bytes=0-99"}, timeout=5.0)
+    assert response.status_code == 206 and response.content == (cogs / "nir.tif").read_bytes()[:100]
     assert time.monotonic() - began < 2.5  # the timeout is 5 s
 
 

@@ -21,6 +21,7 @@ import pytest
 from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.errors import CancelledError, CatalogError
 from tests.conftest import STAC_FIXTURES
+from tests.support.addresses import dead_address_first, silent_address
 from tests.support.stac_server import closed_port_url, stac_api_fixture
 
 pytestmark = pytest.mark.integration
@@ -66,6 +67,7 @@ def _items() -> list[dict]:
 
 
 stac_url = stac_api_fixture(_items)
+silent = pytest.fixture(silent_address)
 
 
 def _ids(scenes) -> list[str]:
@@ -253,6 +255,18 @@ def test_a_broken_install_says_so_not_that_the_catalog_is_wrong(stac_url, monkey
     monkeypatch.setitem(sys.modules, "pystac_client", None)  # `import pystac_client` now fails
     with pytest.raises(CatalogError, match=r"could not load its STAC client library .*reinstall the plugin"):
         discover(AREA, "flood.coastal", "2025-07-01", "2025-07-31", catalog=stac_url)
+
+
+def test_a_catalog_whose_first_address_never_answers_is_searched_over_the_next(
+    stac_url, monkeypatch, silent
+) -> None:
+    """Behind an IPv6 that drops packets, the API's name gives first an address that never
+    answers: the search moves on to the next after a second, not after the 30 s timeout."""
+    dead_address_first(monkeypatch, silent)
+    began = time.monotonic()
+    scenes = discover(AREA, "flood.coastal", "2025-07-01", "2025-07-31", max_cloud=100, catalog=stac_url)
+    assert "S2B_24MVV_20250731_0_L2A" in _ids(scenes)
+    assert time.monotonic() - began < 10
 
 
 def test_a_wrong_path_on_a_real_server_is_an_http_error(stac_url) -> None:
