@@ -26,16 +26,30 @@ DEMO_DIR  := $(abspath $(DEMO_OUT))
 DEMO_QGIS := $(DEMO_DIR)/.qgis-profile
 SAMPLE  := $(CURDIR)/resources/sample
 
-.PHONY: setup test test-unit test-integration test-packaging test-qgis lint demo demo-python \
+.PHONY: setup test test-unit test-integration test-packaging test-qgis test-urllib3-2 lint demo demo-python \
         package deploy i18n i18n-update screenshot bench reliability clean
 
 setup:
 	@bash tools/bootstrap.sh
 
-## Run every test: the headless core without QGIS, the zip under qgis_process, then the QGIS-side tests.
+## Run every test: the headless core without QGIS, the zip under qgis_process, then the QGIS-side
+## tests, and the network paths once more under the other urllib3.
 test: setup
 	$(PYTEST) -p no:qgis tests/unit tests/integration tests/packaging tests/reliability
 	$(PYTEST) tests/qgis tests/gui
+	$(MAKE) --no-print-directory test-urllib3-2
+
+## The integration and reliability tests under urllib3 2.3.0, the version Debian 13 ships beside
+## QGIS 3.40 (Debian 12 ships 1.26, the project venv's): a venv of the project venv's packages
+## and that urllib3 alone. (On Debian 13 this repeats what `test` ran.)
+URLLIB3_2 := $(VENV)-urllib3-2
+test-urllib3-2: setup
+	@test -x $(URLLIB3_2)/bin/python || /usr/bin/python3 -m venv --system-site-packages $(URLLIB3_2)
+	@echo "import site; site.addsitedir('$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')')" \
+	  > "$$($(URLLIB3_2)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/project-venv.pth"
+	$(URLLIB3_2)/bin/python -m pip install -q --disable-pip-version-check --no-deps urllib3==2.3.0
+	$(URLLIB3_2)/bin/python -c "import urllib3, requests; assert urllib3.__version__ == '2.3.0', urllib3.__file__"
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(URLLIB3_2)/bin/python -m pytest -p no:qgis tests/integration tests/reliability
 
 test-unit: setup
 	$(PYTEST) -p no:qgis tests/unit
@@ -110,4 +124,4 @@ bench: setup
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) demo-output build dist .pytest_cache i18n/*.qm
+	rm -rf $(VENV) $(URLLIB3_2) demo-output build dist .pytest_cache i18n/*.qm

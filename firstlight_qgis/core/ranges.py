@@ -52,7 +52,17 @@ from osgeo import gdal
 
 from . import download as _download
 from .burst import Hub, Outcome, Piece, reserve, write_at
-from .download import Crowded, FetchContext, FileChanged, Gate, PrefixHash, TransientError, check_size, scrub
+from .download import (
+    Crowded,
+    FetchContext,
+    FileChanged,
+    Gate,
+    PrefixHash,
+    TransientError,
+    body_chunks,
+    check_size,
+    scrub,
+)
 from .edition import Edition, forget_edition
 from .errors import CancelledError, DownloadError
 from .keepalive import Direct, Redirected
@@ -217,7 +227,7 @@ class RangePool:
             self.jobs.check()
             raise
         with response:
-            return self._receive(response.status_code, response.headers, response.iter_content(_READ), ask)
+            return self._receive(response.status_code, response.headers, body_chunks(response, _READ), ask)
 
     def _receive(
         self, status: int, headers: Mapping[str, str], chunks: Iterator[bytes], ask: _Ask

@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,19 @@ def test_html_page_with_status_200_is_rejected_then_reported(server: AssetServer
     assert not result.success and result.retries == 2
     assert "web page" in result.error and "3 attempts" in result.error
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_band_compressed_on_the_way_is_stored_as_the_file_it_is(
+    server: AssetServer, cogs: Path, tmp_path: Path
+) -> None:
+    """Bodies are read undecoded (asked for as such), unless a server compresses them anyway
+    (``Content-Encoding: gzip``): then the band on disk is the file, not its gzip stream. (With
+    the catalog's size, the compressed length would not match it and cost an attempt.)"""
+    server.inject("/blue.tif", ["gzip"])
+    unsized = replace(_expected(cogs, "blue")["blue"], file_size=None)  # the checksum stays
+    result = _fetch(server, tmp_path, expected={"blue": unsized})
+    assert result.success and result.retries == 0, result.error
+    assert _same_bytes(result, cogs) and [g.status for g in server.log(method="GET")] == [200]
 
 
 def test_truncated_body_is_resumed_with_range(server: AssetServer, cogs: Path, tmp_path: Path) -> None:

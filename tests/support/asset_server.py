@@ -37,6 +37,8 @@ Faults are consumed one per GET of their path, in order (HEAD is always served n
 ``"corrupt[:N]"``   the right status and length, but 64 body bytes from offset N (default: the
                     middle) inverted: a transfer garbled on the way
 ``"nolength"``      no Content-Length: the body runs until the connection closes
+``"gzip"``          200 with the whole file gzip-compressed (``Content-Encoding: gzip``), whatever
+                    the request's Accept-Encoding
 ``"split-head"``    the status line and headers come in three parts, 50 ms apart (the line
                     break that ends them split too), the last with the body's first bytes
 ``"pass"``          served normally (aims the next fault at a later request of the path)
@@ -57,6 +59,7 @@ on every file request needs the query of a valid, unexpired token (403 otherwise
 
 from __future__ import annotations
 
+import gzip
 import json
 import mimetypes
 import os
@@ -106,7 +109,7 @@ class Fault:
     """A parsed fault spec (see the module docstring for the spec strings)."""
 
     kind: str  # status | drop | reset | truncate | html200 | slow | stall | ignore-range | redirect
-    #            | corrupt | nolength | pass | ignore-if-range | split-head
+    #            | corrupt | nolength | pass | ignore-if-range | split-head | gzip
     status: int = 0
     seconds: float = 0.0
     nbytes: int | None = None
@@ -124,10 +127,8 @@ class Fault:
             return cls(head, seconds=float(arg or 1.0), spec=spec)
         if head == "redirect" and arg:
             return cls(head, status=302, location=arg, spec=spec)
-        if (
-            head in ("drop", "html200", "ignore-range", "ignore-if-range", "nolength", "split-head", "pass")
-            and not arg
-        ):
+        plain = ("drop", "html200", "ignore-range", "ignore-if-range", "nolength", "split-head", "pass")
+        if head in (*plain, "gzip") and not arg:
             return cls(head, spec=spec)
         raise ValueError(f"unknown fault spec {spec!r}")
 
@@ -300,6 +301,10 @@ class _Handler(BaseHTTPRequestHandler):
         stat = os.fstat(handle.fileno())
         size = stat.st_size
         etag, modified = f'"{size:x}-{stat.st_mtime_ns:x}"', formatdate(stat.st_mtime, usegmt=True)
+        if fault and fault.kind == "gzip":
+            body = gzip.compress(handle.read())
+            self._simple(200, body, "image/tiff", {"Content-Encoding": "gzip", "ETag": etag})
+            return
         requested = None if fault and fault.kind == "ignore-range" else self.headers.get("Range")
         if_range = None if fault and fault.kind == "ignore-if-range" else self.headers.get("If-Range")
         if if_range is not None and if_range not in (etag, modified):
