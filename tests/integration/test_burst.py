@@ -234,6 +234,12 @@ def test_bursts_of_several_files_share_one_loop(server: AssetServer, cogs: Path,
             assert _written(source, target, piece) == source[piece.start : piece.end]
 
 
+def _asked(server: AssetServer) -> list[tuple[int, int]]:
+    """The byte ranges asked for nir.tif, as (start, end) with end excluded, in order."""
+    spans = [g.range.removeprefix("bytes=").split("-") for g in server.log("/nir.tif")]
+    return sorted((int(first), int(last) + 1) for first, last in spans)
+
+
 def test_divisible_pieces_are_cut_as_the_queue_runs_out(
     server: AssetServer, cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -258,13 +264,41 @@ def test_divisible_pieces_are_cut_as_the_queue_runs_out(
     assert outcome.rest == [] and outcome.whole == len(finished)
     for piece in pieces:
         assert _written(source, target, piece) == source[piece.start : piece.end]
-    asked = [tuple(int(n) for n in g.range.removeprefix("bytes=").split("-")) for g in server.log("/nir.tif")]
-    assert sorted((start, end + 1) for start, end in asked) == sorted((p.start, p.end) for p in finished)
+    asked = _asked(server)
+    assert asked == sorted((p.start, p.end) for p in finished)
     covered = sorted(finished, key=lambda piece: piece.start)
     assert [p.start for p in covered] == [0] + [p.end for p in covered[:-1]] and covered[-1].end == 16 * SIZE
     assert all(p.dest == 2 * (p.start // SIZE) * SIZE + p.start % SIZE for p in covered)
     assert len(asked) > len(pieces), "the last pieces are cut"
-    assert asked[0][1] + 1 - asked[0][0] == SIZE and min(end + 1 - start for start, end in asked) < SIZE
+    assert asked[0][1] - asked[0][0] == SIZE and min(end - start for start, end in asked) < SIZE
+
+
+def test_divisible_pieces_are_joined_when_a_round_trip_costs_much(
+    server: AssetServer, cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """50 ms before every answer, 4 MB/s per connection: once pieces came whole and the round
+    trip is known, the next go out joined with the pieces of the file that follow them, so that
+    fewer requests wait for an answer. Every byte is still asked once and lands at its place."""
+    monkeypatch.setattr(burst, "_BITE_MIN", 8192)
+    server.throttle_bps = 4_000_000
+    server.inject("/nir.tif", ["slow:0.05"] * 64)
+    source = (cogs / "nir.tif").read_bytes()
+    pieces = [Piece(start, start + SIZE, start) for start in range(0, 16 * SIZE, SIZE)]
+    target = tmp_path / "out"
+    target.write_bytes(b"")
+    fd = os.open(target, os.O_WRONLY)
+    hub = Hub(2, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
+    try:
+        outcome = hub.submit(
+            server.url("nir.tif"), pieces, fd, lambda piece, count: None, lambda piece: None, divisible=True
+        ).result()
+    finally:
+        hub.close()
+        os.close(fd)
+    assert outcome.rest == [] and target.read_bytes()[: 16 * SIZE] == source[: 16 * SIZE]
+    asked = _asked(server)
+    assert [start for start, _ in asked] == [0] + [end for _, end in asked[:-1]] and asked[-1][1] == 16 * SIZE
+    assert len(asked) < len(pieces) and max(end - start for start, end in asked) > SIZE
 
 
 def _burst_after_a_header(server: AssetServer, target: Path, faults: list[str]) -> Outcome:
