@@ -133,8 +133,8 @@ class _Waiting:
     start are many, and as a bite of their share per connection when they are few, the rest
     going back to the front. Whole, the last pieces of a download ended up to a piece's time
     apart (a tenth of a second at 4 MB, half the connections idle); cut, they end together.
-    Before that, a divisible piece takes the pieces of its file that follow it along, up to
-    ``target`` bytes: on a far server each request costs a round trip the connection idles."""
+    Before that, a divisible piece takes along the pieces of its file that follow it until it
+    holds ``target`` bytes: on a far server each request costs a round trip the connection idles."""
 
     def __init__(self, connections: int) -> None:
         self.connections = connections
