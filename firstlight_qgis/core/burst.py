@@ -5,7 +5,7 @@ threads, each range costs a thread start or hand-over and a wake-up per chunk re
 one interpreter lock: on two cores that doubled the time of a 5 km clip and took a fifth longer
 over a whole scene. Here one thread (a :class:`Hub`, one per call, for every band) drives all
 ranges with a selector: connect (and TLS handshake), send the request, read the status line and
-headers, then write the body with ``os.pwrite`` as it arrives; a connection is kept for the next
+headers, then write the body at its place as it arrives; a connection is kept for the next
 range to its server. A server's address that refuses or does not answer within a second (IPv6
 without a route, say) gives way to its next one, and goes last for the connections after.
 
@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import ctypes
 import errno
-import os
 import queue
 import selectors
 import socket
@@ -36,7 +34,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .edition import Edition
-from .errors import NO_SPACE, CancelledError
+from .errors import CancelledError
+from .fileio import write_at
 from .keepalive import FALLBACK_S
 
 _HEAD_LIMIT = 65536  # a status line and headers longer than this are not a range answer
@@ -583,37 +582,6 @@ def _take_head(transfer: _Transfer, end: int) -> None:
     job.outcome.total, transfer.reusable = _check_head(bytes(transfer.head[:end]), transfer.piece, job)
     transfer.phase = "body"
     transfer.answered = time.monotonic()
-
-
-def write_at(fd: int, data: bytes | memoryview, offset: int) -> None:
-    """All of ``data`` at ``offset``: a write cut short (a disk filling up) is written on, so the
-    disk's error surfaces instead of a silent hole in the file."""
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, offset)
-        if written <= 0:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        view, offset = view[written:], offset + written
-
-
-_KEEP_SIZE = 1  # FALLOC_FL_KEEP_SIZE: blocks allocated past the end, the file's length unchanged
-_fallocate = getattr(ctypes.CDLL(None, use_errno=True), "fallocate64", None) if os.name == "posix" else None
-if _fallocate is not None:
-    _fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
-
-
-def reserve(fd: int, size: int) -> None:
-    """Allocate the disk blocks of a file of ``size`` bytes about to be written out of order
-    (Linux): a disk without room fails here, before any request (OSError ENOSPC), and the writes
-    that follow cost half the kernel time (ext4 reserves no blocks page by page). The file's length
-    stays what was written, so a part file's length still tells what it holds. Elsewhere, or on a
-    file system without it, nothing is reserved."""
-    if _fallocate is None or size <= 0:
-        return
-    if _fallocate(fd, _KEEP_SIZE, 0, size) != 0:
-        code = ctypes.get_errno()
-        if code in NO_SPACE:
-            raise OSError(code, os.strerror(code))
 
 
 def _write(

@@ -50,6 +50,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from .bands import ResolvedAsset
 from .edition import Edition, forget_edition
 from .errors import NO_SPACE, CancelledError, DiskFullError, DownloadError
+from .fileio import open_to_read, read_into
 from .keepalive import QuickAdapter, QuickConnect
 from .redact import redact_url, scrub
 from .signing import Signer
@@ -338,7 +339,7 @@ class PrefixHash:
         self.hashers = {name: hashlib.new(name) for name in names}
         self.position = 0
         self._buffer: memoryview | None = None  # made at the first read
-        self._fd = os.open(path, os.O_RDONLY)
+        self._fd = open_to_read(path)
 
     def to(self, end: int, check: Callable[[], None] | None = None) -> None:
         """Hash on to byte ``end`` (OSError if the file is shorter), calling ``check`` (a cancel)
@@ -346,7 +347,7 @@ class PrefixHash:
         while self.position < end:
             if self._buffer is None:
                 self._buffer = memoryview(bytearray(4 * _CHUNK))
-            count = os.preadv(self._fd, [self._buffer[: end - self.position]], self.position)
+            count = read_into(self._fd, self._buffer[: end - self.position], self.position)
             if not count:
                 raise OSError(errno.EIO, "the file is shorter than what was written to it")
             for hasher in self.hashers.values():

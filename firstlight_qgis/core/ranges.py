@@ -4,7 +4,7 @@ One :class:`RangePool` per call of ``clip_bands`` / ``download_bands``: one burs
 that drives the call's ranges, ``connections`` at a time, and behind it, for what the loop hands
 back, a thread pool of ``connections`` workers sharing kept-alive connections (keepalive.py; requests
 where a proxy or a redirect is involved) with the retries, each worker streaming one byte range
-at a time into a file with ``os.pwrite``.
+at a time into its place in a file (fileio.write_at).
 
 - **Clip** (:func:`cog_layout`, :func:`launch_window`): a COG's header is read once (one request)
   and parsed in Python (tiff.py) for its grid and tile index, then only the tiles under the
@@ -51,7 +51,7 @@ import urllib3
 from osgeo import gdal
 
 from . import download as _download
-from .burst import Hub, Outcome, Piece, reserve, write_at
+from .burst import Hub, Outcome, Piece
 from .download import (
     Crowded,
     FetchContext,
@@ -65,6 +65,7 @@ from .download import (
 )
 from .edition import Edition, forget_edition
 from .errors import CancelledError, DownloadError
+from .fileio import open_to_write, reserve, write_at
 from .keepalive import Direct, Redirected
 from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
 
@@ -558,7 +559,7 @@ def launch_window(
     with part.open("wb") as handle:  # the header first: a full disk fails before any request
         handle.write(head)
         reserve(handle.fileno(), size)
-    scatter = Scatter(os.open(part, os.O_WRONLY), scatter_to, len(head))
+    scatter = Scatter(open_to_write(part), scatter_to, len(head))
     pieces = [Piece(start, end, start) for start, end in spans]
     done = [0]
 
@@ -803,7 +804,7 @@ def fetch_file(
                 last_save[0] = now
         progress(received[0] / size)
 
-    fd = os.open(part, os.O_WRONLY)
+    fd = open_to_write(part)
 
     def work(piece: Piece, retries: int) -> Callable[[threading.Event], None]:
         def run(abort: threading.Event) -> None:

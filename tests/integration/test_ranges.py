@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from firstlight_qgis.core import clip, ranges
+from firstlight_qgis.core import clip, fileio, ranges
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.bands import ResolvedAsset
 from firstlight_qgis.core.clip import clip_bands
@@ -55,6 +55,12 @@ def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ranges, "DOWNLOAD_CONNECTIONS", 16)
 
 
+@pytest.fixture(params=[True, False], ids=["pwrite", "seek and write"])
+def positional(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways fileio writes and reads at an offset: pwrite/preadv, and Windows' seek then write."""
+    monkeypatch.setattr(fileio, "POSITIONAL", request.param)
+
+
 def _expected(cogs: Path) -> dict[str, ResolvedAsset]:
     data = (cogs / "blue.tif").read_bytes()
     checksum = "1220" + hashlib.sha256(data).hexdigest()
@@ -67,7 +73,7 @@ def _download(server: AssetServer, cogs: Path, out: Path, **kwargs: object):  # 
     return download_bands({"blue": server.url("blue.tif")}, out, "scene", **kwargs)["blue"]  # type: ignore[arg-type]
 
 
-@pytest.mark.usefixtures("small_pieces")
+@pytest.mark.usefixtures("small_pieces", "positional")
 def test_pieces_over_several_connections_give_the_same_bytes(
     server: AssetServer, cogs: Path, tmp_path: Path
 ) -> None:
@@ -93,7 +99,7 @@ def test_range_requests_go_through_a_proxy_the_environment_names(monkeypatch: py
     assert not direct.handles("ftp://example.org/blue.tif")
 
 
-@pytest.mark.usefixtures("small_pieces")
+@pytest.mark.usefixtures("small_pieces", "positional")
 @pytest.mark.parametrize("fault", ["500", "reset", "truncate:20000", "html200"])
 def test_a_fault_in_one_piece_is_retried(server: AssetServer, cogs: Path, tmp_path: Path, fault: str) -> None:
     server.inject("/blue.tif", [fault])
@@ -189,6 +195,7 @@ def _tile_offsets(path: Path) -> list[int]:
     ]
 
 
+@pytest.mark.usefixtures("positional")
 @pytest.mark.parametrize("fault", [None, "reset", "truncate:30000"])
 def test_a_clip_is_hashed_as_its_tiles_come_in_the_order_they_come(
     server: AssetServer, cogs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str | None
