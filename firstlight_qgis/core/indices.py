@@ -9,11 +9,15 @@ finished.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from osgeo import gdal
@@ -55,6 +59,17 @@ class _Source(NamedTuple):
     offset: float
 
 
+@dataclass(frozen=True)
+class _Output:
+    """A raster written strip by strip: where, its pixel type and no-data value, what it is."""
+
+    path: Path
+    data_type: int
+    nodata: float
+    description: str
+    metadata: dict[str, str]
+
+
 @dataclass
 class IndexResult:
     """A computed raster and what a user checks first: how much is valid, how much is positive.
@@ -70,7 +85,6 @@ class IndexResult:
     threshold: float | None
 
 
-@on_all_cores
 def compute_index(
     stack_path: Path,
     name: str,
@@ -89,12 +103,90 @@ def compute_index(
     beyond +-1. Source nodata, zero denominators and pixels the cloud mask (Sentinel-2 SCL or
     Landsat QA_PIXEL at ``mask_path``, on any grid) flags become NaN.
     """
-    key = name.strip().lower()
-    if key not in INDEX_BANDS:
-        raise InputError(f"Unknown index '{name}': choose one of {', '.join(INDEX_BANDS)}.")
+    results = compute_indices(
+        stack_path,
+        {name: output_path},
+        sensor=sensor,
+        scaling=scaling,
+        band_mapping=band_mapping,
+        mask_path=mask_path,
+        cancel=cancel,
+    )
+    return next(iter(results.values()))
+
+
+@on_all_cores
+def compute_indices(
+    stack_path: Path,
+    outputs: dict[str, Path],
+    *,
+    sensor: str,
+    scaling: dict[str, tuple[float, float]] | None = None,
+    band_mapping: dict[str, int] | None = None,
+    mask_path: Path | None = None,
+    water: tuple[Path, float | str] | None = None,
+    cancel: Cancel | None = None,
+) -> dict[str, IndexResult]:
+    """``compute_index`` for every ``{name: output_path}``, in one pass over the stack that reads
+    each band once (NDWI and MNDWI share green); with ``water`` (path, threshold), also
+    ``water_mask`` of the first index, classified from its values in memory rather than read back
+    from its file (with "otsu" from the file: the threshold needs the whole index first). Results
+    by index name, and ``"water"``."""
+    for name in outputs:
+        if name.strip().lower() not in INDEX_BANDS:
+            raise InputError(f"Unknown index '{name}': choose one of {', '.join(INDEX_BANDS)}.")
+    keys = [name.strip().lower() for name in outputs]
     config = _optical_sensor(sensor)
+    method, threshold = _parse_threshold(water[1]) if water is not None else (None, 0.0)
+    classify = method == "fixed"
     stack = open_raster(stack_path, "stack")
-    scaling = scaling or {}
+    sources = {key: _index_sources(stack, key, sensor, config, scaling or {}, band_mapping) for key in keys}
+    masked = _MaskReader(Path(mask_path), stack, sensor) if mask_path else None
+
+    def block(row: int, rows: int) -> list[Block]:
+        @functools.cache
+        def reflectance(source: _Source) -> np.ndarray:
+            return _reflectance(stack.GetRasterBand(source.number), row, rows, source.scale, source.offset)
+
+        hidden = masked(row, rows) if masked is not None else None
+        blocks = [_normalised_difference(*map(reflectance, sources[key]), hidden) for key in keys]
+        if classify:
+            index, valid, _ = blocks[0]
+            wet = valid & (index > threshold)
+            blocks.append((_water_codes(wet, valid), valid, wet))
+        return blocks
+
+    targets = [
+        _Output(
+            Path(outputs[name]),
+            gdal.GDT_Float32,
+            float("nan"),
+            key,
+            _index_metadata(key, sources[key], sensor, mask_path),
+        )
+        for name, key in zip(outputs, keys, strict=True)
+    ]
+    if water is not None and method == "fixed":
+        metadata = _water_metadata(keys[0], threshold, method)
+        targets.append(_Output(Path(water[0]), gdal.GDT_Byte, MASK_NODATA, "water", metadata))
+    shares = _write_by_blocks(stack, targets, block, cancel)
+    results = {key: IndexResult(key, targets[i].path, *shares[i], None) for i, key in enumerate(keys)}
+    if classify:
+        results["water"] = IndexResult("water", targets[-1].path, *shares[-1], threshold)
+    elif water is not None:
+        results["water"] = water_mask(targets[0].path, Path(water[0]), water[1], cancel=cancel)
+    return results
+
+
+def _index_sources(
+    stack: gdal.Dataset,
+    key: str,
+    sensor: str,
+    config: SensorConfig,
+    scaling: dict[str, tuple[float, float]],
+    band_mapping: dict[str, int] | None,
+) -> list[_Source]:
+    """The two bands of index ``key`` in ``stack``, with their scale and offset."""
     sources = []
     for band in INDEX_BANDS[key]:
         canonical = canonical_band(band, sensor)
@@ -103,22 +195,23 @@ def compute_index(
             scaling.get(canonical) or scaling.get(band) or (config.default_scale, config.default_offset)
         )
         sources.append(_Source(canonical, number, float(scale), float(offset)))
-    masked = _MaskReader(Path(mask_path), stack, sensor) if mask_path else None
+    return sources
 
-    def block(row: int, rows: int) -> Block:
-        first, second = (
-            _reflectance(stack.GetRasterBand(s.number), row, rows, s.scale, s.offset) for s in sources
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            index = (first - second) / (first + second)
-        index[~np.isfinite(index)] = np.nan
-        if masked is not None:
-            index[masked(row, rows)] = np.nan
-        valid = np.isfinite(index)
-        return index, valid, valid & (index > 0)
 
+def _normalised_difference(first: np.ndarray, second: np.ndarray, hidden: np.ndarray | None) -> Block:
+    """(first - second) / (first + second), NaN where it is not finite or ``hidden``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = (first - second) / (first + second)
+    index[~np.isfinite(index)] = np.nan
+    if hidden is not None:
+        index[hidden] = np.nan
+    valid = np.isfinite(index)
+    return index, valid, valid & (index > 0)
+
+
+def _index_metadata(key: str, sources: list[_Source], sensor: str, mask_path: Path | None) -> dict[str, str]:
     a, b = (s.band for s in sources)
-    metadata = {
+    return {
         "FIRSTLIGHT_INDEX": key,
         "FIRSTLIGHT_FORMULA": f"({a} - {b}) / ({a} + {b})",
         "FIRSTLIGHT_SENSOR": sensor,
@@ -126,10 +219,16 @@ def compute_index(
         "FIRSTLIGHT_SCALING": ", ".join(f"{s.band}: x{s.scale:g} {s.offset:+g}" for s in sources),
         "FIRSTLIGHT_CLOUD_MASK": Path(mask_path).name if mask_path else "none",
     }
-    valid, positive = _write_by_blocks(
-        stack, Path(output_path), gdal.GDT_Float32, float("nan"), block, key, metadata, cancel
-    )
-    return IndexResult(key, Path(output_path), valid, positive, None)
+
+
+def _water_metadata(source: str, value: float, method: str) -> dict[str, str]:
+    return {
+        "FIRSTLIGHT_PRODUCT": "water_mask",
+        "FIRSTLIGHT_SOURCE": source,
+        "FIRSTLIGHT_THRESHOLD": repr(value),
+        "FIRSTLIGHT_THRESHOLD_METHOD": method,
+        "FIRSTLIGHT_RULE": "1 water where index > threshold, 0 dry, 255 nodata",
+    }
 
 
 @on_all_cores
@@ -147,22 +246,17 @@ def water_mask(
     if method == "otsu":
         value = _raster_otsu(band, Path(index_path), cancel)
 
-    def block(row: int, rows: int) -> Block:
+    def block(row: int, rows: int) -> list[Block]:
         index = _read_values(band, row, rows)
         valid = np.isfinite(index)
         water = valid & (index > value)
-        return _water_codes(water, valid), valid, water
+        return [(_water_codes(water, valid), valid, water)]
 
-    metadata = {
-        "FIRSTLIGHT_PRODUCT": "water_mask",
-        "FIRSTLIGHT_SOURCE": source.GetMetadataItem("FIRSTLIGHT_INDEX") or Path(index_path).name,
-        "FIRSTLIGHT_THRESHOLD": repr(value),
-        "FIRSTLIGHT_THRESHOLD_METHOD": method,
-        "FIRSTLIGHT_RULE": "1 water where index > threshold, 0 dry, 255 nodata",
-    }
-    valid, positive = _write_by_blocks(
-        source, Path(output_path), gdal.GDT_Byte, MASK_NODATA, block, "water", metadata, cancel
+    name = source.GetMetadataItem("FIRSTLIGHT_INDEX") or Path(index_path).name
+    target = _Output(
+        Path(output_path), gdal.GDT_Byte, MASK_NODATA, "water", _water_metadata(name, value, method)
     )
+    [(valid, positive)] = _write_by_blocks(source, [target], block, cancel)
     return IndexResult("water", Path(output_path), valid, positive, value)
 
 
@@ -186,12 +280,12 @@ def sar_water_mask(
     )
     band = stack.GetRasterBand(number)
 
-    def block(row: int, rows: int) -> Block:
+    def block(row: int, rows: int) -> list[Block]:
         power = _read_values(band, row, rows)
         valid = np.isfinite(power) & (power > 0)
         decibel = np.log10(power, out=np.full_like(power, np.nan), where=valid) * 10
         water = valid & (decibel < threshold_db)
-        return _water_codes(water, valid), valid, water
+        return [(_water_codes(water, valid), valid, water)]
 
     metadata = {
         "FIRSTLIGHT_PRODUCT": "sar_water_mask",
@@ -200,9 +294,8 @@ def sar_water_mask(
         "FIRSTLIGHT_THRESHOLD_METHOD": "fixed_db",
         "FIRSTLIGHT_RULE": "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata",
     }
-    valid, positive = _write_by_blocks(
-        stack, Path(output_path), gdal.GDT_Byte, MASK_NODATA, block, "water", metadata, cancel
-    )
+    target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "water", metadata)
+    [(valid, positive)] = _write_by_blocks(stack, [target], block, cancel)
     return IndexResult("water", Path(output_path), valid, positive, float(threshold_db))
 
 
@@ -421,53 +514,85 @@ def _check_cancel(cancel: Cancel | None) -> None:
 
 def _write_by_blocks(
     grid: gdal.Dataset,
-    output_path: Path,
-    data_type: int,
-    nodata: float,
-    block: Callable[[int, int], Block],
-    description: str,
-    metadata: dict[str, str],
+    outputs: list[_Output],
+    block: Callable[[int, int], list[Block]],
     cancel: Cancel | None,
-) -> tuple[float, float | None]:
-    """Write ``block`` strip by strip into a tiled DEFLATE GeoTIFF on ``grid``'s grid.
-
-    Returns (valid fraction, positive fraction of valid pixels).
-    """
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = output_path.with_name(f".{output_path.name}.{os.getpid()}.part")
-    predictor = "PREDICTOR=3" if data_type == gdal.GDT_Float32 else "PREDICTOR=2"
-    valid = positive = 0
-    target = None
+) -> list[tuple[float, float | None]]:
+    """Write ``block``'s strips, one per output, strip by strip into tiled DEFLATE GeoTIFFs on
+    ``grid``'s grid, under temporary names until every one is whole. Per output: (valid fraction,
+    positive fraction of the valid pixels)."""
+    temporaries = [output.path.with_name(f".{output.path.name}.{os.getpid()}.part") for output in outputs]
+    counts = [[0, 0] for _ in outputs]
+    targets: list[gdal.Dataset] = []
     try:
-        target = gdal.GetDriverByName("GTiff").Create(
-            str(temporary),
-            grid.RasterXSize,
-            grid.RasterYSize,
-            1,
-            data_type,
-            options=[*_GTIFF_OPTIONS, predictor],
-        )
-        target.SetGeoTransform(grid.GetGeoTransform())
-        target.SetProjection(grid.GetProjection())
-        target.SetMetadata(metadata)
-        # No Band object is kept: the dataset must close when ``target`` is dropped.
-        target.GetRasterBand(1).SetNoDataValue(nodata)
-        target.GetRasterBand(1).SetDescription(description)
+        for output, temporary in zip(outputs, temporaries, strict=True):
+            output.path.parent.mkdir(parents=True, exist_ok=True)
+            targets.append(_create(grid, output, temporary))
         for row, rows in _blocks(grid.RasterYSize):
             _check_cancel(cancel)
-            values, ok, above = block(row, rows)
-            target.GetRasterBand(1).WriteArray(values, 0, row)
-            valid += int(ok.sum())
-            positive += int(above.sum())
-        target.FlushCache()
-        target = None
-        os.replace(temporary, output_path)
+            for target, count, (values, ok, above) in zip(targets, counts, block(row, rows), strict=True):
+                target.GetRasterBand(1).WriteArray(values, 0, row)
+                # written out now: a full disk fails here, where it can be caught, and never with
+                # a second output's blocks still pending, which its close would try to write
+                target.FlushCache()
+                count[0] += int(ok.sum())
+                count[1] += int(above.sum())
+        with _closes() as failed:
+            targets.clear()
+        if failed:  # a file whose close failed is not whole: never renamed
+            raise failed[0]
+        for output, temporary in zip(outputs, temporaries, strict=True):
+            os.replace(temporary, output.path)
     except BaseException as error:
-        # The traceback's frames hold the band being written (and so the file open: undeletable on
-        # Windows, written to after its deletion elsewhere): drop them, close, then delete.
+        # The traceback's frames hold the bands being written (and so the files open: undeletable on
+        # Windows, written to after their deletion elsewhere): drop them, close, then delete.
         error.__traceback__ = None
-        target = None
-        temporary.unlink(missing_ok=True)
+        with _closes():  # on a full disk they fail too: the error raised is the first one
+            targets.clear()
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
         raise
     total = grid.RasterXSize * grid.RasterYSize
-    return valid / total, (positive / valid if valid else None)
+    return [(valid / total, (positive / valid if valid else None)) for valid, positive in counts]
+
+
+@contextlib.contextmanager
+def _closes() -> Iterator[list[BaseException]]:
+    """What GDAL's dataset destructors raise on this thread inside, collected: a close that fails
+    (a full disk: the TIFF directory cannot be written) raises there, where Python can only print
+    "Exception ignored"."""
+    failed: list[BaseException] = []
+    previous, thread = sys.unraisablehook, threading.get_ident()
+
+    def collect(unraisable: Any) -> None:
+        ours = threading.get_ident() == thread
+        if ours and getattr(unraisable.object, "__name__", None) == "delete_Dataset":
+            failed.append(unraisable.exc_value)
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = collect
+    try:
+        yield failed
+    finally:
+        sys.unraisablehook = previous
+
+
+def _create(grid: gdal.Dataset, output: _Output, path: Path) -> gdal.Dataset:
+    """An empty one-band GeoTIFF for ``output`` at ``path``, on ``grid``'s grid."""
+    predictor = "PREDICTOR=3" if output.data_type == gdal.GDT_Float32 else "PREDICTOR=2"
+    target = gdal.GetDriverByName("GTiff").Create(
+        str(path),
+        grid.RasterXSize,
+        grid.RasterYSize,
+        1,
+        output.data_type,
+        options=[*_GTIFF_OPTIONS, predictor],
+    )
+    target.SetGeoTransform(grid.GetGeoTransform())
+    target.SetProjection(grid.GetProjection())
+    target.SetMetadata(output.metadata)
+    # No Band object is kept: the dataset must close when ``target`` is dropped.
+    target.GetRasterBand(1).SetNoDataValue(output.nodata)
+    target.GetRasterBand(1).SetDescription(output.description)
+    return target

@@ -42,7 +42,7 @@ from .errors import (
     one_line,
 )
 from .events import EventConfig, get_event
-from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_index, sar_water_mask, water_mask
+from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_indices, sar_water_mask
 from .lock import scene_lock
 from .quicklook import Preview, read_preview
 from .signing import Signer
@@ -205,31 +205,28 @@ def _compute_indices(
             return {}
         path = Path(f"{prefix}_water.tif")
         return {"water": sar_water_mask(stack.path, path, threshold_db=event.sar_threshold_db, cancel=cancel)}
-    scaling = {band: (asset.scale, asset.offset) for band, asset in scene.assets.items()}
-    results: dict[str, IndexResult] = {}
+    outputs = {}
     for name in event.indices:
-        _check_cancel(cancel)
         needed = [canonical_band(b, scene.source) for b in INDEX_BANDS[name]]
         lacking = [b for b in needed if b not in stack.band_mapping]
         if lacking:  # only reachable with skip_validation: a missing band was accepted
             warnings.append(f"{name.upper()} was not computed: the stack lacks {', '.join(lacking)}.")
             continue
-        results[name] = compute_index(
-            stack.path,
-            name,
-            Path(f"{prefix}_{name}.tif"),
-            sensor=scene.source,
-            scaling=scaling,
-            band_mapping=stack.band_mapping,
-            mask_path=mask_path,
-            cancel=cancel,
-        )
-    if event.water_mask and event.indices[0] in results:
-        primary = results[event.indices[0]]
-        results["water"] = water_mask(
-            primary.path, Path(f"{prefix}_water.tif"), options.water_threshold, cancel=cancel
-        )
-    return results
+        outputs[name] = Path(f"{prefix}_{name}.tif")
+    if not outputs:
+        return {}
+    _check_cancel(cancel)
+    primary = event.water_mask and event.indices[0] in outputs  # the water mask is drawn from it
+    return compute_indices(  # in one pass: NDWI and MNDWI share green, the water mask reads no file
+        stack.path,
+        outputs,
+        sensor=scene.source,
+        scaling={band: (asset.scale, asset.offset) for band, asset in scene.assets.items()},
+        band_mapping=stack.band_mapping,
+        mask_path=mask_path,
+        water=(Path(f"{prefix}_water.tif"), options.water_threshold) if primary else None,
+        cancel=cancel,
+    )
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from firstlight_qgis.core.indices import (
     INDEX_BANDS,
     MASK_NODATA,
     compute_index,
+    compute_indices,
     otsu_threshold,
     sar_water_mask,
     water_mask,
@@ -237,6 +238,60 @@ def test_a_cloud_drawn_into_the_scl_becomes_nan(desert_stack, tmp_path):
     )
     assert np.isnan(masked[600:700, 200:400]).all()
     assert np.isfinite(masked[700:720, 200:400]).all()
+
+
+@pytest.mark.parametrize("threshold", [-0.3, "otsu"])
+def test_indices_and_water_in_one_pass_are_those_made_one_after_the_other(desert_stack, tmp_path, threshold):
+    """NDWI and MNDWI read from one pass (green once), the water mask classified from NDWI in
+    memory (with Otsu: from its file): the same pixels, fractions and metadata as compute_index
+    twice, then water_mask of the NDWI file."""
+    scl = DESERT / "SCL.tif"
+    apart, together = tmp_path / "apart", tmp_path / "together"
+    single = {
+        name: compute_index(desert_stack, name, apart / f"{name}.tif", sensor="sentinel2", mask_path=scl)
+        for name in ("ndwi", "mndwi")
+    }
+    single["water"] = water_mask(single["ndwi"].path, apart / "water.tif", threshold)
+    fused = compute_indices(
+        desert_stack,
+        {name: together / f"{name}.tif" for name in ("ndwi", "mndwi")},
+        sensor="sentinel2",
+        mask_path=scl,
+        water=(together / "water.tif", threshold),
+    )
+    assert list(fused) == ["ndwi", "mndwi", "water"]
+    for name, alone in single.items():
+        one = fused[name]
+        assert (one.valid_fraction, one.positive_fraction, one.threshold) == (
+            alone.valid_fraction,
+            alone.positive_fraction,
+            alone.threshold,
+        )
+        np.testing.assert_array_equal(_read(one.path), _read(alone.path))
+        first, second = gdal.Open(str(one.path)), gdal.Open(str(alone.path))
+        assert first.GetMetadata() == second.GetMetadata()
+        assert first.GetRasterBand(1).GetDescription() == second.GetRasterBand(1).GetDescription()
+        assert first.GetRasterBand(1).DataType == second.GetRasterBand(1).DataType
+    assert 0 < fused["water"].positive_fraction < 1  # a threshold that splits the desert's NDWI
+
+
+def test_a_cancelled_pass_leaves_none_of_its_files(sample_stack, tmp_path):
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) >= 2
+
+    outputs = {name: tmp_path / "out" / f"{name}.tif" for name in ("ndwi", "mndwi")}
+    with pytest.raises(CancelledError):
+        compute_indices(
+            sample_stack,
+            outputs,
+            sensor="sentinel2",
+            water=(outputs["ndwi"].with_name("water.tif"), 0),
+            cancel=cancel,
+        )
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def _landsat_stack(tmp_path: Path) -> Path:
