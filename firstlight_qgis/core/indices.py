@@ -166,8 +166,8 @@ def compute_indices(
         )
         for name, key in zip(outputs, keys, strict=True)
     ]
-    if water is not None and method == "fixed":
-        metadata = _water_metadata(keys[0], threshold, method)
+    if water is not None and classify:
+        metadata = _water_metadata(keys[0], threshold, "fixed")
         targets.append(_Output(Path(water[0]), gdal.GDT_Byte, MASK_NODATA, "water", metadata))
     shares = _write_by_blocks(stack, targets, block, cancel)
     results = {key: IndexResult(key, targets[i].path, *shares[i], None) for i, key in enumerate(keys)}
