@@ -208,6 +208,7 @@ class Hub:
         self._addresses: dict[tuple[str, int], list[tuple]] = {}  # (host, port) -> getaddrinfo's, best first
         self._trips: list[float] = []  # seconds from a request to its answer's head (the loop's thread)
         self._rates: list[float] = []  # bytes per second of a connection, once the head is in
+        self._target = 0  # how large a download's requests should be here (see _measure)
 
     def submit(
         self,
@@ -260,19 +261,15 @@ class Hub:
         return future
 
     def _measure(self, transfer: _Transfer) -> None:
-        """A round trip and a connection's rate, from a whole piece of a download."""
+        """A round trip and a connection's rate, from a whole piece of a download, and from all so
+        far how large its requests should be: a round trip a tenth of their time."""
         now = time.monotonic()
         size = transfer.piece.end - transfer.piece.start
         if transfer.asked and transfer.answered and now > transfer.answered and size >= _BITE_MIN:
             self._trips.append(transfer.answered - transfer.asked)
             self._rates.append(size / (now - transfer.answered))
-
-    def _target(self) -> int:
-        """How large a download's requests should be here: a round trip a tenth of their time
-        (0 until a piece has come whole)."""
-        if not self._trips:
-            return 0
-        return int(_TRIPS_PER_TRANSFER * statistics.median(self._trips) * statistics.median(self._rates))
+            trip, rate = statistics.median(self._trips), statistics.median(self._rates)
+            self._target = int(_TRIPS_PER_TRANSFER * trip * rate)
 
     def _look_up(self, server: tuple[str, int]) -> None:
         """The server's addresses, looked up once per call: every band's header and tiles go to
@@ -398,7 +395,7 @@ class Hub:
 
         def start_waiting() -> None:
             while waiting and len(active) < self.connections:
-                job, piece = waiting.take(self._target())
+                job, piece = waiting.take(self._target)
                 kept = idle.get(job.server)
                 lent = kept.pop() if kept else self.reuse(job.url)
                 transfer = (

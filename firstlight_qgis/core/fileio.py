@@ -22,9 +22,10 @@ _BINARY = getattr(os, "O_BINARY", 0)
 _seeking = threading.Lock()
 
 
-def open_to_write(path: Path) -> int:
-    """A descriptor writing into the existing file at ``path``, in binary mode."""
-    return os.open(path, os.O_WRONLY | _BINARY)
+def open_to_write(path: Path, new: bool = False) -> int:
+    """A descriptor writing into the existing file at ``path`` (``new``: made anew, empty), in
+    binary mode."""
+    return os.open(path, os.O_WRONLY | _BINARY | (os.O_CREAT | os.O_TRUNC if new else 0))
 
 
 def open_to_read(path: Path) -> int:

@@ -556,10 +556,14 @@ def launch_window(
     head = clip_header(layout, window, lambda base: [base + place for place in relative])
     scatter_to = [(start, end, len(head) + after[(start, end)]) for start, end in blobs]
     size = len(head) + sum(end - start for start, end in blobs)
-    with part.open("wb") as handle:  # the header first: a full disk fails before any request
-        handle.write(head)
-        reserve(handle.fileno(), size)
-    scatter = Scatter(open_to_write(part), scatter_to, len(head))
+    fd = open_to_write(part, new=True)
+    try:  # the header first: a full disk fails before any request
+        write_at(fd, head, 0)
+        reserve(fd, size)
+    except BaseException:
+        os.close(fd)
+        raise
+    scatter = Scatter(fd, scatter_to, len(head))
     pieces = [Piece(start, end, start) for start, end in spans]
     done = [0]
 
