@@ -22,9 +22,11 @@ from pathlib import Path
 import numpy as np
 from osgeo import gdal
 
-gdal.UseExceptions()
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root
+
+from firstlight_qgis.core.gdalconfig import raising  # noqa: E402
+
 FIXTURES = Path(os.environ.get("FIRSTLIGHT_FIXTURES", HERE.parent.parent / "shared" / "fixtures"))
 URUGUAY = FIXTURES / "rasters" / "s2_20181224_uruguay_river_20m"
 DATA = HERE / "data"
@@ -103,6 +105,7 @@ def make_band(band: str, out: Path, scale: int = 1) -> dict[str, object]:
     }
 
 
+@raising  # the harness test runs it inside pytest, beside the core
 def ensure_scene(data: Path = DATA, force: bool = False, scale: int = 1) -> dict[str, object]:
     """The scene description, generating the COGs first if they are missing or stale (``scale``
     divides the sizes: 10 gives a 11 km scene in seconds)."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from osgeo import gdal, ogr, osr
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/fixtures beside the project; FIRSTLIGHT_FIXTURES overrides it.
@@ -20,3 +22,13 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.fail(f"The shared fixtures are missing at {FIXTURES}; set FIRSTLIGHT_FIXTURES.")
     return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def gdal_exceptions_as_the_host_left_them() -> Iterator[None]:
+    """GDAL's exceptions stay as the host left them: no test module switches them on, so the
+    core is tested as it runs in QGIS before 3.38 (off), and after every test nothing FirstLight
+    did has left them on (other plugins and Processing's GDAL tools test results for None)."""
+    before = [module.GetUseExceptions() for module in (gdal, ogr, osr)]
+    yield
+    assert [module.GetUseExceptions() for module in (gdal, ogr, osr)] == before

@@ -25,9 +25,8 @@ from osgeo import gdal, osr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+from firstlight_qgis.core.gdalconfig import raising  # noqa: E402
 from firstlight_qgis.core.quicklook import write_quicklook  # noqa: E402
-
-gdal.UseExceptions()
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "fixtures" / "rasters" / "s2_20181224_uruguay_river_20m"
 DEFAULT_OUTPUT = ROOT / "resources" / "sample"
@@ -84,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+@raising  # tests/unit/test_sample.py runs it inside pytest
 def make_sample(source: Path, output: Path) -> None:
     """Write the COGs, the visual COG, the thumbnail, the STAC catalog, the area and the licence."""
     output.mkdir(parents=True, exist_ok=True)

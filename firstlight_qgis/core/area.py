@@ -21,10 +21,7 @@ from typing import Any
 from osgeo import gdal, ogr, osr
 
 from .errors import InputError, one_line
-
-gdal.UseExceptions()
-ogr.UseExceptions()
-osr.UseExceptions()
+from .gdalconfig import raising
 
 DEFAULT_MAX_AREA_KM2 = 250_000.0
 _WGS84 = "EPSG:4326"
@@ -44,12 +41,14 @@ class Area:
     bbox: tuple[float, float, float, float]
     area_km2: float
 
+    @raising
     def ogr_geometry(self) -> ogr.Geometry:
         """A fresh OGR geometry (WGS84, lon/lat axis order) the caller may modify."""
         geometry = ogr.CreateGeometryFromJson(json.dumps(self.geojson))
         geometry.AssignSpatialReference(_srs(_WGS84))
         return geometry
 
+    @raising
     def bounds_in(self, crs: str) -> tuple[float, float, float, float]:
         """The bbox expressed in ``crs`` (WKT or "EPSG:n"), edges densified so curved edges stay inside."""
         target = _srs(crs)
@@ -65,6 +64,7 @@ class Area:
         return env[0], env[2], env[1], env[3]
 
 
+@raising
 def parse_area(value: Any, crs: Any = None, max_area_km2: float = DEFAULT_MAX_AREA_KM2) -> Area:
     """Read a search area from whatever the user gave and check it.
 
@@ -84,6 +84,7 @@ def parse_area(value: Any, crs: Any = None, max_area_km2: float = DEFAULT_MAX_AR
     return _area_from(_to_wgs84(geometry, source or declared), max_area_km2)
 
 
+@raising
 def coverage_percent(area: Area, footprint: dict) -> float:
     """Percentage (0-100) of ``area`` that a scene footprint (GeoJSON geometry, WGS84) covers."""
     shape = footprint_geometry(footprint)
@@ -93,6 +94,7 @@ def coverage_percent(area: Area, footprint: dict) -> float:
     return max(0.0, min(100.0, 100.0 * covered / area.area_km2))
 
 
+@raising
 def footprint_geometry(footprint: dict) -> ogr.Geometry:
     """A catalog footprint as a valid OGR geometry, unwrapped if it was drawn across the antimeridian.
 

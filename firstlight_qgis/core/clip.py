@@ -71,7 +71,7 @@ from .download import (
 )
 from .edition import Edition
 from .errors import CancelledError, DownloadError, InputError
-from .gdalconfig import thread_config
+from .gdalconfig import raising, thread_config
 from .ranges import (
     CLIP_CONNECTIONS,
     CLIP_PIECE_MIN,
@@ -96,7 +96,6 @@ from .tiff import Layout
 if TYPE_CHECKING:
     from .area import Area
 
-gdal.UseExceptions()
 
 _EPS = 1e-6  # float noise tolerated when snapping coordinates to pixels (in pixels)
 # Windows of up to this many bytes in all are finished (checked, hashed, committed) on the calling
@@ -243,6 +242,7 @@ def _common_bounds(
     return ox + columns[0] * cx, oy - rows[1] * cy, ox + columns[1] * cx, oy - rows[0] * cy
 
 
+@raising
 def area_extent(
     band_files: Mapping[str, Path], area: Area, item_id: str
 ) -> tuple[float, float, float, float]:
@@ -828,6 +828,7 @@ class _Lane:
                 launched.abandon(task.part)
 
 
+@raising
 def clip_bands(
     band_urls: dict[str, str],
     output_dir: Path,

@@ -51,11 +51,10 @@ from .bands import ResolvedAsset
 from .edition import Edition, forget_edition
 from .errors import NO_SPACE, CancelledError, DiskFullError, DownloadError
 from .fileio import open_to_read, read_into
+from .gdalconfig import raising
 from .keepalive import QuickAdapter, QuickConnect
 from .redact import redact_url, scrub
 from .signing import Signer
-
-gdal.UseExceptions()
 
 log = logging.getLogger(__name__)
 
@@ -1095,6 +1094,7 @@ class _WholeFile(BandTask):
         raise TransientError(f"{problem}.")
 
 
+@raising
 def download_bands(
     band_urls: dict[str, str],
     output_dir: Path,

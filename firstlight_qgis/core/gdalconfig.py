@@ -1,14 +1,15 @@
-"""GDAL settings for a block of code, on the calling thread only: QGIS and other plugins share
-the process and its global GDAL configuration, which FirstLight never changes."""
+"""GDAL settings for a block of code: QGIS and other plugins share the process and its global
+GDAL configuration, which FirstLight changes only while its own work runs."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import ParamSpec, TypeVar
 
-from osgeo import gdal
+from osgeo import gdal, ogr, osr
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,10 +34,58 @@ def thread_config(options: Mapping[str, str]) -> Iterator[None]:
 
 def on_all_cores(function: Callable[P, R]) -> Callable[P, R]:
     """``function`` run with ``ALL_CORES``."""
+    return _within(lambda: thread_config(ALL_CORES), function)
 
+
+class _Raising:
+    """GDAL, OGR and OSR raising Python exceptions while any FirstLight call runs, on any of its
+    threads, and as they were before once the last one ends. The switch is global to the process
+    (per thread only from GDAL 3.7), so it is counted across threads; and QGIS before 3.38 leaves
+    it off, for plugins and Processing's own GDAL tools that test return codes for None."""
+
+    modules = (gdal, ogr, osr)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls = 0
+        self._before: tuple[int, ...] = ()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._calls == 0:
+                self._before = tuple(module.GetUseExceptions() for module in self.modules)
+            self._calls += 1
+            for module in self.modules:
+                if not module.GetUseExceptions():
+                    module.UseExceptions()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._calls -= 1
+            if self._calls == 0:
+                # in reverse: GDAL stacks the modules' error handlers as they are switched on
+                for module, before in reversed(list(zip(self.modules, self._before, strict=True))):
+                    if not before and module.GetUseExceptions():
+                        # refused if other code switched a module on since: it then stays on
+                        with contextlib.suppress(RuntimeError):
+                            module.DontUseExceptions()
+
+
+gdal_exceptions = _Raising()
+
+
+def raising(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` run with GDAL exceptions on (``gdal_exceptions``): every entry point of the
+    core that reaches GDAL, whose errors it catches as RuntimeError."""
+    return _within(lambda: gdal_exceptions, function)
+
+
+def _within(
+    block: Callable[[], contextlib.AbstractContextManager[object]], function: Callable[P, R]
+) -> Callable[P, R]:
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with thread_config(ALL_CORES):
+        with block():
             return function(*args, **kwargs)
 
     return wrapper

@@ -24,9 +24,7 @@ from osgeo import gdal
 
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError
-from .gdalconfig import on_all_cores
-
-gdal.UseExceptions()
+from .gdalconfig import on_all_cores, raising
 
 Cancel = Callable[[], bool]
 # One strip of output: (values to write, valid pixels, "positive" pixels: index > 0 / water).
@@ -85,6 +83,7 @@ class IndexResult:
     threshold: float | None
 
 
+@raising
 def compute_index(
     stack_path: Path,
     name: str,
@@ -115,6 +114,7 @@ def compute_index(
     return next(iter(results.values()))
 
 
+@raising
 @on_all_cores
 def compute_indices(
     stack_path: Path,
@@ -231,6 +231,7 @@ def _water_metadata(source: str, value: float, method: str) -> dict[str, str]:
     }
 
 
+@raising
 @on_all_cores
 def water_mask(
     index_path: Path, output_path: Path, threshold: float | str = 0.0, *, cancel: Cancel | None = None
@@ -260,6 +261,7 @@ def water_mask(
     return IndexResult("water", Path(output_path), valid, positive, value)
 
 
+@raising
 @on_all_cores
 def sar_water_mask(
     stack_path: Path,

@@ -42,6 +42,7 @@ from .errors import (
     one_line,
 )
 from .events import EventConfig, get_event
+from .gdalconfig import raising
 from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_indices, sar_water_mask
 from .lock import scene_lock
 from .quicklook import Preview, read_preview
@@ -279,6 +280,7 @@ def _stack_and_validate(
     return stack, validate_stack(stack.path, list(scene.band_urls), sensor=scene.source)
 
 
+@raising
 def ingest_scene(
     scene: Scene,
     output_dir: str | Path,

@@ -15,10 +15,8 @@ import numpy as np
 from osgeo import gdal
 
 from .errors import CancelledError, InputError
-from .gdalconfig import on_all_cores
+from .gdalconfig import on_all_cores, raising
 from .indices import WATER, Cancel, find_band, grid_bounds, nodata_to_nan, open_raster
-
-gdal.UseExceptions()
 
 COMPOSITES: dict[str, tuple[str, str, str]] = {
     "true": ("red", "green", "blue"),
@@ -29,6 +27,7 @@ WATER_COLOUR = (0, 110, 255)
 WATER_OPACITY = 0.6
 
 
+@raising
 def write_quicklook(
     stack_path: Path,
     output_png: Path,
@@ -79,6 +78,7 @@ class Preview:
         return output_png
 
 
+@raising
 @on_all_cores
 def read_preview(
     stack_path: Path,

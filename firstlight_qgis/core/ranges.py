@@ -66,10 +66,9 @@ from .download import (
 from .edition import Edition, forget_edition
 from .errors import CancelledError, DownloadError
 from .fileio import open_to_write, reserve, write_at
+from .gdalconfig import raising
 from .keepalive import Direct, Redirected
 from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
-
-gdal.UseExceptions()
 
 log = logging.getLogger(__name__)
 
@@ -364,6 +363,7 @@ def cog_layout(header: bytes, file_size: int | None) -> Layout | None:
         return None
 
 
+@raising
 def layout_crs(layout: Layout) -> str:
     """The COG's CRS: "EPSG:n" when its GeoKeys say just that, else the WKT GDAL reads from the
     header (GDAL is asked only then)."""

@@ -33,10 +33,7 @@ from osgeo import gdal, osr
 
 from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2
 from .errors import CancelledError, CRSMismatchError, ExtentMismatchError, StackError
-from .gdalconfig import on_all_cores
-
-gdal.UseExceptions()
-osr.UseExceptions()
+from .gdalconfig import on_all_cores, raising
 
 RESOLUTION_MODES = ("resample", "intersect", "preserve", "average")
 RESAMPLE_METHODS = (
@@ -108,6 +105,7 @@ def default_band_order(bands: Sequence[str]) -> list[str]:
     return known + sorted(wanted - set(known))
 
 
+@raising
 def create_band_stack(
     band_paths: Mapping[str, Path | str | None],
     output_path: Path | str,
@@ -149,6 +147,7 @@ def create_band_stack(
     return _result(output_path, sources, warnings)
 
 
+@raising
 @on_all_cores
 def stack_to_geotiff(
     band_paths: Mapping[str, Path | str | None],

@@ -28,13 +28,10 @@ from osgeo import gdal, osr
 
 from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2, SensorConfig
 from .errors import InputError, ValidationFailedError
-from .gdalconfig import on_all_cores
+from .gdalconfig import on_all_cores, raising
 from .redact import scrub
 from .stack import crs_string
 from .tiff import TIFF_MAGIC
-
-gdal.UseExceptions()
-osr.UseExceptions()
 
 MAX_SAMPLE_PIXELS = 1024
 _MAX_VRT_BYTES = 16 * 1024 * 1024
@@ -101,6 +98,7 @@ class _Reference:
     source: ET.Element  # the element holding SrcRect / DstRect
 
 
+@raising
 @on_all_cores
 def validate_stack(
     vrt_path: Path | str, expected_bands: Sequence[str], sensor: str | None = None
@@ -174,6 +172,7 @@ def _check_bands(
         return dict(zip(found, pool.map(check, found), strict=True))
 
 
+@raising
 def validate_image(path: Path | str) -> ValidationResult:
     """Check a single raster (e.g. the visual / TCI file of the rollback path).
 

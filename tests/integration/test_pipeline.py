@@ -25,7 +25,6 @@ from tests.support.sample import ITEM_ID, SAMPLE, copy_sample, served_item
 from tests.support.stac_server import stac_api
 
 pytestmark = pytest.mark.integration
-gdal.UseExceptions()
 
 NO_NIR_ID = "S2_UruguayRiver_20181224_no_nir"
 EVENT = "flood.riverine"

@@ -16,8 +16,6 @@ from qgis.core import (
 
 from tests.qgis.support import DATES, EVENT, run, run_and_load
 
-gdal.UseExceptions()
-
 
 @pytest.fixture(scope="module")
 def stack(plugin, stac_url, area_file, tmp_path_factory) -> str:

@@ -12,8 +12,6 @@ from qgis.core import QgsProcessingException
 
 from tests.qgis.support import BANDS, DATES, EVENT, ITEM_ID, NO_NIR_ID, RecordingFeedback, run
 
-gdal.UseExceptions()
-
 
 def _ingest(catalog: str, area: str, output: Path, feedback=None, **extra) -> dict:
     parameters = {"AREA": area, "EVENT": EVENT, **DATES, "CATALOG": catalog, "OUTPUT_FOLDER": str(output)}

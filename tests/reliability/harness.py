@@ -22,8 +22,6 @@ from firstlight_qgis.core.lock import LOCK_NAME
 from tests.support.asset_server import AssetServer
 from tests.support.sample import ITEM_ID, SAMPLE
 
-gdal.UseExceptions()
-
 EVENT = "flood.riverine"
 BANDS = ("blue", "green", "red", "nir", "swir16", "swir22")
 MODES = ("clip", "whole")

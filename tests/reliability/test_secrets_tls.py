@@ -18,7 +18,7 @@ from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.clip import _gdal_options
 from firstlight_qgis.core.download import RetryPolicy, http_session
 from firstlight_qgis.core.errors import CatalogError, DownloadError
-from firstlight_qgis.core.gdalconfig import thread_config
+from firstlight_qgis.core.gdalconfig import gdal_exceptions, thread_config
 from firstlight_qgis.core.signing import PlanetaryComputerSigner
 from tests.reliability.harness import BANDS, EVENT, ITEM_ID, MODES, compare, run, sample_item, scene_of
 from tests.support.asset_server import AssetServer
@@ -171,7 +171,8 @@ def test_gdal_reading_with_firstlight_options_verifies_too(tls_server: AssetServ
     try:
         assert gdal.Open(f"/vsicurl/{url}") is not None  # GDAL alone trusts it now...
         gdal.VSICurlClearCache()
-        with thread_config(_gdal_options(url, 5.0, 0, RetryPolicy())), pytest.raises(RuntimeError):
+        options = thread_config(_gdal_options(url, 5.0, 0, RetryPolicy()))
+        with gdal_exceptions, options, pytest.raises(RuntimeError):
             gdal.Open(f"/vsicurl/{url}")  # ...FirstLight's reads do not
     finally:
         gdal.SetConfigOption("GDAL_HTTP_UNSAFESSL", None)

@@ -10,8 +10,6 @@ from osgeo import gdal
 
 from tests.conftest import RASTER_FIXTURES, URUGUAY
 
-gdal.UseExceptions()
-
 # Canonical Sentinel-2 band -> file of the Uruguay fixture (all 20 m, EPSG:32722, UInt16).
 URUGUAY_BANDS = {
     "blue": "B2_20m_20181224.tif",

@@ -20,8 +20,6 @@ from firstlight_qgis.core.indices import (
 )
 from tests.conftest import RASTER_FIXTURES, ROOT
 
-gdal.UseExceptions()
-
 SAMPLE = ROOT / "resources" / "sample"
 S2_ORDER = ("blue", "green", "red", "nir", "swir16", "swir22")
 DESERT = RASTER_FIXTURES / "s2_29RKH_20200219_desert"

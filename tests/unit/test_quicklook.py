@@ -13,8 +13,6 @@ from firstlight_qgis.core.indices import compute_index, water_mask
 from firstlight_qgis.core.quicklook import read_preview, write_quicklook
 from tests.conftest import RASTER_FIXTURES, ROOT
 
-gdal.UseExceptions()
-
 SAMPLE = ROOT / "resources" / "sample"
 S2_ORDER = ("blue", "green", "red", "nir", "swir16", "swir22")
 MAPPING = {band: number for number, band in enumerate(S2_ORDER, start=1)}

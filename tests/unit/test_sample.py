@@ -15,9 +15,6 @@ from osgeo import gdal, ogr, osr
 from firstlight_qgis.core.bands import SENTINEL2, resolve_bands, resolve_visual, sensor_of_item
 from tests.conftest import ROOT, URUGUAY
 
-gdal.UseExceptions()
-ogr.UseExceptions()
-
 SAMPLE = ROOT / "resources" / "sample"
 ITEM = SAMPLE / "S2_UruguayRiver_20181224_sample.json"
 BANDS = ("blue", "green", "red", "nir", "swir16", "swir22")

@@ -25,8 +25,6 @@ from tests.support.cogs import (
     value_at,
 )
 
-gdal.UseExceptions()
-
 
 def test_mixed_10m_and_20m_bands_stack_at_10m_in_canonical_order_with_band_names(scene) -> None:
     shuffled = {b: scene[b] for b in ["swir22", "nir", "blue", "swir16", "red", "green"]}

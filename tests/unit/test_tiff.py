@@ -18,8 +18,6 @@ from firstlight_qgis.core.ranges import layout_crs
 from firstlight_qgis.core.tiff import NotACog, clip_header, read_layout, tile_start_ok
 from tests.conftest import URUGUAY
 
-gdal.UseExceptions()
-
 BAND = URUGUAY / "B8_20m_20181224.tif"  # 1017 x 866 UInt16, EPSG:32722
 
 

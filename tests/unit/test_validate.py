@@ -19,8 +19,6 @@ from firstlight_qgis.core.stack import create_band_stack, stack_to_geotiff
 from firstlight_qgis.core.validate import MAX_SAMPLE_PIXELS, match_bands, validate_image, validate_stack
 from tests.support.cogs import CANONICAL, DESERT, build_uruguay_scene
 
-gdal.UseExceptions()
-
 
 @pytest.fixture
 def stack(scene) -> Path:
