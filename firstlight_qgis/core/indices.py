@@ -27,6 +27,7 @@ from .errors import CancelledError, InputError
 from .gdalconfig import on_all_cores, raising
 
 Cancel = Callable[[], bool]
+Progress = Callable[[float], None]  # the fraction of the work done, 0 to 1
 # One strip of output: (values to write, valid pixels, "positive" pixels: index > 0 / water).
 Block = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -126,12 +127,13 @@ def compute_indices(
     mask_path: Path | None = None,
     water: tuple[Path, float | str] | None = None,
     cancel: Cancel | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, IndexResult]:
     """``compute_index`` for every ``{name: output_path}``, in one pass over the stack that reads
     each band once (NDWI and MNDWI share green); with ``water`` (path, threshold), also
     ``water_mask`` of the first index, classified from its values in memory rather than read back
     from its file (with "otsu" from the file: the threshold needs the whole index first). Results
-    by index name, and ``"water"``."""
+    by index name, and ``"water"``; ``progress`` gets the fraction done after each strip."""
     for name in outputs:
         if name.strip().lower() not in INDEX_BANDS:
             raise InputError(f"Unknown index '{name}': choose one of {', '.join(INDEX_BANDS)}.")
@@ -169,13 +171,24 @@ def compute_indices(
     if water is not None and classify:
         metadata = _water_metadata(keys[0], threshold, "fixed")
         targets.append(_Output(Path(water[0]), gdal.GDT_Byte, MASK_NODATA, "water", metadata))
-    shares = _write_by_blocks(stack, targets, block, cancel)
+    second_pass = water is not None and not classify
+    first = _share(progress, 0.0, 0.5) if second_pass else progress
+    shares = _write_by_blocks(stack, targets, block, cancel, first)
     results = {key: IndexResult(key, targets[i].path, *shares[i], None) for i, key in enumerate(keys)}
     if classify:
         results["water"] = IndexResult("water", targets[-1].path, *shares[-1], threshold)
     elif water is not None:
-        results["water"] = water_mask(targets[0].path, Path(water[0]), water[1], cancel=cancel)
+        results["water"] = water_mask(
+            targets[0].path, Path(water[0]), water[1], cancel=cancel, progress=_share(progress, 0.5, 1.0)
+        )
     return results
+
+
+def _share(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """``progress`` for one of several passes: its fractions mapped onto ``start``..``end``."""
+    if progress is None:
+        return None
+    return lambda fraction: progress(start + (end - start) * fraction)
 
 
 def _index_sources(
@@ -234,7 +247,12 @@ def _water_metadata(source: str, value: float, method: str) -> dict[str, str]:
 @raising
 @on_all_cores
 def water_mask(
-    index_path: Path, output_path: Path, threshold: float | str = 0.0, *, cancel: Cancel | None = None
+    index_path: Path,
+    output_path: Path,
+    threshold: float | str = 0.0,
+    *,
+    cancel: Cancel | None = None,
+    progress: Progress | None = None,
 ) -> IndexResult:
     """Classify an index raster: uint8 1 = water (index > threshold), 0 = dry, 255 = nodata.
 
@@ -257,7 +275,7 @@ def water_mask(
     target = _Output(
         Path(output_path), gdal.GDT_Byte, MASK_NODATA, "water", _water_metadata(name, value, method)
     )
-    [(valid, positive)] = _write_by_blocks(source, [target], block, cancel)
+    [(valid, positive)] = _write_by_blocks(source, [target], block, cancel, progress)
     return IndexResult("water", Path(output_path), valid, positive, value)
 
 
@@ -270,6 +288,7 @@ def sar_water_mask(
     *,
     band_mapping: dict[str, int] | None = None,
     cancel: Cancel | None = None,
+    progress: Progress | None = None,
 ) -> IndexResult:
     """Water from Sentinel-1 VV backscatter: smooth open water is dark, below ``threshold_db``.
 
@@ -297,7 +316,7 @@ def sar_water_mask(
         "FIRSTLIGHT_RULE": "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata",
     }
     target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "water", metadata)
-    [(valid, positive)] = _write_by_blocks(stack, [target], block, cancel)
+    [(valid, positive)] = _write_by_blocks(stack, [target], block, cancel, progress)
     return IndexResult("water", Path(output_path), valid, positive, float(threshold_db))
 
 
@@ -519,6 +538,7 @@ def _write_by_blocks(
     outputs: list[_Output],
     block: Callable[[int, int], list[Block]],
     cancel: Cancel | None,
+    progress: Progress | None = None,
 ) -> list[tuple[float, float | None]]:
     """Write ``block``'s strips, one per output, strip by strip into tiled DEFLATE GeoTIFFs on
     ``grid``'s grid, under temporary names until every one is whole. Per output: (valid fraction,
@@ -539,6 +559,8 @@ def _write_by_blocks(
                 target.FlushCache()
                 count[0] += int(ok.sum())
                 count[1] += int(above.sum())
+            if progress is not None:
+                progress((row + rows) / grid.RasterYSize)
         with _closes() as failed:
             targets.clear()
         if failed:  # a file whose close failed is not whole: never renamed

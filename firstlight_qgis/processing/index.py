@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.bands import LANDSAT, SENTINEL1, SENTINEL2
 from ..core.errors import InputError
-from ..core.indices import INDEX_BANDS, IndexResult, canonical_band, compute_index, sar_water_mask, water_mask
+from ..core.indices import INDEX_BANDS, IndexResult, canonical_band, compute_indices, sar_water_mask
 from .base import GROUP_INDICES, FirstLightAlgorithm
 from .compat import FLAG_ADVANCED, NUMBER_DOUBLE
 from .ingest import parse_water_threshold
@@ -57,6 +58,11 @@ def _file_of(layer: QgsRasterLayer | None, what: str) -> str:
             "save it as GeoTIFF first."
         )
     return layer.source().split("|")[0]
+
+
+def _progress_of(feedback: QgsProcessingFeedback) -> Callable[[float], None]:
+    """The core's fraction done as Processing's percentage."""
+    return lambda fraction: feedback.setProgress(100.0 * fraction)
 
 
 def _geotiff(path: str, what: str) -> str:
@@ -217,7 +223,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
             self.parameterAsOutputLayer(parameters, OUTPUT_WATER, context), "water mask output"
         )
         cancel = feedback.isCanceled
-        feedback.setProgress(5)
+        progress = _progress_of(feedback)
 
         if sensor == SENTINEL1:
             if not output:
@@ -232,7 +238,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
                 )
             )
             threshold_db = self.parameterAsDouble(parameters, SAR_THRESHOLD_DB, context)
-            result = sar_water_mask(Path(stack), Path(output), threshold_db, cancel=cancel)
+            result = sar_water_mask(Path(stack), Path(output), threshold_db, cancel=cancel, progress=progress)
             style_on_completion(context, output, PRODUCT)
             return self._results(output, None, result, result)
 
@@ -242,26 +248,25 @@ class IndexAlgorithm(FirstLightAlgorithm):
             raise QgsProcessingException(
                 QCoreApplication.translate("FirstLight", "Set OUTPUT: the index raster.")
             )
-        computed = compute_index(
+        threshold = parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
+        results = compute_indices(  # a fixed threshold classifies the water as the index is written
             Path(stack),
-            index,
-            Path(output),
+            {index: Path(output)},
             sensor=sensor,
             scaling=self._scaling(parameters, context, index, sensor),
             mask_path=Path(mask_path) if mask_path else None,
+            water=(Path(water_output), threshold) if water_output else None,
             cancel=cancel,
+            progress=progress,
         )
+        computed, water = results[index], results.get("water")
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "{index}: {valid:.1%} of the pixels valid.").format(
                 index=index.upper(), valid=computed.valid_fraction
             )
         )
         style_on_completion(context, output, PRODUCT)
-        feedback.setProgress(60)
-        water = None
-        if water_output:
-            threshold = parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
-            water = water_mask(Path(output), Path(water_output), threshold, cancel=cancel)
+        if water is not None:
             feedback.pushInfo(
                 QCoreApplication.translate(
                     "FirstLight", "Water mask: threshold {threshold:g}, {share} water."
@@ -271,7 +276,6 @@ class IndexAlgorithm(FirstLightAlgorithm):
                 )
             )
             style_on_completion(context, water_output, PRODUCT)
-        feedback.setProgress(100)
         return self._results(output, water_output or None, computed, water)
 
     @staticmethod

@@ -14,7 +14,7 @@ from qgis.core import (
     QgsSingleBandPseudoColorRenderer,
 )
 
-from tests.qgis.support import DATES, EVENT, run, run_and_load
+from tests.qgis.support import DATES, EVENT, RecordingFeedback, run, run_and_load
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,32 @@ def test_mndwi_with_otsu_after_a_gdal_clip(provider, stack, tmp_path) -> None:
     assert np.array_equal(water == 1, values > results["THRESHOLD"])
     assert 0 < results["THRESHOLD"] < 0.5
     assert 0.05 < results["WATER_FRACTION"] < 0.3
+
+
+def test_index_and_water_mask_in_one_pass_report_progress_strip_by_strip(provider, stack, tmp_path) -> None:
+    feedback = RecordingFeedback()
+    results = run(
+        "firstlight:index",
+        {
+            "INPUT": stack,
+            "INDEX": "ndwi",
+            "WATER_THRESHOLD": "0.1",
+            "OUTPUT": str(tmp_path / "ndwi.tif"),
+            "OUTPUT_WATER": str(tmp_path / "water.tif"),
+        },
+        feedback,
+    )
+    index = gdal.Open(results["OUTPUT"]).ReadAsArray()
+    water = gdal.Open(results["OUTPUT_WATER"]).ReadAsArray()
+    valid = np.isfinite(index)
+    expected = np.where(valid, (index > 0.1).astype(np.uint8), 255)
+    assert np.array_equal(water, expected)  # the mask of the index as written, pixel for pixel
+    assert results["THRESHOLD"] == 0.1
+    assert results["WATER_FRACTION"] == (water == 1).sum() / valid.sum()
+    strips = -(-index.shape[0] // 256)
+    steps = feedback.progress_values
+    assert strips >= 2 and len(steps) == strips  # one step per strip of 256 rows
+    assert steps == sorted(steps) and steps[-1] == 100
 
 
 def test_index_outputs_load_styled(provider, stack, project, project_context, tmp_path) -> None:

@@ -10,6 +10,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core.errors import CancelledError, InputError
 from firstlight_qgis.core.indices import (
+    BLOCK_ROWS,
     INDEX_BANDS,
     MASK_NODATA,
     compute_index,
@@ -271,6 +272,22 @@ def test_indices_and_water_in_one_pass_are_those_made_one_after_the_other(desert
         assert first.GetRasterBand(1).GetDescription() == second.GetRasterBand(1).GetDescription()
         assert first.GetRasterBand(1).DataType == second.GetRasterBand(1).DataType
     assert 0 < fused["water"].positive_fraction < 1  # a threshold that splits the desert's NDWI
+
+
+@pytest.mark.parametrize(("threshold", "passes"), [(0.0, 1), ("otsu", 2)])
+def test_progress_climbs_strip_by_strip_to_the_end_of_its_passes(desert_stack, tmp_path, threshold, passes):
+    done: list[float] = []
+    compute_indices(
+        desert_stack,
+        {"ndwi": tmp_path / "ndwi.tif"},
+        sensor="sentinel2",
+        water=(tmp_path / "water.tif", threshold),
+        progress=done.append,
+    )
+    strips = -(-gdal.Open(str(desert_stack)).RasterYSize // BLOCK_ROWS)
+    assert len(done) == strips * passes and done == sorted(done) and done[-1] == 1.0
+    if passes == 2:  # the index, then the mask read back from it (Otsu): half each
+        assert done[strips - 1] == 0.5
 
 
 def test_a_cancelled_pass_leaves_none_of_its_files(sample_stack, tmp_path):
