@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -47,7 +46,6 @@ from osgeo import gdal, osr
 from .bands import ResolvedAsset
 from .burst import Outcome
 from .download import (
-    NO_SPACE_MESSAGE,
     BandDownloadResult,
     BandJobs,
     BandTask,
@@ -70,7 +68,7 @@ from .download import (
     source_of,
 )
 from .edition import Edition
-from .errors import CancelledError, DownloadError, InputError
+from .errors import CancelledError, DownloadError, InputError, out_of_space
 from .gdalconfig import raising, thread_config
 from .ranges import (
     CLIP_CONNECTIONS,
@@ -440,12 +438,7 @@ class _Clip(BandTask):
         space. The error's traceback goes first: its frames hold GDAL datasets, whose files would
         stay open (their space not freed, undeletable on Windows) as long as the error lives."""
         error.__traceback__ = None
-        message = str(error)
-        try:
-            free = shutil.disk_usage(self.part.parent).free
-        except OSError:
-            free = None
-        if NO_SPACE_MESSAGE.search(message) or (free is not None and free < 1024 * 1024):
+        if out_of_space(self.part.parent, error):
             self.part.unlink(missing_ok=True)
             raise disk_error(self.part, OSError(28, "No space left on device")) from None
 

@@ -418,13 +418,6 @@ def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> N
     os.replace(part, final)
 
 
-# How GDAL and its drivers say a write failed for lack of space ("TIFFAppendToStrip:Write error at
-# scanline 256", "libpng: Write Error", "Free disk space available is ...", "No space left on device").
-NO_SPACE_MESSAGE = re.compile(
-    r"no space left|disk full|free disk space|not enough space|quota|write error|short write", re.IGNORECASE
-)
-
-
 def disk_error(path: Path, error: OSError) -> DownloadError:
     """The error to raise when writing ``path`` failed: DiskFullError for a full disk or quota."""
     if error.errno in NO_SPACE:

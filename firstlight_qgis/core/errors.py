@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
+from pathlib import Path
 
 # what an OSError says when a disk, or the user's quota on it, has no room left
 NO_SPACE = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+# How GDAL and its drivers say a write failed for lack of space ("TIFFAppendToStrip:Write error at
+# scanline 256", "libpng: Write Error", "Free disk space available is ...", "No space left on device").
+NO_SPACE_MESSAGE = re.compile(
+    r"no space left|disk full|free disk space|not enough space|quota|write error|short write", re.IGNORECASE
+)
 
 
 class FirstLightError(Exception):
@@ -65,6 +72,20 @@ class ValidationFailedError(FirstLightError):
     def __init__(self, message: str, result: object | None = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+def out_of_space(folder: Path, error: OSError | RuntimeError) -> bool:
+    """Whether writing in ``folder`` failed for lack of space: an OSError's number says so; GDAL's
+    RuntimeError says so, or the disk has under 1 MB left (a close that cannot write the file's
+    directory says "TIFFRewriteDirectory: Error fetching directory count")."""
+    if isinstance(error, OSError):
+        return error.errno in NO_SPACE
+    if NO_SPACE_MESSAGE.search(str(error)):
+        return True
+    try:
+        return shutil.disk_usage(folder).free < 1024 * 1024
+    except OSError:
+        return False
 
 
 def one_line(value: object, limit: int = 80) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 from osgeo import gdal
 
 from .bands import SENSORS, SENTINEL1, SensorConfig
-from .errors import CancelledError, InputError
+from .errors import CancelledError, DiskFullError, InputError, out_of_space
 from .gdalconfig import on_all_cores, raising
 
 Cancel = Callable[[], bool]
@@ -552,13 +552,8 @@ def _write_by_blocks(
             targets.append(_create(grid, output, temporary))
         for row, rows in _blocks(grid.RasterYSize):
             _check_cancel(cancel)
-            for target, count, (values, ok, above) in zip(targets, counts, block(row, rows), strict=True):
-                target.GetRasterBand(1).WriteArray(values, 0, row)
-                # written out now: a full disk fails here, where it can be caught, and never with
-                # a second output's blocks still pending, which its close would try to write
-                target.FlushCache()
-                count[0] += int(ok.sum())
-                count[1] += int(above.sum())
+            for number, strip in enumerate(block(row, rows)):
+                _write_strip(targets[number], row, strip, counts[number])
             if progress is not None:
                 progress((row + rows) / grid.RasterYSize)
         with _closes() as failed:
@@ -575,9 +570,25 @@ def _write_by_blocks(
             targets.clear()
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
+        folder = outputs[0].path.parent
+        if isinstance(error, OSError | RuntimeError) and out_of_space(folder, error):
+            raise DiskFullError(
+                f"There is no space left on the disk of {folder}; free some space and run it again."
+            ) from None
         raise
     total = grid.RasterXSize * grid.RasterYSize
     return [(valid / total, (positive / valid if valid else None)) for valid, positive in counts]
+
+
+def _write_strip(target: gdal.Dataset, row: int, strip: Block, count: list[int]) -> None:
+    """One output's strip, written out now: a full disk fails here, where it can be caught, and
+    never with a second output's blocks still pending, which its close would try to write. (A
+    function of its own: a loop variable would hold the last dataset open past ``_closes``.)"""
+    values, ok, above = strip
+    target.GetRasterBand(1).WriteArray(values, 0, row)
+    target.FlushCache()
+    count[0] += int(ok.sum())
+    count[1] += int(above.sum())
 
 
 @contextlib.contextmanager

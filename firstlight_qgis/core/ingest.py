@@ -24,7 +24,6 @@ from .bands import SENSORS, SENTINEL1
 from .catalog import Scene
 from .clip import area_extent, clip_bands
 from .download import (
-    NO_SPACE_MESSAGE,
     BandDownloadResult,
     RetryPolicy,
     discard,
@@ -33,13 +32,13 @@ from .download import (
     safe_name,
 )
 from .errors import (
-    NO_SPACE,
     BandResolutionError,
     CancelledError,
     DownloadError,
     InputError,
     ValidationFailedError,
     one_line,
+    out_of_space,
 )
 from .events import EventConfig, get_event
 from .gdalconfig import raising
@@ -322,12 +321,8 @@ def _disk_errors(scene_dir: Path) -> Iterator[None]:
     GDAL RuntimeError) becomes one DiskFullError; whatever was being written is already removed."""
     try:
         yield
-    except OSError as error:
-        if error.errno not in NO_SPACE:
-            raise
-        raise disk_error(scene_dir / "manifest.json", error) from None
-    except RuntimeError as error:
-        if not NO_SPACE_MESSAGE.search(str(error)):
+    except (OSError, RuntimeError) as error:
+        if not out_of_space(scene_dir, error):
             raise
         raise disk_error(scene_dir / "manifest.json", OSError(errno.ENOSPC, str(error))) from None
 

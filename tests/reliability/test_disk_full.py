@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from osgeo import gdal
 
 from firstlight_qgis.core import ranges
 from firstlight_qgis.core.errors import DiskFullError
+from firstlight_qgis.core.indices import compute_indices
 from tests.reliability.harness import (
     BANDS,
     MODES,
@@ -25,6 +27,7 @@ from tests.reliability.harness import (
     run,
     scene_of,
 )
+from tests.support.sample import SAMPLE
 
 pytestmark = pytest.mark.integration
 
@@ -139,3 +142,26 @@ def test_a_disk_without_room_for_a_file_fails_before_its_pieces_are_asked_for(
 
     assert server.log(method="GET") == []
     assert_nothing_looks_complete(small_disk, reference["whole"]["root"], "whole")
+
+
+@pytest.mark.parametrize("fraction", (0.1, 0.5, 0.9))
+def test_indices_on_a_full_disk_are_one_clear_error_and_leave_no_file(
+    small_disk: Path, tmp_path: Path, fraction: float
+) -> None:
+    """The flood indices of the sample stack (as ``firstlight:index`` and the ingest write them)
+    on a disk that fills up: wherever GDAL meets the end of the space (a strip, the close that
+    writes the file's directory), one DiskFullError and nothing left behind."""
+    stack = str(tmp_path / "stack.vrt")
+    gdal.BuildVRT(stack, [str(SAMPLE / f"{band}.tif") for band in BANDS], separate=True)
+
+    def products(folder: Path) -> None:
+        outputs = {name: folder / f"{name}.tif" for name in ("ndwi", "mndwi")}
+        compute_indices(Path(stack), outputs, sensor="sentinel2", water=(folder / "water.tif", 0.0))
+
+    products(tmp_path / "clean")
+    needed = sum(path.stat().st_size for path in (tmp_path / "clean").iterdir())
+    _remount(small_disk, max(4096, int(needed * fraction)) // 4096 * 4096)
+    with pytest.raises(DiskFullError, match="no space left") as raised:
+        products(small_disk)
+    assert "\n" not in str(raised.value)
+    assert list(small_disk.iterdir()) == []
