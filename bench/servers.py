@@ -8,11 +8,12 @@ nginx listens on three ports, one per network variant:
 - ``latency``: the same plus 50 ms before the first byte of every request (Lua ``ngx.sleep``);
 - ``fast``: unthrottled loopback.
 
-One worker process per core, each with its own listening socket (``reuseport``): a worker paces
-its connections from one event loop, and the time it spends sending to all of them is added to
-every connection's wait. With one worker, 24 curl range reads at once got 77 % of 40 MiB/s each
-(one alone 97 %); with two on this 2-core machine, 85 %. Without ``reuseport`` the workers race
-for each new connection, and two workers made the 5 and 20 km clips 20-70 % slower.
+One worker process per core (``worker_processes auto``, as Debian's own nginx.conf has it), each
+with its own listening socket (``reuseport``): a worker paces its connections from one event
+loop, and the time it spends sending to all of them is added to every connection's wait. With one
+worker, 24 curl range reads at once got 77 % of 40 MiB/s each (one alone 97 %); with two on this
+2-core machine, 85 %. Without ``reuseport`` the workers race for each new connection, and two
+workers made the 5 and 20 km clips 20-70 % slower.
 
 Every request is logged with its connection serial number (counted across workers), so bytes,
 requests and the connections a tool used are counted from the log between two marks.
