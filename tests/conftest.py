@@ -1,4 +1,5 @@
-"""Shared test fixtures: where the real-world fixtures live."""
+"""Shared test fixtures: where the real-world fixtures live, GDAL as the host left it, both ways of
+writing at an offset."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from osgeo import gdal, ogr, osr
+
+from firstlight_qgis.core import fileio
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/fixtures beside the project; FIRSTLIGHT_FIXTURES overrides it.
@@ -32,3 +35,10 @@ def gdal_exceptions_as_the_host_left_them() -> Iterator[None]:
     before = [module.GetUseExceptions() for module in (gdal, ogr, osr)]
     yield
     assert [module.GetUseExceptions() for module in (gdal, ogr, osr)] == before
+
+
+@pytest.fixture(params=[True, False], ids=["pwrite", "seek and write"])
+def positional(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Both ways fileio writes and reads at an offset: pwrite/preadv, and Windows' seek then write."""
+    monkeypatch.setattr(fileio, "POSITIONAL", request.param)
+    return request.param

@@ -49,7 +49,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .bands import ResolvedAsset
 from .edition import Edition, forget_edition
-from .errors import NO_SPACE, CancelledError, DiskFullError, DownloadError
+from .errors import NO_SPACE, CancelledError, DiskFullError, DownloadError, disk_full
 from .fileio import open_to_read, read_into
 from .gdalconfig import raising
 from .keepalive import QuickAdapter, QuickConnect
@@ -421,9 +421,8 @@ def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> N
 def disk_error(path: Path, error: OSError) -> DownloadError:
     """The error to raise when writing ``path`` failed: DiskFullError for a full disk or quota."""
     if error.errno in NO_SPACE:
-        return DiskFullError(
-            f"There is no space left on the disk of {path.parent}; free some space and run the ingest "
-            "again: completed bands are kept and partial ones resume."
+        return disk_full(
+            path.parent, "run the ingest again: completed bands are kept and partial ones resume"
         )
     return DownloadError(f"Could not write {path}: {error.strerror}.")
 

@@ -74,6 +74,11 @@ class ValidationFailedError(FirstLightError):
         self.result = result
 
 
+def disk_full(folder: Path, then: str) -> DiskFullError:
+    """The one error of a full disk (or quota) under ``folder``: free some space, ``then``."""
+    return DiskFullError(f"There is no space left on the disk of {folder}; free some space and {then}.")
+
+
 def out_of_space(folder: Path, error: OSError | RuntimeError) -> bool:
     """Whether writing in ``folder`` failed for lack of space: an OSError's number says so; GDAL's
     RuntimeError says so, or the disk has under 1 MB left (a close that cannot write the file's

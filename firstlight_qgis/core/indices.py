@@ -23,7 +23,7 @@ import numpy as np
 from osgeo import gdal
 
 from .bands import SENSORS, SENTINEL1, SensorConfig
-from .errors import CancelledError, DiskFullError, InputError, out_of_space
+from .errors import CancelledError, InputError, disk_full, out_of_space
 from .gdalconfig import on_all_cores, raising
 
 Cancel = Callable[[], bool]
@@ -572,9 +572,7 @@ def _write_by_blocks(
             temporary.unlink(missing_ok=True)
         folder = outputs[0].path.parent
         if isinstance(error, OSError | RuntimeError) and out_of_space(folder, error):
-            raise DiskFullError(
-                f"There is no space left on the disk of {folder}; free some space and run it again."
-            ) from None
+            raise disk_full(folder, "run it again") from None
         raise
     total = grid.RasterXSize * grid.RasterYSize
     return [(valid / total, (positive / valid if valid else None)) for valid, positive in counts]

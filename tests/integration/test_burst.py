@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,14 +46,19 @@ def _burst(
     pieces: list[Piece] = PIECES,
     timeout: float = 5.0,
     cancelled: threading.Event | None = None,
+    connections: int = 4,
+    finished: Callable[[Piece], None] = lambda piece: None,
+    divisible: bool = False,
 ) -> Outcome:
-    """One submission to a hub of 4 connections (fewer than the pieces: they wait their turn)."""
+    """One submission to a hub of ``connections`` (by default 4, fewer than the pieces: they wait
+    their turn)."""
     target.write_bytes(b"")
     fd = os.open(target, os.O_WRONLY)
-    hub = Hub(4, timeout, {"User-Agent": "test"}, Direct(5.0, {}).tls, cancelled or threading.Event())
+    stop = cancelled or threading.Event()
+    hub = Hub(connections, timeout, {"User-Agent": "test"}, Direct(5.0, {}).tls, stop)
     try:
         return hub.submit(
-            server.url("nir.tif"), pieces, fd, lambda piece, count: None, lambda piece: None
+            server.url("nir.tif"), pieces, fd, lambda piece, count: None, finished, divisible=divisible
         ).result()
     finally:
         hub.close()
@@ -250,17 +255,8 @@ def test_divisible_pieces_are_cut_as_the_queue_runs_out(
     source = (cogs / "nir.tif").read_bytes()
     pieces = [Piece(start, start + SIZE, 2 * start) for start in range(0, 16 * SIZE, SIZE)]
     target = tmp_path / "out"
-    target.write_bytes(b"")
-    fd = os.open(target, os.O_WRONLY)
     finished: list[Piece] = []
-    hub = Hub(4, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
-    try:
-        outcome = hub.submit(
-            server.url("nir.tif"), pieces, fd, lambda piece, count: None, finished.append, divisible=True
-        ).result()
-    finally:
-        hub.close()
-        os.close(fd)
+    outcome = _burst(server, target, pieces, finished=finished.append, divisible=True)
     assert outcome.rest == [] and outcome.whole == len(finished)
     for piece in pieces:
         assert _written(source, target, piece) == source[piece.start : piece.end]
@@ -285,16 +281,7 @@ def test_divisible_pieces_are_joined_when_a_round_trip_costs_much(
     source = (cogs / "nir.tif").read_bytes()
     pieces = [Piece(start, start + SIZE, start) for start in range(0, 16 * SIZE, SIZE)]
     target = tmp_path / "out"
-    target.write_bytes(b"")
-    fd = os.open(target, os.O_WRONLY)
-    hub = Hub(2, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
-    try:
-        outcome = hub.submit(
-            server.url("nir.tif"), pieces, fd, lambda piece, count: None, lambda piece: None, divisible=True
-        ).result()
-    finally:
-        hub.close()
-        os.close(fd)
+    outcome = _burst(server, target, pieces, connections=2, divisible=True)
     assert outcome.rest == [] and target.read_bytes()[: 16 * SIZE] == source[: 16 * SIZE]
     asked = _asked(server)
     assert [start for start, _ in asked] == [0] + [end for _, end in asked[:-1]] and asked[-1][1] == 16 * SIZE

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from firstlight_qgis.core import clip, fileio, ranges
+from firstlight_qgis.core import clip, ranges
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.bands import ResolvedAsset
 from firstlight_qgis.core.clip import clip_bands
@@ -53,12 +53,6 @@ def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ranges, "RANGED_MIN_BYTES", 1)
     monkeypatch.setattr(ranges, "DOWNLOAD_PIECE", 64 * 1024)
     monkeypatch.setattr(ranges, "DOWNLOAD_CONNECTIONS", 16)
-
-
-@pytest.fixture(params=[True, False], ids=["pwrite", "seek and write"])
-def positional(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both ways fileio writes and reads at an offset: pwrite/preadv, and Windows' seek then write."""
-    monkeypatch.setattr(fileio, "POSITIONAL", request.param)
 
 
 def _expected(cogs: Path) -> dict[str, ResolvedAsset]:

@@ -8,17 +8,9 @@ import random
 import threading
 from pathlib import Path
 
-import pytest
-
 from firstlight_qgis.core import fileio
 
 CHUNK = 4096
-
-
-@pytest.fixture(params=[True, False], ids=["pwrite", "seek and write"])
-def positional(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    monkeypatch.setattr(fileio, "POSITIONAL", request.param)
-    return request.param
 
 
 def test_chunks_written_out_of_order_by_threads_make_the_file(positional: bool, tmp_path: Path) -> None:
