@@ -132,7 +132,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="200" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="379" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="376" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -285,7 +285,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="382" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="278" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="275" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -301,7 +301,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="386" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="248" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="245" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -617,7 +617,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
-      <location filename="../firstlight_qgis/processing/index.py" line="114" />
+      <location filename="../firstlight_qgis/processing/index.py" line="117" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
@@ -672,18 +672,22 @@
       <translation>pas une image</translation>
     </message>
     <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="38" />
+      <source>Imagery</source>
+      <translation>Imagerie</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="39" />
+      <source>Indices</source>
+      <translation>Indices</translation>
+    </message>
+    <message>
       <location filename="../firstlight_qgis/processing/discover.py" line="124" />
       <source>Discover scenes</source>
       <translation>Découvrir des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="127" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="165" />
-      <source>Imagery</source>
-      <translation>Imagerie</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="138" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="135" />
       <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
 
 Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
@@ -696,62 +700,57 @@ Catalogue : earth-search (par défaut), planetary-computer, l'URL de n'importe q
 Sorties : les emprises (un polygone par scène avec son identifiant, sa date, son capteur, sa couverture nuageuse en %, le % de la zone couvert, les bandes manquantes et son rang) et un fichier JSON des scènes, que « Importer des scènes » lit par son paramètre SCENES_JSON.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="154" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="151" />
       <source>Maximum number of scenes</source>
       <translation>Nombre maximal de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="133" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="130" />
       <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
       <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="166" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="163" />
       <source>Scene footprints</source>
       <translation>Emprises des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="173" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="170" />
       <source>Scenes (JSON)</source>
       <translation>Scènes (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="174" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="171" />
       <source>JSON files (*.json)</source>
       <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="179" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="176" />
       <source>Number of scenes</source>
       <translation>Nombre de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="184" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="181" />
       <source>Scene ids, best first (comma-separated)</source>
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="202" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="199" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}, avec au plus {cloud:g} % de nuages.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="231" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="228" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="75" />
+      <location filename="../firstlight_qgis/processing/index.py" line="81" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="78" />
-      <source>Indices</source>
-      <translation>Indices</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="89" />
+      <location filename="../firstlight_qgis/processing/index.py" line="92" />
       <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
 
 Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
@@ -768,91 +767,91 @@ Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse W
 Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="135" />
+      <location filename="../firstlight_qgis/processing/index.py" line="138" />
       <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
       <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="141" />
+      <location filename="../firstlight_qgis/processing/index.py" line="144" />
       <source>Reflectance scale (empty: sensor default)</source>
       <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="148" />
+      <location filename="../firstlight_qgis/processing/index.py" line="151" />
       <source>Reflectance offset (empty: sensor default)</source>
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="84" />
+      <location filename="../firstlight_qgis/processing/index.py" line="87" />
       <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
       <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="106" />
+      <location filename="../firstlight_qgis/processing/index.py" line="109" />
       <source>Band stack</source>
       <translation>Pile de bandes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="109" />
-      <location filename="../firstlight_qgis/processing/index.py" line="156" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="284" />
+      <location filename="../firstlight_qgis/processing/index.py" line="112" />
+      <location filename="../firstlight_qgis/processing/index.py" line="159" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="281" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="119" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="260" />
+      <location filename="../firstlight_qgis/processing/index.py" line="122" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="257" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="125" />
+      <location filename="../firstlight_qgis/processing/index.py" line="128" />
       <source>Sentinel-1 water threshold (dB)</source>
       <translation>Seuil d'eau Sentinel-1 (dB)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="159" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="285" />
+      <location filename="../firstlight_qgis/processing/index.py" line="162" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="163" />
+      <location filename="../firstlight_qgis/processing/index.py" line="166" />
       <source>Share of valid pixels</source>
       <translation>Part de pixels valides</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="167" />
+      <location filename="../firstlight_qgis/processing/index.py" line="170" />
       <source>Share of valid pixels that are water</source>
       <translation>Part des pixels valides qui sont de l'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="170" />
+      <location filename="../firstlight_qgis/processing/index.py" line="173" />
       <source>Threshold applied</source>
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="230" />
+      <location filename="../firstlight_qgis/processing/index.py" line="233" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
       <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="243" />
+      <location filename="../firstlight_qgis/processing/index.py" line="246" />
       <source>Set OUTPUT: the index raster.</source>
       <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="225" />
+      <location filename="../firstlight_qgis/processing/index.py" line="228" />
       <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
       <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="255" />
+      <location filename="../firstlight_qgis/processing/index.py" line="261" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="266" />
+      <location filename="../firstlight_qgis/processing/index.py" line="268" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
@@ -862,7 +861,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="176" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="173" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 Scenes: the ids in SCENES (comma-separated), else the best BEST_N found by the search. With SCENES_JSON (the JSON output of 'Discover scenes') the scenes are taken from that file and no search runs.
@@ -883,132 +882,132 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="198" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="195" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="201" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="198" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="206" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="203" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="213" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="210" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="252" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="249" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="263" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="260" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="269" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="266" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="272" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="269" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="171" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="168" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="222" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="219" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="232" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="229" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="238" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="235" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="279" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="286" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="283" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="288" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="285" />
       <source>All rasters produced</source>
       <translation>Tous les rasters produits</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="290" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="287" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="293" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="290" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="359" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="356" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="409" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="333" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="330" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="433" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="430" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="319" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="421" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="418" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="428" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="425" />
       <source>Water: {share:.1%} of the valid pixels.</source>
       <translation>Eau : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="387" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="384" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="389" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="386" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>

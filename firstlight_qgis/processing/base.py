@@ -32,6 +32,14 @@ class FirstLightAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text: str) -> str:
         return QCoreApplication.translate("FirstLight", text)
 
+    def group(self) -> str:
+        """The title of ``groupId()``'s group, as the toolbox shows it."""
+        titles = {
+            GROUP_IMAGERY: QCoreApplication.translate("FirstLight", "Imagery"),
+            GROUP_INDICES: QCoreApplication.translate("FirstLight", "Indices"),
+        }
+        return titles[self.groupId()]
+
     def createInstance(self) -> QgsProcessingAlgorithm:
         return type(self)()
 

@@ -123,9 +123,6 @@ class DiscoverAlgorithm(FirstLightAlgorithm):
     def displayName(self) -> str:
         return QCoreApplication.translate("FirstLight", "Discover scenes")
 
-    def group(self) -> str:
-        return QCoreApplication.translate("FirstLight", "Imagery")
-
     def groupId(self) -> str:
         return GROUP_IMAGERY
 

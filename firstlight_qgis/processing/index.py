@@ -80,9 +80,6 @@ class IndexAlgorithm(FirstLightAlgorithm):
     def displayName(self) -> str:
         return QCoreApplication.translate("FirstLight", "Compute index / water mask")
 
-    def group(self) -> str:
-        return QCoreApplication.translate("FirstLight", "Indices")
-
     def groupId(self) -> str:
         return GROUP_INDICES
 

@@ -161,9 +161,6 @@ class IngestAlgorithm(FirstLightAlgorithm):
     def displayName(self) -> str:
         return QCoreApplication.translate("FirstLight", "Ingest scenes")
 
-    def group(self) -> str:
-        return QCoreApplication.translate("FirstLight", "Imagery")
-
     def groupId(self) -> str:
         return GROUP_IMAGERY
 

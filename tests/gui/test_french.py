@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QCoreApplication, QTranslator
 
 from firstlight_qgis.gui.dock import LOCAL_FILE, FirstLightDock
@@ -59,3 +60,8 @@ def test_the_dock_speaks_french_and_still_follows_the_bands(
     finally:
         dock.shutdown()
         dock.deleteLater()
+
+
+def test_the_toolbox_groups_are_french(french, provider) -> None:
+    algorithms = QgsApplication.processingRegistry().providerById("firstlight").algorithms()
+    assert {a.groupId(): a.group() for a in algorithms} == {"imagery": "Imagerie", "indices": "Indices"}

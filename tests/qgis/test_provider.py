@@ -19,8 +19,14 @@ def test_the_provider_offers_the_three_algorithms(provider: FirstLightProvider) 
     assert provider.name() == "FirstLight"
     assert not provider.icon().isNull()
     assert {a.id() for a in provider.algorithms()} == ALGORITHMS
+    groups = {a.id(): (a.groupId(), a.group()) for a in provider.algorithms()}
+    assert groups == {
+        "firstlight:discover": ("imagery", "Imagery"),
+        "firstlight:ingest": ("imagery", "Imagery"),
+        "firstlight:index": ("indices", "Indices"),
+    }
     for algorithm in provider.algorithms():
-        assert algorithm.displayName() and algorithm.group() and algorithm.groupId()
+        assert algorithm.displayName()
         assert len(algorithm.shortHelpString()) > 100
         assert not algorithm.icon().isNull()
 
