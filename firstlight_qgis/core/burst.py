@@ -226,6 +226,7 @@ class Hub:
         edition: Edition | None = None,
         scatter: Callable[[int, bytes | memoryview], None] | None = None,
         divisible: bool = False,
+        handover: bool = True,
     ) -> Future[Outcome]:
         """Fetch ``pieces`` of ``url`` into ``fd`` (or into ``memory``: see ``read``; or through
         ``scatter(offset, data)``, given the bytes of the source from ``offset``), calling
@@ -234,7 +235,9 @@ class Hub:
         through as a plain 206 (for the retrying path: a file whose size is not ``size``, or that
         ``edition`` does not admit, when given, among them), or raises CancelledError or the OSError
         of a write. ``divisible`` pieces may be fetched as smaller ones (see _Waiting): those of a
-        whole file, not the ranges of a clip, which are sized to go at once."""
+        whole file, not the ranges of a clip, which are sized to go at once. ``handover=False``
+        returns without waiting for the loop to take the job (see below): for a caller submitting
+        more at once, whose last submission waits for them all."""
         parts = urlsplit(url)
         secure = parts.scheme == "https"
         port = parts.port or (443 if secure else 80)
@@ -257,7 +260,7 @@ class Hub:
                 self._thread.start()
         self._inbox.put((url, list(pieces), job))
         self._wake_write.send(b"\0")
-        if threading.current_thread() is not self._thread:
+        if handover and threading.current_thread() is not self._thread:
             # Until the loop has taken the job: a caller going on with Python work (the next band's
             # launch) would keep the interpreter lock from the loop for up to the 5 ms switch
             # interval, and the ranges would go out only after it (5 and 20 km clips 6 % faster).
@@ -305,11 +308,17 @@ class Hub:
                 return transfer
 
     def read(
-        self, url: str, start: int, end: int, memory: bytearray, edition: Edition | None = None
+        self,
+        url: str,
+        start: int,
+        end: int,
+        memory: bytearray,
+        edition: Edition | None = None,
+        handover: bool = True,
     ) -> Future[Outcome]:
         """Bytes ``start..end-1`` of ``url`` into ``memory``, over a connection kept open for the
         next request to that server (a tile range after a header, say); the outcome's ``rest`` is
-        not empty when they did not come through as a plain 206."""
+        not empty when they did not come through as a plain 206. ``handover`` as in ``submit``."""
         return self.submit(
             url,
             [Piece(start, end, 0)],
@@ -318,6 +327,7 @@ class Hub:
             lambda piece: None,
             memory,
             edition=edition,
+            handover=handover,
         )
 
     def close(self) -> None:

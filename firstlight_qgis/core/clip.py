@@ -761,7 +761,7 @@ class _Lane:
 
     def run(self, crs: str | None) -> None:
         """``crs``: the scene's CRS as the catalog says it (see ``_Meeting.prime``)."""
-        reads = {}
+        urls = {}
         for task in self.tasks:
             try:  # a URL that is not http(s), or not a URL at all: the band's thread says so
                 task.source = source_of(task.band, task.href, task.context.allow_local)
@@ -772,8 +772,13 @@ class _Lane:
                     continue
             except (DownloadError, ValueError):
                 continue
+            urls[task] = url
+        reads = {}
+        for count, (task, url) in enumerate(urls.items(), start=1):
+            # the loop takes them all at once (one hand-over, not one per band: 5 km 2-3 % faster)
             memory = bytearray()
-            reads[task] = (memory, self.pool.hub.read(url, 0, HEADER_BYTES, memory, task.edition))
+            future = self.pool.hub.read(url, 0, HEADER_BYTES, memory, task.edition, count == len(urls))
+            reads[task] = (memory, future)
         self.meeting.prime(crs)  # while the headers are on their way
         primed = []
         for task, (memory, future) in reads.items():
