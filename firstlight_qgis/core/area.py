@@ -68,9 +68,9 @@ class Area:
 def parse_area(value: Any, crs: Any = None, max_area_km2: float = DEFAULT_MAX_AREA_KM2) -> Area:
     """Read a search area from whatever the user gave and check it.
 
-    ``value`` is an ``Area``, a GeoJSON dict or JSON string (Geometry, Feature or FeatureCollection,
-    whose polygons are merged), a path to a vector file (first layer), or a bbox as 4 numbers or a
-    "minx,miny,maxx,maxy" string. ``crs`` is the CRS of ``value`` when it is not WGS84 lon/lat
+    ``value`` is an ``Area``, a GeoJSON dict or JSON string (Geometry, Feature or FeatureCollection;
+    the polygons of a collection are merged), a path to a vector file (first layer), or a bbox as 4
+    numbers or a "minx,miny,maxx,maxy" string. ``crs`` is the CRS of ``value`` when it is not WGS84 lon/lat
     (EPSG code, "EPSG:n" or WKT); it overrides a CRS the file or GeoJSON declares.
     """
     if isinstance(value, Area):
@@ -238,6 +238,7 @@ def _geojson_geometry(document: Any) -> tuple[ogr.Geometry, osr.SpatialReference
         geometries = [document["geometry"]] if document.get("geometry") else []
     else:
         geometries = [document]
+    geometries = [member for geometry in geometries for member in _members(geometry)]
     if not geometries:
         raise InputError("The area is empty: the GeoJSON holds no geometry.")
     parts = [_checked(_ogr_from_json(g)) for g in geometries]
@@ -247,11 +248,25 @@ def _geojson_geometry(document: Any) -> tuple[ogr.Geometry, osr.SpatialReference
     return merged, _declared_crs(document)
 
 
+def _members(geometry: Any) -> list[Any]:
+    """The geometries of a GeoJSON GeometryCollection (of its collections too), else the geometry:
+    the polygons of a collection make an area as those of a FeatureCollection do."""
+    if isinstance(geometry, dict) and geometry.get("type") == "GeometryCollection":
+        members = geometry.get("geometries")
+        if isinstance(members, list):
+            return [member for inner in members for member in _members(inner)]
+    return [geometry]
+
+
 def _ogr_from_json(geometry: Any) -> ogr.Geometry:
-    try:
-        parsed = ogr.CreateGeometryFromJson(json.dumps(geometry))
-    except (RuntimeError, TypeError, ValueError):
-        parsed = None
+    """The OGR geometry of a GeoJSON geometry object, whose coordinates must be an array: GDAL 3.10
+    reads any other value as an empty geometry."""
+    parsed = None
+    if isinstance(geometry, dict) and isinstance(geometry.get("coordinates"), list):
+        try:
+            parsed = ogr.CreateGeometryFromJson(json.dumps(geometry))
+        except (RuntimeError, TypeError, ValueError):
+            parsed = None
     if parsed is None:
         raise InputError("The area is not a valid GeoJSON geometry: check its type and coordinates.")
     return parsed

@@ -82,6 +82,14 @@ def test_a_feature_collection_merges_its_polygons() -> None:
     assert area.area_km2 == pytest.approx(2 * _ellipsoid_rectangle_km2(0, 0, 0.1, 0.1), rel=1e-4)
 
 
+def test_a_geometry_collection_merges_its_polygons_as_a_feature_collection_does() -> None:
+    inner = {"type": "GeometryCollection", "geometries": [_polygon(0.2, 0, 0.3, 0.1)]}
+    area = parse_area({"type": "GeometryCollection", "geometries": [_polygon(0, 0, 0.1, 0.1), inner]})
+    assert area.geojson["type"] == "MultiPolygon"
+    assert area.bbox == pytest.approx((0, 0, 0.3, 0.1))
+    assert area.area_km2 == pytest.approx(2 * _ellipsoid_rectangle_km2(0, 0, 0.1, 0.1), rel=1e-4)
+
+
 def test_a_bbox_crossing_the_antimeridian_is_split_at_180() -> None:
     area = parse_area("179.5,-16.5,-179.5,-15.5")
     assert area.bbox == (179.5, -16.5, -179.5, -15.5)
@@ -190,6 +198,16 @@ def test_bounds_of_an_antimeridian_area_in_the_utm_zone_it_straddles() -> None:
         ({"type": "Polygon", "coordinates": []}, "not a valid GeoJSON geometry"),
         ("{not json", "not valid GeoJSON"),
         ({"type": "Polygon", "coordinates": "nonsense"}, "not a valid GeoJSON geometry"),
+        ({"type": "MultiPolygon", "coordinates": {"rings": []}}, "not a valid GeoJSON geometry"),
+        ({"type": "GeometryCollection", "geometries": "nonsense"}, "not a valid GeoJSON geometry"),
+        ({"type": "GeometryCollection", "geometries": []}, "empty"),
+        (
+            {
+                "type": "GeometryCollection",
+                "geometries": [_polygon(0, 0, 0.1, 0.1), {"type": "Point", "coordinates": [1, 2]}],
+            },
+            "Point, which has zero area",
+        ),
         ({"type": "Point", "coordinates": [1, 2]}, "zero area"),
         ({"type": "LineString", "coordinates": [[1, 2], [3, 4]]}, "zero area"),
         ([0, 0, 0, 0], "has no area"),
