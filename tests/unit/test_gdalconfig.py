@@ -120,10 +120,15 @@ def test_exceptions_stay_on_until_the_last_of_overlapping_calls_ends() -> None:
         thread.join()
         {_STATE}
         gdal.UseExceptions()  # a host that has them on (QGIS 3.38+) keeps them on
+        {_STATE}
         with gdal_exceptions:
             pass
         {_STATE}
         """,
         CORE.parents[1],
     )
-    assert lines == ["exceptions 1 1 1", "exceptions 0 0 0", "exceptions 1 0 0"]
+    assert lines[:2] == ["exceptions 1 1 1", "exceptions 0 0 0"]
+    # gdal.UseExceptions() turns on gdal's alone before GDAL 3.7, all three from 3.7 on
+    host = lines[2]
+    assert host in ("exceptions 1 0 0", "exceptions 1 1 1")
+    assert lines[3] == host
