@@ -250,7 +250,10 @@ def _geojson_geometry(document: Any) -> tuple[ogr.Geometry, osr.SpatialReference
 
 def _members(geometry: Any) -> list[Any]:
     """The geometries of a GeoJSON GeometryCollection (of its collections too), else the geometry:
-    the polygons of a collection make an area as those of a FeatureCollection do."""
+    the polygons of a collection make an area as those of a FeatureCollection do. A geometry with
+    empty coordinates is none (RFC 7946, 3.1), on every GDAL (3.10 reads it, 3.6 refuses it)."""
+    if isinstance(geometry, dict) and geometry.get("coordinates") == []:
+        return []
     if isinstance(geometry, dict) and geometry.get("type") == "GeometryCollection":
         members = geometry.get("geometries")
         if isinstance(members, list):

@@ -143,8 +143,15 @@ AREAS = {
         {"type": "MultiPolygon", "coordinates": [[_square(0, 0, 1)], [_square(0.5, 0.5, 1)]]},
         InputError,
     ),
-    "a geometry collection": (
+    "a geometry collection of a polygon": (
         {"type": "GeometryCollection", "geometries": [_ring((0, 0), (1, 0), (1, 1), (0, 0))]},
+        None,
+    ),
+    "a geometry collection of a line": (
+        {
+            "type": "GeometryCollection",
+            "geometries": [{"type": "LineString", "coordinates": [[0, 0], [1, 1]]}],
+        },
         InputError,
     ),
     "an area next to the pole": (_ring((-10, 88), (10, 88), (10, 89.9), (-10, 89.9), (-10, 88)), None),

@@ -195,7 +195,7 @@ def test_bounds_of_an_antimeridian_area_in_the_utm_zone_it_straddles() -> None:
         ("", "empty"),
         ("   ", "empty"),
         ({"type": "FeatureCollection", "features": []}, "empty"),
-        ({"type": "Polygon", "coordinates": []}, "not a valid GeoJSON geometry"),
+        ({"type": "Polygon", "coordinates": []}, "empty"),
         ("{not json", "not valid GeoJSON"),
         ({"type": "Polygon", "coordinates": "nonsense"}, "not a valid GeoJSON geometry"),
         ({"type": "MultiPolygon", "coordinates": {"rings": []}}, "not a valid GeoJSON geometry"),
