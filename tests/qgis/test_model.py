@@ -40,14 +40,48 @@ def test_the_model_chains_discover_ingest_and_index(provider) -> None:
     }
 
 
-def test_the_model_file_is_what_the_generator_builds(provider, tmp_path) -> None:
-    """Regenerate with ``.venv/bin/python tools/make_model.py`` when an algorithm changes."""
+def _shape(model: QgsProcessingModelAlgorithm) -> dict:
+    """What a model says, as every QGIS reads it: its inputs, and each step's algorithm, sources
+    and outputs. (The file itself differs: QGIS 3.40 saves models in a newer format, and reads the
+    shipped one, saved by the oldest QGIS supported, in the old one.)"""
+
+    def static(value: object) -> object:
+        return "" if value is None else value  # an empty string read back by QGIS 3.40 is None
+
+    steps = {}
+    for child_id, child in model.childAlgorithms().items():
+        sources = {
+            name: [
+                (s.source(), static(s.staticValue()), s.parameterName(), s.outputChildId(), s.outputName())
+                for s in found
+            ]
+            for name, found in child.parameterSources().items()
+        }
+        outputs = sorted(
+            (o.childId(), o.childOutputName(), o.description(), o.position().x(), o.position().y())
+            for o in child.modelOutputs().values()
+        )
+        place = (child.position().x(), child.position().y())
+        steps[child_id] = (child.algorithmId(), child.description(), place, sources, outputs)
+    inputs = {
+        p.name(): (p.type(), p.description(), p.defaultValue())
+        for p in model.parameterDefinitions()
+        if not p.isDestination()
+    }
+    return {
+        "name": (model.name(), model.group()),
+        "help": model.helpContent(),
+        "inputs": inputs,
+        "steps": steps,
+    }
+
+
+def test_the_model_file_is_what_the_generator_builds(provider) -> None:
+    """Regenerate with ``.venv/bin/python tools/make_model.py`` (on QGIS 3.22, the oldest QGIS
+    supported, so that every later one reads it) when an algorithm changes."""
     from tools.make_model import build_model
 
-    # Both written by this process, so Qt orders the XML attributes alike.
-    assert build_model().toFile(str(tmp_path / "built.model3"))
-    assert _load().toFile(str(tmp_path / "shipped.model3"))
-    assert (tmp_path / "built.model3").read_text() == (tmp_path / "shipped.model3").read_text()
+    assert _shape(_load()) == _shape(build_model())
 
 
 def test_the_model_runs_against_a_stac_api_on_loopback(provider, stac_url, area_file, tmp_path) -> None:
