@@ -10,6 +10,7 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProject,
+    QgsRasterLayer,
     QgsRectangle,
     QgsVectorLayer,
 )
@@ -139,6 +140,21 @@ def test_canvas_extent_layer_extent_and_selected_features(dock, qgis_canvas, mes
     dock.selection_button.click()
     assert dock.area.geometry.area() == pytest.approx(0.02 * 0.02)
     assert "1 selected features of fields" in dock.area_label.text()
+
+
+def test_the_layer_list_offers_layers_with_an_extent_only(dock) -> None:
+    polygons = QgsVectorLayer("Polygon?crs=EPSG:4326", "fields", "memory")
+    table = QgsVectorLayer("None", "attributes only", "memory")
+    raster = QgsRasterLayer(str(SAMPLE / "blue.tif"), "blue")
+    assert raster.isValid()
+    QgsProject.instance().addMapLayers([polygons, table, raster])
+    try:
+        layers = (dock.layer_combo.layer(row) for row in range(dock.layer_combo.count()))
+        offered = {layer.name() for layer in layers if layer is not None}
+        assert {"fields", "blue"} <= offered
+        assert "attributes only" not in offered
+    finally:
+        QgsProject.instance().removeMapLayers([polygons.id(), table.id(), raster.id()])
 
 
 def test_area_in_km2_does_not_depend_on_the_crs() -> None:
