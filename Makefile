@@ -26,7 +26,7 @@ DEMO_DIR  := $(abspath $(DEMO_OUT))
 DEMO_QGIS := $(DEMO_DIR)/.qgis-profile
 SAMPLE  := $(CURDIR)/resources/sample
 
-.PHONY: setup test test-unit test-integration test-packaging test-qgis test-urllib3-2 lint demo demo-python \
+.PHONY: setup test test-debian13 test-unit test-integration test-packaging test-qgis test-urllib3-2 lint demo demo-python \
         package deploy i18n i18n-update screenshot bench reliability clean
 
 setup:
@@ -50,6 +50,11 @@ test-urllib3-2: setup
 	$(URLLIB3_2)/bin/python -m pip install -q --disable-pip-version-check --no-deps urllib3==2.3.0
 	$(URLLIB3_2)/bin/python -c "import urllib3, requests; assert urllib3.__version__ == '2.3.0', urllib3.__file__"
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(URLLIB3_2)/bin/python -m pytest -p no:qgis tests/integration tests/reliability
+
+## `make test` again on Debian 13 (QGIS 3.40, Python 3.13, GDAL 3.10, numpy 2), from this Debian machine,
+## in a Debian 13 root made by debootstrap in build/debian13 (root only; see tools/debian13.sh).
+test-debian13:
+	@bash tools/debian13.sh test
 
 test-unit: setup
 	$(PYTEST) -p no:qgis tests/unit
