@@ -70,8 +70,8 @@ def parse_area(value: Any, crs: Any = None, max_area_km2: float = DEFAULT_MAX_AR
 
     ``value`` is an ``Area``, a GeoJSON dict or JSON string (Geometry, Feature or FeatureCollection;
     the polygons of a collection are merged), a path to a vector file (first layer), or a bbox as 4
-    numbers or a "minx,miny,maxx,maxy" string. ``crs`` is the CRS of ``value`` when it is not WGS84 lon/lat
-    (EPSG code, "EPSG:n" or WKT); it overrides a CRS the file or GeoJSON declares.
+    numbers or a "minx,miny,maxx,maxy" string. ``crs`` is the CRS of ``value`` when it is not WGS84
+    lon/lat (EPSG code, "EPSG:n" or WKT); it overrides a CRS the file or GeoJSON declares.
     """
     if isinstance(value, Area):
         _check_size(value.area_km2, max_area_km2)
