@@ -23,8 +23,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   echo "Installing Debian packages: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o Acquire::Retries=3 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 
 stamp="$VENV/.bootstrap-$(cat requirements-vendor.txt requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"

@@ -33,14 +33,24 @@ if [ ! -d "$FIXTURES" ]; then
   exit 1
 fi
 if ! command -v debootstrap >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+  apt-get -o Acquire::Retries=3 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq --no-install-recommends \
+    debootstrap >/dev/null
 fi
 
 if [ ! -x "$ROOTFS/usr/bin/make" ]; then
   echo "Making a Debian 13 ($SUITE) root in $ROOTFS"
-  rm -rf "$ROOTFS.part"
-  debootstrap --variant=minbase --include=ca-certificates,make,git "$SUITE" "$ROOTFS.part" "$MIRROR" >/dev/null
+  for attempt in 1 2; do  # a second go after a mirror's hiccup
+    rm -rf "$ROOTFS.part"
+    if debootstrap --variant=minbase --include=ca-certificates,make,git "$SUITE" "$ROOTFS.part" "$MIRROR" \
+      > "$ROOTFS.log" 2>&1; then
+      break
+    fi
+    if [ "$attempt" = 2 ]; then
+      tail -20 "$ROOTFS.log" >&2
+      exit 1
+    fi
+  done
   # No service starts inside it (nginx's package would start one).
   printf '#!/bin/sh\nexit 101\n' > "$ROOTFS.part/usr/sbin/policy-rc.d"
   chmod +x "$ROOTFS.part/usr/sbin/policy-rc.d"
