@@ -5,24 +5,29 @@
 # mounted read-only beside it, and make run there as on a fresh Debian 13 machine (tools/bootstrap.sh
 # installs QGIS and the venv inside). The two Debian releases FirstLight supports differ in what
 # breaks: GDAL's exception switches, GeoJSON parsing, numpy 2, urllib3 2.
-# `tools/debian13.sh --can` only says whether this machine can (root, and allowed to mount).
+# `tools/debian13.sh --can` only says whether this machine can: root, allowed to mount, and 8 GB
+# free for the root and its QGIS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${1:-test}
-if [ "$TARGET" = --can ]; then
-  probe=$(mktemp -d)
-  trap 'rmdir "$probe"' EXIT
-  if [ "$(id -u)" -eq 0 ] && mount -t tmpfs none "$probe" 2>/dev/null; then
-    umount "$probe"
-    exit 0
-  fi
-  echo "This machine cannot make a Debian 13 root (it needs root and mounts)." >&2
-  exit 1
-fi
 SUITE=${DEBIAN13_SUITE:-trixie}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ROOTFS=${DEBIAN13_ROOT:-$PWD/build/debian13}
 FIXTURES=${FIRSTLIGHT_FIXTURES:-$(cd .. && pwd)/shared/fixtures}
+if [ "$TARGET" = --can ]; then
+  mkdir -p "$(dirname "$ROOTFS")"
+  free_kb=$(df -Pk "$(dirname "$ROOTFS")" | awk 'NR == 2 {print $4}')
+  if [ -d "$ROOTFS" ] || [ "$free_kb" -ge $((8 << 20)) ]; then
+    probe=$(mktemp -d)
+    trap 'rmdir "$probe"' EXIT
+    if [ "$(id -u)" -eq 0 ] && mount -t tmpfs none "$probe" 2>/dev/null; then
+      umount "$probe"
+      exit 0
+    fi
+  fi
+  echo "This machine cannot make a Debian 13 root: it needs root, mounts and 8 GB free." >&2
+  exit 1
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "make test-debian13 needs root (debootstrap, chroot and mounts): run it as root or with sudo." >&2
