@@ -80,12 +80,17 @@ unmount() {
 }
 trap unmount EXIT
 mkdir -p "$ROOTFS/proc" "$ROOTFS/sys" "$ROOTFS/dev" "$ROOTFS/work/shared/fixtures"
-mount -t proc proc "$ROOTFS/proc" && mounted+=("$ROOTFS/proc")
+# Each mount is listed as soon as it is made: whatever fails next (set -e), the trap unmounts it.
+mount -t proc proc "$ROOTFS/proc"
+mounted+=("$ROOTFS/proc")
 for tree in /sys /dev; do
+  mount --rbind "$tree" "$ROOTFS$tree"
+  mounted+=("$ROOTFS$tree")
   # rslave: unmounting the copy afterwards must not unmount this machine's own /dev/pts
-  mount --rbind "$tree" "$ROOTFS$tree" && mount --make-rslave "$ROOTFS$tree" && mounted+=("$ROOTFS$tree")
+  mount --make-rslave "$ROOTFS$tree"
 done
-mount --bind "$FIXTURES" "$ROOTFS/work/shared/fixtures" && mounted+=("$ROOTFS/work/shared/fixtures")
+mount --bind "$FIXTURES" "$ROOTFS/work/shared/fixtures"
+mounted+=("$ROOTFS/work/shared/fixtures")
 mount -o remount,bind,ro "$ROOTFS/work/shared/fixtures"
 
 # The working tree as git sees it (committed or not, ignored files left out), fresh each run.
