@@ -7,8 +7,6 @@ that 3.22 is limited to. Each constant is the new spelling when the running QGIS
 
 from __future__ import annotations
 
-import functools
-import operator
 from typing import Any
 
 import qgis.core as _core
@@ -28,20 +26,15 @@ GEOMETRY_POINT = enum_value("Qgis.GeometryType.Point", "QgsWkbTypes.GeometryType
 AREA_SQUARE_KILOMETERS = enum_value(
     "Qgis.AreaUnit.SquareKilometers", "QgsUnitTypes.AreaUnit.AreaSquareKilometers"
 )
-LAYER_FILTER_HAS_GEOMETRY = enum_value(
-    "Qgis.LayerFilter.HasGeometry", "QgsMapLayerProxyModel.Filter.HasGeometry"
-)
-LAYER_FILTER_RASTER = enum_value("Qgis.LayerFilter.RasterLayer", "QgsMapLayerProxyModel.Filter.RasterLayer")
-
-
-def layer_filters(*filters: Any) -> Any:
-    """``filters`` combined as ``QgsMapLayerComboBox.setFilters`` takes them. From QGIS 3.34, two
-    ``Qgis.LayerFilter`` or'ed are a plain int, which picks the deprecated overload (gone in
-    QGIS 4): they go in as ``Qgis.LayerFilters``."""
-    combined = functools.reduce(operator.or_, filters)
-    flags = getattr(_core.Qgis, "LayerFilters", None)
-    return flags(combined) if flags is not None and isinstance(combined, int) else combined
-
+_HAS_GEOMETRY = enum_value("Qgis.LayerFilter.HasGeometry", "QgsMapLayerProxyModel.Filter.HasGeometry")
+_RASTER = enum_value("Qgis.LayerFilter.RasterLayer", "QgsMapLayerProxyModel.Filter.RasterLayer")
+_LAYER_FILTERS = getattr(_core.Qgis, "LayerFilters", None)
+# The layers whose extent can make an area, as QgsMapLayerComboBox.setFilters takes them. From
+# QGIS 3.34 two Qgis.LayerFilter or'ed are a plain int, which picks the deprecated overload (gone
+# in QGIS 4): they go in as Qgis.LayerFilters.
+LAYERS_WITH_EXTENT = _HAS_GEOMETRY | _RASTER
+if _LAYER_FILTERS is not None and isinstance(LAYERS_WITH_EXTENT, int):
+    LAYERS_WITH_EXTENT = _LAYER_FILTERS(LAYERS_WITH_EXTENT)
 
 INFO = _core.Qgis.MessageLevel.Info
 WARNING = _core.Qgis.MessageLevel.Warning

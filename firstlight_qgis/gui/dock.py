@@ -63,7 +63,7 @@ from .area import (
     area_from_wkt,
 )
 from .area_tool import AREA_COLOR, HIGHLIGHT_COLOR, POLYGON, RECTANGLE, AreaMapTool, make_rubber_band
-from .compat import GEOMETRY_POLYGON, LAYER_FILTER_HAS_GEOMETRY, LAYER_FILTER_RASTER, WARNING, layer_filters
+from .compat import GEOMETRY_POLYGON, LAYERS_WITH_EXTENT, WARNING
 from .layers import add_footprints, add_ingest_results, feature_ids_of
 from .messages import Notifier, log, one_sentence, tr
 from .runner import AlgorithmRun, RunError
@@ -242,7 +242,7 @@ class FirstLightDock(QgsDockWidget):
         grid.addWidget(self.canvas_button, 0, 2)
 
         self.layer_combo = QgsMapLayerComboBox()
-        self.layer_combo.setFilters(layer_filters(LAYER_FILTER_HAS_GEOMETRY, LAYER_FILTER_RASTER))
+        self.layer_combo.setFilters(LAYERS_WITH_EXTENT)
         self.layer_combo.setAllowEmptyLayer(True)
         self.layer_combo.setToolTip(tr("A layer whose extent or selected features give the area"))
         self.layer_extent_button = QPushButton(tr("Layer extent"))
