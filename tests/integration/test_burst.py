@@ -3,6 +3,7 @@ file, and everything else handed back (what is left of it) for the retrying path
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -213,6 +214,56 @@ def test_cancel_stops_the_burst(server: AssetServer, tmp_path: Path) -> None:
     with pytest.raises(CancelledError):
         _burst(server, tmp_path / "out", cancelled=cancelled)
     assert time.monotonic() - began < 1.0
+
+
+def test_close_waits_for_a_transfer_still_running(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
+    """A failure or a cancel closes the hub with transfers under way: their writes end before close
+    returns, never into a file the caller closes or deletes next."""
+    server.throttle_bps = 4 * SIZE  # the piece takes a quarter of a second
+    source = (cogs / "nir.tif").read_bytes()
+    target = tmp_path / "out"
+    target.write_bytes(b"")
+    fd = os.open(target, os.O_WRONLY)
+    hub = Hub(4, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
+    try:
+        future = hub.submit(server.url("nir.tif"), [PIECES[1]], fd, lambda piece, n: None, lambda p: None)
+        hub.close()
+        assert future.done()
+    finally:
+        os.close(fd)
+    assert future.result().rest == []
+    assert _written(source, target, PIECES[1]) == source[PIECES[1].start : PIECES[1].end]
+
+
+def test_close_hangs_up_the_kept_connections() -> None:
+    """close does not wait for the loop to hang up its kept-alive connections, but the loop does."""
+    hung_up = threading.Event()
+
+    def answer_once(listener: socket.socket) -> None:
+        connection, _ = listener.accept()
+        with connection, contextlib.suppress(OSError):
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(4096)
+            head = (
+                b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9/100\r\nContent-Length: 10\r\n\r\n"
+            )
+            connection.sendall(head + bytes(10))
+            connection.settimeout(5.0)
+            if connection.recv(1) == b"":
+                hung_up.set()
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        threading.Thread(target=answer_once, args=(listener,), daemon=True).start()
+        hub = Hub(4, 5.0, {}, Direct(5.0, {}).tls, threading.Event())
+        try:
+            outcome = hub.read(
+                f"http://127.0.0.1:{listener.getsockname()[1]}/f.tif", 0, 10, bytearray()
+            ).result()
+        finally:
+            hub.close()
+        assert outcome.rest == [], "a plain 206 kept alive"
+        assert hung_up.wait(5.0)
 
 
 def test_bursts_of_several_files_share_one_loop(server: AssetServer, cogs: Path, tmp_path: Path) -> None:
