@@ -244,7 +244,10 @@ def test_close_hangs_up_the_kept_connections() -> None:
         with connection, contextlib.suppress(OSError):
             request = b""
             while b"\r\n\r\n" not in request:
-                request += connection.recv(4096)
+                chunk = connection.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
             head = (
                 b"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9/100\r\nContent-Length: 10\r\n\r\n"
             )
