@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -92,3 +93,15 @@ def test_the_harness_counts_what_each_tool_fetched(harness: ModuleType, tmp_path
         assert whole["connections"] <= 24
     table = run.table(list(rows.values()))
     assert "| FirstLight | 1 km · throttled |" in table and "*physical limit*" in table
+
+
+def test_a_tool_reports_its_own_peak_memory_not_the_harness_s() -> None:
+    """The harness peaks at half a gigabyte when it has just generated the scene (a fresh machine):
+    a tool it starts must not report that as its own peak."""
+    harness_peak = b"\x01" * (300 << 20)  # written: 300 MB resident in this process, the harness here
+    code = "import _common; print(_common.peak_rss_mb())"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=BENCH / "tools", capture_output=True, text=True, check=True
+    )
+    del harness_peak
+    assert float(done.stdout) < 150
