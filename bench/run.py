@@ -65,8 +65,9 @@ END_TO_END_KM = 20  # areas up to this size also run "FirstLight, end to end" (w
 AREA_TOOLS = ["FirstLight", "GDAL x6", "odc-stac", "reader"]
 DOWNLOAD_TOOLS = ["FirstLight", "FirstLight, no file:size", "stac-asset", "reader"]
 PHYSICAL = "physical limit"
-# Areas up to 20 km: a run takes about a second for all tools, and their times move by up to 8 %
-# from run to run on this VM (FirstLight's five 20 km clips of one run took 38 to 53 ms).
+# Areas up to 20 km run more times: a run takes about a second for all tools, and their times move
+# by up to 8 % from run to run on this VM (FirstLight's five 20 km clips of one run took 38 to 53 ms).
+SMALL_AREA_KM = 20
 SMALL_AREA_RUNS = 9
 
 
@@ -240,25 +241,29 @@ class Scenario:
     needed_bytes: int = 0
 
 
+def _small(scenario: Scenario) -> bool:
+    return scenario.km is not None and scenario.km <= SMALL_AREA_KM
+
+
 def runs_of(scenario: Scenario, asked: int | None, quick: bool) -> int:
     """How many times each tool runs ``scenario``: as asked, else once with ``--quick``, else
-    SMALL_AREA_RUNS for areas up to 20 km and 5 for the rest (medians of 5: this VM has outliers
-    of +50 %)."""
+    SMALL_AREA_RUNS for the small areas and 5 for the rest (medians of 5: this VM has outliers of
+    +50 %)."""
     if asked:
         return asked
     if quick:
         return 1
-    return SMALL_AREA_RUNS if scenario.km is not None and scenario.km <= 20 else 5
+    return SMALL_AREA_RUNS if _small(scenario) else 5
 
 
 def medians(plan: list[Scenario], counts: dict[str, int]) -> str:
     """What the table's seconds are medians of, for its heading (``runs_of`` depends on the area
     alone: one count for the small areas, one for the rest)."""
-    small = sorted({counts[s.name] for s in plan if s.km is not None and s.km <= 20})
-    rest = sorted({counts[s.name] for s in plan if s.km is None or s.km > 20})
+    small = {counts[s.name] for s in plan if _small(s)}
+    rest = {counts[s.name] for s in plan if not _small(s)}
     if small and rest and small != rest:
-        return f"median of {small[0]} runs for areas up to 20 km, {rest[0]} for the rest"
-    return f"median of {(small or rest)[0]} run(s)"
+        return f"median of {min(small)} runs for areas up to {SMALL_AREA_KM} km, {min(rest)} for the rest"
+    return f"median of {min(small | rest)} run(s)"
 
 
 def replay_of(first: Run) -> dict:

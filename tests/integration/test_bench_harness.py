@@ -105,3 +105,17 @@ def test_a_tool_reports_its_own_peak_memory_not_the_harness_s() -> None:
     )
     del harness_peak
     assert float(done.stdout) < 150
+
+
+def test_small_areas_run_more_times() -> None:
+    """Areas up to 20 km take about a second a run and move the most from run to run: medians of
+    9 there, of 5 elsewhere; ``--runs`` and ``--quick`` decide for every scenario."""
+    run = _bench("run")
+    plan = [
+        run.Scenario(name, "throttled", km, []) for name, km in (("5 km", 5.0), ("50 km", 50.0), ("dl", None))
+    ]
+    assert [run.runs_of(s, None, False) for s in plan] == [9, 5, 5]
+    assert [run.runs_of(s, 3, False) for s in plan] == [3, 3, 3]
+    assert [run.runs_of(s, None, True) for s in plan] == [1, 1, 1]
+    counts = {s.name: run.runs_of(s, None, False) for s in plan}
+    assert run.medians(plan, counts) == "median of 9 runs for areas up to 20 km, 5 for the rest"
