@@ -5,6 +5,7 @@
 # qttools5-dev-tools gives lrelease, which compiles i18n/*.ts into the .qm the plugin zip carries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/apt.sh
 VENV=${VENV:-.venv}
 APT_PACKAGES=(qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-venv python3-numpy
               qttools5-dev-tools xvfb xauth)
@@ -23,9 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   echo "Installing Debian packages: ${missing[*]}"
-  apt-get -o Acquire::Retries=3 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 
 stamp="$VENV/.bootstrap-$(cat requirements-vendor.txt requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"

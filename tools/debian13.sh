@@ -9,6 +9,7 @@
 # free for the root and its QGIS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tools/apt.sh
 TARGET=${1:-test}
 SUITE=${DEBIAN13_SUITE:-trixie}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -38,9 +39,7 @@ if [ ! -d "$FIXTURES" ]; then
   exit 1
 fi
 if ! command -v debootstrap >/dev/null; then
-  apt-get -o Acquire::Retries=3 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq --no-install-recommends \
-    debootstrap >/dev/null
+  apt_install debootstrap
 fi
 
 if [ ! -x "$ROOTFS/usr/bin/make" ]; then
