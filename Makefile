@@ -27,7 +27,7 @@ DEMO_QGIS := $(DEMO_DIR)/.qgis-profile
 SAMPLE  := $(CURDIR)/resources/sample
 
 .PHONY: setup test test-debian13 test-unit test-integration test-packaging test-qgis test-urllib3-2 lint demo demo-python \
-        package deploy i18n i18n-update screenshot bench reliability clean
+        package deploy i18n i18n-update screenshot bench bench-compare reliability clean
 
 setup:
 	@bash tools/bootstrap.sh
@@ -127,6 +127,12 @@ screenshot: package
 ## (README, Performance); writes bench/results/. `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: setup
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+## This tree against a baseline of itself (a git revision, or a folder holding firstlight_qgis) on
+## the bench's scene, in alternating runs: medians, their ratio, a sign test (README, Performance).
+BASELINE ?= HEAD
+bench-compare: setup
+	$(PYTHON) bench/compare.py $(BASELINE) $(COMPARE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(URLLIB3_2) demo-output build dist .pytest_cache i18n/*.qm

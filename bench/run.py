@@ -284,8 +284,10 @@ def run_tool(
     index: int,
     work: Path = WORK,
     replay: dict | None = None,
+    tools: Path = HERE / "tools",
 ) -> Run:
-    """One run of ``tool``; ``replay`` is the reader's job (see ``replay_of``)."""
+    """One run of ``tool``; ``replay`` is the reader's job (see ``replay_of``); ``tools``: the
+    runners' folder (another tree's, for ``compare.py``'s baseline)."""
     python, runner = TOOLS[tool]
     interpreter = str(PROJECT_PYTHON if python == "project" else BENCH_PYTHON)
     out = work / "out" / f"{tool.split()[0].strip(',').lower()}-{index}"
@@ -301,11 +303,11 @@ def run_tool(
         **TOOL_OPTIONS.get(tool, {}),
         **({"replay": replay} if replay is not None else {}),
     }
-    env = {**os.environ, "PYTHONPATH": str(HERE / "tools")}
+    env = {**os.environ, "PYTHONPATH": str(tools)}
     mark = nginx.mark()
     began = time.perf_counter()
     done = subprocess.run(
-        [interpreter, str(HERE / "tools" / runner), json.dumps(spec)],
+        [interpreter, str(tools / runner), json.dumps(spec)],
         capture_output=True,
         text=True,
         env=env,

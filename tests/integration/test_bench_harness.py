@@ -119,3 +119,53 @@ def test_small_areas_run_more_times() -> None:
     assert [run.runs_of(s, None, True) for s in plan] == [1, 1, 1]
     counts = {s.name: run.runs_of(s, None, False) for s in plan}
     assert run.medians(plan, counts) == "median of 9 runs for areas up to 20 km, 5 for the rest"
+
+
+@pytest.fixture(scope="module")
+def small_scene(harness: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("compare") / "data"
+    sys.modules["gen"].ensure_scene(data, scale=10)
+    return data
+
+
+def _compare(baseline: Path, data: Path, work: Path) -> int:
+    compare = _bench("compare")
+    only = ["--only", "1 km · throttled"]
+    return compare.main([str(baseline), "--pairs", "2", *only, "--data", str(data), "--work", str(work)])
+
+
+def test_compare_times_a_baseline_beside_this_tree(
+    small_scene: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _compare(BENCH.parent, small_scene, tmp_path) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1 km · throttled |")]
+    assert len(rows) == 1
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    baseline, current = (float(cell.split()[0]) for cell in cells[1:3])
+    assert float(cells[3]) == pytest.approx(current / baseline, rel=0.02)  # of the unrounded medians
+    assert cells[4] in ("0 of 2", "1 of 2", "2 of 2")
+
+
+def test_the_baseline_runs_its_own_code(small_scene: Path, tmp_path: Path) -> None:
+    """The baseline's package is the one its runs import: one whose clip fails says so."""
+    shutil.copytree(BENCH.parent / "firstlight_qgis", tmp_path / "old" / "firstlight_qgis")
+    with (tmp_path / "old" / "firstlight_qgis" / "core" / "clip.py").open("a") as clip:
+        clip.write("\n\ndef clip_bands(*args, **kwargs):\n    raise RuntimeError('the old clip')\n")
+    with pytest.raises(
+        SystemExit, match=r"(?s)The baseline .* failed: FirstLight failed in 1 km .*the old clip"
+    ):
+        _compare(tmp_path / "old", small_scene, tmp_path / "work")
+
+
+def test_a_baseline_that_is_neither_a_revision_nor_a_tree_is_refused(tmp_path: Path) -> None:
+    compare = _bench("compare")
+    with pytest.raises(SystemExit, match="neither a git revision of this repository nor a folder"):
+        compare.baseline_tools("no-such-revision", tmp_path)
+
+
+def test_the_sign_test_of_pairs() -> None:
+    compare = _bench("compare")
+    assert compare.sign_test(21, 21) == pytest.approx(2 / 2**21)
+    assert compare.sign_test(0, 21) == compare.sign_test(21, 21)
+    assert compare.sign_test(10, 21) == 1.0  # 10 against 11: a coin does that
+    assert compare.sign_test(16, 21) == pytest.approx(0.0266, abs=1e-4)
