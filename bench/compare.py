@@ -59,20 +59,27 @@ def baseline_tools(baseline: str, work: Path) -> Path:
             folder / "firstlight_qgis", root / "firstlight_qgis", ignore=shutil.ignore_patterns("__pycache__")
         )
     else:
-        archive = subprocess.run(
-            ["git", "-C", str(run.ROOT), "archive", "--format=tar", baseline, "firstlight_qgis"],
-            capture_output=True,
-            check=False,
-        )
-        if archive.returncode != 0:
-            raise SystemExit(
-                f"{baseline!r} is neither a git revision of this repository nor a folder holding "
-                f"firstlight_qgis: {archive.stderr.decode(errors='replace').strip()}"
-            )
-        subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+        subprocess.run(["tar", "-x", "-C", str(root)], input=_archive(baseline), check=True)
     tools = root / "bench" / "tools"
     shutil.copytree(HERE / "tools", tools, ignore=shutil.ignore_patterns("__pycache__"))
     return tools
+
+
+def _archive(revision: str) -> bytes:
+    """``firstlight_qgis`` at ``revision`` of this repository, as a tar archive."""
+    command = ["git", "-C", str(run.ROOT), "archive", "--format=tar", revision, "firstlight_qgis"]
+    try:
+        archive = subprocess.run(command, capture_output=True, check=False)
+    except FileNotFoundError:  # no git here (a copy of the tree): only folders can be baselines
+        problem = "git is not installed"
+    else:
+        if archive.returncode == 0:
+            return archive.stdout
+        problem = archive.stderr.decode(errors="replace").strip()
+    raise SystemExit(
+        f"{revision!r} is neither a git revision of this repository nor a folder holding firstlight_qgis: "
+        f"{problem}"
+    )
 
 
 def sign_test(wins: int, pairs: int) -> float:
