@@ -52,6 +52,7 @@ from .download import (
     Cancel,
     FetchContext,
     FileChanged,
+    LazySession,
     Progress,
     RetryPolicy,
     Source,
@@ -60,7 +61,6 @@ from .download import (
     check_size,
     disk_error,
     hash_file,
-    http_session,
     open_raster,
     safe_name,
     scrub,
@@ -864,7 +864,7 @@ def clip_bands(
     # are bounded by the range pool
     jobs = BandJobs(cancel, progress_callback, max(parallel_downloads, len(band_urls)))
     connections = max(parallel_downloads, CLIP_CONNECTIONS)
-    with http_session(connections) as session:
+    with LazySession(connections) as session:
         context = FetchContext(
             jobs, signer, allow_local, timeout, max_retries, retry_policy or RetryPolicy(), session
         )

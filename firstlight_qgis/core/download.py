@@ -478,8 +478,40 @@ def http_session(pool_size: int) -> requests.Session:
     adapter = _TrackingAdapter(pool_connections=8, pool_maxsize=max(pool_size, 1), max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers.update({"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"})
+    session.headers.update(LazySession.headers)
     return session
+
+
+class LazySession:
+    """A call's ``http_session`` (what goes through a proxy, a redirect, a whole file), made at its
+    first use: most clips never need one, and making and closing it took 0.2 ms of a 13 ms 5 km
+    clip. Thread-safe; close it (or use ``with``) when done."""
+
+    headers: ClassVar[dict[str, str]] = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
+
+    def __init__(self, pool_size: int) -> None:
+        self._pool_size = pool_size
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> LazySession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        with self._lock:
+            if self._session is None:
+                self._session = http_session(self._pool_size)
+            session = self._session
+        return session.get(url, **kwargs)
+
+    def close(self) -> None:
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
 
 class BandJobs:
@@ -626,7 +658,7 @@ class FetchContext:
     timeout: float
     max_retries: int
     policy: RetryPolicy
-    session: requests.Session | None = None  # whole-file downloads only
+    session: LazySession | None = None  # what goes through requests (proxies, redirects, whole files)
     streams: Gate | None = None  # bounds one-stream downloads (parallel_downloads, fewer if crowded)
 
     def retrying(self, band: str, attempt: Callable[[], T], tally: Tally) -> T:
@@ -1120,7 +1152,7 @@ def download_bands(
     # parallel_downloads at a time)
     jobs = BandJobs(cancel, progress_callback, max(parallel_downloads, len(band_urls)))
     connections = max(parallel_downloads, DOWNLOAD_CONNECTIONS)
-    with http_session(connections) as session:
+    with LazySession(connections) as session:
         context = FetchContext(
             jobs,
             signer,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import requests
 from osgeo import gdal
 
 from firstlight_qgis.core.area import Area, parse_area
@@ -156,6 +157,32 @@ def test_headers_are_read_at_once_and_their_connections_carry_the_first_ranges(
     assert len(headers) == len(BANDS)
     assert max(g.started for g in headers) < min(g.started for g in gets if g not in headers)
     assert all(any(g.connection == h.connection for g in gets if g not in headers) for h in headers)
+
+
+def test_a_requests_session_is_made_only_for_what_needs_one(
+    server: AssetServer, tmp_path: Path, area: Area, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bands on the fast lane make none (making and closing one is 0.2 ms of a 13 ms clip); a
+    redirected band goes through one, closed when the call ends."""
+    made: list[requests.Session] = []
+    closed: list[requests.Session] = []
+
+    class Counted(requests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+        def close(self) -> None:
+            closed.append(self)
+            super().close()
+
+    monkeypatch.setattr(requests, "Session", Counted)
+    assert all(result.success for result in _clip(server, tmp_path / "fast", area).values())
+    assert made == []
+    redirect = f"redirect:{server.url('nir.tif')}"
+    server.inject("/nir.tif", [redirect, redirect])  # the fast lane's read, then the band's own
+    assert _clip(server, tmp_path / "redirected", area, ("nir",))["nir"].success
+    assert len(made) == 1 and closed == made
 
 
 def test_an_area_at_the_scene_edge_is_clamped_to_the_scene(server: AssetServer, tmp_path: Path) -> None:
