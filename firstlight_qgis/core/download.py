@@ -563,10 +563,15 @@ class BandJobs:
             if rest:
                 go = threading.Event()  # the jobs start together once every thread is up: a thread
                 # started while the others already work waits for the interpreter lock (~1 ms each)
-                with ThreadPoolExecutor(self._workers, thread_name_prefix="firstlight-band") as pool:
+                pool = ThreadPoolExecutor(self._workers, thread_name_prefix="firstlight-band")
+                try:
                     futures = {band: pool.submit(self._in_worker, job, go) for band, job in rest.items()}
                     go.set()
                     self._supervise(set(futures.values()))
+                except BaseException:
+                    pool.shutdown(wait=True)  # stopped: no job's write may outlive the call
+                    raise
+                pool.shutdown(wait=False)  # every job has returned: the idle threads end on their own
             self._deliver()
             self.check()
         except CancelledError:
