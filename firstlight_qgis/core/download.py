@@ -67,6 +67,7 @@ _CHUNK = 64 * 1024
 _POLL_S = 0.1
 _MAX_REDIRECTS = 10
 _USER_AGENT = "FirstLight-QGIS"
+_HEADERS = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}  # of every request
 
 
 @dataclass
@@ -478,7 +479,7 @@ def http_session(pool_size: int) -> requests.Session:
     adapter = _TrackingAdapter(pool_connections=8, pool_maxsize=max(pool_size, 1), max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers.update(LazySession.headers)
+    session.headers.update(_HEADERS)
     return session
 
 
@@ -487,7 +488,7 @@ class LazySession:
     first use: most clips never need one, and making and closing it took 0.2 ms of a 13 ms 5 km
     clip. Thread-safe; close it (or use ``with``) when done."""
 
-    headers: ClassVar[dict[str, str]] = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
+    headers: ClassVar[dict[str, str]] = _HEADERS
 
     def __init__(self, pool_size: int) -> None:
         self._pool_size = pool_size
