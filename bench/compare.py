@@ -5,8 +5,9 @@ A change to the fetch is kept or dropped on what this prints, not on one ``make 
 worth. So both versions run on the benchmark's scene and servers, each run in a fresh process,
 alternating in ABBA order (a drift of the machine's speed falls on both alike), and the table gives
 for each scenario the medians and quartiles of both, the ratio of the medians, in how many pairs
-of runs this tree was the faster, and the sign test's chance of a split at least that lopsided if
-the two were the same (below 0.05: a real difference).
+of runs this tree was the faster, the sign test's chance of a split at least that lopsided if
+the two were the same (below 0.05: a real difference), and the megabytes each fetched, by the
+server's count (one number when alike: a side that fetched less did less, not faster).
 
 The baseline is a git revision (``HEAD``: the last commit, to judge what is not committed yet) or
 a folder holding a ``firstlight_qgis`` package. It runs from ``bench/work/compare-baseline`` with this
@@ -40,11 +41,18 @@ DEFAULT_PAIRS = 21
 
 @dataclass
 class Side:
-    """One version of FirstLight: the runners it is timed with, and its seconds per scenario."""
+    """One version of FirstLight: the runners it is timed with, and its runs per scenario."""
 
     name: str
     tools: Path  # a bench/tools folder whose parents[1] holds the firstlight_qgis to time
-    seconds: dict[str, list[float]]
+    runs: dict[str, list[run.Run]]
+
+    def seconds(self, scenario: str) -> list[float]:
+        return [timed.seconds for timed in self.runs[scenario]]
+
+    def megabytes(self, scenario: str) -> float:
+        """What it fetched (the server's count), median: a faster side that fetched less is wrong."""
+        return statistics.median(timed.bytes for timed in self.runs[scenario]) / 1e6
 
 
 def baseline_tools(baseline: str, work: Path) -> Path:
@@ -103,23 +111,24 @@ def spread(values: list[float]) -> str:
 def report(plan: list[run.Scenario], baseline: Side, current: Side) -> str:
     lines = [
         f"| scenario | {baseline.name} s (quartiles) | {current.name} s (quartiles) "
-        "| ratio | faster in | sign test |",
-        "|" + "---|" * 6,
+        "| ratio | faster in | sign test | MB fetched |",
+        "|" + "---|" * 7,
     ]
     for scenario in plan:
-        before, after = baseline.seconds[scenario.name], current.seconds[scenario.name]
+        before, after = baseline.seconds(scenario.name), current.seconds(scenario.name)
         wins = sum(a < b for a, b in zip(after, before, strict=True))
         ratio = statistics.median(after) / statistics.median(before)
+        fetched = [f"{side.megabytes(scenario.name):.1f}" for side in (baseline, current)]
         lines.append(
             f"| {scenario.name} | {spread(before)} | {spread(after)} | {ratio:.3f} | {wins} of {len(after)} "
-            f"| {sign_test(wins, len(after)):.2g} |"
+            f"| {sign_test(wins, len(after)):.2g} | {' / '.join(dict.fromkeys(fetched))} |"  # one if alike
         )
     return "\n".join(lines)
 
 
-def time_once(side: Side, scenario: run.Scenario, nginx: Nginx, stac: str, index: int, work: Path) -> float:
+def time_once(side: Side, scenario: run.Scenario, nginx: Nginx, stac: str, index: int, work: Path) -> run.Run:
     try:
-        return run.run_tool(TOOL, scenario, nginx, stac, index, work, tools=side.tools).seconds
+        return run.run_tool(TOOL, scenario, nginx, stac, index, work, tools=side.tools)
     except RuntimeError as error:  # the runner failed: its own words, without this frame's traceback
         raise SystemExit(f"The {side.name} failed: {error}") from None
 
@@ -129,11 +138,11 @@ def time_pairs(
 ) -> None:
     """``pairs`` runs of each side, alternating ABBA: a drift of the machine's speed falls on both."""
     for side in sides:
-        side.seconds[scenario.name] = []
+        side.runs[scenario.name] = []
     for index in range(pairs):
         for side in sides if index % 4 in (0, 3) else sides[::-1]:
-            side.seconds[scenario.name].append(time_once(side, scenario, nginx, stac, index, work))
-        before, after = (side.seconds[scenario.name][-1] for side in sides)
+            side.runs[scenario.name].append(time_once(side, scenario, nginx, stac, index, work))
+        before, after = (side.runs[scenario.name][-1].seconds for side in sides)
         print(
             f"{scenario.name} pair {index + 1}: baseline {before:.4f} s, this tree {after:.4f} s", flush=True
         )

@@ -144,6 +144,7 @@ def test_compare_times_a_baseline_beside_this_tree(
     baseline, current = (float(cell.split()[0]) for cell in cells[1:3])
     assert float(cells[3]) == pytest.approx(current / baseline, rel=0.02)  # of the unrounded medians
     assert cells[4] in ("0 of 2", "1 of 2", "2 of 2")
+    assert float(cells[6]) > 0  # one number: both sides fetched the same bytes
 
 
 def test_the_baseline_runs_its_own_code(small_scene: Path, tmp_path: Path) -> None:
