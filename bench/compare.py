@@ -93,8 +93,6 @@ def _archive(revision: str) -> bytes:
 def sign_test(wins: int, pairs: int) -> float:
     """The chance that of ``pairs`` coin flips at least ``max(wins, pairs - wins)`` fall on one
     side, either side (two-sided sign test)."""
-    if not pairs:
-        return 1.0
     most = max(wins, pairs - wins)
     tail = sum(math.comb(pairs, k) for k in range(most, pairs + 1)) / 2**pairs
     return min(1.0, 2 * tail)
@@ -158,13 +156,16 @@ def main(argv: list[str] | None = None) -> int:
         "--only", nargs="*", default=DEFAULT_SCENARIOS, help="scenarios whose name holds one of these"
     )
     parser.add_argument("--data", type=Path, default=gen.DATA, help="the scene (made once, cached)")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="of the scene (10: the harness test's small one)"
+    )
     parser.add_argument("--work", type=Path, default=run.WORK, help="for the servers and the baseline")
     args = parser.parse_args(argv)
     if args.pairs < 1:
         parser.error("--pairs must be at least 1")
     run.ensure_nginx()
     baseline = Side(f"baseline {args.baseline}", baseline_tools(args.baseline, args.work), {})
-    info = gen.ensure_scene(args.data)
+    info = gen.ensure_scene(args.data, scale=args.scale)
     plan = run.scenarios(info, quick=False, only=args.only, data=args.data)
     if not plan:
         raise SystemExit(f"No scenario's name holds {' or '.join(args.only)}: see `make bench`'s table.")

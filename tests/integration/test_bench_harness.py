@@ -43,9 +43,19 @@ def harness() -> ModuleType:
     return run
 
 
-def test_the_harness_counts_what_each_tool_fetched(harness: ModuleType, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def small_scene(harness: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scene a tenth of the benchmark's size, shared by the tests below."""
+    data = tmp_path_factory.mktemp("scene") / "data"
+    sys.modules["gen"].ensure_scene(data, scale=10)
+    return data
+
+
+def test_the_harness_counts_what_each_tool_fetched(
+    harness: ModuleType, small_scene: Path, tmp_path: Path
+) -> None:
     run, gen, servers = harness, sys.modules["gen"], sys.modules["servers"]
-    data = tmp_path / "data"
+    data = small_scene
     info = gen.ensure_scene(data, scale=10)
     assert run.scene_km(info) == pytest.approx(10.98)
     plan = run.scenarios(info, quick=False, only=["1 km · throttled", "download · throttled"], data=data)
@@ -121,17 +131,11 @@ def test_small_areas_run_more_times() -> None:
     assert run.medians(plan, counts) == "median of 9 runs for areas up to 20 km, 5 for the rest"
 
 
-@pytest.fixture(scope="module")
-def small_scene(harness: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("compare") / "data"
-    sys.modules["gen"].ensure_scene(data, scale=10)
-    return data
-
-
 def _compare(baseline: Path, data: Path, work: Path) -> int:
     compare = _bench("compare")
     only = ["--only", "1 km · throttled"]
-    return compare.main([str(baseline), "--pairs", "2", *only, "--data", str(data), "--work", str(work)])
+    scene = ["--data", str(data), "--scale", "10"]
+    return compare.main([str(baseline), "--pairs", "2", *only, *scene, "--work", str(work)])
 
 
 def test_compare_times_a_baseline_beside_this_tree(
