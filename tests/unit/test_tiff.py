@@ -8,6 +8,7 @@ as the same pixels, on the same grid and CRS, with the same nodata, as the windo
 from __future__ import annotations
 
 import itertools
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +162,27 @@ def test_headers_that_are_not_of_a_tiled_georeferenced_tiff_are_refused(tmp_path
         read_layout(cog[:200], None)  # cut short before the tile index
     with pytest.raises(NotACog):
         read_layout(cog[:65536], 1000)  # tiles beyond the end of the file
+    with pytest.raises(NotACog):
+        read_layout(_retyped(cog, 324, 11), None)  # tile offsets as floating-point numbers
+    counts = _entry_at(cog, 325)  # the byte counts: LONGs stored after the IFD, the first set to 0
+    assert struct.unpack_from("<H", cog, counts + 2)[0] == 4
+    at = struct.unpack_from("<I", cog, counts + 8)[0]
+    with pytest.raises(NotACog):
+        read_layout(cog[:at] + bytes(4) + cog[at + 4 :], None)  # an empty tile
+
+
+def _entry_at(tiff: bytes, tag: int) -> int:
+    """Where the IFD entry of ``tag`` starts in a little-endian classic TIFF."""
+    ifd = struct.unpack_from("<I", tiff, 4)[0]
+    entries = (ifd + 2 + 12 * n for n in range(struct.unpack_from("<H", tiff, ifd)[0]))
+    return next(at for at in entries if struct.unpack_from("<H", tiff, at)[0] == tag)
+
+
+def _retyped(tiff: bytes, tag: int, kind: int) -> bytes:
+    """``tiff`` with the type of ``tag``'s entry changed to ``kind``."""
+    data = bytearray(tiff)
+    struct.pack_into("<H", data, _entry_at(tiff, tag) + 2, kind)
+    return bytes(data)
 
 
 def test_tile_starts_are_recognised_per_codec(tmp_path: Path) -> None:
