@@ -110,8 +110,22 @@ class RangePool:
         self.gate = Gate(self.connections)
         session_headers = context.session.headers if context.session is not None else {}
         self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()})
-        hub = (self.connections, context.timeout, self.direct.headers, self.direct.tls, self.jobs.cancelled)
-        self.hub = Hub(*hub, reuse=self.direct.lend)  # a header's connection fetches tiles next
+        self._hub = (
+            self.connections,
+            context.timeout,
+            self.direct.headers,
+            self.direct.tls,
+            self.jobs.cancelled,
+        )
+        self.hub = Hub(*self._hub, reuse=self.direct.lend)  # a header's connection fetches tiles next
+        self._spare: Hub | None = None
+
+    def spare(self) -> Hub:
+        """A second burst loop, made at the first call: a large clip's bands take turns on the two
+        (see clip._FINISH_HERE_BYTES)."""
+        if self._spare is None:
+            self._spare = Hub(*self._hub, reuse=self.direct.lend)
+        return self._spare
 
     def __enter__(self) -> RangePool:
         return self
@@ -122,6 +136,8 @@ class RangePool:
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
         self.hub.close()
+        if self._spare is not None:
+            self._spare.close()
         self.direct.close()
 
     def land(self, burst: Future[Outcome], target: Path, counter: Counter) -> tuple[list[Piece], set[Piece]]:
@@ -536,6 +552,7 @@ def launch_window(
     progress: Callable[[float], None],
     piece: int,
     edition: Edition,
+    hub: Hub | None = None,
 ) -> Launched:
     """Start writing the window (on tile corners) of the COG at ``url`` to ``part``: a GeoTIFF on
     the source grid made of the source's own compressed tiles, fetched in parallel ranges
@@ -576,7 +593,7 @@ def launch_window(
     at = [len(head) + place for place in relative]
     launched = Launched(url, layout, at, pieces, counter, tick, edition, scatter)
     if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
-        launched.burst = pool.hub.submit(
+        launched.burst = (hub or pool.hub).submit(
             url,
             pieces,
             scatter.fd,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import threading
 import time
@@ -14,6 +15,7 @@ import pytest
 import requests
 from osgeo import gdal
 
+from firstlight_qgis.core import clip
 from firstlight_qgis.core.area import Area, parse_area
 from firstlight_qgis.core.clip import area_extent, clip_bands
 from firstlight_qgis.core.download import BandDownloadResult, RetryPolicy
@@ -105,6 +107,30 @@ def test_window_pixels_match_the_source_on_one_common_extent(
             clipped.GetRasterBand(1).ReadAsArray(), _source_pixels(cogs / f"{band}.tif", extents[band])
         )
         assert result.size_bytes == result.local_path.stat().st_size
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_large_clip_spreads_its_bands_over_two_burst_loops(
+    server: AssetServer, cogs: Path, tmp_path: Path, area: Area, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the size a calling thread finishes itself, the bands' tiles go on two burst loops (two
+    threads copying bytes, where one was the limit of 20 km clips and up): every band whole, its
+    pixels the source's, its sha256 its file's."""
+    monkeypatch.setattr(clip, "_FINISH_HERE_BYTES", 0)  # this small clip counts as a large one
+    server.throttle_bps = 2_000_000  # both loops still run when progress is first delivered
+    loops: set[int] = set()
+
+    def progress(band: str, status: str, fraction: float) -> None:
+        loops.update(t.ident or 0 for t in threading.enumerate() if t.name == "firstlight-burst")
+
+    results = _clip(server, tmp_path, area, progress_callback=progress)
+    assert all(r.success for r in results.values()), [r.error for r in results.values()]
+    assert len(loops) == 2
+    for band, result in results.items():
+        assert result.sha256 == hashlib.sha256(result.local_path.read_bytes()).hexdigest()
+        clipped = gdal.Open(str(result.local_path))
+        pixels = _source_pixels(cogs / f"{band}.tif", _bounds(result.local_path))
+        assert np.array_equal(clipped.GetRasterBand(1).ReadAsArray(), pixels)
     assert not list(tmp_path.glob("*.part"))
 
 
