@@ -186,7 +186,8 @@ class _Waiting:
 
 
 class Hub:
-    """One selector loop, on a thread of its own, for every burst of a call: at most
+    """One selector loop, on a thread of its own, for the bursts of a call (a large clip's bands
+    take turns on two, see clip._FINISH_HERE_BYTES): at most
     ``connections`` ranges in flight at once, across submissions, in the order submitted.
     ``cancelled`` stops it all (each submission then fails with CancelledError). A connection is
     kept alive for the next piece to its server, and ``reuse(url)`` may lend an idle kept-alive

@@ -9,12 +9,12 @@ at a time into its place in a file (fileio.write_at).
 - **Clip** (:func:`cog_layout`, :func:`launch_window`): a COG's header is read once (one request)
   and parsed in Python (tiff.py) for its grid and tile index, then only the tiles under the
   window are fetched, rows of adjacent tiles merged into one range and large ranges split so every
-  connection has work, all at once on the burst loop (what it hands back goes through the
-  workers, with their retries). Clip windows start on tile corners (clip.py grows them to whole tiles), so
-  the compressed tiles go into the output GeoTIFF as they are, behind a header written in Python:
-  nothing is decoded or re-encoded, and GDAL does no work on the way. A :class:`Scatter` puts each
-  tile where the header placed it, in the order the tiles become whole, and the band's thread
-  hashes the file from its start while the rest arrives.
+  connection has work, all at once on the burst loop (two for a large clip; what it hands back
+  goes through the workers, with their retries). Clip windows start on tile corners (clip.py
+  grows them to whole tiles), so the compressed tiles go into the output GeoTIFF as they are,
+  behind a header written in Python: nothing is decoded or re-encoded, and GDAL does no work on
+  the way. A :class:`Scatter` puts each tile where the header placed it, in the order the tiles
+  become whole, and the band's thread hashes the file from its start while the rest arrives.
 - **Whole files** (:func:`fetch_file`): a large file is split into pieces fetched at once on the
   burst loop (what it hands back goes through the workers) into the ``.part`` file; a
   ``.part.ranges.json`` beside it records the pieces done (written before any byte lands out of
@@ -558,9 +558,9 @@ def launch_window(
     the source grid made of the source's own compressed tiles, fetched in parallel ranges
     (adjacent tiles merged, large runs split so every connection has work) and never decoded. The
     tiles are placed in the order they will be whole, so that the file can be hashed from its start
-    while the rest arrives. The header is written at once, the ranges go on the call's burst loop;
-    ``land_window`` ends it. ``edition`` is the one of the file whose header ``layout`` was read
-    from."""
+    while the rest arrives. The header is written at once, the ranges go on ``hub`` (the call's
+    first burst loop by default); ``land_window`` ends it. ``edition`` is the one of the file whose
+    header ``layout`` was read from."""
     tiles = [layout.tile(*tile) for tile in layout.window_tiles(window)]  # (offset, size)
     spans = _split(tile_runs(layout, window), piece)
     blobs = _merged([(offset, offset + size) for offset, size in tiles], -1)  # tiles sharing bytes: one
