@@ -110,21 +110,21 @@ class RangePool:
         self.gate = Gate(self.connections)
         session_headers = context.session.headers if context.session is not None else {}
         self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()})
-        self._hub = (
+        self._loop_args = (
             self.connections,
             context.timeout,
             self.direct.headers,
             self.direct.tls,
             self.jobs.cancelled,
         )
-        self.hub = Hub(*self._hub, reuse=self.direct.lend)  # a header's connection fetches tiles next
+        self.hub = Hub(*self._loop_args, reuse=self.direct.lend)  # a header's connection fetches tiles next
         self._spare: Hub | None = None
 
     def spare(self) -> Hub:
         """A second burst loop, made at the first call: a large clip's bands take turns on the two
         (see clip._FINISH_HERE_BYTES)."""
         if self._spare is None:
-            self._spare = Hub(*self._hub, reuse=self.direct.lend)
+            self._spare = Hub(*self._loop_args, reuse=self.direct.lend)
         return self._spare
 
     def __enter__(self) -> RangePool:
