@@ -26,8 +26,12 @@ class FirstLightAlgorithm(QgsProcessingAlgorithm):
 
     Subclasses implement ``process`` instead of ``processAlgorithm``: a ``FirstLightError`` raised by the
     core becomes a ``QgsProcessingException`` carrying its one sentence, so the toolbox, models and
-    ``qgis_process`` all show one clear line and no traceback.
+    ``qgis_process`` all show one clear line and no traceback. What a run needs from the project's
+    layers, a subclass reads in ``read_layers``, and ``process`` finds it in ``self.from_layers``.
     """
+
+    from_layers: Any = None
+    _layers_error: FirstLightError | None = None
 
     def tr(self, text: str) -> str:
         return QCoreApplication.translate("FirstLight", text)
@@ -49,10 +53,31 @@ class FirstLightAlgorithm(QgsProcessingAlgorithm):
     def svgIconPath(self) -> str:
         return str(icon_path())
 
+    def prepareAlgorithm(
+        self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> bool:
+        """Reads the layers now: QGIS calls this on the main thread, and ``process`` on a worker, where
+        looking a layer up while the dock replaces another crashed QGIS.
+
+        A bad value waits for ``processAlgorithm`` to raise it: an error raised here reaches
+        ``processing.run`` only as "There were errors executing the algorithm".
+        """
+        try:
+            self.from_layers = self.read_layers(parameters, context)
+        except FirstLightError as error:
+            self._layers_error = error
+        return True
+
+    def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> Any:
+        """What ``process`` needs from the layers the parameters name; nothing unless overridden."""
+        return None
+
     def processAlgorithm(
         self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
         try:
+            if self._layers_error is not None:
+                raise self._layers_error
             return self.process(parameters, context, feedback)
         except FirstLightError as error:
             raise QgsProcessingException(one_line(str(error))) from None

@@ -35,7 +35,7 @@ from .compat import (
     WKB_MULTIPOLYGON,
     make_field,
 )
-from .parameters import add_search_parameters, read_search, search_problem
+from .parameters import Search, add_search_parameters, read_search, search_problem
 from .styling import FOOTPRINTS as FOOTPRINT_STYLE
 from .styling import style_on_completion
 
@@ -190,10 +190,13 @@ class DiscoverAlgorithm(FirstLightAlgorithm):
             return False, problem
         return super().checkParameterValues(parameters, context)
 
+    def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> Search:
+        return read_search(self, parameters, context)  # AREA may be a layer
+
     def process(
         self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
-        search = read_search(self, parameters, context)
+        search: Search = self.from_layers
         limit = self.parameterAsInt(parameters, LIMIT, context)
         feedback.pushInfo(
             QCoreApplication.translate(

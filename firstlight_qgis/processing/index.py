@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from qgis.core import (
     QgsProcessingContext,
@@ -58,6 +58,13 @@ def _file_of(layer: QgsRasterLayer | None, what: str) -> str:
             "save it as GeoTIFF first."
         )
     return layer.source().split("|")[0]
+
+
+class _Files(NamedTuple):
+    """The files GDAL reads for the INPUT and CLOUD_MASK_LAYER layers."""
+
+    stack: str
+    mask: str | None
 
 
 def _progress_of(feedback: QgsProcessingFeedback) -> Callable[[float], None]:
@@ -210,11 +217,16 @@ class IndexAlgorithm(FirstLightAlgorithm):
         )
         return {canonical_band(band, sensor): (scale, offset) for band in INDEX_BANDS[index]}
 
+    def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> _Files:
+        stack = _file_of(self.parameterAsRasterLayer(parameters, INPUT, context), "band stack")
+        mask_layer = self.parameterAsRasterLayer(parameters, CLOUD_MASK_LAYER, context)
+        return _Files(stack, _file_of(mask_layer, "cloud mask") if mask_layer is not None else None)
+
     def process(
         self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
         index, sensor = self._choices(parameters, context)
-        stack = _file_of(self.parameterAsRasterLayer(parameters, INPUT, context), "band stack")
+        stack, mask_path = self.from_layers
         output = _geotiff(self.parameterAsOutputLayer(parameters, OUTPUT, context), "index output")
         water_output = _geotiff(
             self.parameterAsOutputLayer(parameters, OUTPUT_WATER, context), "water mask output"
@@ -239,8 +251,6 @@ class IndexAlgorithm(FirstLightAlgorithm):
             style_on_completion(context, output, PRODUCT)
             return self._results(output, None, result, result)
 
-        mask_layer = self.parameterAsRasterLayer(parameters, CLOUD_MASK_LAYER, context)
-        mask_path = _file_of(mask_layer, "cloud mask") if mask_layer is not None else None
         if not output:
             raise QgsProcessingException(
                 QCoreApplication.translate("FirstLight", "Set OUTPUT: the index raster.")

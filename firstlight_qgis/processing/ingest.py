@@ -336,10 +336,13 @@ class IngestAlgorithm(FirstLightAlgorithm):
             raise QgsProcessingException(one_line(search.nothing_found()))
         return _pick(found, ids, best_n, f"found in {search.catalog_label}")
 
+    def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> Search:
+        return read_search(self, parameters, context)  # AREA may be a layer
+
     def process(
         self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
-        search = read_search(self, parameters, context)
+        search: Search = self.from_layers
         event = get_event(search.event)
         options = IngestOptions(
             clip_to_area=self.parameterAsBoolean(parameters, CLIP_TO_AREA, context),

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 from qgis.core import (
+    QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
     QgsGeometry,
+    QgsProcessingAlgRunnerTask,
+    QgsProcessingContext,
     QgsProject,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QDateTime, Qt
+from qgis.PyQt.QtCore import QCoreApplication, QDateTime, QEventLoop, Qt
 
 from firstlight_qgis.core.catalog import Scene
-from tests.qgis.support import DATES, EVENT, ITEM_ID, NO_NIR_ID, run
+from tests.qgis.support import DATES, EVENT, ITEM_ID, NO_NIR_ID, RecordingFeedback, run
 
 # proj:bbox of the sample scene (UTM 22S), shrunk by 1 km on each side: fully covered.
 INSIDE_UTM = "306760,315000,6986440,6994680 [EPSG:32722]"
@@ -116,3 +120,31 @@ def test_no_scene_is_an_empty_layer_and_a_warning(provider, local_catalog, feedb
     assert results["SCENE_COUNT"] == 0
     assert json.loads(Path(results["SCENES_JSON"]).read_text(encoding="utf-8")) == []
     assert any("No scene for flood.riverine" in w for w in feedback.warnings)
+
+
+def test_an_area_layer_is_read_when_the_run_starts(provider, local_catalog, area_file, project) -> None:
+    """The dock's runner reads AREA on the main thread, when it makes the task: a layer the project
+    drops or replaces while the task waits or runs (the dock replaces its footprints layer) is
+    never looked up from the worker thread, where that crashed QGIS."""
+    area = QgsVectorLayer(area_file, "area", "ogr")
+    project.addMapLayer(area)
+    context = QgsProcessingContext()
+    context.setProject(project)
+    feedback = RecordingFeedback()
+    parameters = {"AREA": area.id(), "EVENT": EVENT, **DATES, "CATALOG": local_catalog}
+    parameters |= {"FOOTPRINTS": "TEMPORARY_OUTPUT", "SCENES_JSON": "TEMPORARY_OUTPUT"}
+    algorithm = QgsApplication.processingRegistry().algorithmById("firstlight:discover")
+    task = QgsProcessingAlgRunnerTask(algorithm, parameters, context, feedback)
+    outcome: list[tuple[bool, dict]] = []
+    task.executed.connect(lambda ok, results: outcome.append((ok, results)))
+
+    project.removeMapLayer(area.id())
+    QgsApplication.taskManager().addTask(task)
+    deadline = time.monotonic() + 60
+    while not outcome and time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+    assert outcome, "the task did not finish within 60 s"
+    ok, results = outcome[0]
+    assert ok, feedback.errors
+    assert results["SCENE_IDS"] == ITEM_ID
