@@ -141,6 +141,7 @@ class _State:
         self.lock = threading.Lock()
         self.idle = threading.Condition(self.lock)
         self.in_flight = 0
+        self.serving = 0  # GETs not turned away by max_in_flight, until their answer is written
         self.faults: dict[str, deque[Fault]] = {}
         self.records: list[RequestRecord] = []
         self.throttle_bps: float | None = None
@@ -198,7 +199,9 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             state.in_flight += 1
-            crowded = not head and state.max_in_flight is not None and state.in_flight > state.max_in_flight
+            crowded = not head and state.max_in_flight is not None and state.serving >= state.max_in_flight
+            admitted = not head and not crowded  # a 503 being written takes no one's place
+            state.serving += admitted
         self._status, self._sent, self._ahead = 0, 0, b""
         started = time.monotonic()
         parts = urlsplit(self.path)
@@ -227,6 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.records.append(record)
                 state.in_flight -= 1
+                state.serving -= admitted
                 state.idle.notify_all()
 
     def _respond(self, path: str, query: str, fault: Fault | None, head: bool) -> None:
@@ -369,7 +373,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._ahead = b""
             sent_here += len(data)
             self._sent += len(data)
-            if rate:
+            if rate and sent_here < count:  # not after the last bytes: the client has its answer
                 ahead = sent_here / rate - (time.monotonic() - began)
                 if ahead > 0 and self.server.state.stopping.wait(ahead):
                     break
@@ -548,7 +552,7 @@ class AssetServer:
     def log(
         self, path: str | None = None, method: str | None = None, settle: float = 5.0
     ) -> list[RequestRecord]:
-        """Finished requests, oldest first, optionally of one path and/or method.
+        """Finished requests in the order they came in, optionally of one path and/or method.
 
         Waits up to ``settle`` seconds for requests still in flight, so a test that asserts right
         after its client returned sees the server's side of the last response too.
@@ -556,7 +560,7 @@ class AssetServer:
         key = None if path is None else "/" + path.lstrip("/")
         with self._state.idle:
             self._state.idle.wait_for(lambda: self._state.in_flight == 0, timeout=settle)
-            records = list(self._state.records)
+            records = sorted(self._state.records, key=lambda r: r.started)  # kept as they end
         return [r for r in records if key in (None, r.path) and method in (None, r.method)]
 
     def bytes_sent(self, path: str | None = None) -> int:
