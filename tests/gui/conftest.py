@@ -6,16 +6,15 @@ sample, and helpers that wait for background tasks the way a user waits: with th
 from __future__ import annotations
 
 import copy
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from qgis.core import QgsApplication, QgsCoordinateReferenceSystem, QgsProject, QgsRectangle
-from qgis.PyQt.QtCore import QCoreApplication, QEventLoop
 
 from firstlight_qgis.gui import settings as saved
 from firstlight_qgis.gui.dock import FirstLightDock
+from tests.qgis.support import pump, wait_until
 from tests.support.asset_server import AssetServer
 from tests.support.sample import copy_sample, served_item
 from tests.support.stac_server import stac_api
@@ -28,26 +27,6 @@ BANDS = ["blue", "green", "red", "nir", "swir16", "swir22"]
 UTM22S = QgsCoordinateReferenceSystem("EPSG:32722")
 # The sample scene's grid (EPSG:32722): 512 x 512 pixels of 20 m.
 SCENE_EXTENT = QgsRectangle(305760.0, 6985440.0, 316000.0, 6995680.0)
-
-
-def pump(seconds: float = 0.0) -> None:
-    """Run the Qt event loop for ``seconds`` (at least once)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        if time.monotonic() >= deadline:
-            return
-        time.sleep(0.005)
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
-    """Run the event loop until ``condition()`` is true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-        time.sleep(0.005)
 
 
 def wait_idle(dock: FirstLightDock, timeout: float = 60.0) -> None:

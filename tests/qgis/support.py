@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import processing
+import pytest
 from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+from qgis.PyQt.QtCore import QCoreApplication, QEventLoop
 
 from tests.support.sample import ITEM_ID, SAMPLE  # noqa: F401 - re-exported for the QGIS tests
 
@@ -60,3 +64,23 @@ def run_and_load(algorithm: Any, parameters: dict[str, Any], context: QgsProcess
         feedback=context.feedback(),
         context=context,
     )
+
+
+def pump(seconds: float = 0.0) -> None:
+    """Run the Qt event loop for ``seconds`` (at least once)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.005)
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
+    """Run the event loop until ``condition()`` is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)

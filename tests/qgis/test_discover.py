@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,10 @@ from qgis.core import (
     QgsProject,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QDateTime, QEventLoop, Qt
+from qgis.PyQt.QtCore import QDateTime, Qt
 
 from firstlight_qgis.core.catalog import Scene
-from tests.qgis.support import DATES, EVENT, ITEM_ID, NO_NIR_ID, RecordingFeedback, run
+from tests.qgis.support import DATES, EVENT, ITEM_ID, NO_NIR_ID, RecordingFeedback, run, wait_until
 
 # proj:bbox of the sample scene (UTM 22S), shrunk by 1 km on each side: fully covered.
 INSIDE_UTM = "306760,315000,6986440,6994680 [EPSG:32722]"
@@ -140,11 +139,8 @@ def test_an_area_layer_is_read_when_the_run_starts(provider, local_catalog, area
 
     project.removeMapLayer(area.id())
     QgsApplication.taskManager().addTask(task)
-    deadline = time.monotonic() + 60
-    while not outcome and time.monotonic() < deadline:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    wait_until(lambda: outcome, 60, "the task to finish")
 
-    assert outcome, "the task did not finish within 60 s"
     ok, results = outcome[0]
     assert ok, feedback.errors
     assert results["SCENE_IDS"] == ITEM_ID
