@@ -139,9 +139,8 @@ def create_band_stack(
             )
 
     def write(tmp: Path) -> None:
-        dataset = _build_vrt(sources, str(tmp), xres, yres, bounds, band_descriptions, resample_method)
-        dataset.FlushCache()
-        dataset = None  # closing writes the VRT before it is renamed
+        xml = _build_vrt(sources, tmp, xres, yres, bounds, band_descriptions, resample_method)
+        tmp.write_text(xml, encoding="utf-8")
 
     _write_atomically(output_path, write)
     return _result(output_path, sources, warnings)
@@ -178,7 +177,7 @@ def stack_to_geotiff(
         raise StackError(f"GDAL cannot compress a {driver} with {compress!r}; use DEFLATE, LZW or NONE.")
     sources, warnings = _inspect(band_paths, band_order)
     xres, yres, bounds = _grid(sources, resolution_mode, target_resolution, resample_method, warnings)
-    vrt = _build_vrt(sources, "", xres, yres, bounds, band_descriptions, resample_method)
+    vrt = gdal.Open(_build_vrt(sources, None, xres, yres, bounds, band_descriptions, resample_method))
     data_type = sources[0].data_type
     for source in sources[1:]:
         data_type = gdal.DataTypeUnion(data_type, source.data_type)
@@ -404,14 +403,15 @@ def _warn_partial(
 
 def _build_vrt(
     sources: list[_Source],
-    filename: str,
+    path: Path | None,
     xres: float,
     yres: float,
     bounds: Bounds,
     band_descriptions: Mapping[str, str] | None,
     resample_method: str,
-) -> gdal.Dataset:
-    """A separate-bands VRT on the given grid ("" = in memory), band descriptions set."""
+) -> str:
+    """The XML of a separate-bands VRT on the given grid, band descriptions set, its sources named
+    relative to ``path``'s folder (None: by absolute path)."""
     options = gdal.BuildVRTOptions(
         separate=True,
         bandList=[1],
@@ -421,7 +421,9 @@ def _build_vrt(
         outputBounds=bounds,
         resampleAlg=resample_method,
     )
-    dataset = gdal.BuildVRT(filename, [str(s.path) for s in sources], options=options)
+    # GDAL names a source relative to the VRT's folder only when given the VRT's path
+    name = f"/vsimem/{uuid.uuid4().hex}.vrt" if path is None else str(path)
+    dataset = gdal.BuildVRT(name, [str(s.path) for s in sources], options=options)
     if dataset is None or dataset.RasterCount != len(sources):
         raise StackError(
             "GDAL could not build the VRT from the band files; check that each is a readable raster."
@@ -429,7 +431,44 @@ def _build_vrt(
     for index, source in enumerate(sources, start=1):
         description = (band_descriptions or {}).get(source.band, source.band)
         dataset.GetRasterBand(index).SetDescription(description)
-    return dataset
+    xml = dataset.GetMetadata("xml:VRT")[0]
+    dataset = None  # closing writes GDAL's own XML to ``name``, which the caller replaces
+    if path is None:
+        gdal.Unlink(name)
+    return _with_simple_sources(xml)
+
+
+# What a ComplexSource may hold and still read as a SimpleSource: which pixels of which file.
+_SIMPLE_PARTS = {"SourceFilename", "OpenOptions", "SourceBand", "SourceProperties", "SrcRect", "DstRect"}
+
+
+def _with_simple_sources(xml: str) -> str:
+    """``xml`` with every ComplexSource that scales, masks and looks up nothing made a
+    SimpleSource: gdalbuildvrt writes ComplexSources for separate bands, which GDAL before 3.8 reads
+    through a float buffer, pixel by pixel. The pixels are the same; reading a 20 km stack's six
+    bands took 245 ms instead of 547. A source's NODATA changes nothing when the band has that
+    no-data value and the source is not resampled: its pixels at NODATA are the band's own fill."""
+    root = ET.fromstring(xml)
+    for band in root.iter("VRTRasterBand"):
+        fill = band.findtext("NoDataValue")
+        for source in band.findall("ComplexSource"):
+            parts = {part.tag for part in source}
+            nodata = source.findtext("NODATA")
+            if nodata is not None and (nodata != fill or _resampled(source)):
+                continue
+            if parts - {"NODATA"} <= _SIMPLE_PARTS and set(source.attrib) <= {"resampling"}:
+                source.tag = "SimpleSource"
+                for part in source.findall("NODATA"):
+                    source.remove(part)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _resampled(source: ET.Element) -> bool:
+    """Whether ``source``'s pixels are resampled: its window and its place differ in size."""
+    window, place = source.find("SrcRect"), source.find("DstRect")
+    if window is None or place is None:
+        return True
+    return any(float(window.get(key, 0)) != float(place.get(key, 0)) for key in ("xSize", "ySize"))
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:

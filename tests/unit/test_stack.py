@@ -121,19 +121,58 @@ def test_a_folder_reached_through_a_symlink_still_gets_relative_sources(scene, t
 
 
 def test_real_desert_cogs_keep_nodata_and_stack_at_their_finest_100m(tmp_path) -> None:
-    folder = tmp_path / "desert"
-    folder.mkdir()
-    names = {"blue": "B02", "green": "B03", "red": "B04", "nir": "B08", "swir16": "B11", "swir22": "B12"}
-    paths = {
-        band: Path(shutil.copy(DESERT / f"{name}.tif", folder / f"{band}.tif"))
-        for band, name in names.items()
-    }
-    result = create_band_stack(paths, folder / "stack.vrt")
+    paths = _desert(tmp_path)
+    result = create_band_stack(paths, paths["blue"].parent / "stack.vrt")
 
     dataset = gdal.Open(str(result.path))
     assert result.resolution == (100.0, 100.0) and dataset.RasterXSize == 1098
     assert [dataset.GetRasterBand(i).GetNoDataValue() for i in range(1, 7)] == [0.0] * 6
     assert result.crs == "EPSG:32629" and result.warnings == []
+
+
+@pytest.mark.parametrize("fixture", ["uruguay", "desert"])
+def test_a_band_not_resampled_is_a_plain_copy_and_every_pixel_is_gdalbuildvrts(
+    fixture, scene, tmp_path
+) -> None:
+    """gdalbuildvrt writes a ComplexSource for every band, which GDAL before 3.8 reads pixel by
+    pixel through a float buffer: the bands the stack does not resample become SimpleSources, a
+    resampled band keeps its source's no-data (the desert's 0) out of the interpolation."""
+    paths = scene if fixture == "uruguay" else _desert(tmp_path)
+    result = create_band_stack(paths, paths["blue"].parent / "stack.vrt")
+
+    kinds = {
+        band.findtext("Description"): (source.tag, source.findtext("NODATA"))
+        for band in ET.parse(result.path).getroot().iter("VRTRasterBand")
+        for source in band
+        if source.tag.endswith("Source")
+    }
+    resampled = ("ComplexSource", "0") if fixture == "desert" else ("SimpleSource", None)
+    assert kinds == {b: ("SimpleSource", None) for b in TEN_METRE} | dict.fromkeys(
+        ["swir16", "swir22"], resampled
+    )
+    options = gdal.BuildVRTOptions(
+        separate=True,
+        bandList=[1],
+        resolution="user",
+        xRes=result.resolution[0],
+        yRes=result.resolution[1],
+        outputBounds=result.bounds,
+        resampleAlg="bilinear",
+    )
+    reference = gdal.BuildVRT("", [str(paths[b]) for b in CANONICAL], options=options)
+    for band, index in result.band_mapping.items():
+        assert np.array_equal(read(result.path, index), reference.GetRasterBand(index).ReadAsArray()), band
+
+
+def _desert(folder: Path) -> dict[str, Path]:
+    """The desert scene's six bands, copied under their generic names (100 m and 200 m, no-data 0)."""
+    folder = folder / "desert"
+    folder.mkdir()
+    names = {"blue": "B02", "green": "B03", "red": "B04", "nir": "B08", "swir16": "B11", "swir22": "B12"}
+    return {
+        band: Path(shutil.copy(DESERT / f"{name}.tif", folder / f"{band}.tif"))
+        for band, name in names.items()
+    }
 
 
 def test_bands_outside_the_stack_folder_are_named_absolutely_with_a_warning(tmp_path) -> None:
