@@ -22,6 +22,7 @@ A VRT has ONE pixel grid for all its bands, so mixed-resolution bands (Sentinel-
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 import xml.etree.ElementTree as ET
@@ -173,7 +174,7 @@ def stack_to_geotiff(
     output_path = _output_path(output_path, (".tif", ".tiff"))
     driver = "COG" if cog else "GTiff"
     compress = (compress or "NONE").upper()
-    if compress not in _compression_methods(driver):
+    if compress not in compression_methods(driver):
         raise StackError(f"GDAL cannot compress a {driver} with {compress!r}; use DEFLATE, LZW or NONE.")
     sources, warnings = _inspect(band_paths, band_order)
     xres, yres, bounds = _grid(sources, resolution_mode, target_resolution, resample_method, warnings)
@@ -503,13 +504,14 @@ def _result(path: Path, sources: list[_Source], warnings: list[str]) -> StackRes
     )
 
 
-def _compression_methods(driver: str) -> set[str]:
+@functools.cache
+def compression_methods(driver: str) -> frozenset[str]:
     """The COMPRESS values this GDAL build's ``driver`` accepts."""
     option_list = gdal.GetDriverByName(driver).GetMetadataItem("DMD_CREATIONOPTIONLIST") or ""
     for option in ET.fromstring(option_list).iter("Option"):
         if option.get("name") == "COMPRESS":
-            return {value.text.upper() for value in option.iter("Value") if value.text}
-    return {"NONE"}
+            return frozenset(value.text.upper() for value in option.iter("Value") if value.text)
+    return frozenset({"NONE"})
 
 
 def _creation_options(driver: str, compress: str, tiled: bool, data_type: int) -> list[str]:

@@ -75,13 +75,13 @@ def test_ndwi_of_the_sample_finds_about_twelve_percent_water_where_the_river_is(
         assert (ndwi[land] > 0).mean() < 0.01
 
 
-def test_index_raster_is_a_tiled_deflate_float32_on_the_stack_grid(sample_stack, sample_ndwi):
+def test_index_raster_is_a_tiled_zstd_float32_on_the_stack_grid(sample_stack, sample_ndwi):
     stack, out = gdal.Open(str(sample_stack)), gdal.Open(str(sample_ndwi.path))
     band = out.GetRasterBand(1)
     assert band.DataType == gdal.GDT_Float32
     assert np.isnan(band.GetNoDataValue())
     assert band.GetBlockSize() == [256, 256]
-    assert out.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") == "DEFLATE"
+    assert out.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") == "ZSTD"
     assert (out.RasterXSize, out.RasterYSize) == (stack.RasterXSize, stack.RasterYSize)
     assert out.GetGeoTransform() == stack.GetGeoTransform()
     assert out.GetSpatialRef().IsSame(stack.GetSpatialRef())
