@@ -34,7 +34,7 @@ import gen  # noqa: E402
 import run  # noqa: E402
 from servers import VARIANTS, Nginx, Rustac  # noqa: E402
 
-TOOL = "FirstLight"
+TOOLS = {False: "FirstLight", True: "FirstLight, end to end"}  # by --end-to-end
 DEFAULT_SCENARIOS = ["1 km · throttled", "5 km · throttled", "20 km · throttled"]
 DEFAULT_PAIRS = 21
 
@@ -124,22 +124,30 @@ def report(plan: list[run.Scenario], baseline: Side, current: Side) -> str:
     return "\n".join(lines)
 
 
-def time_once(side: Side, scenario: run.Scenario, nginx: Nginx, stac: str, index: int, work: Path) -> run.Run:
+def time_once(
+    tool: str, side: Side, scenario: run.Scenario, nginx: Nginx, stac: str, index: int, work: Path
+) -> run.Run:
     try:
-        return run.run_tool(TOOL, scenario, nginx, stac, index, work, tools=side.tools)
+        return run.run_tool(tool, scenario, nginx, stac, index, work, tools=side.tools)
     except RuntimeError as error:  # the runner failed: its own words, without this frame's traceback
         raise SystemExit(f"The {side.name} failed: {error}") from None
 
 
 def time_pairs(
-    scenario: run.Scenario, sides: tuple[Side, Side], pairs: int, nginx: Nginx, stac: str, work: Path
+    tool: str,
+    scenario: run.Scenario,
+    sides: tuple[Side, Side],
+    pairs: int,
+    nginx: Nginx,
+    stac: str,
+    work: Path,
 ) -> None:
     """``pairs`` runs of each side, alternating ABBA: a drift of the machine's speed falls on both."""
     for side in sides:
         side.runs[scenario.name] = []
     for index in range(pairs):
         for side in sides if index % 4 in (0, 3) else sides[::-1]:
-            side.runs[scenario.name].append(time_once(side, scenario, nginx, stac, index, work))
+            side.runs[scenario.name].append(time_once(tool, side, scenario, nginx, stac, index, work))
         before, after = (side.runs[scenario.name][-1].seconds for side in sides)
         print(
             f"{scenario.name} pair {index + 1}: baseline {before:.4f} s, this tree {after:.4f} s", flush=True
@@ -160,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         "--scale", type=int, default=1, help="of the scene (10: the harness test's small one)"
     )
     parser.add_argument("--work", type=Path, default=run.WORK, help="for the servers and the baseline")
+    parser.add_argument(
+        "--end-to-end", action="store_true", help="time all of ingest_scene, not only the fetch"
+    )
     args = parser.parse_args(argv)
     if args.pairs < 1:
         parser.error("--pairs must be at least 1")
@@ -175,7 +186,15 @@ def main(argv: list[str] | None = None) -> int:
         items = [run.make_item(info, variant, nginx) for variant in VARIANTS]
         with Rustac(run.rustac(), items, args.work / "stac") as stac:
             for scenario in plan:
-                time_pairs(scenario, (baseline, current), args.pairs, nginx, stac.url, args.work)
+                time_pairs(
+                    TOOLS[args.end_to_end],
+                    scenario,
+                    (baseline, current),
+                    args.pairs,
+                    nginx,
+                    stac.url,
+                    args.work,
+                )
     print()
     print(report(plan, baseline, current))
     return 0
