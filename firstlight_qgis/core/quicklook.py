@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,15 +93,18 @@ def read_preview(
     max_size: int = 1024,
     percentiles: tuple[float, float] = (2.0, 98.0),
     cancel: Cancel | None = None,
+    samples: Mapping[int, np.ndarray] | None = None,
 ) -> Preview:
     """The composite of ``stack_path`` (see ``write_quicklook``) at preview size, stretched;
-    CancelledError once ``cancel()`` is true."""
+    CancelledError once ``cancel()`` is true. ``samples`` are bands already read, by number (the
+    stack validation's): one of preview size is taken as it is (nearest, not averaged down)
+    instead of being decoded again."""
     stack = open_raster(stack_path, "stack")
     numbers, composite = _composite(stack, mode, sensor, band_mapping)
     scale = min(1.0, max_size / max(stack.RasterXSize, stack.RasterYSize))
     width = max(1, round(stack.RasterXSize * scale))
     height = max(1, round(stack.RasterYSize * scale))
-    planes = _read_preview(stack, numbers, width, height, cancel)
+    planes = _read_preview(stack, numbers, width, height, cancel, samples or {})
     if composite == "sar":
         planes = [_decibel(plane) for plane in planes]
     valid = np.logical_and.reduce([np.isfinite(plane) for plane in planes])
@@ -130,18 +134,26 @@ def _composite(
 
 
 def _read_preview(
-    stack: gdal.Dataset, numbers: list[int], width: int, height: int, cancel: Cancel | None
+    stack: gdal.Dataset,
+    numbers: list[int],
+    width: int,
+    height: int,
+    cancel: Cancel | None,
+    samples: Mapping[int, np.ndarray],
 ) -> list[np.ndarray]:
-    """Bands ``numbers`` averaged down to width x height (nodata-aware), nodata as NaN, one after
-    the other, looking at ``cancel`` before each (a band of a whole scene without overviews takes
-    most of a second; GDAL calls no progress callback in a resampled read of a VRT)."""
+    """Bands ``numbers`` at width x height, nodata as NaN: a sample of that size as it is, else
+    averaged down (nodata-aware), one after the other, looking at ``cancel`` before each (a band
+    of a whole scene without overviews takes most of a second; GDAL calls no progress callback
+    in a resampled read of a VRT)."""
     planes = []
     for number in numbers:
         if cancel is not None and cancel():
             raise CancelledError("The quicklook was cancelled; run the ingest again to get it.")
         band = stack.GetRasterBand(number)
-        values = band.ReadAsArray(buf_xsize=width, buf_ysize=height, resample_alg=gdal.GRIORA_Average)
-        planes.append(nodata_to_nan(band, values))
+        values = samples.get(number)
+        if values is None or values.shape != (height, width):
+            values = band.ReadAsArray(buf_xsize=width, buf_ysize=height, resample_alg=gdal.GRIORA_Average)
+        planes.append(nodata_to_nan(band, values.astype(np.float32)))  # a copy: a sample is not changed
     return planes
 
 

@@ -66,6 +66,9 @@ class BandFinding:
     warnings: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     unreadable: bool = False  # its pixels do not decode: the file is damaged, fetch it again
+    # The band as read for ``stats``: whole, or at most MAX_SAMPLE_PIXELS a side (nearest). Decoding
+    # it is most of a validation; ingest_scene draws the quicklook from it instead of decoding again.
+    sample: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -451,6 +454,7 @@ def _check_band(
         return finding
     valid_range = config.valid_range if config else (float("-inf"), float("inf"))
     finding.stats = _stats(sample, band.GetNoDataValue(), valid_range)
+    finding.sample = sample
     _judge(finding, where, config)
     return finding
 

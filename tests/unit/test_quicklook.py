@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ from osgeo import gdal
 from firstlight_qgis.core.errors import CancelledError, InputError
 from firstlight_qgis.core.indices import compute_index, water_mask
 from firstlight_qgis.core.quicklook import png_bytes, read_preview, write_quicklook
+from firstlight_qgis.core.stack import create_band_stack
+from firstlight_qgis.core.validate import validate_stack
 from tests.conftest import RASTER_FIXTURES, ROOT
 
 SAMPLE = ROOT / "resources" / "sample"
@@ -84,6 +87,26 @@ def test_a_preview_read_ahead_is_the_same_quicklook_and_stops_on_cancel(stack, t
     with pytest.raises(CancelledError) as raised:
         read_preview(stack, MAPPING, max_size=256, cancel=cancel)
     assert len(polls) == 2 and "\n" not in str(raised.value)
+
+
+def test_a_preview_takes_the_validations_bands_as_they_were_read(tmp_path):
+    """``ingest_scene`` hands the preview the bands the stack validation decoded: the same
+    picture, not decoded again; a band read at another size than the preview's is read anew."""
+    bands = {band: Path(shutil.copy(SAMPLE / f"{band}.tif", tmp_path)) for band in S2_ORDER}
+    stack = create_band_stack(bands, tmp_path / "stack.vrt").path
+    validation = validate_stack(stack, list(S2_ORDER), sensor="sentinel2")
+    samples = {f.index: f.sample for f in validation.bands.values()}
+    assert validation.is_valid and sorted(samples) == sorted(MAPPING.values())
+    kept = {number: sample.copy() for number, sample in samples.items()}
+
+    read = read_preview(stack, MAPPING)
+    taken = read_preview(stack, MAPPING, samples=samples)
+    assert np.array_equal(taken.rgb, read.rgb) and np.array_equal(taken.valid, read.valid)
+    assert all(np.array_equal(samples[n], kept[n]) for n in samples)  # used, never changed
+    flipped = read_preview(stack, MAPPING, samples={n: sample[::-1] for n, sample in samples.items()})
+    assert np.array_equal(flipped.rgb, read.rgb[:, ::-1])
+    smaller = read_preview(stack, MAPPING, max_size=256, samples=samples)  # the samples are 512 px
+    assert np.array_equal(smaller.rgb, read_preview(stack, MAPPING, max_size=256).rgb)
 
 
 def test_false_colour_of_a_landsat_stack_uses_nir08_without_being_told_the_sensor(tmp_path):
