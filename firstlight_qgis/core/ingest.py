@@ -252,6 +252,8 @@ def _reading_preview(
         except BaseException:
             stop.set()
             raise
+    for finding in findings:  # 2 MB a band: not carried in the result (Processing keeps every scene's)
+        finding.sample = None
 
 
 def _stack_and_validate(

@@ -67,7 +67,8 @@ class BandFinding:
     stats: dict[str, Any] = field(default_factory=dict)
     unreadable: bool = False  # its pixels do not decode: the file is damaged, fetch it again
     # The band as read for ``stats``: whole, or at most MAX_SAMPLE_PIXELS a side (nearest). Decoding
-    # it is most of a validation; ingest_scene draws the quicklook from it instead of decoding again.
+    # it is most of a validation; ingest_scene draws the quicklook from it instead of decoding again,
+    # then drops it.
     sample: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 

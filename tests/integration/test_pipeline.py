@@ -20,6 +20,7 @@ from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.errors import BandResolutionError, DownloadError, InputError
 from firstlight_qgis.core.ingest import SKIP_VALIDATION_WARNING, IngestOptions, ingest_scene
+from firstlight_qgis.core.quicklook import write_quicklook
 from tests.support.asset_server import AssetServer
 from tests.support.sample import ITEM_ID, SAMPLE, copy_sample, served_item
 from tests.support.stac_server import stac_api
@@ -117,7 +118,13 @@ def test_full_flow_clipped_to_the_area(catalog_url, server, area, tmp_path) -> N
         assert entry["sha256"] == _sha256(scene_dir / entry["file"])
         assert entry["bytes_transferred"] > 0
     assert manifest["stack"]["band_mapping"] == {b: i for i, b in enumerate(BANDS, 1)}
-    assert result.quicklook_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    quicklook = write_quicklook(result.stack.path, tmp_path / "q.png", water_path=water.path)
+    assert (
+        gdal.Open(str(result.quicklook_path)).ReadAsArray().tobytes()
+        == gdal.Open(str(quicklook)).ReadAsArray().tobytes()
+    )
+    # drawn from the validation's bands, which the result does not carry (2 MB a band)
+    assert result.validation is not None and all(f.sample is None for f in result.validation.bands.values())
 
 
 def test_whole_scene_download_is_byte_identical(catalog_url, area, tmp_path) -> None:
