@@ -561,10 +561,10 @@ def _write_by_blocks(
     targets: list[gdal.Dataset] = []
     writing: Future[int] | None = None
 
-    def write(row: int, strips: list[Block]) -> int:
+    def write(row: int, rows: int, strips: list[Block]) -> int:
         for number, strip in enumerate(strips):
             _write_strip(targets[number], row, strip, counts[number])
-        return row + len(strips[0][0])
+        return row + rows
 
     def written() -> None:
         if writing is not None:
@@ -583,7 +583,7 @@ def _write_by_blocks(
                 _check_cancel(cancel)
                 strips = block(row, rows)
                 written()
-                writing = writer.submit(write, row, strips)
+                writing = writer.submit(write, row, rows, strips)
             written()
         with _closes() as failed:
             targets.clear()
