@@ -97,8 +97,7 @@ def read_preview(
 ) -> Preview:
     """The composite of ``stack_path`` (see ``write_quicklook``) at preview size, stretched;
     CancelledError once ``cancel()`` is true. ``samples`` are bands already read, by number (the
-    stack validation's): one of preview size is taken as it is (nearest, not averaged down)
-    instead of being decoded again."""
+    stack validation's, nearest): see ``_read_preview`` for when one is taken as it is."""
     stack = open_raster(stack_path, "stack")
     numbers, composite = _composite(stack, mode, sensor, band_mapping)
     scale = min(1.0, max_size / max(stack.RasterXSize, stack.RasterYSize))
@@ -141,17 +140,20 @@ def _read_preview(
     cancel: Cancel | None,
     samples: Mapping[int, np.ndarray],
 ) -> list[np.ndarray]:
-    """Bands ``numbers`` at width x height, nodata as NaN: a sample of that size as it is, else
-    averaged down (nodata-aware), one after the other, looking at ``cancel`` before each (a band
-    of a whole scene without overviews takes most of a second; GDAL calls no progress callback
-    in a resampled read of a VRT)."""
+    """Bands ``numbers`` averaged down to width x height (nodata-aware), nodata as NaN, one after
+    the other, looking at ``cancel`` before each (a band of a whole scene without overviews takes
+    most of a second; GDAL calls no progress callback in a resampled read of a VRT). A band is
+    taken from ``samples`` when one has that size and the band has no overviews to average down
+    from (or is not made smaller): GDAL would decode every pixel again for the same picture (an
+    average read through the stack's VRT gives its nearest pixels)."""
     planes = []
+    smaller = (width, height) != (stack.RasterXSize, stack.RasterYSize)
     for number in numbers:
         if cancel is not None and cancel():
             raise CancelledError("The quicklook was cancelled; run the ingest again to get it.")
         band = stack.GetRasterBand(number)
         values = samples.get(number)
-        if values is None or values.shape != (height, width):
+        if values is None or values.shape != (height, width) or (smaller and band.GetOverviewCount()):
             values = band.ReadAsArray(buf_xsize=width, buf_ysize=height, resample_alg=gdal.GRIORA_Average)
         planes.append(nodata_to_nan(band, values.astype(np.float32)))  # a copy: a sample is not changed
     return planes

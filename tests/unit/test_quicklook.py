@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -89,10 +88,17 @@ def test_a_preview_read_ahead_is_the_same_quicklook_and_stops_on_cancel(stack, t
     assert len(polls) == 2 and "\n" not in str(raised.value)
 
 
-def test_a_preview_takes_the_validations_bands_as_they_were_read(tmp_path):
-    """``ingest_scene`` hands the preview the bands the stack validation decoded: the same
-    picture, not decoded again; a band read at another size than the preview's is read anew."""
-    bands = {band: Path(shutil.copy(SAMPLE / f"{band}.tif", tmp_path)) for band in S2_ORDER}
+@pytest.mark.parametrize("size, overviews", [(512, False), (2048, False), (2048, True)])
+def test_a_preview_takes_the_validations_bands_unless_overviews_average_better(size, overviews, tmp_path):
+    """``ingest_scene`` hands the preview the bands the stack validation decoded (nearest, at most
+    1024 px): taken as they are, the same picture, unless the preview is smaller than the stack
+    and its bands have overviews to average down from; a sample of another size is read anew."""
+    bands = {}
+    for band in S2_ORDER:  # the sample, 4 times as many pixels for 2048 (no overviews unless built)
+        bands[band] = tmp_path / f"{band}.tif"
+        gdal.Translate(str(bands[band]), str(SAMPLE / f"{band}.tif"), width=size, height=size)
+        if overviews:
+            gdal.Open(str(bands[band])).BuildOverviews("AVERAGE", [2, 4])
     stack = create_band_stack(bands, tmp_path / "stack.vrt").path
     validation = validate_stack(stack, list(S2_ORDER), sensor="sentinel2")
     samples = {f.index: f.sample for f in validation.bands.values()}
@@ -100,12 +106,14 @@ def test_a_preview_takes_the_validations_bands_as_they_were_read(tmp_path):
     kept = {number: sample.copy() for number, sample in samples.items()}
 
     read = read_preview(stack, MAPPING)
-    taken = read_preview(stack, MAPPING, samples=samples)
-    assert np.array_equal(taken.rgb, read.rgb) and np.array_equal(taken.valid, read.valid)
-    assert all(np.array_equal(samples[n], kept[n]) for n in samples)  # used, never changed
     flipped = read_preview(stack, MAPPING, samples={n: sample[::-1] for n, sample in samples.items()})
-    assert np.array_equal(flipped.rgb, read.rgb[:, ::-1])
-    smaller = read_preview(stack, MAPPING, max_size=256, samples=samples)  # the samples are 512 px
+    assert all(np.array_equal(samples[n], kept[n]) for n in samples)  # never changed
+    if overviews:
+        assert np.array_equal(flipped.rgb, read.rgb)  # averaged from the overviews, samples unused
+    else:
+        assert np.array_equal(read_preview(stack, MAPPING, samples=samples).rgb, read.rgb)
+        assert np.array_equal(flipped.rgb, read.rgb[:, ::-1])  # taken as they are
+    smaller = read_preview(stack, MAPPING, max_size=256, samples=samples)  # not the samples' size
     assert np.array_equal(smaller.rgb, read_preview(stack, MAPPING, max_size=256).rgb)
 
 
