@@ -561,6 +561,7 @@ def _write_by_blocks(
     targets: list[gdal.Dataset] = []
     writing: Future[int] | None = None
 
+    @raising  # a thread of its own: where GDAL switches exceptions per thread, on here too
     def write(row: int, rows: int, strips: list[Block]) -> int:
         for number, strip in enumerate(strips):
             _write_strip(targets[number], row, strip, counts[number])

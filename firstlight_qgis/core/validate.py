@@ -164,6 +164,7 @@ def _check_bands(
             for band, (index, references) in found.items()
         }
 
+    @raising  # a thread of its own: where GDAL switches exceptions per thread, on here too
     def check(band: str) -> BandFinding:
         index, references = found[band]
         try:
