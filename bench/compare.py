@@ -34,7 +34,6 @@ import gen  # noqa: E402
 import run  # noqa: E402
 from servers import VARIANTS, Nginx, Rustac  # noqa: E402
 
-TOOLS = {False: "FirstLight", True: "FirstLight, end to end"}  # by --end-to-end
 DEFAULT_SCENARIOS = ["1 km · throttled", "5 km · throttled", "20 km · throttled"]
 DEFAULT_PAIRS = 21
 
@@ -182,12 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"No scenario's name holds {' or '.join(args.only)}: see `make bench`'s table.")
     run.read_once(args.data)
     current = Side("this tree", HERE / "tools", {})
+    tool = "FirstLight, end to end" if args.end_to_end else "FirstLight"
     with Nginx(args.data, args.work / "nginx") as nginx:
         items = [run.make_item(info, variant, nginx) for variant in VARIANTS]
         with Rustac(run.rustac(), items, args.work / "stac") as stac:
             for scenario in plan:
                 time_pairs(
-                    TOOLS[args.end_to_end],
+                    tool,
                     scenario,
                     (baseline, current),
                     args.pairs,
