@@ -27,6 +27,7 @@ from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError, disk_full, out_of_space
 from .gdalconfig import on_all_cores, raising
 from .stack import compression_methods
+from .tilerows import TileRows
 
 Cancel = Callable[[], bool]
 Progress = Callable[[float], None]  # the fraction of the work done, 0 to 1
@@ -152,10 +153,14 @@ def compute_indices(
     sources = {key: _index_sources(stack, key, sensor, config, scaling or {}, band_mapping) for key in keys}
     masked = _MaskReader(Path(mask_path), stack, sensor) if mask_path else None
 
+    bands = {source.number: TileRows(stack, source.number) for key in keys for source in sources[key]}
+
     def block(row: int, rows: int) -> list[Block]:
+        strip = functools.cache(lambda number: bands[number].strip(row, rows))
+
         @functools.cache
         def reflectance(source: _Source) -> np.ndarray:
-            return _reflectance(stack.GetRasterBand(source.number), row, rows, source.scale, source.offset)
+            return _reflectance(strip(source.number), source.scale, source.offset)
 
         hidden = masked(row, rows) if masked is not None else None
         blocks = [_normalised_difference(*map(reflectance, sources[key]), hidden) for key in keys]
@@ -268,13 +273,13 @@ def water_mask(
     used is returned and written in the GeoTIFF metadata so the product explains itself.
     """
     source = open_raster(index_path, "index raster")
-    band = source.GetRasterBand(1)
     method, value = _parse_threshold(threshold)
     if method == "otsu":
-        value = _raster_otsu(band, Path(index_path), cancel)
+        value = _raster_otsu(source, Path(index_path), cancel)
+    band = TileRows(source, 1)
 
     def block(row: int, rows: int) -> list[Block]:
-        index = _read_values(band, row, rows)
+        index = band.strip(row, rows)
         valid = np.isfinite(index)
         water = valid & (index > value)
         return [(_water_codes(water, valid), valid, water)]
@@ -307,10 +312,10 @@ def sar_water_mask(
     number = (
         1 if stack.RasterCount == 1 else find_band(stack, "vv", sensor=SENTINEL1, band_mapping=band_mapping)
     )
-    band = stack.GetRasterBand(number)
+    band = TileRows(stack, number)
 
     def block(row: int, rows: int) -> list[Block]:
-        power = _read_values(band, row, rows)
+        power = band.strip(row, rows)
         valid = np.isfinite(power) & (power > 0)
         decibel = np.log10(power, out=np.full_like(power, np.nan), where=valid) * 10
         water = valid & (decibel < threshold_db)
@@ -410,29 +415,14 @@ def open_raster(path: Path, what: str) -> gdal.Dataset:
         ) from None
 
 
-def nodata_to_nan(band: gdal.Band, values: np.ndarray) -> np.ndarray:
-    """``values`` read from ``band`` as float32 (in place if they are), its nodata value turned into NaN."""
-    values = values.astype(np.float32, copy=False)
-    nodata = band.GetNoDataValue()
-    if nodata is not None and not np.isnan(nodata):
-        values[values == np.float32(nodata)] = np.nan
-    return values
-
-
 def grid_bounds(grid: gdal.Dataset) -> tuple[float, float, float, float]:
     """(minx, miny, maxx, maxy) of a north-up raster, in its own CRS."""
     west, cell_x, _, north, _, cell_y = grid.GetGeoTransform()
     return west, north + cell_y * grid.RasterYSize, west + cell_x * grid.RasterXSize, north
 
 
-def _read_values(band: gdal.Band, row: int, rows: int) -> np.ndarray:
-    """A strip of ``band`` as float32, nodata as NaN (GDAL converts the type as it copies)."""
-    return nodata_to_nan(band, band.ReadAsArray(0, row, band.XSize, rows, buf_type=gdal.GDT_Float32))
-
-
-def _reflectance(band: gdal.Band, row: int, rows: int, scale: float, offset: float) -> np.ndarray:
-    reflectance = _read_values(band, row, rows)
-    reflectance *= np.float32(scale)
+def _reflectance(values: np.ndarray, scale: float, offset: float) -> np.ndarray:
+    reflectance = values * np.float32(scale)  # a new array: ``values`` may serve another index
     reflectance += np.float32(offset)
     return np.maximum(reflectance, np.float32(0), out=reflectance)
 
@@ -493,21 +483,29 @@ def _parse_threshold(threshold: float | str) -> tuple[str, float]:
     return "fixed", value
 
 
-def _raster_otsu(band: gdal.Band, path: Path, cancel: Cancel | None) -> float:
-    """Otsu's threshold of a whole raster from a histogram accumulated strip by strip."""
-    try:
-        low, high = band.ComputeRasterMinMax(False)
-    except RuntimeError:
+def _raster_otsu(dataset: gdal.Dataset, path: Path, cancel: Cancel | None) -> float:
+    """Otsu's threshold of a whole raster from its range and a histogram, each read strip by strip."""
+
+    def finite_strips() -> Iterator[np.ndarray]:
+        band = TileRows(dataset, 1)
+        for row, rows in _blocks(dataset.RasterYSize):
+            _check_cancel(cancel)
+            values = band.strip(row, rows)
+            yield values[np.isfinite(values)]
+
+    low, high = np.inf, -np.inf
+    for values in finite_strips():
+        if values.size:
+            low, high = min(low, values.min()), max(high, values.max())
+    if low > high:
         raise InputError(
             f"{path.name} has no valid pixel to compute Otsu's threshold from; give a fixed one."
-        ) from None
+        )
 
     def count(edges: np.ndarray) -> np.ndarray:
         counts = np.zeros(len(edges) - 1, dtype=np.int64)
-        for row, rows in _blocks(band.YSize):
-            _check_cancel(cancel)
-            values = _read_values(band, row, rows)
-            counts += np.histogram(values[np.isfinite(values)], bins=edges)[0]
+        for values in finite_strips():
+            counts += np.histogram(values, bins=edges)[0]
         return counts
 
     return _otsu(float(low), float(high), count)

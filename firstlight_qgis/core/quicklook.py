@@ -20,7 +20,8 @@ from osgeo import gdal
 
 from .errors import CancelledError, InputError
 from .gdalconfig import on_all_cores, raising
-from .indices import WATER, Cancel, find_band, grid_bounds, nodata_to_nan, open_raster
+from .indices import WATER, Cancel, find_band, grid_bounds, open_raster
+from .tilerows import nodata_to_nan
 
 COMPOSITES: dict[str, tuple[str, str, str]] = {
     "true": ("red", "green", "blue"),
