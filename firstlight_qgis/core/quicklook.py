@@ -21,7 +21,7 @@ from osgeo import gdal
 from .errors import CancelledError, InputError
 from .gdalconfig import on_all_cores, raising
 from .indices import WATER, Cancel, find_band, grid_bounds, open_raster
-from .tilerows import nodata_to_nan
+from .tilerows import nodata_to_nan, sampled
 
 COMPOSITES: dict[str, tuple[str, str, str]] = {
     "true": ("red", "green", "blue"),
@@ -155,7 +155,7 @@ def _read_preview(
         band = stack.GetRasterBand(number)
         values = samples.get(number)
         if values is None or values.shape != (height, width) or (smaller and band.GetOverviewCount()):
-            values = band.ReadAsArray(buf_xsize=width, buf_ysize=height, resample_alg=gdal.GRIORA_Average)
+            values = sampled(stack, number, width, height, gdal.GRIORA_Average)
         planes.append(nodata_to_nan(band, values.astype(np.float32)))  # a copy: a sample is not changed
     return planes
 

@@ -32,6 +32,7 @@ from .gdalconfig import on_all_cores, raising
 from .redact import scrub
 from .stack import crs_string
 from .tiff import TIFF_MAGIC
+from .tilerows import sampled
 
 MAX_SAMPLE_PIXELS = 1024
 _MAX_VRT_BYTES = 16 * 1024 * 1024
@@ -449,7 +450,7 @@ def _check_band(
         _check_source(dataset, reference, where, finding)
     band = dataset.GetRasterBand(index)
     try:
-        sample = _sample(band)
+        sample = _sample(dataset, index)
     except RuntimeError as exc:
         finding.unreadable = True
         finding.errors.append(f"{where} could not be read ({exc}); download that band again.")
@@ -516,21 +517,14 @@ def _units(srs: osr.SpatialReference) -> str:
     return "m" if srs.IsProjected() and srs.GetLinearUnits() == 1.0 else "CRS units"
 
 
-def _sample(band: gdal.Band) -> np.ndarray:
-    """The band, or a nearest-neighbour sample of it at most ``MAX_SAMPLE_PIXELS`` on the long side."""
-    width, height = band.XSize, band.YSize
+def _sample(dataset: gdal.Dataset, index: int) -> np.ndarray:
+    """Band ``index``, or a nearest-neighbour sample of it at most ``MAX_SAMPLE_PIXELS`` on the long side."""
+    width, height = dataset.RasterXSize, dataset.RasterYSize
     step = max(width, height) / MAX_SAMPLE_PIXELS
     if step <= 1:
-        return band.ReadAsArray()
-    return band.ReadAsArray(
-        0,
-        0,
-        width,
-        height,
-        buf_xsize=max(1, round(width / step)),
-        buf_ysize=max(1, round(height / step)),
-        resample_alg=gdal.GRIORA_NearestNeighbour,
-    )
+        return dataset.GetRasterBand(index).ReadAsArray()
+    size = max(1, round(width / step)), max(1, round(height / step))
+    return sampled(dataset, index, *size, gdal.GRIORA_NearestNeighbour)
 
 
 def _stats(sample: np.ndarray, nodata: float | None, valid_range: tuple[float, float]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core import tilerows
 from firstlight_qgis.core.stack import create_band_stack
-from firstlight_qgis.core.tilerows import TileRows, tile_row_starts
+from firstlight_qgis.core.tilerows import TileRows, sampled, tile_row_starts
 from tests.support.cogs import make_cog
 
 _TILE = 256
@@ -104,3 +104,77 @@ def test_rows_are_handed_out_once(clip_stack) -> None:
     rows.strip(0, 10)
     with pytest.raises(ValueError, match="handed out already"):
         rows.strip(5, 10)
+
+
+class _Noted:
+    """A dataset (or band) of GDAL's whose bands note what GDAL's cache holds each time they drop theirs."""
+
+    def __init__(self, wrapped: gdal.Dataset | gdal.Band, held: list[int]) -> None:
+        self._wrapped, self._held = wrapped, held
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._wrapped, name)
+
+    def GetRasterBand(self, number: int) -> _Noted:
+        return _Noted(self._wrapped.GetRasterBand(number), self._held)
+
+    def FlushCache(self) -> None:
+        self._held.append(gdal.GetCacheUsed())
+        self._wrapped.FlushCache()
+
+
+@pytest.fixture
+def pieces_of_256_rows(monkeypatch) -> None:
+    monkeypatch.setattr(tilerows, "_DROP_ROWS", _TILE)
+
+
+def _sampled_and_read_once(
+    dataset: gdal.Dataset, number: int, size: tuple[int, int], resampling: int
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """``sampled``'s pixels, one read's, and what GDAL's cache held at each of ``sampled``'s drops."""
+    once = dataset.GetRasterBand(number).ReadAsArray(
+        buf_xsize=size[0], buf_ysize=size[1], resample_alg=resampling
+    )
+    dataset.FlushCache()
+    held: list[int] = []
+    return sampled(_Noted(dataset, held), number, *size, resampling), once, held
+
+
+@pytest.mark.parametrize("resampling", [gdal.GRIORA_NearestNeighbour, gdal.GRIORA_Average])
+@pytest.mark.parametrize("size", [(700, 674), (700, 600), (350, 337)])
+def test_a_sample_read_in_pieces_has_the_pixels_of_one_read(
+    clip_stack, pieces_of_256_rows, resampling, size
+) -> None:
+    dataset = gdal.Open(str(clip_stack))
+    assert dataset.RasterYSize == 1348
+    file_width = gdal.Open(str(clip_stack.parent / "green.tif")).RasterXSize
+    for number in (1, 2):
+        before = gdal.GetCacheUsed()
+        pieces, once, held = _sampled_and_read_once(dataset, number, size, resampling)
+        np.testing.assert_array_equal(pieces, once)
+        # pieces of about 256 rows (337 where 600 rows are read: 150 of them end on a whole row)
+        assert len(held) == (4 if size[1] == 600 else 1348 // 256 + 1)
+        # at a drop, at most four of the file's seven tile rows of 16-bit tiles (a piece spans 3)
+        assert max(held) - before <= 4 * _TILE * file_width * 2
+
+
+def test_a_sample_whose_rows_never_end_on_a_whole_row_of_the_band_is_read_at_once(
+    clip_stack, pieces_of_256_rows
+) -> None:
+    pieces, once, held = _sampled_and_read_once(
+        gdal.Open(str(clip_stack)), 1, (257, 333), gdal.GRIORA_Average
+    )
+    np.testing.assert_array_equal(pieces, once)
+    assert len(held) == 1
+
+
+def test_a_sample_of_a_file_with_overviews_is_read_from_them_at_once(
+    clip_stack, pieces_of_256_rows, tmp_path
+) -> None:
+    copy = tmp_path / "green.tif"
+    gdal.Translate(str(copy), str(clip_stack.parent / "green.tif"), creationOptions=["TILED=YES"])
+    dataset = gdal.Open(str(copy), gdal.GA_Update)
+    dataset.BuildOverviews("AVERAGE", [2, 4, 8])
+    pieces, once, held = _sampled_and_read_once(dataset, 1, (300, 250), gdal.GRIORA_Average)
+    np.testing.assert_array_equal(pieces, once)
+    assert held == []
