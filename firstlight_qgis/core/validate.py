@@ -9,7 +9,9 @@ Then each expected band is found (by description, then by the sensor's band name
 ``B08`` or ``SR_B5``, then by position with a warning), its sources are checked against the
 stack's CRS and grid, and its values are judged on a nearest-neighbour sample of at most
 ``MAX_SAMPLE_PIXELS`` on the long side (GDAL serves it from overviews when the file has them),
-so a 10980 x 10980 band is never read whole.
+so a 10980 x 10980 band is never held in memory whole. Without overviews (a clip's bands) every
+tile is decoded, which checks them all, in pieces with GDAL's cached tiles dropped in between
+(``tilerows.sampled``).
 """
 
 from __future__ import annotations
