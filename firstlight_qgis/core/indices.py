@@ -156,7 +156,9 @@ def compute_indices(
     bands = {source.number: TileRows(stack, source.number) for key in keys for source in sources[key]}
 
     def block(row: int, rows: int) -> list[Block]:
-        strip = functools.cache(lambda number: bands[number].strip(row, rows))
+        @functools.cache  # each band's rows are handed out once
+        def strip(number: int) -> np.ndarray:
+            return bands[number].strip(row, rows)
 
         @functools.cache
         def reflectance(source: _Source) -> np.ndarray:
