@@ -466,10 +466,20 @@ def _with_simple_sources(xml: str) -> str:
 
 def _resampled(source: ET.Element) -> bool:
     """Whether ``source``'s pixels are resampled: its window and its place differ in size."""
+    rects = source_rects(source)
+    return rects is None or rects[0][2:] != rects[1][2:]
+
+
+Rect = tuple[float, float, float, float]  # xOff, yOff, xSize, ySize
+
+
+def source_rects(source: ET.Element) -> tuple[Rect, Rect] | None:
+    """A VRT source's window in its file and its place in the VRT, None where it does not say."""
     window, place = source.find("SrcRect"), source.find("DstRect")
     if window is None or place is None:
-        return True
-    return any(float(window.get(key, 0)) != float(place.get(key, 0)) for key in ("xSize", "ySize"))
+        return None
+    keys = ("xOff", "yOff", "xSize", "ySize")
+    return tuple(float(window.get(k, 0)) for k in keys), tuple(float(place.get(k, 0)) for k in keys)  # type: ignore[return-value]
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:

@@ -18,6 +18,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 from osgeo import gdal, gdal_array
 
+from .stack import source_rects
+
 # Rows of a band read between two drops of its cached tiles. A piece that ends inside a tile row
 # decodes it again after the drop, and so does a resampled source (a 20 m band on a 10 m stack),
 # which is read a row beyond each end.
@@ -52,13 +54,11 @@ def _vrt_source_starts(path: str, number: int, height: int) -> list[int] | None:
     sources = [] if band is None else [child for child in band if child.tag.endswith("Source")]
     if len(sources) != 1:
         return None
-    window, place = sources[0].find("SrcRect"), sources[0].find("DstRect")
-    properties = sources[0].find("SourceProperties")
-    if window is None or place is None or properties is None or not properties.get("BlockYSize"):
+    rects, properties = source_rects(sources[0]), sources[0].find("SourceProperties")
+    if rects is None or properties is None or not properties.get("BlockYSize"):
         return None
     tile = int(properties.get("BlockYSize", "0"))
-    top, rows = float(window.get("yOff", 0)), float(window.get("ySize", 0))
-    placed, placed_rows = float(place.get("yOff", 0)), float(place.get("ySize", 0))
+    (_, top, _, rows), (_, placed, _, placed_rows) = rects
     if tile <= 0 or rows <= 0:
         return None
     scale = placed_rows / rows
