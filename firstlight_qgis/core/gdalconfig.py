@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from osgeo import gdal, ogr, osr
 
@@ -89,3 +90,44 @@ def _within(
             return function(*args, **kwargs)
 
     return wrapper
+
+
+class _CloseErrors:
+    """What GDAL's dataset destructors raise inside the block, collected for the thread that runs
+    it: a close that fails (a full disk: the TIFF directory cannot be written) raises in a
+    destructor, where Python can only print "Exception ignored". ``sys.unraisablehook`` is one for
+    the process: it is replaced while any thread is inside, and restored when the last one leaves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._collecting: dict[int, list[BaseException]] = {}
+        self._previous = sys.unraisablehook
+
+    def _collect(self, unraisable: Any) -> None:
+        failed = self._collecting.get(threading.get_ident())
+        if failed is not None and getattr(unraisable.object, "__name__", None) == "delete_Dataset":
+            failed.append(unraisable.exc_value)
+        else:
+            self._previous(unraisable)
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[list[BaseException]]:
+        thread, failed = threading.get_ident(), []
+        with self._lock:
+            if not self._collecting:
+                self._previous, sys.unraisablehook = sys.unraisablehook, self._collect
+            outer = self._collecting.get(thread)
+            self._collecting[thread] = failed
+        try:
+            yield failed
+        finally:
+            with self._lock:
+                if outer is None:
+                    del self._collecting[thread]
+                else:
+                    self._collecting[thread] = outer
+                if not self._collecting:
+                    sys.unraisablehook = self._previous
+
+
+close_errors = _CloseErrors()

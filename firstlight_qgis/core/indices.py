@@ -9,24 +9,21 @@ finished.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from osgeo import gdal
 
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError, disk_full, out_of_space
-from .gdalconfig import on_all_cores, raising
-from .stack import compression_methods
+from .gdalconfig import close_errors, on_all_cores, raising
+from .stack import quick_tiff_options
 from .tilerows import TileRows
 
 Cancel = Callable[[], bool]
@@ -50,13 +47,6 @@ SCL_MASKED = (0, 1, 3, 8, 9, 10)
 QA_PIXEL_MASKED_BITS = 0b11111
 WATER, DRY, MASK_NODATA = 1, 0, 255
 _OTSU_BINS = 1024
-_GTIFF_OPTIONS = ["TILED=YES", "BIGTIFF=IF_SAFER"]
-# Zstandard level 1 and, for an index, no predictor: a whole scene's NDWI, MNDWI and water mask
-# written in 6.1 s instead of 13.5 (DEFLATE level 1, floating-point predictor), 11 % larger, and
-# read three times faster. Every GDAL in a QGIS build reads it (GDAL >= 2.3); DEFLATE where this
-# GDAL lacks it.
-_ZSTD = ["COMPRESS=ZSTD", "ZSTD_LEVEL=1"]
-_DEFLATE = ["COMPRESS=DEFLATE", "ZLEVEL=1"]
 
 
 class _Source(NamedTuple):
@@ -586,7 +576,7 @@ def _write_by_blocks(
                 written()
                 writing = writer.submit(write, row, rows, strips)
             written()
-        with _closes() as failed:
+        with close_errors() as failed:
             targets.clear()
         if failed:  # a file whose close failed is not whole: never renamed
             raise failed[0]
@@ -596,7 +586,7 @@ def _write_by_blocks(
         # The traceback's frames hold the bands being written (and so the files open: undeletable on
         # Windows, written to after their deletion elsewhere): drop them, close, then delete.
         error.__traceback__ = None
-        with _closes():  # on a full disk they fail too: the error raised is the first one
+        with close_errors():  # on a full disk they fail too: the error raised is the first one
             targets.clear()
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
@@ -619,42 +609,15 @@ def _write_strip(target: gdal.Dataset, row: int, strip: Block, count: list[int])
     count[1] += np.count_nonzero(above)
 
 
-@contextlib.contextmanager
-def _closes() -> Iterator[list[BaseException]]:
-    """What GDAL's dataset destructors raise on this thread inside, collected: a close that fails
-    (a full disk: the TIFF directory cannot be written) raises there, where Python can only print
-    "Exception ignored"."""
-    failed: list[BaseException] = []
-    previous, thread = sys.unraisablehook, threading.get_ident()
-
-    def collect(unraisable: Any) -> None:
-        ours = threading.get_ident() == thread
-        if ours and getattr(unraisable.object, "__name__", None) == "delete_Dataset":
-            failed.append(unraisable.exc_value)
-        else:
-            previous(unraisable)
-
-    sys.unraisablehook = collect
-    try:
-        yield failed
-    finally:
-        sys.unraisablehook = previous
-
-
 def _create(grid: gdal.Dataset, output: _Output, path: Path) -> gdal.Dataset:
     """An empty one-band GeoTIFF for ``output`` at ``path``, on ``grid``'s grid."""
-    floating = output.data_type == gdal.GDT_Float32
-    if "ZSTD" in compression_methods("GTiff"):
-        compression = [*_ZSTD, "PREDICTOR=1" if floating else "PREDICTOR=2"]
-    else:
-        compression = [*_DEFLATE, "PREDICTOR=3" if floating else "PREDICTOR=2"]
     target = gdal.GetDriverByName("GTiff").Create(
         str(path),
         grid.RasterXSize,
         grid.RasterYSize,
         1,
         output.data_type,
-        options=[*_GTIFF_OPTIONS, *compression],
+        options=quick_tiff_options(output.data_type == gdal.GDT_Float32),
     )
     target.SetGeoTransform(grid.GetGeoTransform())
     target.SetProjection(grid.GetProjection())
