@@ -53,6 +53,7 @@ from .errors import NO_SPACE, CancelledError, DiskFullError, DownloadError, disk
 from .fileio import open_to_read, read_into
 from .gdalconfig import raising
 from .keepalive import QuickAdapter, QuickConnect
+from .overviews import overview_file
 from .redact import redact_url, scrub
 from .signing import Signer
 
@@ -400,12 +401,15 @@ def verified_record(final: Path) -> dict[str, Any] | None:
 
 def discard(final: Path) -> None:
     """Forget a band file found damaged after it was verified: the next fetch downloads it again."""
+    overview_file(final).unlink(missing_ok=True)
     _sidecar(final).unlink(missing_ok=True)
     final.unlink(missing_ok=True)
 
 
 def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> None:
-    """Record what was verified, then give the part file its final name (atomic)."""
+    """Record what was verified, then give the part file its final name (atomic). The overviews of
+    the file it replaces go first: they would show its pixels over the new ones."""
+    overview_file(final).unlink(missing_ok=True)
     stat = part.stat()
     record = {"source": dict(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256}
     sidecar = _sidecar(final)

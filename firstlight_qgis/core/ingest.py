@@ -44,6 +44,7 @@ from .events import EventConfig, get_event
 from .gdalconfig import raising
 from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_indices, sar_water_mask
 from .lock import scene_lock
+from .overviews import add_overviews
 from .quicklook import Preview, read_preview
 from .signing import Signer
 from .stack import StackResult, create_band_stack
@@ -263,9 +264,11 @@ def _stack_and_validate(
     prefix: Path,
     options: IngestOptions,
     warnings: list[str],
+    cancel: Cancel | None,
 ) -> tuple[StackResult, ValidationResult | None]:
-    """The stack VRT over the band files (cut to the area's extent in clip mode) and, unless
-    skipped, its validation, which decodes the bands' tiles."""
+    """The stack VRT over the band files (cut to the area's extent in clip mode), the overviews of
+    a large one, and, unless skipped, its validation, which decodes the bands' tiles (those of the
+    overviews' build for a large one)."""
     spectral = {b: bands[b].local_path for b in scene.band_urls}
     extent = None
     if area is not None and options.clip_to_area:  # band files hold whole tiles: cut to the area
@@ -279,6 +282,7 @@ def _stack_and_validate(
         bounds=extent,
     )
     warnings.extend(stack.warnings)
+    add_overviews(stack.path, [path for path in spectral.values() if path is not None], cancel)
     if options.skip_validation:
         log.warning(SKIP_VALIDATION_WARNING)
         warnings.append(SKIP_VALIDATION_WARNING)
@@ -343,6 +347,8 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
     names += [f"{prefix}_{index}.tif" for index in INDEX_BANDS]
     for name in names:
         (scene_dir / name).unlink(missing_ok=True)
+    for part in scene_dir.glob("*.ovr.part"):  # overviews a crash left half-written
+        part.unlink()
 
 
 def _ingest(
@@ -377,7 +383,7 @@ def _ingest(
     bands = _fetch(urls, scene, scene_dir, options=options, **fetch_args)
     _check_cancel(cancel)
     prefix = scene_dir / safe_name(scene.id)
-    stack, validation = _stack_and_validate(scene, bands, area, prefix, options, warnings)
+    stack, validation = _stack_and_validate(scene, bands, area, prefix, options, warnings, cancel)
     damaged = validation.unreadable_bands() if validation is not None else []
     if damaged:  # tiles that do not decode (garbled on the way or on the server): fetched once more
         log.warning("band(s) %s do not decode; fetching them again", ", ".join(damaged))
@@ -386,7 +392,7 @@ def _ingest(
         again = {band: urls[band] for band in damaged}
         bands.update(_fetch(again, scene, scene_dir, options=options, **fetch_args))
         _check_cancel(cancel)
-        stack, validation = _stack_and_validate(scene, bands, area, prefix, options, warnings)
+        stack, validation = _stack_and_validate(scene, bands, area, prefix, options, warnings, cancel)
     if validation is not None:
         warnings.extend(validation.warnings)
         if not validation.is_valid:

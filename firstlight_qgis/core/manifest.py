@@ -19,6 +19,7 @@ from typing import Any
 from .catalog import SEARCHED_WITH, Scene
 from .download import BandDownloadResult
 from .indices import IndexResult
+from .overviews import overview_file
 from .redact import redact_hrefs, redact_url
 from .stack import StackResult
 from .validate import ValidationResult
@@ -47,6 +48,12 @@ def _relative(path: Path | None, base: Path) -> str | None:
         return str(path)
 
 
+def _overviews_of(band_file: Path | None) -> Path | None:
+    """The ``.ovr`` FirstLight wrote beside ``band_file`` for a large area, if there is one."""
+    ovr = overview_file(band_file) if band_file is not None else None
+    return ovr if ovr is not None and ovr.is_file() else None
+
+
 def _band_entry(result: BandDownloadResult, scene: Scene, base: Path) -> dict[str, Any]:
     asset = scene.assets.get(result.band_name) or (
         scene.mask_asset if scene.mask_asset and scene.mask_asset.band == result.band_name else None
@@ -55,6 +62,7 @@ def _band_entry(result: BandDownloadResult, scene: Scene, base: Path) -> dict[st
         "href": redact_url(result.url),
         "asset_key": asset.key if asset else None,
         "file": _relative(result.local_path, base),
+        "overviews": _relative(_overviews_of(result.local_path), base),
         "size_bytes": result.size_bytes,
         "sha256": result.sha256,
         # The catalog's checksum describes the source file: equal to sha256 only for whole files.

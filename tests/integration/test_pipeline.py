@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from firstlight_qgis.core import overviews
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.errors import BandResolutionError, DownloadError, InputError
@@ -31,6 +32,7 @@ NO_NIR_ID = "S2_UruguayRiver_20181224_no_nir"
 EVENT = "flood.riverine"
 BANDS = ["blue", "green", "red", "nir", "swir16", "swir22"]
 FAST = {"max_retries": 3, "timeout": 5.0}
+UTM = "EPSG:32722"
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +127,33 @@ def test_full_flow_clipped_to_the_area(catalog_url, server, area, tmp_path) -> N
     )
     # drawn from the validation's bands, which the result does not carry (2 MB a band)
     assert result.validation is not None and all(f.sample is None for f in result.validation.bands.values())
+
+
+def test_a_large_area_gets_overviews_and_a_new_area_new_ones(
+    catalog_url, area, tmp_path, monkeypatch
+) -> None:
+    """The sample's area (430 px) counts as large here. Re-clipped for another area, each band file
+    gets overviews of its new pixels, never keeps those of the old ones."""
+    monkeypatch.setattr(overviews, "OVERVIEWS_FROM", 128)
+    monkeypatch.setattr(overviews, "_SMALLEST", 64)
+    scene_dir = tmp_path / ITEM_ID
+    for bounds, levels in ((area, 2), (parse_area([307_010, 6_988_010, 311_010, 6_992_010], crs=UTM), 1)):
+        result = ingest_scene(
+            _scene(catalog_url, area), tmp_path, area=bounds, event=EVENT, options=IngestOptions(**FAST)
+        )
+        manifest = json.loads(result.manifest_path.read_text())
+        for band in BANDS:
+            ovr = gdal.Open(str(scene_dir / f"{band}.tif.ovr"))
+            first = ovr.ReadAsArray()
+            band_file = gdal.Open(str(scene_dir / f"{band}.tif"))
+            pixels = band_file.ReadAsArray().astype(np.float64)
+            assert first.shape == (pixels.shape[0] // 2, pixels.shape[1] // 2)  # 512 or 256 px: even
+            blocks = pixels.reshape(first.shape[0], 2, first.shape[1], 2)
+            whole = (blocks != band_file.GetRasterBand(1).GetNoDataValue()).all(axis=(1, 3))
+            assert whole.mean() > 0.9 and np.abs(first - blocks.mean(axis=(1, 3)))[whole].max() <= 0.5, band
+            assert 1 + ovr.GetRasterBand(1).GetOverviewCount() == levels
+            assert manifest["bands"][band]["overviews"] == f"{band}.tif.ovr"
+        assert result.validation is not None and result.validation.is_valid
 
 
 def test_whole_scene_download_is_byte_identical(catalog_url, area, tmp_path) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from firstlight_qgis.core import overviews
 from firstlight_qgis.core.errors import DownloadError
 from firstlight_qgis.core.signing import PlanetaryComputerSigner
 from tests.reliability.harness import (
@@ -148,6 +149,26 @@ def test_a_clipped_band_whose_tiles_do_not_decode_is_fetched_again(
            leftovers=len(check.leftovers), note="found by validation, band fetched again")  # fmt: skip
     assert check.identical, check
     assert result.validation is not None and result.validation.is_valid
+    headers = [r for r in server.log(path="/red.tif", method="GET") if r.range.startswith("bytes=0-")]
+    assert len(headers) == 2, "red was fetched a second time, from its header on"
+
+
+def test_with_overviews_a_band_whose_tiles_do_not_decode_gets_its_own_once_fetched_again(
+    server, reference, item, area, tmp_path, monkeypatch
+) -> None:
+    """The same garbled tile where the area counts as large: building red's overviews fails and
+    leaves none, the validation finds red unreadable, and red, fetched again, gets its own."""
+    monkeypatch.setattr(overviews, "OVERVIEWS_FROM", 128)
+    monkeypatch.setattr(overviews, "_SMALLEST", 64)
+    server.inject("/red.tif", ["pass", "corrupt:16"])
+    result = run(scene_of(item, area), tmp_path, area, "clip")
+    assert server.pending_faults() == []
+    assert result.validation is not None and result.validation.is_valid
+    check = compare(tmp_path, reference["clip"]["root"], "clip")
+    assert check.leftovers == sorted(f"{ITEM_ID}/{band}.tif.ovr" for band in BANDS)
+    assert set(check.different) <= {f"{ITEM_ID}/{ITEM_ID}_quicklook.png"}  # drawn from overviews, if GDAL's
+    # VRT makes some of this small stack's
+    assert not check.missing
     headers = [r for r in server.log(path="/red.tif", method="GET") if r.range.startswith("bytes=0-")]
     assert len(headers) == 2, "red was fetched a second time, from its header on"
 
