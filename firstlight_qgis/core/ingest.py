@@ -44,7 +44,7 @@ from .events import EventConfig, get_event
 from .gdalconfig import raising
 from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_indices, sar_water_mask
 from .lock import scene_lock
-from .overviews import add_overviews
+from .overviews import OVR_PART, add_overviews
 from .quicklook import Preview, read_preview
 from .signing import Signer
 from .stack import StackResult, create_band_stack
@@ -347,7 +347,7 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
     names += [f"{prefix}_{index}.tif" for index in INDEX_BANDS]
     for name in names:
         (scene_dir / name).unlink(missing_ok=True)
-    for part in scene_dir.glob("*.ovr.part"):  # overviews a crash left half-written
+    for part in scene_dir.glob(f"*{OVR_PART}"):  # overviews a crash left half-written
         part.unlink()
 
 

@@ -137,6 +137,8 @@ def test_a_large_area_gets_overviews_and_a_new_area_new_ones(
     monkeypatch.setattr(overviews, "OVERVIEWS_FROM", 128)
     monkeypatch.setattr(overviews, "_SMALLEST", 64)
     scene_dir = tmp_path / ITEM_ID
+    scene_dir.mkdir()
+    (scene_dir / "scl.tif.ovr.part").write_bytes(b"II*\0")  # overviews a crash left half-written
     for bounds, levels in ((area, 2), (parse_area([307_010, 6_988_010, 311_010, 6_992_010], crs=UTM), 1)):
         result = ingest_scene(
             _scene(catalog_url, area), tmp_path, area=bounds, event=EVENT, options=IngestOptions(**FAST)
@@ -153,6 +155,7 @@ def test_a_large_area_gets_overviews_and_a_new_area_new_ones(
             assert whole.mean() > 0.9 and np.abs(first - blocks.mean(axis=(1, 3)))[whole].max() <= 0.5, band
             assert 1 + ovr.GetRasterBand(1).GetOverviewCount() == levels
             assert manifest["bands"][band]["overviews"] == f"{band}.tif.ovr"
+        assert not list(scene_dir.glob("*.part"))
         assert result.validation is not None and result.validation.is_valid
 
 
