@@ -23,6 +23,7 @@ from osgeo import gdal
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError, disk_full, out_of_space
 from .gdalconfig import close_errors, on_all_cores, raising
+from .overviews import StripLevels, mask_factors, overview_file
 from .stack import quick_tiff_options
 from .tilerows import TileRows
 
@@ -544,16 +545,21 @@ def _write_by_blocks(
     progress: Progress | None = None,
 ) -> list[tuple[float, float | None]]:
     """Write ``block``'s strips, one per output, strip by strip into tiled compressed GeoTIFFs on
-    ``grid``'s grid, under temporary names until every one is whole. Per output: (valid fraction,
-    positive fraction of the valid pixels)."""
+    ``grid``'s grid, under temporary names until every one is whole; a water mask on a large grid
+    with the overviews QGIS needs to draw it fast zoomed out, made from its strips as they pass. Per
+    output: (valid fraction, positive fraction of the valid pixels)."""
     temporaries = [output.path.with_name(f".{output.path.name}.{os.getpid()}.part") for output in outputs]
     counts = [[0, 0] for _ in outputs]
+    factors = mask_factors(grid)
     targets: list[gdal.Dataset] = []
+    levels: dict[int, StripLevels] = {}  # a mask's overviews (their bands: cleared before targets)
     writing: Future[int] | None = None
 
     @raising  # a thread of its own: where GDAL switches exceptions per thread, on here too
     def write(row: int, rows: int, strips: list[Block]) -> int:
         for number, strip in enumerate(strips):
+            if number in levels:
+                levels[number].add(strip[0], last=row + rows == grid.RasterYSize)
             _write_strip(targets[number], row, strip, counts[number])
         return row + rows
 
@@ -566,7 +572,10 @@ def _write_by_blocks(
     try:
         for output, temporary in zip(outputs, temporaries, strict=True):
             output.path.parent.mkdir(parents=True, exist_ok=True)
-            targets.append(_create(grid, output, temporary))
+            mask = factors if output.data_type == gdal.GDT_Byte else []  # Byte: water codes
+            targets.append(_create(grid, output, temporary, mask))
+            if mask:
+                levels[len(targets) - 1] = StripLevels(targets[-1].GetRasterBand(1))
         # One thread computes the strips, another compresses and writes them, a strip behind: a
         # whole scene's NDWI, MNDWI and water mask in 4.6 s instead of 6.8 on two cores.
         with ThreadPoolExecutor(1, thread_name_prefix="firstlight-write") as writer:
@@ -576,16 +585,19 @@ def _write_by_blocks(
                 written()
                 writing = writer.submit(write, row, rows, strips)
             written()
+        levels.clear()
         with close_errors() as failed:
             targets.clear()
         if failed:  # a file whose close failed is not whole: never renamed
             raise failed[0]
         for output, temporary in zip(outputs, temporaries, strict=True):
+            overview_file(output.path).unlink(missing_ok=True)  # QGIS's pyramids of the file replaced
             os.replace(temporary, output.path)
     except BaseException as error:
         # The traceback's frames hold the bands being written (and so the files open: undeletable on
         # Windows, written to after their deletion elsewhere): drop them, close, then delete.
         error.__traceback__ = None
+        levels.clear()
         with close_errors():  # on a full disk they fail too: the error raised is the first one
             targets.clear()
         for temporary in temporaries:
@@ -609,8 +621,9 @@ def _write_strip(target: gdal.Dataset, row: int, strip: Block, count: list[int])
     count[1] += np.count_nonzero(above)
 
 
-def _create(grid: gdal.Dataset, output: _Output, path: Path) -> gdal.Dataset:
-    """An empty one-band GeoTIFF for ``output`` at ``path``, on ``grid``'s grid."""
+def _create(grid: gdal.Dataset, output: _Output, path: Path, factors: list[int]) -> gdal.Dataset:
+    """An empty one-band GeoTIFF for ``output`` at ``path``, on ``grid``'s grid, with overviews of
+    ``factors`` allocated, not computed."""
     target = gdal.GetDriverByName("GTiff").Create(
         str(path),
         grid.RasterXSize,
@@ -625,4 +638,6 @@ def _create(grid: gdal.Dataset, output: _Output, path: Path) -> gdal.Dataset:
     # No Band object is kept: the dataset must close when ``target`` is dropped.
     target.GetRasterBand(1).SetNoDataValue(output.nodata)
     target.GetRasterBand(1).SetDescription(output.description)
+    if factors:
+        target.BuildOverviews("NONE", factors)
     return target

@@ -1,4 +1,5 @@
-"""Overviews beside the band files of a large clip, so that QGIS draws the stack fast zoomed out.
+"""Overviews for a large area, so that QGIS draws the layers FirstLight shows fast zoomed out: beside
+the band files of a clip, and inside the water mask.
 
 A clip's band files hold the source's full-resolution tiles and nothing else (clip.py copies
 them as they are). Without overviews, every redraw of a large area reads all its pixels: QGIS
@@ -16,6 +17,9 @@ the band unreadable, and the ingest fetches it again, as without overviews.
 The file is written as ``<band>.tif.ovr.part`` and renamed when complete. Whoever replaces or
 forgets a band file removes its ``.ovr`` first (``download.commit``, ``download.discard``), so an
 ``.ovr`` always describes the pixels beside it; one already there is kept.
+
+A water mask, written strip by strip by indices.py, gets its overviews inside the file, made from
+the strips as they pass (``StripLevels``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 from osgeo import gdal
 
 from .errors import CancelledError
@@ -157,3 +162,55 @@ def _create(source: gdal.Dataset, part: Path, factors: list[int]) -> gdal.Datase
     if len(factors) > 1:
         target.BuildOverviews("NONE", [factor // factors[0] for factor in factors[1:]])
     return target
+
+
+def mask_factors(dataset: gdal.Dataset) -> list[int]:
+    """The overview factors a water mask on ``dataset``'s grid gets: those of a large stack, else none."""
+    size = max(dataset.RasterXSize, dataset.RasterYSize)
+    return overview_factors(size) if size > OVERVIEWS_FROM else []
+
+
+class StripLevels:
+    """The overviews of a one-band GeoTIFF of categories (a water mask) written strip by strip from
+    the top, made from the strips as they pass, each level from the one before: the top-left pixel
+    of each 2 x 2, since codes cannot be averaged. A level is written a whole block row at a time and
+    written out at once, so GDAL's cache never holds it and no block is written twice. The levels
+    must have been allocated (``BuildOverviews("NONE", ...)``).
+
+    The float indices get none: their levels, averaged without NaN, cost a whole scene 2.2 s more
+    (0.55 s averaging, 1.7 s compressing a third more pixels) and 130 MB per index."""
+
+    def __init__(self, band: gdal.Band) -> None:
+        self._levels = [band.GetOverview(i) for i in range(band.GetOverviewCount())]
+        self._carried: list[np.ndarray | None] = [None] * len(self._levels)  # a row awaiting its pair
+        self._pending: list[list[np.ndarray]] = [[] for _ in self._levels]  # rows not written yet
+        self._written = [0] * len(self._levels)
+
+    def add(self, strip: np.ndarray, last: bool) -> None:
+        """The next rows of the full-resolution band; ``last``: they end it."""
+        rows = strip
+        for index, level in enumerate(self._levels):
+            rows = self._pair(index, rows, last)
+            self._pending[index].append(rows)
+            self._write(index, level, last)
+
+    def _pair(self, index: int, rows: np.ndarray, last: bool) -> np.ndarray:
+        """Rows of level ``index`` from the rows of the level above, keeping an odd one for the next
+        strip (or alone at the end)."""
+        carried = self._carried[index]
+        if carried is not None:
+            rows = np.concatenate((carried, rows))
+        odd = len(rows) % 2 and not last
+        self._carried[index] = rows[-1:] if odd else None
+        return (rows[:-1] if odd else rows)[::2, ::2]
+
+    def _write(self, index: int, level: gdal.Band, last: bool) -> None:
+        pending = self._pending[index]
+        rows = pending[0] if len(pending) == 1 else np.concatenate(pending)
+        block_rows = level.GetBlockSize()[1]
+        whole = len(rows) if last else len(rows) // block_rows * block_rows
+        if whole:
+            level.WriteArray(rows[:whole], 0, self._written[index])
+            level.FlushCache()
+            self._written[index] += whole
+        self._pending[index] = [rows[whole:]] if whole < len(rows) else []

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from firstlight_qgis.core import overviews
 from firstlight_qgis.core.errors import CancelledError, InputError
 from firstlight_qgis.core.indices import (
     BLOCK_ROWS,
@@ -463,3 +464,35 @@ def test_optical_index_on_sentinel1_and_a_missing_stack_are_input_errors(sample_
         compute_index(sample_stack, "ndwi", tmp_path / "ndwi.tif", sensor="sentinel1")
     with pytest.raises(InputError, match="Cannot open the stack"):
         compute_index(tmp_path / "missing.vrt", "ndwi", tmp_path / "ndwi.tif", sensor="sentinel2")
+
+
+@pytest.mark.parametrize("threshold", [0.0, "otsu"], ids=["in-memory", "otsu-from-file"])
+def test_a_large_grids_water_mask_gets_overviews_made_as_it_is_written(
+    sample_stack, tmp_path, monkeypatch, threshold
+) -> None:
+    """The sample (512 px) counts as large here. The water mask's levels hold the top-left pixel of
+    each 2 x 2 (codes are not averaged); NDWI gets none, and an ``.ovr`` left beside a product it
+    replaces (QGIS's "Build pyramids") goes. The products' pixels are those made without."""
+    plain = compute_indices(
+        sample_stack, {"ndwi": tmp_path / "plain_ndwi.tif"}, sensor="sentinel2",
+        water=(tmp_path / "plain_water.tif", threshold),
+    )  # fmt: skip
+    monkeypatch.setattr(overviews, "OVERVIEWS_FROM", 256)
+    monkeypatch.setattr(overviews, "_SMALLEST", 64)
+    (tmp_path / "ndwi.tif.ovr").write_bytes(b"II*\0")  # pyramids of an earlier run's NDWI
+    large = compute_indices(
+        sample_stack, {"ndwi": tmp_path / "ndwi.tif"}, sensor="sentinel2",
+        water=(tmp_path / "water.tif", threshold),
+    )  # fmt: skip
+    assert not (tmp_path / "ndwi.tif.ovr").exists()
+    ndwi = gdal.Open(str(large["ndwi"].path))
+    assert ndwi.GetRasterBand(1).GetOverviewCount() == 0
+    np.testing.assert_array_equal(ndwi.ReadAsArray(), _read(plain["ndwi"].path))
+    water = gdal.Open(str(large["water"].path))
+    band = water.GetRasterBand(1)
+    full = band.ReadAsArray()
+    np.testing.assert_array_equal(full, _read(plain["water"].path))
+    levels = [band.GetOverview(i).ReadAsArray() for i in range(band.GetOverviewCount())]
+    assert [level.shape for level in levels] == [(256, 256), (128, 128), (64, 64)]
+    for level, factor in zip(levels, (2, 4, 8), strict=True):
+        np.testing.assert_array_equal(level, full[::factor, ::factor])

@@ -16,7 +16,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core import overviews
 from firstlight_qgis.core.errors import CancelledError
-from firstlight_qgis.core.overviews import add_overviews, overview_factors, overview_file
+from firstlight_qgis.core.overviews import StripLevels, add_overviews, overview_factors, overview_file
 from firstlight_qgis.core.stack import create_band_stack
 from tests.support.cogs import make_cog
 
@@ -90,8 +90,9 @@ def test_a_small_stack_and_files_with_overviews_get_none(
     assert add_overviews(stack, _bands(stack)) == []
     monkeypatch.setattr(overviews, "OVERVIEWS_FROM", 1024)
     green = stack.parent / "green.tif"
-    dataset = gdal.Open(str(green), gdal.GA_Update)
-    dataset.BuildOverviews("NEAREST", [2])  # inside the file, as a COG downloaded whole
+    # inside the file, as a COG downloaded whole (GDAL 3.10 asks before it changes a COG's layout)
+    dataset = gdal.OpenEx(str(green), gdal.OF_UPDATE, open_options=["IGNORE_COG_LAYOUT_BREAK=YES"])
+    dataset.BuildOverviews("NEAREST", [2])
     dataset = None
     assert add_overviews(stack, _bands(stack)) == [overview_file(stack.parent / "swir16.tif")]
     assert not overview_file(green).exists()
@@ -147,3 +148,26 @@ def test_gdals_cache_keeps_no_tile_of_the_band_once_read(stack: Path) -> None:
 
     add_overviews(stack, [green], cancel)
     assert held[-1] < 1732 * 2034 * 2
+
+
+def test_levels_made_strip_by_strip_are_those_of_the_whole_mask(tmp_path: Path) -> None:
+    """Strips of uneven heights, on an odd-sized mask: a row waits for its pair in the next strip,
+    and the last row and column stand alone at every level. Each level holds the top-left pixel of
+    each 2 x 2 of the level before: codes, never averaged."""
+    values = np.random.default_rng(7).integers(0, 3, (517, 389), dtype=np.uint8)
+    options = ["TILED=YES", "BLOCKXSIZE=128", "BLOCKYSIZE=128", "COMPRESS=ZSTD"]
+    dataset = gdal.GetDriverByName("GTiff").Create(str(tmp_path / "mask.tif"), 389, 517, 1, options=options)
+    dataset.BuildOverviews("NONE", [2, 4, 8])
+    levels = StripLevels(dataset.GetRasterBand(1))
+    row = 0
+    for rows in [100, 37, 1, 256, 123]:
+        levels.add(values[row : row + rows], last=row + rows == 517)
+        row += rows
+    dataset.GetRasterBand(1).WriteArray(values)
+    del levels
+    dataset = None
+
+    mask = gdal.Open(str(tmp_path / "mask.tif"))
+    band = mask.GetRasterBand(1)
+    for index, factor in enumerate([2, 4, 8]):
+        np.testing.assert_array_equal(band.GetOverview(index).ReadAsArray(), values[::factor, ::factor])
