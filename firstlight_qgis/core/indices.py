@@ -23,7 +23,7 @@ from osgeo import gdal
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError, disk_full, out_of_space
 from .gdalconfig import close_errors, on_all_cores, raising
-from .overviews import StripLevels, mask_factors, overview_file
+from .overviews import StripLevels, factors_for, overview_file
 from .stack import quick_tiff_options
 from .tilerows import TileRows
 
@@ -550,7 +550,7 @@ def _write_by_blocks(
     output: (valid fraction, positive fraction of the valid pixels)."""
     temporaries = [output.path.with_name(f".{output.path.name}.{os.getpid()}.part") for output in outputs]
     counts = [[0, 0] for _ in outputs]
-    factors = mask_factors(grid)
+    factors = factors_for(grid)
     targets: list[gdal.Dataset] = []
     levels: dict[int, StripLevels] = {}  # a mask's overviews (their bands: cleared before targets)
     writing: Future[int] | None = None

@@ -10,9 +10,9 @@ own overviews and gets none.
 
 Building them decodes every tile of the band, which the stack's validation did to sample it; the
 validation then samples the overviews, so the ingest takes hardly longer (a whole scene's six
-bands: 3.5 s to build, and the validation 0.17 s instead of 3.2; end to end 2-5 % more). A tile that does
-not decode stops the build and leaves no ``.ovr``: the validation's full-resolution sample finds
-the band unreadable, and the ingest fetches it again, as without overviews.
+bands: 3.5 s to build, and the validation 0.17 s instead of 3.2; end to end 2-5 % more). A tile
+that does not decode stops the build and leaves no ``.ovr``: the validation's full-resolution
+sample finds the band unreadable, and the ingest fetches it again, as without overviews.
 
 The file is written as ``<band>.tif.ovr.part`` and renamed when complete. Whoever replaces or
 forgets a band file removes its ``.ovr`` first (``download.commit``, ``download.discard``), so an
@@ -67,14 +67,20 @@ def overview_factors(size: int) -> list[int]:
     return factors
 
 
+def factors_for(grid: gdal.Dataset) -> list[int]:
+    """The overview factors of what lies on ``grid`` (a stack, a water mask): none unless it is
+    more than ``OVERVIEWS_FROM`` pixels on a side."""
+    size = max(grid.RasterXSize, grid.RasterYSize)
+    return overview_factors(size) if size > OVERVIEWS_FROM else []
+
+
 def add_overviews(stack_path: Path, band_files: Iterable[Path], cancel: Cancel | None = None) -> list[Path]:
     """Give each of ``band_files`` that has no overviews an ``.ovr`` when the stack at ``stack_path``
     is large; the ``.ovr`` files written. Two bands at a time: GDAL decodes without the interpreter
     lock. A band whose build fails (a tile that does not decode, a full disk) is logged and left
     without; a cancel raises CancelledError and leaves none half-written."""
-    size = _long_side(stack_path)
-    factors = overview_factors(size)
-    if size <= OVERVIEWS_FROM or not factors:
+    factors = _factors_of(stack_path)
+    if not factors:
         return []
     lacking = [path for path in dict.fromkeys(band_files) if not _has_overviews(path)]
     if not lacking:
@@ -89,9 +95,8 @@ def add_overviews(stack_path: Path, band_files: Iterable[Path], cancel: Cancel |
 
 
 @raising
-def _long_side(path: Path) -> int:
-    dataset = gdal.Open(str(path))
-    return max(dataset.RasterXSize, dataset.RasterYSize)
+def _factors_of(path: Path) -> list[int]:
+    return factors_for(gdal.Open(str(path)))
 
 
 @raising
@@ -106,7 +111,7 @@ def _build(path: Path, factors: list[int], cancel: Cancel | None) -> Path | None
     targets: list[gdal.Dataset] = []
     try:
         source = gdal.Open(str(path))
-        targets.append(_create(source, part, factors))
+        targets.append(_empty_ovr(source, part, factors))
         for number in range(1, source.RasterCount + 1):
             _regenerate(source.GetRasterBand(number), targets[0].GetRasterBand(number), cancel)
         with close_errors() as failed:
@@ -146,7 +151,7 @@ def _regenerate(band: gdal.Band, first: gdal.Band, cancel: Cancel | None) -> Non
         raise RuntimeError(gdal.GetLastErrorMsg() or "stopped")  # a cancel sets no error
 
 
-def _create(source: gdal.Dataset, part: Path, factors: list[int]) -> gdal.Dataset:
+def _empty_ovr(source: gdal.Dataset, part: Path, factors: list[int]) -> gdal.Dataset:
     """An empty ``.ovr`` for ``source``: a GeoTIFF at its first level with the others as its own
     overviews, allocated and not computed ("NONE")."""
     first = source.GetRasterBand(1)
@@ -162,12 +167,6 @@ def _create(source: gdal.Dataset, part: Path, factors: list[int]) -> gdal.Datase
     if len(factors) > 1:
         target.BuildOverviews("NONE", [factor // factors[0] for factor in factors[1:]])
     return target
-
-
-def mask_factors(dataset: gdal.Dataset) -> list[int]:
-    """The overview factors a water mask on ``dataset``'s grid gets: those of a large stack, else none."""
-    size = max(dataset.RasterXSize, dataset.RasterYSize)
-    return overview_factors(size) if size > OVERVIEWS_FROM else []
 
 
 class StripLevels:

@@ -1,5 +1,6 @@
 """Overviews beside the band files of a large stack: what GDAL finds, the pixels they hold, and
-nothing left behind when a band does not decode or the user cancels.
+nothing left behind when a band does not decode or the user cancels; and a water mask's levels,
+made from its strips as they are written.
 
 The stack is a clip's: green at 10 m (2034 x 1732) and swir16 at 20 m, from the real Uruguay
 bands, with the threshold lowered so that this stack counts as large.
@@ -16,7 +17,13 @@ from osgeo import gdal
 
 from firstlight_qgis.core import overviews
 from firstlight_qgis.core.errors import CancelledError
-from firstlight_qgis.core.overviews import StripLevels, add_overviews, overview_factors, overview_file
+from firstlight_qgis.core.overviews import (
+    StripLevels,
+    add_overviews,
+    factors_for,
+    overview_factors,
+    overview_file,
+)
 from firstlight_qgis.core.stack import create_band_stack
 from tests.support.cogs import make_cog
 
@@ -55,6 +62,13 @@ def test_factors_halve_down_to_the_last_level_of_at_least_256_pixels() -> None:
     assert overview_factors(512) == [2]
     assert overview_factors(2049) == [2, 4, 8]
     assert overview_factors(10980) == [2, 4, 8, 16, 32]
+
+
+def test_only_what_is_more_than_2048_pixels_on_a_side_gets_overviews() -> None:
+    grid = gdal.GetDriverByName("MEM").Create("", 2048, 900)
+    assert factors_for(grid) == []
+    grid = gdal.GetDriverByName("MEM").Create("", 900, 2049)
+    assert factors_for(grid) == [2, 4, 8]
 
 
 def test_each_band_file_of_a_large_stack_gets_an_ovr_gdal_finds(stack: Path) -> None:
