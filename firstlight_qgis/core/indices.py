@@ -596,9 +596,9 @@ def _write_by_blocks(
     except BaseException as error:
         # The traceback's frames hold the bands being written (and so the files open: undeletable on
         # Windows, written to after their deletion elsewhere): drop them, close, then delete.
-        error.__traceback__ = None
-        levels.clear()
         with close_errors():  # on a full disk they fail too: the error raised is the first one
+            error.__traceback__ = None  # (which may close one: a frame of ``_create`` held it)
+            levels.clear()
             targets.clear()
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)

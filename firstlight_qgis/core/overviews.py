@@ -120,9 +120,9 @@ def _build(path: Path, factors: list[int], cancel: Cancel | None) -> Path | None
             raise failed[0]
     except BaseException as error:
         # The traceback's frames hold the bands being written, and so the file open (undeletable
-        # on Windows): drop them, close, then delete.
-        error.__traceback__ = None
+        # on Windows): drop them, close, then delete. Dropping them may close it: collected too.
         with close_errors():
+            error.__traceback__ = None
             targets.clear()
         part.unlink(missing_ok=True)
         if cancel is not None and cancel():

@@ -12,14 +12,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from osgeo import gdal
 
-from firstlight_qgis.core import ranges
+from firstlight_qgis.core import overviews, ranges
 from firstlight_qgis.core.errors import DiskFullError
 from firstlight_qgis.core.indices import compute_indices
 from tests.reliability.harness import (
     BANDS,
+    ITEM_ID,
     MODES,
     assert_nothing_looks_complete,
     compare,
@@ -165,3 +167,43 @@ def test_indices_on_a_full_disk_are_one_clear_error_and_leave_no_file(
         products(small_disk)
     assert "\n" not in str(raised.value)
     assert list(small_disk.iterdir()) == []
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # a close's error lost
+def test_a_disk_that_fills_while_overviews_are_built_keeps_none_half_written(
+    server, reference, item, area, small_disk: Path, monkeypatch
+) -> None:
+    """The sample's area counted as large: room for the bands and little more. Overviews that do
+    not fit are given up (no ``.ovr.part`` left, and an ``.ovr`` there is whole and right), the
+    indices then meet the full disk: one clear error. Once space is back, every band gets its own."""
+    monkeypatch.setattr(overviews, "OVERVIEWS_FROM", 128)
+    monkeypatch.setattr(overviews, "_SMALLEST", 64)
+    scene = reference["clip"]["root"] / ITEM_ID
+    bands = sum((scene / f"{band}.tif").stat().st_size + 4096 for band in BANDS)  # and sidecars
+    _remount(small_disk, (bands + 300 * 1024) // 4096 * 4096)
+    with pytest.raises(DiskFullError, match="no space left"):
+        run(scene_of(item, area), small_disk, area, "clip")
+    folder = small_disk / ITEM_ID
+    assert not list(folder.glob("*.part")) and not (folder / "manifest.json").exists()
+    for band in BANDS:
+        if (folder / f"{band}.tif.ovr").exists():
+            _assert_overviews_of(folder / f"{band}.tif")
+    assert len(list(folder.glob("*.ovr"))) < len(BANDS), "every overview fitted: the disk was too large"
+
+    _remount(small_disk, 64 * 1024 * 1024)  # space is back
+    run(scene_of(item, area), small_disk, area, "clip")
+    for band in BANDS:
+        _assert_overviews_of(folder / f"{band}.tif")
+    check = compare(small_disk, reference["clip"]["root"], "clip")
+    assert check.leftovers == sorted(f"{ITEM_ID}/{band}.tif.ovr" for band in BANDS)
+    assert set(check.different) <= {f"{ITEM_ID}/{ITEM_ID}_quicklook.png"} and not check.missing
+
+
+def _assert_overviews_of(band_file: Path) -> None:
+    """The first level of ``band_file``'s ``.ovr`` is the average of each 2 x 2 of its pixels."""
+    dataset = gdal.Open(str(band_file))
+    pixels = dataset.ReadAsArray().astype(np.float64)
+    first = gdal.Open(f"{band_file}.ovr").ReadAsArray()
+    blocks = pixels.reshape(first.shape[0], 2, first.shape[1], 2)
+    whole = (blocks != dataset.GetRasterBand(1).GetNoDataValue()).all(axis=(1, 3))
+    assert np.abs(first - blocks.mean(axis=(1, 3)))[whole].max() <= 0.5, band_file.name
