@@ -148,6 +148,16 @@ def assert_nothing_looks_complete(out_root: Path, reference_root: Path, mode: st
             assert (scene_dir / f"{band}.tif").exists() or (scene_dir / f"{band}.tif.part").exists()
 
 
+def assert_overviews_of(band_file: Path) -> None:
+    """The first level of ``band_file``'s ``.ovr`` is the average of each 2 x 2 of its pixels."""
+    dataset = gdal.Open(str(band_file))
+    pixels = dataset.ReadAsArray().astype(np.float64)
+    first = gdal.Open(f"{band_file}.ovr").ReadAsArray()
+    blocks = pixels.reshape(first.shape[0], 2, first.shape[1], 2)
+    whole = (blocks != dataset.GetRasterBand(1).GetNoDataValue()).all(axis=(1, 3))
+    assert np.abs(first - blocks.mean(axis=(1, 3)))[whole].max() <= 0.5, band_file.name
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import pytest
 
+from firstlight_qgis.core import overviews
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.errors import CancelledError, DownloadError
 from tests.reliability.harness import (
+    BANDS,
     ITEM_ID,
     MODES,
     assert_nothing_looks_complete,
+    assert_overviews_of,
     compare,
     listing,
     run,
@@ -101,3 +104,26 @@ def test_a_failed_rerun_leaves_no_product_of_the_previous_run(server, item, area
         run(scene_of(item, smaller), tmp_path, smaller, "clip")
     left = {name.rpartition("/")[2] for name in listing(tmp_path)}
     assert not {name for name in left if name.startswith(ITEM_ID) or name == "manifest.json"}, left
+
+
+def test_a_cancel_while_overviews_are_built_keeps_none_half_written(
+    server, reference, item, area, tmp_path, monkeypatch
+) -> None:
+    """The sample's area counted as large, cancelled once a band's overviews are being written:
+    none is left half-written, those there are right, and the next run gives every band its own."""
+    monkeypatch.setattr(overviews, "OVERVIEWS_FROM", 128)
+    monkeypatch.setattr(overviews, "_SMALLEST", 64)
+    folder = tmp_path / ITEM_ID
+    with pytest.raises(CancelledError):
+        run(scene_of(item, area), tmp_path, area, "clip", cancel=lambda: any(folder.glob("*.ovr.part")))
+    assert not list(folder.glob("*.part")) and not (folder / "manifest.json").exists()
+    assert len(list(folder.glob("*.ovr"))) < len(BANDS)
+    for ovr in folder.glob("*.ovr"):
+        assert_overviews_of(ovr.with_suffix(""))
+
+    run(scene_of(item, area), tmp_path, area, "clip")
+    for band in BANDS:
+        assert_overviews_of(folder / f"{band}.tif")
+    check = compare(tmp_path, reference["clip"]["root"], "clip")
+    assert check.leftovers == sorted(f"{ITEM_ID}/{band}.tif.ovr" for band in BANDS)
+    assert set(check.different) <= {f"{ITEM_ID}/{ITEM_ID}_quicklook.png"} and not check.missing

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from osgeo import gdal
 
@@ -24,6 +23,7 @@ from tests.reliability.harness import (
     ITEM_ID,
     MODES,
     assert_nothing_looks_complete,
+    assert_overviews_of,
     compare,
     listing,
     run,
@@ -187,23 +187,13 @@ def test_a_disk_that_fills_while_overviews_are_built_keeps_none_half_written(
     assert not list(folder.glob("*.part")) and not (folder / "manifest.json").exists()
     for band in BANDS:
         if (folder / f"{band}.tif.ovr").exists():
-            _assert_overviews_of(folder / f"{band}.tif")
+            assert_overviews_of(folder / f"{band}.tif")
     assert len(list(folder.glob("*.ovr"))) < len(BANDS), "every overview fitted: the disk was too large"
 
     _remount(small_disk, 64 * 1024 * 1024)  # space is back
     run(scene_of(item, area), small_disk, area, "clip")
     for band in BANDS:
-        _assert_overviews_of(folder / f"{band}.tif")
+        assert_overviews_of(folder / f"{band}.tif")
     check = compare(small_disk, reference["clip"]["root"], "clip")
     assert check.leftovers == sorted(f"{ITEM_ID}/{band}.tif.ovr" for band in BANDS)
     assert set(check.different) <= {f"{ITEM_ID}/{ITEM_ID}_quicklook.png"} and not check.missing
-
-
-def _assert_overviews_of(band_file: Path) -> None:
-    """The first level of ``band_file``'s ``.ovr`` is the average of each 2 x 2 of its pixels."""
-    dataset = gdal.Open(str(band_file))
-    pixels = dataset.ReadAsArray().astype(np.float64)
-    first = gdal.Open(f"{band_file}.ovr").ReadAsArray()
-    blocks = pixels.reshape(first.shape[0], 2, first.shape[1], 2)
-    whole = (blocks != dataset.GetRasterBand(1).GetNoDataValue()).all(axis=(1, 3))
-    assert np.abs(first - blocks.mean(axis=(1, 3)))[whole].max() <= 0.5, band_file.name
