@@ -158,6 +158,16 @@ def assert_overviews_of(band_file: Path) -> None:
     assert np.abs(first - blocks.mean(axis=(1, 3)))[whole].max() <= 0.5, band_file.name
 
 
+def assert_clip_with_overviews(out_root: Path, reference_root: Path) -> None:
+    """After a clip run where the area counted as large: every band has its right ``.ovr``, and
+    every other file is the clean run's (the quicklook may be drawn from the overviews)."""
+    for band in BANDS:
+        assert_overviews_of(out_root / ITEM_ID / f"{band}.tif")
+    check = compare(out_root, reference_root, "clip")
+    assert check.leftovers == sorted(f"{ITEM_ID}/{band}.tif.ovr" for band in BANDS)
+    assert set(check.different) <= {f"{ITEM_ID}/{ITEM_ID}_quicklook.png"} and not check.missing
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
