@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,15 @@ def _wait_for(condition, timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
+def _holder(lock: Path) -> dict | None:
+    """The lock's record once its holder has written it: the file is created empty, then filled
+    (read in between, it failed this test once)."""
+    try:
+        return json.loads(lock.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def test_a_second_process_fails_clearly_or_waits_and_then_reuses_everything(
     server, reference, item, area, tmp_path, record
 ) -> None:
@@ -37,8 +47,8 @@ def test_a_second_process_fails_clearly_or_waits_and_then_reuses_everything(
     server.throttle_bps = 400_000  # the first ingest takes ~1.5 s
     child = _start_child(tmp_path, item, out, "whole")
     try:
-        _wait_for(lock.exists)
-        holder = json.loads(lock.read_text())
+        _wait_for(lambda: _holder(lock) is not None)
+        holder = _holder(lock)
         assert holder["pid"] == child.pid
         with pytest.raises(SceneBusyError) as busy:
             run(scene_of(item, area), out, area, "whole")
