@@ -514,7 +514,6 @@ def _result(path: Path, sources: list[_Source], warnings: list[str]) -> StackRes
     )
 
 
-@functools.cache
 def quick_tiff_options(floating: bool) -> list[str]:
     """Creation options of a tiled GeoTIFF that FirstLight writes and QGIS reads at once: Zstandard
     level 1 and, for floating point, no predictor. A whole scene's NDWI, MNDWI and water mask were
@@ -528,6 +527,7 @@ def quick_tiff_options(floating: bool) -> list[str]:
     return ["TILED=YES", "BIGTIFF=IF_SAFER", *compression]
 
 
+@functools.cache
 def compression_methods(driver: str) -> frozenset[str]:
     """The COMPRESS values this GDAL build's ``driver`` accepts."""
     option_list = gdal.GetDriverByName(driver).GetMetadataItem("DMD_CREATIONOPTIONLIST") or ""

@@ -11,7 +11,8 @@ stack's CRS and grid, and its values are judged on a nearest-neighbour sample of
 ``MAX_SAMPLE_PIXELS`` on the long side (GDAL serves it from overviews when the file has them),
 so a 10980 x 10980 band is never held in memory whole. Without overviews (a clip's bands) every
 tile is decoded, which checks them all, in pieces with GDAL's cached tiles dropped in between
-(``tilerows.sampled``).
+(``tilerows.sampled``). A large clip's bands have overviews by then: building them decoded every
+tile (overviews.py).
 """
 
 from __future__ import annotations
