@@ -898,8 +898,9 @@ class _WholeFile(BandTask):
         return {"href": self.label, "file:checksum": self.checksum}
 
     def done_before(self, record: Mapping[str, Any]) -> bool:
-        """Same href, and the catalog's current size and checksum still describe the file."""
-        if record["source"].get("href") != self.label:
+        """A whole file (not a clip: its record has other keys) of the same href, which the
+        catalog's current size and checksum still describe."""
+        if record["source"].keys() != self.identity().keys() or record["source"]["href"] != self.label:
             return False
         if self.size is not None and record["size"] != self.size:
             return False

@@ -18,7 +18,7 @@ from osgeo import gdal
 from firstlight_qgis.core import clip
 from firstlight_qgis.core.area import Area, parse_area
 from firstlight_qgis.core.clip import area_extent, clip_bands
-from firstlight_qgis.core.download import BandDownloadResult, RetryPolicy
+from firstlight_qgis.core.download import BandDownloadResult, RetryPolicy, download_bands
 from firstlight_qgis.core.errors import CancelledError, InputError
 from firstlight_qgis.core.signing import PlanetaryComputerSigner
 from firstlight_qgis.core.stack import create_band_stack
@@ -240,6 +240,17 @@ def test_rerun_skips_and_a_new_area_reclips(server: AssetServer, tmp_path: Path,
     moved = _clip(server, tmp_path, other, ("blue", "nir"))
     assert not any(r.skipped for r in moved.values())
     assert _bounds(moved["blue"].local_path)[0] < 310_000 + 20
+
+
+def test_a_whole_scene_download_after_a_clip_fetches_the_whole_file(
+    server: AssetServer, cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    """The catalog gives neither ``file:size`` nor ``file:checksum`` (Planetary Computer's and
+    Landsat's items): the clip's record, of the same href, must not pass for the whole file's."""
+    _clip(server, tmp_path, area, ("red",))
+    whole = download_bands({"red": server.url("red.tif")}, tmp_path, "S2_TEST", retry_policy=FAST)["red"]
+    assert not whole.skipped
+    assert (tmp_path / "red.tif").read_bytes() == (cogs / "red.tif").read_bytes()
 
 
 def test_http_errors_are_retried(server: AssetServer, cogs: Path, tmp_path: Path, area: Area) -> None:
