@@ -24,7 +24,9 @@ page or a file whose size is not the catalog's ``file:size`` is refused. When it
 server without byte ranges, a file that is not a tiled GeoTIFF), the same client downloads the
 whole file (``_Clip._fetch_source``: retries, resume, size and checksum verified) and GDAL clips
 it locally. GDAL never touches the network: its curl would follow later redirects by itself,
-to ftp among others, and does not honour Retry-After.
+to ftp among others, and does not honour Retry-After. The whole file is kept, verified, as
+``<band>.source.tif``: the next area is clipped from it without a download, and whole-scene mode
+takes it over (as this fallback takes over a band file downloaded whole).
 """
 
 from __future__ import annotations
@@ -59,8 +61,10 @@ from .download import (
     TransientError,
     _WholeFile,
     check_size,
+    discard,
     disk_error,
     hash_file,
+    kept_source,
     open_raster,
     safe_name,
     scrub,
@@ -415,6 +419,8 @@ class _Clip(BandTask):
             raise failed
         if self.layout is not None:
             return self._attempt_ranges()
+        if self.source.kind == "http":
+            self._fetch_source()  # again, if the copy that was there did not read
         self.part.unlink(missing_ok=True)
         with (
             self._open() as dataset,
@@ -592,25 +598,24 @@ class _Clip(BandTask):
     def _fetch_source(self) -> None:
         """The fallback for a server without byte ranges or a file that is not a tiled GeoTIFF:
         the whole file, fetched by FirstLight's own client (http(s)-only redirects, retries, resume,
-        the catalog's size and checksum verified) into ``<band>.source.tif.part`` beside the band,
-        clipped locally by GDAL, then removed. GDAL never touches the network: its curl would follow
-        redirects by itself, to ftp and other schemes."""
+        the catalog's size and checksum verified) into ``<band>.source.tif`` beside the band, then
+        clipped locally by GDAL. It stays there, with the record of its verification, for the next
+        area: fetched again only when the catalog no longer describes it. GDAL never touches the
+        network: its curl would follow redirects by itself, to ftp and other schemes."""
         if self.whole is None:
+            # the band file itself, if an earlier run downloaded it whole, is taken over
             self.whole = _WholeFile(
-                self.context,
-                self.band,
-                self.href,
-                self.final.with_name(self.final.stem + ".source.tif"),
-                self.expected,
+                self.context, self.band, self.href, kept_source(self.final), self.expected, self.final
             )
             self.whole.tally = self.tally  # its bytes and retries are this band's
             self.whole.prepare()
         if self.downloaded is None:
-            self.whole.attempt()  # TransientError: the caller's retries resume it
-            self.downloaded = self.whole.part
+            if self.whole.done_earlier() is None:
+                self.whole.keep(self.whole.attempt())  # TransientError: the caller's retries resume it
+            self.downloaded = self.whole.final
 
     def forget_source(self) -> None:
-        """Remove the fallback's download of the whole source file, if any."""
+        """Remove the fallback's partial download of the whole source file, if any."""
         if self.whole is not None:
             discard_part(self.whole.part)
 
@@ -633,7 +638,7 @@ class _Clip(BandTask):
                     raise DownloadError(f"GDAL cannot read {self.label} ({errors.message}).") from None
                 self.downloaded = None
                 if self.whole is not None:
-                    discard_part(self.whole.part)
+                    discard(self.whole.final)  # verified, yet GDAL cannot read it: fetched again
                 raise TransientError(
                     f"Reading the downloaded {self.label} failed ({errors.message})."
                 ) from None

@@ -423,6 +423,21 @@ def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> N
     os.replace(part, final)
 
 
+def kept_source(final: Path) -> Path:
+    """Where clip mode's fallback keeps the whole file of the band ``final`` (``<band>.source.tif``)
+    for the next area, and where whole-scene mode finds it."""
+    return final.with_name(final.stem + ".source.tif")
+
+
+def move_verified(source: Path, final: Path) -> None:
+    """Give ``final`` the verified file ``source`` and its record, by renaming both. A crash in
+    between leaves ``final`` with a record of another size and time: fetched again, never trusted."""
+    overview_file(final).unlink(missing_ok=True)
+    overview_file(source).unlink(missing_ok=True)
+    os.replace(source, final)
+    os.replace(_sidecar(source), _sidecar(final))
+
+
 def disk_error(path: Path, error: OSError) -> DownloadError:
     """The error to raise when writing ``path`` failed: DiskFullError for a full disk or quota."""
     if error.errno in NO_SPACE:
@@ -748,12 +763,16 @@ class BandTask:
 
     def committed(self, sha256: str) -> BandDownloadResult:
         """Give the verified part file its name; the band's result."""
-        try:  # verified: it gets its name even if a cancel came meanwhile (the run stops after)
+        self.keep(sha256)  # verified: named even if a cancel came meanwhile (the run stops after)
+        self.jobs.report(self.band, "done", 1.0)
+        return self._result(size=self.final.stat().st_size, sha256=sha256)
+
+    def keep(self, sha256: str) -> None:
+        """Give the verified part file its final name, with the record of what was verified."""
+        try:
             commit(self.part, self.final, self.identity(), sha256)
         except OSError as error:
             raise disk_error(self.final, error) from None
-        self.jobs.report(self.band, "done", 1.0)
-        return self._result(size=self.final.stat().st_size, sha256=sha256)
 
     def done_earlier(self) -> Mapping[str, Any] | None:
         """The record of an earlier run that verified this very output, if one did."""
@@ -875,12 +894,21 @@ def network_error(error: BaseException, label: str) -> DownloadError:
 
 
 class _WholeFile(BandTask):
-    """Download (or copy) one whole band file and verify it; runs on a worker thread."""
+    """Download (or copy) one whole band file and verify it; runs on a worker thread. ``twin``: where
+    an earlier run may have left the same file verified under another name (clip mode's kept
+    source, or whole-scene mode's band file), taken over by renaming rather than fetched again."""
 
     def __init__(
-        self, context: FetchContext, band: str, href: str, final: Path, expected: ResolvedAsset | None
+        self,
+        context: FetchContext,
+        band: str,
+        href: str,
+        final: Path,
+        expected: ResolvedAsset | None,
+        twin: Path | None = None,
     ) -> None:
         super().__init__(context, band, href, final)
+        self.twin = twin
         self.size = expected.file_size if expected else None
         self.checksum = expected.file_checksum if expected else None
         self.source = Source("http", href)
@@ -907,6 +935,15 @@ class _WholeFile(BandTask):
         if self.checksum in (None, record["source"].get("file:checksum")):
             return True
         return parse_checksum(self.checksum) == ("sha256", record.get("sha256"))
+
+    def done_earlier(self) -> Mapping[str, Any] | None:
+        record = super().done_earlier()
+        if record is None and self.twin is not None:
+            twin = verified_record(self.twin)
+            if twin is not None and self.done_before(twin):
+                move_verified(self.twin, self.final)
+                return twin
+        return record
 
     def attempt(self) -> str:
         self.digests = None
@@ -1145,7 +1182,8 @@ def download_bands(
     timeout: float = 30.0,
     retry_policy: RetryPolicy | None = None,
 ) -> dict[str, BandDownloadResult]:
-    """Download whole band files to ``<output_dir>/<band>.tif``, verified, in parallel.
+    """Download whole band files to ``<output_dir>/<band>.tif``, verified, in parallel (a file
+    clip mode's fallback kept verified, ``<band>.source.tif``, is taken over by renaming).
 
     ``expected`` gives each band's catalog ``file:size`` / ``file:checksum``; ``max_retries`` is
     the number of retries after the first attempt; ``timeout`` bounds each connect and each wait
@@ -1174,12 +1212,11 @@ def download_bands(
             session,
             Gate(max(1, parallel_downloads)),
         )
-        tasks = {
-            band: _WholeFile(
-                context, band, href, output_dir / f"{safe_name(band)}.tif", (expected or {}).get(band)
-            )
-            for band, href in band_urls.items()
-        }
+        tasks = {}
+        for band, href in band_urls.items():
+            final = output_dir / f"{safe_name(band)}.tif"
+            asset = (expected or {}).get(band)
+            tasks[band] = _WholeFile(context, band, href, final, asset, twin=kept_source(final))
         log.info("scene %s: downloading %d band(s) to %s", item_id, len(tasks), output_dir)
         with RangePool(context, connections) as pool:
             for task in tasks.values():

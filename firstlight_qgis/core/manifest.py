@@ -11,13 +11,14 @@ import json
 import os
 import platform
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .catalog import SEARCHED_WITH, Scene
-from .download import BandDownloadResult
+from .download import BandDownloadResult, kept_source
 from .indices import IndexResult
 from .overviews import overview_file
 from .redact import redact_hrefs, redact_url
@@ -48,10 +49,11 @@ def _relative(path: Path | None, base: Path) -> str | None:
         return str(path)
 
 
-def _overviews_of(band_file: Path | None) -> Path | None:
-    """The ``.ovr`` FirstLight wrote beside ``band_file`` for a large area, if there is one."""
-    ovr = overview_file(band_file) if band_file is not None else None
-    return ovr if ovr is not None and ovr.is_file() else None
+def _beside(band_file: Path | None, name: Callable[[Path], Path]) -> Path | None:
+    """The file ``name(band_file)`` if there is one: the ``.ovr`` FirstLight wrote for a large
+    area, or the whole source file clip mode's fallback keeps for the next area."""
+    found = name(band_file) if band_file is not None else None
+    return found if found is not None and found.is_file() else None
 
 
 def _band_entry(result: BandDownloadResult, scene: Scene, base: Path) -> dict[str, Any]:
@@ -62,7 +64,8 @@ def _band_entry(result: BandDownloadResult, scene: Scene, base: Path) -> dict[st
         "href": redact_url(result.url),
         "asset_key": asset.key if asset else None,
         "file": _relative(result.local_path, base),
-        "overviews": _relative(_overviews_of(result.local_path), base),
+        "overviews": _relative(_beside(result.local_path, overview_file), base),
+        "whole_source": _relative(_beside(result.local_path, kept_source), base),
         "size_bytes": result.size_bytes,
         "sha256": result.sha256,
         # The catalog's checksum describes the source file: equal to sha256 only for whole files.

@@ -17,6 +17,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core import clip
 from firstlight_qgis.core.area import Area, parse_area
+from firstlight_qgis.core.bands import ResolvedAsset
 from firstlight_qgis.core.clip import area_extent, clip_bands
 from firstlight_qgis.core.download import BandDownloadResult, RetryPolicy, download_bands
 from firstlight_qgis.core.errors import CancelledError, InputError
@@ -365,3 +366,70 @@ def test_a_file_republished_between_its_header_and_its_tiles_is_clipped_from_the
         reference = _clip(server, tmp_path / "reference", scene, ("red",))["red"]
     assert result.local_path.read_bytes() == reference.local_path.read_bytes()
     assert result.retries >= 1
+
+
+# -- the fallback: a file that is not a COG, downloaded whole once --------------------------------
+
+
+def _striped(cogs: Path, folder: Path, compress: str = "DEFLATE") -> Path:
+    """Red as a striped GeoTIFF (like a JPEG 2000 file, not a COG): clip mode downloads it whole."""
+    folder.mkdir(exist_ok=True)
+    options = ["TILED=NO", f"COMPRESS={compress}"]
+    gdal.Translate(str(folder / "red.tif"), str(cogs / "red.tif"), creationOptions=options)
+    return folder / "red.tif"
+
+
+def _is_window_of(result: BandDownloadResult, source: Path) -> bool:
+    pixels = gdal.Open(str(result.local_path)).ReadAsArray()
+    return np.array_equal(pixels, _source_pixels(source, _bounds(result.local_path)))
+
+
+def test_a_file_that_is_not_a_cog_is_downloaded_once_for_every_area_and_the_whole_scene(
+    cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    served = _striped(cogs, tmp_path / "served")
+    whole = served.read_bytes()
+    out = tmp_path / "out"
+    kept = out / "red.source.tif"
+    with AssetServer(served.parent) as server:
+        first = _clip(server, out, area, ("red",))["red"]
+        assert _is_window_of(first, served) and first.bytes_transferred >= len(whole)
+        assert kept.read_bytes() == whole  # kept for the next area
+
+        server.clear_log()
+        other = parse_area([310_000, 6_985_000, 312_000, 6_987_000], crs=UTM)
+        moved = _clip(server, out, other, ("red",))["red"]
+        assert _is_window_of(moved, served) and _bounds(moved.local_path)[0] < 310_000 + 10
+        assert all(r.range for r in server.log(method="GET"))  # its header only: not a COG's
+        assert moved.bytes_transferred < len(whole) / 10
+
+        server.clear_log()  # whole-scene mode takes the kept file over
+        result = download_bands({"red": server.url("red.tif")}, out, "S2_TEST", retry_policy=FAST)["red"]
+        assert result.skipped and (out / "red.tif").read_bytes() == whole and not kept.exists()
+        assert server.log(method="GET") == []
+
+        again = _clip(server, out, area, ("red",))["red"]  # and the clip takes the band file back
+        assert _is_window_of(again, served) and kept.read_bytes() == whole
+        assert all(r.range for r in server.log(method="GET"))
+
+
+def test_a_kept_file_the_catalog_no_longer_describes_is_downloaded_again(
+    cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    """The scene was reprocessed: the catalog gives the new file's checksum, which the kept copy
+    does not have."""
+    served = _striped(cogs, tmp_path / "served")
+    out = tmp_path / "out"
+
+    def catalog() -> dict[str, ResolvedAsset]:
+        data = served.read_bytes()
+        checksum = "1220" + hashlib.sha256(data).hexdigest()
+        return {"red": ResolvedAsset("red", "red", "", file_size=len(data), file_checksum=checksum)}
+
+    with AssetServer(served.parent) as server:
+        _clip(server, out, area, ("red",), expected=catalog())
+        _striped(cogs, served.parent, compress="LZW")  # the same pixels, other bytes
+        other = parse_area([310_000, 6_985_000, 312_000, 6_987_000], crs=UTM)
+        result = _clip(server, out, other, ("red",), expected=catalog())["red"]
+    assert (out / "red.source.tif").read_bytes() == served.read_bytes()
+    assert result.bytes_transferred >= served.stat().st_size and _is_window_of(result, served)

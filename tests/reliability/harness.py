@@ -108,19 +108,30 @@ class Check:
         return not (self.different or self.missing or self.leftovers)
 
 
-def compare(out_root: Path, reference_root: Path, mode: str, *, allow_parts: bool = False) -> Check:
+def compare(
+    out_root: Path, reference_root: Path, mode: str, *, allow_parts: bool = False, served: Path | None = None
+) -> Check:
     """Compare ``out_root`` (an ingest's output folder) with the clean run's.
 
     With ``allow_parts`` (a run that stopped early) files may be missing and ``<band>.tif.part``
     resume files may remain, each with the records of its resume beside it (which edition of the
     server's file it holds, which pieces), but nothing else: every other file present must be
-    identical.
+    identical. With ``served`` (the server's folder), the whole files clip mode's fallback keeps
+    (``<band>.source.tif``, with the record of its verification) may be there too, and must be
+    the server's files byte for byte.
     """
     check = Check()
     got, want = listing(out_root), listing(reference_root)
     for name in sorted(got & want):
         if not same_file(out_root / name, reference_root / name, mode):
             check.different.append(name)
+    if served is not None:
+        for name in sorted(got - want):
+            source = Path(name)
+            if source.name.endswith(".source.tif") and source.name[:-11] in BANDS:
+                got -= {name, (source.parent / f".{source.name}.verified.json").as_posix()}
+                if (out_root / name).read_bytes() != (served / f"{source.name[:-11]}.tif").read_bytes():
+                    check.different.append(name)
     for name in sorted(got - want):
         part = name.removesuffix(".validator").removesuffix(".ranges.json")
         resumable = (
