@@ -26,7 +26,7 @@ whole file (``_Clip._fetch_source``: retries, resume, size and checksum verified
 it locally. GDAL never touches the network: its curl would follow later redirects by itself,
 to ftp among others, and does not honour Retry-After. The whole file is kept, verified, as
 ``<band>.source.tif``: the next area is clipped from it without a download, and whole-scene mode
-takes it over (as this fallback takes over a band file downloaded whole).
+takes it over. Any clip that replaces a band file downloaded whole keeps that file there too.
 """
 
 from __future__ import annotations
@@ -602,17 +602,28 @@ class _Clip(BandTask):
         clipped locally by GDAL. It stays there, with the record of its verification, for the next
         area: fetched again only when the catalog no longer describes it. GDAL never touches the
         network: its curl would follow redirects by itself, to ftp and other schemes."""
+        whole = self._whole_file()
+        if self.downloaded is None:
+            if whole.done_earlier() is None:
+                whole.keep(whole.attempt())  # TransientError: the caller's retries resume it
+            self.downloaded = whole.final
+
+    def _whole_file(self) -> _WholeFile:
+        """The band's whole file, kept as ``<band>.source.tif``; the band file itself, if an
+        earlier run downloaded it whole (and the catalog still describes it), is taken over."""
         if self.whole is None:
-            # the band file itself, if an earlier run downloaded it whole, is taken over
             self.whole = _WholeFile(
                 self.context, self.band, self.href, kept_source(self.final), self.expected, self.final
             )
             self.whole.tally = self.tally  # its bytes and retries are this band's
             self.whole.prepare()
-        if self.downloaded is None:
-            if self.whole.done_earlier() is None:
-                self.whole.keep(self.whole.attempt())  # TransientError: the caller's retries resume it
-            self.downloaded = self.whole.final
+        return self.whole
+
+    def keep(self, sha256: str) -> None:
+        """Give the clip its name. A band file it replaces that an earlier run downloaded whole is
+        not thrown away: it becomes the kept source (for whole-scene mode to take back)."""
+        self._whole_file().done_earlier()
+        super().keep(sha256)
 
     def forget_source(self) -> None:
         """Remove the fallback's partial download of the whole source file, if any."""

@@ -413,6 +413,21 @@ def test_a_file_that_is_not_a_cog_is_downloaded_once_for_every_area_and_the_whol
         assert all(r.range for r in server.log(method="GET"))
 
 
+def test_a_clip_over_a_band_downloaded_whole_keeps_the_whole_file(
+    server: AssetServer, cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    """A COG's clip is read from the server, as always, but the whole file it replaces is not
+    thrown away: whole-scene mode takes it back without a download."""
+    whole = cogs / "red.tif"
+    download_bands({"red": server.url("red.tif")}, tmp_path, "S2_TEST", retry_policy=FAST)
+    clipped = _clip(server, tmp_path, area, ("red",))["red"]
+    assert _is_window_of(clipped, whole) and (tmp_path / "red.source.tif").read_bytes() == whole.read_bytes()
+    server.clear_log()
+    again = download_bands({"red": server.url("red.tif")}, tmp_path, "S2_TEST", retry_policy=FAST)["red"]
+    assert again.skipped and server.log(method="GET") == []
+    assert (tmp_path / "red.tif").read_bytes() == whole.read_bytes()
+
+
 def test_a_kept_file_the_catalog_no_longer_describes_is_downloaded_again(
     cogs: Path, tmp_path: Path, area: Area
 ) -> None:
