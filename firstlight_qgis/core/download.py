@@ -941,7 +941,11 @@ class _WholeFile(BandTask):
         if record is None and self.twin is not None:
             twin = verified_record(self.twin)
             if twin is not None and self.done_before(twin):
-                move_verified(self.twin, self.final)
+                try:
+                    move_verified(self.twin, self.final)
+                except OSError as error:  # (a file held open on Windows) fetched again instead
+                    log.warning("band %s: %s could not be renamed: %s", self.band, self.twin.name, error)
+                    return None
                 return twin
         return record
 

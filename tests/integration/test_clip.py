@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
 import time
@@ -448,3 +449,25 @@ def test_a_kept_file_the_catalog_no_longer_describes_is_downloaded_again(
         result = _clip(server, out, other, ("red",), expected=catalog())["red"]
     assert (out / "red.source.tif").read_bytes() == served.read_bytes()
     assert result.bytes_transferred >= served.stat().st_size and _is_window_of(result, served)
+
+
+def test_a_kept_file_that_no_longer_decodes_is_downloaded_again(
+    cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    """Its record still matches (same size and time) but its strips were damaged on disk: GDAL's
+    failure to clip it sends the band back to the server, and the new copy is kept instead."""
+    served = _striped(cogs, tmp_path / "served")
+    out = tmp_path / "out"
+    kept = out / "red.source.tif"
+    with AssetServer(served.parent) as server:
+        _clip(server, out, area, ("red",))
+        stat = kept.stat()
+        data = bytearray(kept.read_bytes())
+        middle = len(data) // 2
+        data[middle - 32768 : middle + 32768] = bytes(65536)  # the strips of the scene's middle rows
+        kept.write_bytes(data)
+        os.utime(kept, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        middle_rows = parse_area([306_000, 6_990_500, 308_000, 6_992_500], crs=UTM)
+        result = _clip(server, out, middle_rows, ("red",))["red"]
+    assert result.success and result.retries >= 1 and _is_window_of(result, served)
+    assert kept.read_bytes() == served.read_bytes()
