@@ -424,8 +424,9 @@ def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> N
 
 
 def kept_source(final: Path) -> Path:
-    """Where clip mode's fallback keeps the whole file of the band ``final`` (``<band>.source.tif``)
-    for the next area, and where whole-scene mode finds it."""
+    """Where clip mode keeps the whole file of the band ``final`` (``<band>.source.tif``): the one
+    its fallback downloaded, for the next area, or the one a clip replaced; whole-scene mode takes
+    it from there."""
     return final.with_name(final.stem + ".source.tif")
 
 
@@ -1186,8 +1187,8 @@ def download_bands(
     timeout: float = 30.0,
     retry_policy: RetryPolicy | None = None,
 ) -> dict[str, BandDownloadResult]:
-    """Download whole band files to ``<output_dir>/<band>.tif``, verified, in parallel (a file
-    clip mode's fallback kept verified, ``<band>.source.tif``, is taken over by renaming).
+    """Download whole band files to ``<output_dir>/<band>.tif``, verified, in parallel (a whole
+    file clip mode kept, ``<band>.source.tif``, is taken over by renaming if still the catalog's).
 
     ``expected`` gives each band's catalog ``file:size`` / ``file:checksum``; ``max_retries`` is
     the number of retries after the first attempt; ``timeout`` bounds each connect and each wait

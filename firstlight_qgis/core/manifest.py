@@ -51,7 +51,7 @@ def _relative(path: Path | None, base: Path) -> str | None:
 
 def _beside(band_file: Path | None, name: Callable[[Path], Path]) -> Path | None:
     """The file ``name(band_file)`` if there is one: the ``.ovr`` FirstLight wrote for a large
-    area, or the whole source file clip mode's fallback keeps for the next area."""
+    area, or the band's whole file a clip keeps."""
     found = name(band_file) if band_file is not None else None
     return found if found is not None and found.is_file() else None
 
