@@ -132,7 +132,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="200" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="376" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="380" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -285,7 +285,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="382" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="275" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -301,7 +301,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="386" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="245" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="246" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -617,7 +617,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
-      <location filename="../firstlight_qgis/processing/index.py" line="117" />
+      <location filename="../firstlight_qgis/processing/index.py" line="124" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
@@ -672,12 +672,12 @@
       <translation>pas une image</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="38" />
+      <location filename="../firstlight_qgis/processing/base.py" line="42" />
       <source>Imagery</source>
       <translation>Imagerie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="39" />
+      <location filename="../firstlight_qgis/processing/base.py" line="43" />
       <source>Indices</source>
       <translation>Indices</translation>
     </message>
@@ -735,22 +735,22 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="199" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="202" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}, avec au plus {cloud:g} % de nuages.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="228" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="231" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="81" />
+      <location filename="../firstlight_qgis/processing/index.py" line="88" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="92" />
+      <location filename="../firstlight_qgis/processing/index.py" line="99" />
       <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
 
 Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
@@ -767,91 +767,91 @@ Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse W
 Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="138" />
+      <location filename="../firstlight_qgis/processing/index.py" line="145" />
       <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
       <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="144" />
+      <location filename="../firstlight_qgis/processing/index.py" line="151" />
       <source>Reflectance scale (empty: sensor default)</source>
       <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="151" />
+      <location filename="../firstlight_qgis/processing/index.py" line="158" />
       <source>Reflectance offset (empty: sensor default)</source>
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="87" />
+      <location filename="../firstlight_qgis/processing/index.py" line="94" />
       <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
       <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="109" />
+      <location filename="../firstlight_qgis/processing/index.py" line="116" />
       <source>Band stack</source>
       <translation>Pile de bandes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="112" />
-      <location filename="../firstlight_qgis/processing/index.py" line="159" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="281" />
+      <location filename="../firstlight_qgis/processing/index.py" line="119" />
+      <location filename="../firstlight_qgis/processing/index.py" line="166" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="122" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="257" />
+      <location filename="../firstlight_qgis/processing/index.py" line="129" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="258" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="128" />
+      <location filename="../firstlight_qgis/processing/index.py" line="135" />
       <source>Sentinel-1 water threshold (dB)</source>
       <translation>Seuil d'eau Sentinel-1 (dB)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="162" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
+      <location filename="../firstlight_qgis/processing/index.py" line="169" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="283" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="166" />
+      <location filename="../firstlight_qgis/processing/index.py" line="173" />
       <source>Share of valid pixels</source>
       <translation>Part de pixels valides</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="170" />
+      <location filename="../firstlight_qgis/processing/index.py" line="177" />
       <source>Share of valid pixels that are water</source>
       <translation>Part des pixels valides qui sont de l'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="173" />
+      <location filename="../firstlight_qgis/processing/index.py" line="180" />
       <source>Threshold applied</source>
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="233" />
+      <location filename="../firstlight_qgis/processing/index.py" line="245" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
       <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="246" />
+      <location filename="../firstlight_qgis/processing/index.py" line="256" />
       <source>Set OUTPUT: the index raster.</source>
       <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="228" />
+      <location filename="../firstlight_qgis/processing/index.py" line="240" />
       <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
       <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="261" />
+      <location filename="../firstlight_qgis/processing/index.py" line="271" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="268" />
+      <location filename="../firstlight_qgis/processing/index.py" line="278" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
@@ -866,7 +866,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
 
 Scenes: the ids in SCENES (comma-separated), else the best BEST_N found by the search. With SCENES_JSON (the JSON output of 'Discover scenes') the scenes are taken from that file and no search runs.
 
-Clip to area (default) reads only the area's pixels of each band over HTTP range requests; off downloads whole band files (100-250 MB each for Sentinel-2).
+Clip to area (default) reads only the area's pixels of each band over HTTP range requests (a file that is not a COG is downloaded whole once and kept as &lt;band&gt;.source.tif for the next area); off downloads whole band files (100-250 MB each for Sentinel-2).
 
 Skip validation keeps going when a scene lacks a band or the stack fails its checks: faster and lenient, but the result may lack NIR/SWIR or be unfit for analysis, and indices needing a missing band are not computed.
 
@@ -875,49 +875,49 @@ Each scene goes to OUTPUT_FOLDER/&lt;scene id&gt;/: one GeoTIFF per band, &lt;id
 
 Scènes : les identifiants de SCENES (séparés par des virgules), sinon les BEST_N meilleures trouvées par la recherche. Avec SCENES_JSON (la sortie JSON de « Découvrir des scènes »), les scènes sont lues dans ce fichier et aucune recherche n'est lancée.
 
-Découper à la zone (par défaut) ne lit que les pixels de la zone dans chaque bande, par requêtes HTTP partielles ; désactivé, les fichiers de bandes sont téléchargés en entier (100 à 250 Mo chacun pour Sentinel-2).
+Découper à la zone (par défaut) ne lit que les pixels de la zone dans chaque bande, par requêtes HTTP partielles (un fichier qui n'est pas un COG est téléchargé en entier une seule fois et gardé sous le nom &lt;bande&gt;.source.tif pour la zone suivante) ; désactivé, les fichiers de bandes sont téléchargés en entier (100 à 250 Mo chacun pour Sentinel-2).
 
 Ignorer la validation continue quand une scène n'a pas une bande ou que la pile échoue à ses contrôles : plus rapide et plus tolérant, mais le résultat peut manquer de PIR/SWIR ou être inutilisable pour l'analyse, et les indices qui ont besoin d'une bande manquante ne sont pas calculés.
 
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="195" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="196" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="198" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="199" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="203" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="204" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="210" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="211" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="249" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="250" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="260" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="261" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="266" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="267" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="269" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="270" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
@@ -927,87 +927,87 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="219" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="220" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="229" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="230" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="235" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="236" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="279" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="280" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="283" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="284" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="285" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="286" />
       <source>All rasters produced</source>
       <translation>Tous les rasters produits</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="287" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="288" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="290" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="291" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="356" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="360" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="410" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="330" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="430" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="434" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="319" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="320" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="418" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="422" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="425" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="429" />
       <source>Water: {share:.1%} of the valid pixels.</source>
       <translation>Eau : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="384" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="388" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="386" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="390" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
