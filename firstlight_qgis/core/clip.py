@@ -25,14 +25,17 @@ server without byte ranges, a file that is not a tiled GeoTIFF), the same client
 whole file (``_Clip._fetch_source``: retries, resume, size and checksum verified) and GDAL clips
 it locally. GDAL never touches the network: its curl would follow later redirects by itself,
 to ftp among others, and does not honour Retry-After. The whole file is kept, verified, as
-``<band>.source.tif``: the next area is clipped from it without a download, and whole-scene mode
-takes it over. Any clip that replaces a band file downloaded whole keeps that file there too.
+``<band>.source.tif``: the next area is cut from it without a request, and whole-scene mode takes
+it over. A band file an earlier run downloaded whole becomes that file too, before a clip replaces
+it. A COG on this machine (so kept, or a local catalog's) is clipped as a server's is: its tiles
+copied as they are (``ranges.copy_window``), into the same bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -84,6 +87,7 @@ from .ranges import (
     RangeUnsupported,
     Refused,
     cog_layout,
+    copy_window,
     discard_part,
     land_window,
     launch_window,
@@ -305,6 +309,8 @@ class _Clip(BandTask):
     ranges: RangePool | None = None  # the connections shared by all bands of the call
     piece = CLIP_PIECE_MIN  # the size of the ranges its tiles are fetched in
     layout: Layout | None = None  # the header's grid and tile index: None means GDAL's /vsicurl/
+    local: Path | None = None  # the file on this machine ``layout`` is of (None: the server's)
+    fell_back = False  # the whole file is downloaded (or kept): no more header reads over the network
     range_retries = 0
     launched: Launched | None = None  # its first attempt, started by the calling thread (_Lane)
     refused: Outcome | None = None  # the fast lane's read of its header, handed back
@@ -318,8 +324,8 @@ class _Clip(BandTask):
         super().__init__(context, band, href, final)
         self.size = expected.file_size if expected else None
         self.expected = expected
-        self.whole: _WholeFile | None = None  # the fallback's download of the whole source file
-        self.downloaded: Path | None = None  # ... once verified
+        self.whole: _WholeFile | None = None  # the band's whole file: the fallback's, or one kept
+        self.downloaded: Path | None = None  # ... once verified, on this machine
         self.source = Source("http", href)
         self.grid: _Grid | None = None
         self.bounds: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
@@ -390,7 +396,7 @@ class _Clip(BandTask):
     def run_lengths(self) -> list[int]:
         """The lengths of the spans of tiles this band will fetch on the fast path (none off it)."""
         window = self._window()
-        if self.layout is None or window is None:
+        if self.layout is None or self.local is not None or window is None:
             return []
         return [end - start for start, end in tile_runs(self.layout, window)]
 
@@ -417,10 +423,13 @@ class _Clip(BandTask):
         failed, self.failed = self.failed, None
         if failed is not None:  # on the fast lane: it counts as this thread's first attempt
             raise failed
+        if self.layout is None and self.source.kind == "http" and self.downloaded is None:
+            self._fetch_source()  # again: the copy that was there did not read
+            self._read_local_layout()
+        if self.local is not None:
+            return self._attempt_local()
         if self.layout is not None:
             return self._attempt_ranges()
-        if self.source.kind == "http":
-            self._fetch_source()  # again, if the copy that was there did not read
         self.part.unlink(missing_ok=True)
         with (
             self._open() as dataset,
@@ -479,6 +488,9 @@ class _Clip(BandTask):
         """The grid of the COG whose first bytes are ``header`` (``self.layout`` set), or None
         when they are not those of a tiled GeoTIFF GDAL can index from memory."""
         check_size(total, self.size, self.label)
+        return self._layout_grid(header, total)
+
+    def _layout_grid(self, header: bytes, total: int) -> _Grid | None:
         layout = cog_layout(header, total)
         crs = layout_crs(layout) if layout is not None else ""
         if layout is None or not crs:
@@ -529,6 +541,31 @@ class _Clip(BandTask):
             self.hub,
         )
 
+    def _attempt_local(self) -> str:
+        """Write the window from the tiles of the file on this machine, copied as they are."""
+        assert self.layout is not None and self.local is not None
+        self.part.unlink(missing_ok=True)
+        try:
+            sha256 = copy_window(
+                self.local, self.layout, self.window, self.part, self._clipping, self.jobs.check
+            )
+        except DownloadError as error:
+            self.part.unlink(missing_ok=True)
+            if self.source.kind == "local":
+                raise
+            self._forget_copy()
+            raise TransientError(f"Reading the downloaded {self.label} failed ({error}).") from None
+        except OSError as error:
+            self.part.unlink(missing_ok=True)
+            raise disk_error(self.part, error) from None
+        except BaseException:
+            self.part.unlink(missing_ok=True)
+            raise
+        if self.source.kind == "local":
+            self.tally.transferred += sum(end - start for start, end in tile_runs(self.layout, self.window))
+        self.jobs.report(self.band, "verifying", 1.0)
+        return sha256
+
     def _attempt_ranges(self) -> str:
         """Write the window from the tiles under it, fetched in parallel byte ranges."""
         assert self.ranges is not None
@@ -570,12 +607,15 @@ class _Clip(BandTask):
         return result
 
     def _read_grid(self) -> _Grid:
-        if self.source.kind == "http" and self.ranges is not None and self.whole is None:
-            grid = self._read_layout()
-            if grid is not None:
-                return grid
         if self.source.kind == "http":
+            if self.ranges is not None and not self.fell_back and not self.kept():
+                grid = self._read_layout()
+                if grid is not None:
+                    return grid
             self._fetch_source()
+        grid = self._read_local_layout()
+        if grid is not None:
+            return grid
         with self._open() as dataset:
             transform = tuple(dataset.GetGeoTransform())
             if transform[2] or transform[4] or transform[1] <= 0 or transform[5] >= 0:
@@ -602,11 +642,45 @@ class _Clip(BandTask):
         clipped locally by GDAL. It stays there, with the record of its verification, for the next
         area: fetched again only when the catalog no longer describes it. GDAL never touches the
         network: its curl would follow redirects by itself, to ftp and other schemes."""
+        self.fell_back = True
         whole = self._whole_file()
         if self.downloaded is None:
             if whole.done_earlier() is None:
                 whole.keep(whole.attempt())  # TransientError: the caller's retries resume it
             self.downloaded = whole.final
+
+    def kept(self) -> bool:
+        """Whether an earlier run left the band's whole file verified in the folder, as
+        ``<band>.source.tif`` or as the band file itself (clipped from it then, with no request at
+        all). The records are read only if one of the files is there: the fast lane asks for every
+        band of every clip."""
+        there = kept_source(self.final).exists() or self.final.exists()
+        return there and self._whole_file().done_earlier() is not None
+
+    def _read_local_layout(self) -> _Grid | None:
+        """The grid of the band's file on this machine (a local catalog's, or the whole file) from
+        its header, as from a server's, when it is a COG whose tiles can be copied (``local`` set);
+        None otherwise: GDAL clips it."""
+        path = self.source.path if self.source.kind == "local" else self.downloaded
+        assert path is not None
+        try:
+            with path.open("rb") as handle:
+                header, total = handle.read(HEADER_BYTES), os.fstat(handle.fileno()).st_size
+        except OSError:
+            return None  # GDAL's open says what is wrong
+        grid = self._layout_grid(header, total)
+        if grid is not None and self.grid is not None and grid != self.grid:
+            raise DownloadError(
+                f"The file {self.label} changed to another grid while it was clipped; run the ingest again."
+            )
+        self.local = path if grid is not None else None
+        return grid
+
+    def _forget_copy(self) -> None:
+        """The whole file on this machine did not read: it goes, and the next attempt fetches it."""
+        self.downloaded = self.local = self.layout = None
+        if self.whole is not None:
+            discard(self.whole.final)
 
     def _whole_file(self) -> _WholeFile:
         """The band's whole file, kept as ``<band>.source.tif``; the band file itself, if an
@@ -647,9 +721,7 @@ class _Clip(BandTask):
                 self.jobs.check()  # a cancelled Translate fails too: report the cancel
                 if local:
                     raise DownloadError(f"GDAL cannot read {self.label} ({errors.message}).") from None
-                self.downloaded = None
-                if self.whole is not None:
-                    discard(self.whole.final)  # verified, yet GDAL cannot read it: fetched again
+                self._forget_copy()  # verified, yet GDAL cannot read it: fetched again
                 raise TransientError(
                     f"Reading the downloaded {self.label} failed ({errors.message})."
                 ) from None
@@ -790,7 +862,7 @@ class _Lane:
         for task in self.tasks:
             try:  # a URL that is not http(s), or not a URL at all: the band's thread says so
                 task.source = source_of(task.band, task.href, task.context.allow_local)
-                if task.source.kind != "http":
+                if task.source.kind != "http" or task.kept():
                     continue
                 url = signed(task.context.signer, task.href)
                 if not self.pool.direct.handles(url):

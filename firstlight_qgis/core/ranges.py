@@ -65,7 +65,7 @@ from .download import (
 )
 from .edition import Edition, forget_edition
 from .errors import CancelledError, DownloadError
-from .fileio import open_to_write, reserve, write_at
+from .fileio import open_to_read, open_to_write, read_into, reserve, write_at
 from .gdalconfig import raising
 from .keepalive import Direct, Redirected
 from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
@@ -81,6 +81,7 @@ RANGED_MIN_BYTES = 24 << 20  # whole files at least this big are fetched in para
 # holds up less of its file's hash, the last ones end closer together), 3 MB no faster than 4
 DOWNLOAD_PIECE = 4 << 20
 CLIP_PIECE_MIN = 256 << 10  # ranges of a clip are not split below this
+COPY_PIECE = 4 << 20  # the reads of a clip from a file on this machine
 MERGE_GAP = 16 << 10  # two tile ranges closer than this are fetched as one
 HEADER_BYTES = 32768  # the first request of a COG: its header (IFDs and tile index)
 _READ = 256 << 10
@@ -561,6 +562,84 @@ def launch_window(
     while the rest arrives. The header is written at once, the ranges go on ``hub`` (the call's
     first burst loop by default); ``land_window`` ends it. ``edition`` is the one of the file whose
     header ``layout`` was read from."""
+    scatter, pieces, at, tick = _window_file(layout, window, part, progress, piece)
+    launched = Launched(url, layout, at, pieces, counter, tick, edition, scatter)
+    if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
+        launched.burst = (hub or pool.hub).submit(
+            url,
+            pieces,
+            scatter.fd,
+            lambda piece, count: counter.add(count),
+            lambda piece: tick(),
+            edition=edition,
+            scatter=scatter.write,
+        )
+    return launched
+
+
+def copy_window(
+    source: Path,
+    layout: Layout,
+    window: tuple[int, int, int, int],
+    part: Path,
+    progress: Callable[[float], None],
+    check: Callable[[], None],
+) -> str:
+    """Write the window of the COG ``source`` on this machine (a local catalog's file, or a whole
+    file an earlier run kept) to ``part`` as ``launch_window`` writes a server's: its own tiles
+    copied, never decoded. The part file's sha256. DownloadError when ``source`` cannot be read or
+    its tiles are not where its header says (a damaged file); OSError when ``part`` cannot be
+    written; ``check`` raises to cancel, between pieces."""
+    scatter, pieces, places, tick = _window_file(layout, window, part, progress, COPY_PIECE)
+    try:
+        with _reading(source) as fd:
+            for piece in pieces:
+                check()
+                scatter.write(piece.start, _read_at(fd, piece, source))
+                tick()
+    finally:
+        os.close(scatter.fd)
+    if not _tiles_in_place(part, places, layout.compression):
+        raise DownloadError(f"The tiles of {source.name} are not where its header says.")
+    return _download.hash_file(part, {"sha256"})["sha256"]
+
+
+@contextlib.contextmanager
+def _reading(source: Path) -> Iterator[int]:
+    try:
+        fd = open_to_read(source)
+    except OSError as error:
+        raise DownloadError(f"Could not read {source.name}: {error.strerror}.") from None
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _read_at(fd: int, piece: Piece, source: Path) -> memoryview:
+    """The source's bytes of ``piece``; DownloadError when they cannot all be read."""
+    buffer = memoryview(bytearray(piece.end - piece.start))
+    filled = 0
+    try:
+        while filled < len(buffer) and (count := read_into(fd, buffer[filled:], piece.start + filled)):
+            filled += count
+    except OSError as error:
+        raise DownloadError(f"Could not read {source.name}: {error.strerror}.") from None
+    if filled < len(buffer):
+        raise DownloadError(f"{source.name} is shorter than its header says.")
+    return buffer
+
+
+def _window_file(
+    layout: Layout,
+    window: tuple[int, int, int, int],
+    part: Path,
+    progress: Callable[[float], None],
+    piece: int,
+) -> tuple[Scatter, list[Piece], list[int], Callable[[], None]]:
+    """The part file of a window, its header written and its room taken: the Scatter that places
+    the source's bytes in it, the pieces to read them in, where each tile lands, and the tick that
+    reports a piece done."""
     tiles = [layout.tile(*tile) for tile in layout.window_tiles(window)]  # (offset, size)
     spans = _split(tile_runs(layout, window), piece)
     blobs = _merged([(offset, offset + size) for offset, size in tiles], -1)  # tiles sharing bytes: one
@@ -582,7 +661,6 @@ def launch_window(
     except BaseException:
         os.close(fd)
         raise
-    scatter = Scatter(fd, scatter_to, len(head))
     pieces = [Piece(start, end, start) for start, end in spans]
     done = [0]
 
@@ -590,19 +668,7 @@ def launch_window(
         done[0] += 1
         progress(min(done[0] / len(pieces), 1.0))
 
-    at = [len(head) + place for place in relative]
-    launched = Launched(url, layout, at, pieces, counter, tick, edition, scatter)
-    if pool.direct.handles(url):  # what a burst leaves goes the slow way, with its retries
-        launched.burst = (hub or pool.hub).submit(
-            url,
-            pieces,
-            scatter.fd,
-            lambda piece, count: counter.add(count),
-            lambda piece: tick(),
-            edition=edition,
-            scatter=scatter.write,
-        )
-    return launched
+    return Scatter(fd, scatter_to, len(head)), pieces, [len(head) + place for place in relative], tick
 
 
 def _placed(blobs: list[tuple[int, int]], spans: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -638,17 +704,24 @@ def land_window(pool: RangePool, label: str, launched: Launched, part: Path) -> 
             _follow(launched.burst, launched.scatter, prefix)
             pieces, retried = pool.land(launched.burst, part, launched.counter)
         _fetch_pieces(pool, launched, label, pieces, part, retried)
-        with part.open("rb") as handle:
-            for dest in launched.places:
-                handle.seek(dest)
-                if not tile_start_ok(launched.layout.compression, handle.read(6)):
-                    raise FileChanged(label)  # not where its header says: another file (no validators)
+        if not _tiles_in_place(part, launched.places, launched.layout.compression):
+            raise FileChanged(label)  # not where its header says: another file (no validators)
         prefix.to(launched.scatter.size)
         return prefix.digests()["sha256"]
     finally:
         launched.close()
         if prefix is not None:
             prefix.close()
+
+
+def _tiles_in_place(part: Path, places: list[int], compression: int) -> bool:
+    """Whether every tile written to ``part`` starts with its codec's mark."""
+    with part.open("rb") as handle:
+        for place in places:
+            handle.seek(place)
+            if not tile_start_ok(compression, handle.read(6)):
+                return False
+    return True
 
 
 def _follow(burst: Future[Outcome], scatter: Scatter, prefix: PrefixHash) -> None:

@@ -57,10 +57,16 @@ def area() -> Area:
 
 
 def _clip(
-    server: AssetServer, out: Path, area: Area, bands: tuple[str, ...] = tuple(BANDS), **kw: object
+    server: AssetServer,
+    out: Path,
+    area: Area,
+    bands: tuple[str, ...] = tuple(BANDS),
+    hrefs: dict[str, str] | None = None,
+    **kw: object,
 ) -> dict[str, BandDownloadResult]:
     kw.setdefault("retry_policy", FAST)
-    return clip_bands({b: server.url(f"{b}.tif") for b in bands}, out, "S2_TEST", area, **kw)  # type: ignore[arg-type]
+    hrefs = hrefs or {b: server.url(f"{b}.tif") for b in bands}
+    return clip_bands(hrefs, out, "S2_TEST", area, **kw)  # type: ignore[arg-type]
 
 
 def _bounds(path: Path) -> tuple[float, float, float, float]:
@@ -332,6 +338,21 @@ def test_local_files_only_with_allow_local(cogs: Path, tmp_path: Path, area: Are
     )
 
 
+def test_a_local_cog_is_clipped_by_copying_its_tiles_as_from_a_server(
+    server: AssetServer, cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    """A local catalog's COG: its own tiles copied, never decoded, into the very file a server's
+    copy of it gives."""
+    served = _clip(server, tmp_path / "served", area)
+    local = _clip(
+        server, tmp_path / "local", area, allow_local=True, hrefs={b: str(cogs / f"{b}.tif") for b in BANDS}
+    )
+    for band in BANDS:
+        assert local[band].local_path.read_bytes() == served[band].local_path.read_bytes(), band
+        header = served[band].bytes_transferred - local[band].bytes_transferred  # the tiles alone
+        assert 0 < header <= 32768
+
+
 def test_signed_clip_refreshes_an_expired_token(server: AssetServer, tmp_path: Path, area: Area) -> None:
     server.enable_sas("firstlight", "bands")
     signer = PlanetaryComputerSigner(server.token_url, locate=lambda href: ("firstlight", "bands"))
@@ -414,16 +435,20 @@ def test_a_file_that_is_not_a_cog_is_downloaded_once_for_every_area_and_the_whol
         assert all(r.range for r in server.log(method="GET"))
 
 
-def test_a_clip_over_a_band_downloaded_whole_keeps_the_whole_file(
+def test_a_clip_over_a_band_downloaded_whole_is_cut_from_it_and_keeps_it(
     server: AssetServer, cogs: Path, tmp_path: Path, area: Area
 ) -> None:
-    """A COG's clip is read from the server, as always, but the whole file it replaces is not
-    thrown away: whole-scene mode takes it back without a download."""
+    """The whole file an earlier run downloaded into the folder: every area is cut from it with no
+    request, and it is not thrown away: whole-scene mode takes it back without a download."""
     whole = cogs / "red.tif"
     download_bands({"red": server.url("red.tif")}, tmp_path, "S2_TEST", retry_policy=FAST)
+    server.clear_log()
     clipped = _clip(server, tmp_path, area, ("red",))["red"]
     assert _is_window_of(clipped, whole) and (tmp_path / "red.source.tif").read_bytes() == whole.read_bytes()
-    server.clear_log()
+    other = parse_area([310_000, 6_985_000, 312_000, 6_987_000], crs=UTM)
+    moved = _clip(server, tmp_path, other, ("red",))["red"]
+    assert _is_window_of(moved, whole) and clipped.bytes_transferred == moved.bytes_transferred == 0
+    assert server.log(method="GET") == []
     again = download_bands({"red": server.url("red.tif")}, tmp_path, "S2_TEST", retry_policy=FAST)["red"]
     assert again.skipped and server.log(method="GET") == []
     assert (tmp_path / "red.tif").read_bytes() == whole.read_bytes()
@@ -451,23 +476,46 @@ def test_a_kept_file_the_catalog_no_longer_describes_is_downloaded_again(
     assert result.bytes_transferred >= served.stat().st_size and _is_window_of(result, served)
 
 
-def test_a_kept_file_that_no_longer_decodes_is_downloaded_again(
-    cogs: Path, tmp_path: Path, area: Area
+def _damage_blocks(path: Path) -> None:
+    """Zero the first bytes of every tile or strip of ``path``, its size and time kept: its record
+    still matches it."""
+    stat = path.stat()
+    dataset = gdal.Open(str(path))
+    band = dataset.GetRasterBand(1)
+    (width, height), (block_x, block_y) = (band.XSize, band.YSize), band.GetBlockSize()
+    offsets = [
+        int(band.GetMetadataItem(f"BLOCK_OFFSET_{x}_{y}", "TIFF"))
+        for y in range(-(-height // block_y))
+        for x in range(-(-width // block_x))
+    ]
+    band = dataset = None
+    with path.open("r+b") as handle:
+        for offset in offsets:
+            handle.seek(offset)
+            handle.write(bytes(8))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.mark.parametrize("kind", ["striped", "COG"])
+def test_a_kept_file_that_no_longer_reads_is_downloaded_again(
+    cogs: Path, tmp_path: Path, area: Area, kind: str
 ) -> None:
-    """Its record still matches (same size and time) but its strips were damaged on disk: GDAL's
-    failure to clip it sends the band back to the server, and the new copy is kept instead."""
-    served = _striped(cogs, tmp_path / "served")
+    """Its record still matches (same size and time) but its tiles were damaged on disk: GDAL's
+    decoding (a striped file, clipped by GDAL) or the check of every copied tile's start (a COG)
+    fails, the band goes back to the server, and the new copy is kept instead."""
+    if kind == "COG":
+        (tmp_path / "served").mkdir()
+        served = Path(shutil.copy(cogs / "red.tif", tmp_path / "served" / "red.tif"))
+    else:
+        served = _striped(cogs, tmp_path / "served")
     out = tmp_path / "out"
     kept = out / "red.source.tif"
     with AssetServer(served.parent) as server:
+        if kind == "COG":  # a COG's whole file is kept when a clip replaces it
+            download_bands({"red": server.url("red.tif")}, out, "S2_TEST", retry_policy=FAST)
         _clip(server, out, area, ("red",))
-        stat = kept.stat()
-        data = bytearray(kept.read_bytes())
-        middle = len(data) // 2
-        data[middle - 32768 : middle + 32768] = bytes(65536)  # the strips of the scene's middle rows
-        kept.write_bytes(data)
-        os.utime(kept, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        middle_rows = parse_area([306_000, 6_990_500, 308_000, 6_992_500], crs=UTM)
-        result = _clip(server, out, middle_rows, ("red",))["red"]
+        _damage_blocks(kept)
+        other = parse_area([310_000, 6_985_000, 312_000, 6_987_000], crs=UTM)
+        result = _clip(server, out, other, ("red",))["red"]
     assert result.success and result.retries >= 1 and _is_window_of(result, served)
     assert kept.read_bytes() == served.read_bytes()
