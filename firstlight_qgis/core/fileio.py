@@ -23,9 +23,9 @@ _seeking = threading.Lock()
 
 
 def open_to_write(path: Path, new: bool = False) -> int:
-    """A descriptor writing into the existing file at ``path`` (``new``: made anew, empty), in
-    binary mode."""
-    return os.open(path, os.O_WRONLY | _BINARY | (os.O_CREAT | os.O_TRUNC if new else 0))
+    """A descriptor writing into the existing file at ``path`` (``new``: made anew, empty, with the
+    mode of any file written by Python: 0o666 less the umask, not executable), in binary mode."""
+    return os.open(path, os.O_WRONLY | _BINARY | (os.O_CREAT | os.O_TRUNC if new else 0), 0o666)
 
 
 def open_to_read(path: Path) -> int:

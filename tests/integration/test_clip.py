@@ -115,6 +115,7 @@ def test_window_pixels_match_the_source_on_one_common_extent(
             clipped.GetRasterBand(1).ReadAsArray(), _source_pixels(cogs / f"{band}.tif", extents[band])
         )
         assert result.size_bytes == result.local_path.stat().st_size
+        assert not result.local_path.stat().st_mode & 0o111  # a file, not a program
     assert not list(tmp_path.glob("*.part"))
 
 

@@ -74,6 +74,7 @@ def test_pieces_over_several_connections_give_the_same_bytes(
     result = _download(server, cogs, tmp_path)
     assert result.success, result.error
     assert result.local_path.read_bytes() == (cogs / "blue.tif").read_bytes()
+    assert not result.local_path.stat().st_mode & 0o111  # a file, not a program
     gets = server.log("/blue.tif", method="GET")
     assert len(gets) > 4 and all(g.range and g.status == 206 for g in gets)
     connections = {g.connection for g in gets}
