@@ -696,7 +696,8 @@ class _Clip(BandTask):
     def keep(self, sha256: str) -> None:
         """Give the clip its name. A band file it replaces that an earlier run downloaded whole is
         not thrown away: it becomes the kept source (for whole-scene mode to take back)."""
-        self._whole_file().done_earlier()
+        if self.final.exists():  # (its record read only then: a clip's last step waits on this)
+            self._whole_file().done_earlier()
         super().keep(sha256)
 
     def forget_source(self) -> None:
