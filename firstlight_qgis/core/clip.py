@@ -846,6 +846,12 @@ class _Meeting:
             self._window.set_result(None)
 
 
+def _holds_files(folder: Path) -> bool:
+    """Whether an earlier run left anything in ``folder`` (one look, not one per band and file)."""
+    with os.scandir(folder) as entries:
+        return any(True for _ in entries)
+
+
 class _Lane:
     """A clip's fast lane, on the calling thread before the band threads start: every header read
     at once on the burst loop (over connections then kept for the first range), the common
@@ -860,10 +866,11 @@ class _Lane:
     def run(self, crs: str | None) -> None:
         """``crs``: the scene's CRS as the catalog says it (see ``_Meeting.prime``)."""
         urls = {}
+        earlier = _holds_files(self.tasks[0].final.parent) if self.tasks else False
         for task in self.tasks:
             try:  # a URL that is not http(s), or not a URL at all: the band's thread says so
                 task.source = source_of(task.band, task.href, task.context.allow_local)
-                if task.source.kind != "http" or task.kept():
+                if task.source.kind != "http" or (earlier and task.kept()):
                     continue
                 url = signed(task.context.signer, task.href)
                 if not self.pool.direct.handles(url):
