@@ -16,6 +16,8 @@ import pytest
 from osgeo import gdal
 
 from firstlight_qgis.core import overviews, ranges
+from firstlight_qgis.core.area import parse_area
+from firstlight_qgis.core.clip import clip_bands
 from firstlight_qgis.core.errors import DiskFullError
 from firstlight_qgis.core.indices import compute_indices
 from tests.reliability.harness import (
@@ -194,3 +196,12 @@ def test_a_disk_that_fills_while_overviews_are_built_keeps_none_half_written(
     _remount(small_disk, 64 * 1024 * 1024)  # space is back
     run(scene_of(item, area), small_disk, area, "clip")
     assert_clip_with_overviews(small_disk, reference["clip"]["root"])
+
+
+def test_a_local_clip_on_a_full_disk_is_one_clear_error(small_disk: Path) -> None:
+    """A local catalog's COGs, clipped by copying their tiles (no request, no GDAL) onto a disk
+    without room for them: one clear error, and no part file left."""
+    hrefs = {band: str(SAMPLE / f"{band}.tif") for band in BANDS}
+    with pytest.raises(DiskFullError, match="no space left"):
+        clip_bands(hrefs, small_disk / "out", ITEM_ID, parse_area(SAMPLE / "area.geojson"), allow_local=True)
+    assert not list((small_disk / "out").glob("*.part"))
