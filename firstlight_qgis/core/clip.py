@@ -541,26 +541,33 @@ class _Clip(BandTask):
             self.hub,
         )
 
-    def _attempt_local(self) -> str:
-        """Write the window from the tiles of the file on this machine, copied as they are."""
-        assert self.layout is not None and self.local is not None
-        self.part.unlink(missing_ok=True)
+    @contextlib.contextmanager
+    def _writing_part(self) -> Iterator[None]:
+        """Around the writing of the part file: whatever stops it removes the file, and a failed
+        write (an OSError) becomes the disk's error (DiskFullError for a full one)."""
         try:
-            sha256 = copy_window(
-                self.local, self.layout, self.window, self.part, self._clipping, self.jobs.check
-            )
-        except DownloadError as error:
-            self.part.unlink(missing_ok=True)
-            if self.source.kind == "local":
-                raise
-            self._forget_copy()
-            raise TransientError(f"Reading the downloaded {self.label} failed ({error}).") from None
+            yield
         except OSError as error:
             self.part.unlink(missing_ok=True)
             raise disk_error(self.part, error) from None
         except BaseException:
             self.part.unlink(missing_ok=True)
             raise
+
+    def _attempt_local(self) -> str:
+        """Write the window from the tiles of the file on this machine, copied as they are."""
+        assert self.layout is not None and self.local is not None
+        self.part.unlink(missing_ok=True)
+        with self._writing_part():
+            try:
+                sha256 = copy_window(
+                    self.local, self.layout, self.window, self.part, self._clipping, self.jobs.check
+                )
+            except DownloadError as error:
+                if self.source.kind == "local":
+                    raise
+                self._forget_copy()
+                raise TransientError(f"Reading the downloaded {self.label} failed ({error}).") from None
         if self.source.kind == "local":
             self.tally.transferred += sum(end - start for start, end in tile_runs(self.layout, self.window))
         self.jobs.report(self.band, "verifying", 1.0)
@@ -576,24 +583,17 @@ class _Clip(BandTask):
         launched, self.launched = self.launched, None
         counter = launched.counter if launched is not None else Counter()
         try:
-            if launched is None:
-                self.part.unlink(missing_ok=True)
-                url = signed(self.context.signer, self.href, refresh=self.resign)
-                self.resign = False
-                launched = self._launch(url, counter)
-            sha256 = land_window(self.ranges, self.label, launched, self.part)
+            with self._writing_part():
+                if launched is None:
+                    self.part.unlink(missing_ok=True)
+                    url = signed(self.context.signer, self.href, refresh=self.resign)
+                    self.resign = False
+                    launched = self._launch(url, counter)
+                sha256 = land_window(self.ranges, self.label, launched, self.part)
         except Refused as error:
-            self.part.unlink(missing_ok=True)
             raise self._refused(error) from None
         except FileChanged:
-            self.part.unlink(missing_ok=True)
             self.stale = True
-            raise
-        except OSError as error:
-            self.part.unlink(missing_ok=True)
-            raise disk_error(self.part, error) from None
-        except BaseException:
-            self.part.unlink(missing_ok=True)
             raise
         finally:
             self.tally.transferred += counter.transferred + len(layout.header)
