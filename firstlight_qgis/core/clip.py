@@ -639,9 +639,10 @@ class _Clip(BandTask):
         """The fallback for a server without byte ranges or a file that is not a tiled GeoTIFF:
         the whole file, fetched by FirstLight's own client (http(s)-only redirects, retries, resume,
         the catalog's size and checksum verified) into ``<band>.source.tif`` beside the band, then
-        clipped locally by GDAL. It stays there, with the record of its verification, for the next
-        area: fetched again only when the catalog no longer describes it. GDAL never touches the
-        network: its curl would follow redirects by itself, to ftp and other schemes."""
+        clipped locally (by GDAL, or by copying its tiles if it is a COG served without ranges). It
+        stays there, with the record of its verification, for the next area: fetched again only
+        when the catalog no longer describes it. GDAL never touches the network: its curl would
+        follow redirects by itself, to ftp and other schemes."""
         self.fell_back = True
         whole = self._whole_file()
         if self.downloaded is None:
