@@ -391,7 +391,7 @@ def test_a_file_republished_between_its_header_and_its_tiles_is_clipped_from_the
     assert result.retries >= 1
 
 
-# -- the fallback: a file that is not a COG, downloaded whole once --------------------------------
+# -- whole files in the folder: the fallback's (not a COG), or a whole-scene run's ------------------
 
 
 def _striped(cogs: Path, folder: Path, compress: str = "DEFLATE") -> Path:
