@@ -131,3 +131,24 @@ class _CloseErrors:
 
 
 close_errors = _CloseErrors()
+
+
+def close_whole(*holders: list[Any] | dict[Any, Any]) -> None:
+    """Close the datasets being written that ``holders`` hold (cleared in order, so that bands go
+    before their datasets); the first close that failed is raised: its file is not whole."""
+    with close_errors() as failed:
+        for holder in holders:
+            holder.clear()
+    if failed:
+        raise failed[0]
+
+
+def close_after(error: BaseException, *holders: list[Any] | dict[Any, Any]) -> None:
+    """After ``error``, close the datasets that ``holders`` hold, their own failures ignored (on a
+    full disk they fail too: ``error`` is the one to raise). The error's traceback goes first: its
+    frames hold the bands being written, and so the files open (undeletable on Windows, written to
+    after their deletion elsewhere); dropping it may close one, which is collected too."""
+    with close_errors():
+        error.__traceback__ = None
+        for holder in holders:
+            holder.clear()

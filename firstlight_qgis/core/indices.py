@@ -22,7 +22,7 @@ from osgeo import gdal
 
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError, disk_full, out_of_space
-from .gdalconfig import close_errors, on_all_cores, raising
+from .gdalconfig import close_after, close_whole, on_all_cores, raising
 from .overviews import StripLevels, factors_for, overview_file
 from .stack import quick_tiff_options
 from .tilerows import TileRows
@@ -585,21 +585,12 @@ def _write_by_blocks(
                 written()
                 writing = writer.submit(write, row, rows, strips)
             written()
-        levels.clear()
-        with close_errors() as failed:
-            targets.clear()
-        if failed:  # a file whose close failed is not whole: never renamed
-            raise failed[0]
+        close_whole(levels, targets)  # a file whose close failed is not whole: never renamed
         for output, temporary in zip(outputs, temporaries, strict=True):
             overview_file(output.path).unlink(missing_ok=True)  # QGIS's pyramids of the file replaced
             os.replace(temporary, output.path)
     except BaseException as error:
-        # The traceback's frames hold the bands being written (and so the files open: undeletable on
-        # Windows, written to after their deletion elsewhere): drop them, close, then delete.
-        with close_errors():  # on a full disk they fail too: the error raised is the first one
-            error.__traceback__ = None  # (which may close one: a frame of ``_create`` held it)
-            levels.clear()
-            targets.clear()
+        close_after(error, levels, targets)  # (a frame of ``_create`` may hold one)
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
         folder = outputs[0].path.parent

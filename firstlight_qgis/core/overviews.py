@@ -34,7 +34,7 @@ import numpy as np
 from osgeo import gdal
 
 from .errors import CancelledError
-from .gdalconfig import close_errors, raising
+from .gdalconfig import close_after, close_whole, raising
 from .stack import quick_tiff_options
 
 log = logging.getLogger(__name__)
@@ -114,16 +114,9 @@ def _build(path: Path, factors: list[int], cancel: Cancel | None) -> Path | None
         targets.append(_empty_ovr(source, part, factors))
         for number in range(1, source.RasterCount + 1):
             _regenerate(source.GetRasterBand(number), targets[0].GetRasterBand(number), cancel)
-        with close_errors() as failed:
-            targets.clear()
-        if failed:  # the TIFF directory was not written (a full disk): not whole
-            raise failed[0]
+        close_whole(targets)  # the TIFF directory not written (a full disk): not whole
     except BaseException as error:
-        # The traceback's frames hold the bands being written, and so the file open (undeletable
-        # on Windows): drop them, close, then delete. Dropping them may close it: collected too.
-        with close_errors():
-            error.__traceback__ = None
-            targets.clear()
+        close_after(error, targets)
         part.unlink(missing_ok=True)
         if cancel is not None and cancel():
             raise CancelledError("Cancelled while building the bands' overviews.") from None
