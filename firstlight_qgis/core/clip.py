@@ -652,9 +652,8 @@ class _Clip(BandTask):
 
     def kept(self) -> bool:
         """Whether an earlier run left the band's whole file verified in the folder, as
-        ``<band>.source.tif`` or as the band file itself (clipped from it then, with no request at
-        all). The records are read only if one of the files is there: the fast lane asks for every
-        band of every clip."""
+        ``<band>.source.tif`` or as the band file itself, which is then renamed to it (clipped from
+        it then, with no request at all). The records are read only if one of the files is there."""
         there = kept_source(self.final).exists() or self.final.exists()
         return there and self._whole_file().done_earlier() is not None
 
