@@ -51,6 +51,7 @@ from osgeo import gdal, osr
 from .bands import ResolvedAsset
 from .burst import Hub, Outcome
 from .download import (
+    RUN_AGAIN,
     BandDownloadResult,
     BandJobs,
     BandTask,
@@ -75,7 +76,8 @@ from .download import (
     source_of,
 )
 from .edition import Edition
-from .errors import CancelledError, DownloadError, InputError, out_of_space
+from .errors import CancelledError, DownloadError, InputError, OutputError, raise_for_write
+from .fileio import clean_up
 from .gdalconfig import raising, thread_config
 from .ranges import (
     CLIP_CONNECTIONS,
@@ -366,7 +368,7 @@ class _Clip(BandTask):
             self.launched = self._launch(url, Counter())
             self.jobs.report(self.band, "started", 0.0)
         except (DownloadError, OSError):  # the band's own thread meets it again and says it
-            self.part.unlink(missing_ok=True)
+            clean_up(self.part)
 
     def run_first(self) -> BandDownloadResult | None:
         """Finish the band on the calling thread from the first attempt the fast lane launched,
@@ -445,21 +447,24 @@ class _Clip(BandTask):
                     callback=self._progress,
                 )
             except RuntimeError as error:
-                self._check_disk(error)
+                self._check_write(error)
                 raise
             if self.source.kind == "local":
                 self.tally.transferred += _window_bytes(dataset, self.window)
             bands = dataset.RasterCount
         return self._verify(bands)
 
-    def _check_disk(self, error: RuntimeError) -> None:
-        """Raise DiskFullError (after removing the part file) if GDAL failed to write it for lack of
-        space. The error's traceback goes first: its frames hold GDAL datasets, whose files would
-        stay open (their space not freed, undeletable on Windows) as long as the error lives."""
+    def _check_write(self, error: RuntimeError) -> None:
+        """Raise an OutputError (after removing the part file) if GDAL failed to write it for lack of
+        space or of permission. The error's traceback goes first: its frames hold GDAL datasets,
+        whose files would stay open (their space not freed, undeletable on Windows) as long as the
+        error lives."""
         error.__traceback__ = None
-        if out_of_space(self.part.parent, error):
-            self.part.unlink(missing_ok=True)
-            raise disk_error(self.part, OSError(28, "No space left on device")) from None
+        try:
+            raise_for_write(self.part.parent, error, RUN_AGAIN)
+        except OutputError:
+            clean_up(self.part)
+            raise
 
     def _read_layout(self) -> _Grid | None:
         """The grid from the COG header, fetched by FirstLight's own client (one request: this is
@@ -548,10 +553,10 @@ class _Clip(BandTask):
         try:
             yield
         except OSError as error:
-            self.part.unlink(missing_ok=True)
+            clean_up(self.part)
             raise disk_error(self.part, error) from None
         except BaseException:
-            self.part.unlink(missing_ok=True)
+            clean_up(self.part)
             raise
 
     def _attempt_local(self) -> str:
@@ -747,8 +752,8 @@ class _Clip(BandTask):
         ok = ok and _every_block_reads(dataset, self.jobs.check)
         dataset = None
         if not ok:
-            self._check_disk(RuntimeError("The clipped file came out wrong."))
-            self.part.unlink(missing_ok=True)
+            self._check_write(RuntimeError("The clipped file came out wrong."))
+            clean_up(self.part)
             raise TransientError(f"The clipped file of {self.label} came out wrong.")
         return hash_file(self.part, {"sha256"}, self.jobs)["sha256"]
 

@@ -37,7 +37,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
@@ -49,8 +49,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .bands import ResolvedAsset
 from .edition import Edition, forget_edition
-from .errors import NO_SPACE, CancelledError, DiskFullError, DownloadError, disk_full
-from .fileio import open_to_read, read_into
+from .errors import CancelledError, DownloadError, OutputError, write_failure
+from .fileio import clean_up, open_to_read, read_into
 from .gdalconfig import raising
 from .keepalive import QuickAdapter, QuickConnect
 from .overviews import overview_file
@@ -418,7 +418,7 @@ def commit(part: Path, final: Path, source: Mapping[str, Any], sha256: str) -> N
         temp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         os.replace(temp, sidecar)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        clean_up(temp)
         raise
     os.replace(part, final)
 
@@ -439,13 +439,15 @@ def move_verified(source: Path, final: Path) -> None:
     os.replace(_sidecar(source), _sidecar(final))
 
 
+# What to do once the output folder can take the files again.
+RUN_AGAIN = "run the ingest again: completed bands are kept and partial ones resume"
+
+
 def disk_error(path: Path, error: OSError) -> DownloadError:
-    """The error to raise when writing ``path`` failed: DiskFullError for a full disk or quota."""
-    if error.errno in NO_SPACE:
-        return disk_full(
-            path.parent, "run the ingest again: completed bands are kept and partial ones resume"
-        )
-    return DownloadError(f"Could not write {path}: {error.strerror}.")
+    """The error to raise when writing ``path`` failed: an OutputError (which stops the run) for a
+    full disk or quota, or a write the system refused."""
+    failure = write_failure(path.parent, error, RUN_AGAIN)
+    return failure or DownloadError(f"Could not write {path}: {error.strerror}; choose another folder.")
 
 
 # -- the band pool: cancel, progress, interruptible sockets ----------------------------------
@@ -742,12 +744,12 @@ class BandTask:
         return self.settled(self._fetch_verified)
 
     def settled(self, work: Callable[[], T]) -> T | BandDownloadResult:
-        """``work()``, or the band's failed result for a DownloadError (a DiskFullError goes on)."""
+        """``work()``, or the band's failed result for a DownloadError (an OutputError goes on)."""
         try:
             return work()
-        except DiskFullError:
+        except OutputError:
             self.jobs.report(self.band, "failed", 0.0)
-            raise  # every band shares the disk: the ingest stops with this one clear error
+            raise  # every band shares the folder: the ingest stops with this one clear error
         except DownloadError as error:
             self.jobs.report(self.band, "failed", 0.0)
             log.warning("band %s: %s", self.band, error)
@@ -1060,7 +1062,7 @@ class _WholeFile(BandTask):
         oversized = False
         hashers = {name: hashlib.new(name) for name in self.digest_names()} if start == 0 else None
         try:
-            with self.part.open("ab" if start else "wb") as handle:
+            with self._open_part(append=start > 0) as handle:
                 for chunk in body_chunks(response, _CHUNK):
                     if start == 0 and received == 0 and _starts_like_html(chunk):
                         raise self._web_page(response)
@@ -1104,6 +1106,13 @@ class _WholeFile(BandTask):
             "the service may be down or need a login."
         )
 
+    def _open_part(self, append: bool) -> BinaryIO:
+        """The part file, open to write (a failure is the folder's, not the network's)."""
+        try:
+            return self.part.open("ab" if append else "wb")
+        except OSError as error:
+            raise disk_error(self.part, error) from None
+
     def _write(self, handle: Any, chunk: bytes) -> None:
         try:
             handle.write(chunk)
@@ -1116,7 +1125,7 @@ class _WholeFile(BandTask):
         if not path.is_file():
             raise DownloadError(f"Band {self.band} points at {path}, which does not exist.")
         try:
-            with path.open("rb") as src, self.part.open("wb") as dst:
+            with path.open("rb") as src, self._open_part(append=False) as dst:
                 total = max(path.stat().st_size, 1)
                 while chunk := src.read(4 * _CHUNK):
                     self._write(dst, chunk)

@@ -17,6 +17,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from .fileio import clean_up
+
 
 def _validator(headers: Mapping[str, str]) -> str | None:
     """The validator an answer's headers carry (looked up by lower-case name: every header mapping
@@ -76,4 +78,4 @@ class Edition:
             temp.write_text(value, encoding="utf-8")
             os.replace(temp, self._path)
         except OSError:
-            temp.unlink(missing_ok=True)
+            clean_up(temp)

@@ -20,6 +20,15 @@ NO_SPACE = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 NO_SPACE_MESSAGE = re.compile(
     r"no space left|disk full|free disk space|not enough space|quota|write error|short write", re.IGNORECASE
 )
+# what an OSError says when the system refuses a write: no permission, a read-only disk, a file
+# another program holds open (Windows reports that as EACCES: "being used by another process")
+REFUSED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY, errno.ETXTBSY})
+# How GDAL says so ("Attempt to create new tiff file `x' failed: Permission denied").
+REFUSED_MESSAGE = re.compile(
+    r"permission denied|operation not permitted|read-only file system|access is denied|"
+    r"used by another process",
+    re.IGNORECASE,
+)
 
 
 class FirstLightError(Exception):
@@ -42,8 +51,17 @@ class DownloadError(FirstLightError):
     """A band could not be fetched and verified after every retry."""
 
 
-class DiskFullError(DownloadError):
+class OutputError(DownloadError):
+    """The output folder cannot take the files: every band would fail alike, so the run stops."""
+
+
+class DiskFullError(OutputError):
     """The output folder's disk (or quota) is full; what was written so far resumes next time."""
+
+
+class NotWritableError(OutputError):
+    """The system refuses to write in the output folder: no permission, a read-only disk, or a file
+    another program holds open (on Windows, a layer of it in QGIS)."""
 
 
 class SceneBusyError(FirstLightError):
@@ -77,6 +95,39 @@ class ValidationFailedError(FirstLightError):
 def disk_full(folder: Path, then: str) -> DiskFullError:
     """The one error of a full disk (or quota) under ``folder``: free some space, ``then``."""
     return DiskFullError(f"There is no space left on the disk of {folder}; free some space and {then}.")
+
+
+def write_failure(folder: Path, error: OSError | RuntimeError, then: str) -> OutputError | None:
+    """The one error of a write under ``folder`` that failed for lack of space (``then``: what to do
+    once there is some) or of permission; None for any other failure."""
+    if out_of_space(folder, error):
+        return disk_full(folder, then)
+    reason, where = None, f"in {folder}"
+    if isinstance(error, OSError) and error.errno in REFUSED:
+        reason = error.strerror or "permission denied"
+        name = error.filename2 or error.filename  # (a rename's target second)
+        if name:
+            where = f"{Path(name).name} in {Path(name).parent}"
+    elif isinstance(error, RuntimeError) and (refusal := REFUSED_MESSAGE.search(str(error))):
+        reason = refusal.group()
+    if reason is None:
+        return None
+    return NotWritableError(
+        f"Cannot write {where} ({reason.rstrip('.').lower()}): choose an output folder you can write "
+        "to, or close what holds that file open (on Windows, its layer in QGIS), and run it again."
+    )
+
+
+def raise_for_write(folder: Path, error: OSError | RuntimeError, then: str) -> None:
+    """Raise ``write_failure``'s error, if there is one. It raises rather than returns: a caller that
+    held the error in a variable while raising it would keep it, its traceback and every frame on
+    it (GDAL datasets, their files open) alive in a reference cycle until the garbage collector runs."""
+    failure = write_failure(folder, error, then)
+    if failure is not None:
+        try:
+            raise failure from None
+        finally:
+            del failure  # this frame is on its traceback
 
 
 def out_of_space(folder: Path, error: OSError | RuntimeError) -> bool:

@@ -1,4 +1,5 @@
-"""Reads and writes at an offset of a file, on every platform, and room taken for a file.
+"""Reads and writes at an offset of a file, on every platform, room taken for a file, and files
+removed on the way out of a failure.
 
 Band files are filled out of order, by the burst loop and the retrying threads at once, and hashed
 from their start while they fill: positional I/O (``pwrite``, ``preadv``), which no other thread's
@@ -9,6 +10,7 @@ newline that ``os.write`` writes into CRLF).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -80,3 +82,11 @@ def reserve(fd: int, size: int) -> None:
         code = ctypes.get_errno()
         if code in NO_SPACE:
             raise OSError(code, os.strerror(code))
+
+
+def clean_up(path: Path) -> None:
+    """Remove ``path`` if it is there, on the way out of a failure or of an abandoned attempt. Where
+    the folder refuses (read-only, a file held open on Windows) the file stays, under a name that
+    says it is not whole, and the error on its way goes on instead of this one."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)

@@ -21,7 +21,8 @@ import numpy as np
 from osgeo import gdal
 
 from .bands import SENSORS, SENTINEL1, SensorConfig
-from .errors import CancelledError, InputError, disk_full, out_of_space
+from .errors import CancelledError, InputError, raise_for_write
+from .fileio import clean_up
 from .gdalconfig import close_after, close_whole, on_all_cores, raising
 from .overviews import StripLevels, factors_for, overview_file
 from .stack import quick_tiff_options
@@ -592,10 +593,9 @@ def _write_by_blocks(
     except BaseException as error:
         close_after(error, levels, targets)  # (a frame of ``_create`` may hold one)
         for temporary in temporaries:
-            temporary.unlink(missing_ok=True)
-        folder = outputs[0].path.parent
-        if isinstance(error, OSError | RuntimeError) and out_of_space(folder, error):
-            raise disk_full(folder, "run it again") from None
+            clean_up(temporary)
+        if isinstance(error, OSError | RuntimeError):
+            raise_for_write(outputs[0].path.parent, error, "run it again")
         raise
     total = grid.RasterXSize * grid.RasterYSize
     return [(valid / total, (positive / valid if valid else None)) for valid, positive in counts]

@@ -8,7 +8,6 @@ cancel never leaves a stack, index or manifest that looks complete but is not.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import threading
@@ -24,6 +23,7 @@ from .bands import SENSORS, SENTINEL1
 from .catalog import Scene
 from .clip import area_extent, clip_bands
 from .download import (
+    RUN_AGAIN,
     BandDownloadResult,
     RetryPolicy,
     discard,
@@ -38,7 +38,7 @@ from .errors import (
     InputError,
     ValidationFailedError,
     one_line,
-    out_of_space,
+    raise_for_write,
 )
 from .events import EventConfig, get_event
 from .gdalconfig import raising
@@ -319,7 +319,7 @@ def ingest_scene(
     except OSError as error:
         raise disk_error(scene_dir, error) from None
     with (
-        _disk_errors(scene_dir),
+        _write_errors(scene_dir),
         scene_lock(scene_dir, wait_s=options.lock_wait_s, cancel=cancel, what=f"scene {one_line(scene.id)}"),
     ):
         _remove_products(scene_dir, safe_name(scene.id))
@@ -327,15 +327,15 @@ def ingest_scene(
 
 
 @contextlib.contextmanager
-def _disk_errors(scene_dir: Path) -> Iterator[None]:
-    """A full disk met while stacking, computing indices or writing the manifest (an OSError or a
-    GDAL RuntimeError) becomes one DiskFullError; whatever was being written is already removed."""
+def _write_errors(scene_dir: Path) -> Iterator[None]:
+    """A full disk, or a write the system refused, met while locking, stacking, computing indices
+    or writing the manifest (an OSError or a GDAL RuntimeError) becomes one OutputError; whatever
+    was being written is already removed."""
     try:
         yield
     except (OSError, RuntimeError) as error:
-        if not out_of_space(scene_dir, error):
-            raise
-        raise disk_error(scene_dir / "manifest.json", OSError(errno.ENOSPC, str(error))) from None
+        raise_for_write(scene_dir, error, RUN_AGAIN)
+        raise
 
 
 def _remove_products(scene_dir: Path, prefix: str) -> None:

@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CancelledError, SceneBusyError
+from .fileio import clean_up
 
 LOCK_NAME = ".firstlight.lock"
 _POLL_S = 0.2
 _UNREADABLE_GRACE_S = 10.0  # a lock file still empty after this long belongs to a process that died
 _PROCESS = secrets.token_hex(8)  # tells this process from an earlier one that had the same pid
+_released: set[str] = set()  # the tokens of the locks this process let go of
 
 
 @contextlib.contextmanager
@@ -69,7 +71,8 @@ def scene_lock(
     finally:
         holder = _read(path)
         if holder is not None and holder.get("token") == mine["token"]:
-            with contextlib.suppress(FileNotFoundError):
+            _released.add(mine["token"])  # stale from now on, even if the system refuses to remove it
+            with contextlib.suppress(OSError):  # (a folder gone read-only: the run's own error goes on)
                 path.unlink()
 
 
@@ -82,7 +85,7 @@ def _create(path: Path, record: dict[str, Any]) -> bool:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
     except BaseException:  # a full disk: no empty lock file left to block the next run
-        path.unlink(missing_ok=True)
+        clean_up(path)
         raise
     return True
 
@@ -112,8 +115,8 @@ def _stale(path: Path, holder: dict[str, Any]) -> bool:
             return False
     if holder.get("host") != socket.gethostname():
         return False
-    if pid == os.getpid():
-        return holder.get("process") != _PROCESS  # else: another thread of this process holds it
+    if pid == os.getpid():  # unless released, another thread of this process holds it
+        return holder.get("process") != _PROCESS or holder.get("token") in _released
     return not _pid_alive(pid)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from .catalog import SEARCHED_WITH, Scene
 from .download import BandDownloadResult, kept_source
+from .fileio import clean_up
 from .indices import IndexResult
 from .overviews import overview_file
 from .redact import redact_hrefs, redact_url
@@ -153,6 +154,6 @@ def write(scene_dir: Path, scene: Scene, bands: dict[str, BandDownloadResult], *
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a manifest is meant to be read
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        clean_up(Path(tmp))
         raise
     return target

@@ -34,6 +34,7 @@ import numpy as np
 from osgeo import gdal
 
 from .errors import CancelledError
+from .fileio import clean_up
 from .gdalconfig import close_after, close_whole, raising
 from .stack import quick_tiff_options
 
@@ -117,7 +118,7 @@ def _build(path: Path, factors: list[int], cancel: Cancel | None) -> Path | None
         close_whole(targets)  # the TIFF directory not written (a full disk): not whole
     except BaseException as error:
         close_after(error, targets)
-        part.unlink(missing_ok=True)
+        clean_up(part)
         if cancel is not None and cancel():
             raise CancelledError("Cancelled while building the bands' overviews.") from None
         if not isinstance(error, RuntimeError):

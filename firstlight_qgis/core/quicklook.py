@@ -19,6 +19,7 @@ import numpy as np
 from osgeo import gdal
 
 from .errors import CancelledError, InputError
+from .fileio import clean_up
 from .gdalconfig import on_all_cores, raising
 from .indices import WATER, Cancel, find_band, grid_bounds, open_raster
 from .tilerows import nodata_to_nan, sampled
@@ -199,7 +200,7 @@ def _write_png(rgba: np.ndarray, output_png: Path) -> None:
         temporary.write_bytes(png_bytes(rgba))
         os.replace(temporary, output_png)
     finally:
-        temporary.unlink(missing_ok=True)
+        clean_up(temporary)
 
 
 def png_bytes(rgba: np.ndarray) -> bytes:

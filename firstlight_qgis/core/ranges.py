@@ -65,7 +65,7 @@ from .download import (
 )
 from .edition import Edition, forget_edition
 from .errors import CancelledError, DownloadError
-from .fileio import open_to_read, open_to_write, read_into, reserve, write_at
+from .fileio import clean_up, open_to_read, open_to_write, read_into, reserve, write_at
 from .gdalconfig import raising
 from .keepalive import Direct, Redirected
 from .tiff import Layout, NotACog, clip_header, read_layout, tile_start_ok
@@ -531,7 +531,7 @@ class Launched:
     def abandon(self, part: Path) -> None:
         """Nobody will land it: close and remove the part file."""
         self.close()
-        part.unlink(missing_ok=True)
+        clean_up(part)
 
     def close(self) -> None:
         """Close the part file once the burst is done with it (its number could be another file's

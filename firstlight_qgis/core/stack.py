@@ -34,6 +34,7 @@ from osgeo import gdal, osr
 
 from .bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2
 from .errors import CancelledError, CRSMismatchError, ExtentMismatchError, StackError
+from .fileio import clean_up
 from .gdalconfig import on_all_cores, raising
 
 RESOLUTION_MODES = ("resample", "intersect", "preserve", "average")
@@ -493,7 +494,7 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         raise
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".aux.xml")):
-            leftover.unlink(missing_ok=True)
+            clean_up(leftover)
 
 
 def _result(path: Path, sources: list[_Source], warnings: list[str]) -> StackResult:

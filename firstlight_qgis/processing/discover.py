@@ -25,7 +25,8 @@ from qgis.PyQt.QtCore import QCoreApplication, QDateTime, Qt
 
 from ..core.area import footprint_geometry
 from ..core.catalog import Scene
-from ..core.errors import InputError
+from ..core.errors import InputError, raise_for_write
+from ..core.fileio import clean_up
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
 from .compat import (
     FAST_INSERT,
@@ -106,12 +107,21 @@ def scene_feature(scene: Scene, fields: QgsFields) -> QgsFeature:
 
 
 def write_scenes_json(scenes: list[Scene], path: str) -> None:
-    """The scenes as a JSON list of ``Scene.to_dict()``, written through a temporary name."""
+    """The scenes as a JSON list of ``Scene.to_dict()``, written through a temporary name; a
+    FirstLightError of one sentence when the file cannot be written."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
-    temporary.write_text(json.dumps([s.to_dict() for s in scenes], indent=1, default=str), encoding="utf-8")
-    os.replace(temporary, target)
+    text = json.dumps([scene.to_dict() for scene in scenes], indent=1, default=str)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as error:
+        clean_up(temporary)
+        raise_for_write(target.parent, error, "run it again")
+        raise InputError(
+            f"Cannot write the scenes file {target}: {error.strerror}; choose another path."
+        ) from None
 
 
 class DiscoverAlgorithm(FirstLightAlgorithm):

@@ -24,6 +24,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.catalog import Scene
+from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
@@ -364,7 +365,10 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 )
             )
         folder = Path(self.parameterAsFileOutput(parameters, OUTPUT_FOLDER, context))
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise disk_error(folder, error) from None
 
         feedback.setProgress(1)
         scenes = self._scenes(search, parameters, context, feedback)

@@ -138,3 +138,22 @@ def test_check_parameter_values_names_the_problem(provider, area_file) -> None:
         QgsProcessingContext(),
     )
     assert not ok and message == "The water threshold 'high' is not valid: give a number such as 0, or otsu."
+
+
+def test_an_output_that_cannot_be_written_is_one_clear_line(provider, local_catalog, area_file, tmp_path):
+    """A folder or scenes file under a plain file: the system's reason and what to do, no traceback."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    parameters = {"AREA": area_file, "EVENT": EVENT, **DATES, "CATALOG": local_catalog}
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:ingest", {**parameters, "OUTPUT_FOLDER": str(blocker / "out")})
+    line = _our_line(raised.value)
+    assert line == f"Could not write {blocker / 'out'}: Not a directory; choose another folder."
+
+    scenes = blocker / "scenes.json"
+    outputs = {"FOOTPRINTS": "TEMPORARY_OUTPUT", "SCENES_JSON": str(scenes)}
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:discover", {**parameters, **outputs})
+    line = _our_line(raised.value)
+    assert line.startswith(f"Cannot write the scenes file {scenes}: ")
+    assert line.endswith("; choose another path.")

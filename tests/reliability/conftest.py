@@ -6,6 +6,8 @@ the end of the session ``pytest_terminal_summary`` prints them grouped by fault 
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +18,12 @@ from tests.reliability.harness import (
     MODES,
     Recorder,
     clear,
+    mount_tmpfs,
     run,
     sample_area,
     sample_item,
     scene_of,
+    unmount,
 )
 from tests.support.asset_server import AssetServer
 from tests.support.sample import copy_sample
@@ -48,7 +52,15 @@ def record(request: pytest.FixtureRequest) -> Recorder:
 _SECTIONS = {
     name: rank
     for rank, name in enumerate(
-        ["test_faults", "test_crash", "test_cancel", "test_disk_full", "test_concurrency", "test_oversized"]
+        [
+            "test_faults",
+            "test_crash",
+            "test_cancel",
+            "test_disk_full",
+            "test_not_writable",
+            "test_concurrency",
+            "test_oversized",
+        ]
     )
 }
 
@@ -150,3 +162,20 @@ def sas_server(assets_root: Path) -> Iterator[AssetServer]:
     with AssetServer(assets_root) as running:
         running.enable_sas("firstlight", "bands")
         yield running
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KB tmpfs of the test's own (the test skipped where mounting is not allowed)."""
+    point = tmp_path / "disk"
+    point.mkdir()
+    try:
+        mount_tmpfs(point, 64 * 1024)
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", b"") or str(error)
+        pytest.skip(f"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {detail!r}")
+    try:
+        yield point
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            unmount(point)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
 from osgeo import gdal
 
 from firstlight_qgis.core.area import Area, parse_area
@@ -193,3 +196,33 @@ def clear(server: AssetServer) -> None:
 
 
 Recorder = Callable[..., None]
+
+
+# -- a small disk of the test's own (a tmpfs: needs root and CAP_SYS_ADMIN) --------------------
+
+
+def mount_tmpfs(point: Path, size: int) -> None:
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(point)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def remount(point: Path, size: int | None = None, *, read_only: bool | None = None) -> None:
+    """Change the tmpfs at ``point``: its size in bytes, or whether it is read-only."""
+    options = ["remount"]
+    if size is not None:
+        options.append(f"size={size}")
+    if read_only is not None:
+        options.append("ro" if read_only else "rw")
+    subprocess.run(["mount", "-o", ",".join(options), str(point)], check=True, capture_output=True)
+
+
+def unmount(point: Path) -> None:
+    for _ in range(50):
+        if subprocess.run(["umount", str(point)], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
+    subprocess.run(["umount", "-l", str(point)], check=True)
+    pytest.fail(f"{point} stayed busy after the ingest returned: a file was left open")

@@ -6,10 +6,6 @@ tmpfs grown) the next run finishes with outputs identical to a clean run's."""
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +25,7 @@ from tests.reliability.harness import (
     assert_overviews_of,
     compare,
     listing,
+    remount,
     run,
     scene_of,
 )
@@ -40,50 +37,13 @@ pytestmark = pytest.mark.integration
 FRACTIONS = (0.15, 0.45, 0.7, 0.9)
 
 
-def _mount(point: Path, size: int) -> None:
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(point)],
-        check=True,
-        capture_output=True,
-    )
-
-
-def _remount(point: Path, size: int) -> None:
-    subprocess.run(["mount", "-o", f"remount,size={size}", str(point)], check=True, capture_output=True)
-
-
-def _unmount(point: Path) -> None:
-    for _ in range(50):
-        if subprocess.run(["umount", str(point)], capture_output=True).returncode == 0:
-            return
-        time.sleep(0.1)
-    subprocess.run(["umount", "-l", str(point)], check=True)
-    pytest.fail(f"{point} stayed busy after the ingest returned: a file was left open")
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    point = tmp_path / "disk"
-    point.mkdir()
-    try:
-        _mount(point, 64 * 1024)
-    except (OSError, subprocess.CalledProcessError) as error:
-        detail = getattr(error, "stderr", b"") or str(error)
-        pytest.skip(f"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {detail!r}")
-    try:
-        yield point
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            _unmount(point)
-
-
 @pytest.mark.parametrize("fraction", FRACTIONS)
 @pytest.mark.parametrize("mode", MODES)
 def test_a_full_disk_is_one_clear_error_and_the_run_resumes_once_space_is_back(
     server, reference, item, area, small_disk: Path, mode, fraction, record
 ) -> None:
     needed = sum((reference[mode]["root"] / name).stat().st_size for name in listing(reference[mode]["root"]))
-    _remount(small_disk, max(4096, int(needed * fraction)) // 4096 * 4096)
+    remount(small_disk, max(4096, int(needed * fraction)) // 4096 * 4096)
     try:
         run(scene_of(item, area), small_disk, area, mode)
         failed = None
@@ -94,7 +54,7 @@ def test_a_full_disk_is_one_clear_error_and_the_run_resumes_once_space_is_back(
         assert_nothing_looks_complete(small_disk, reference[mode]["root"], mode)
     sent_before = server.bytes_sent()
 
-    _remount(small_disk, 64 * 1024 * 1024)  # space is back
+    remount(small_disk, 64 * 1024 * 1024)  # space is back
     run(scene_of(item, area), small_disk, area, mode)
     check = compare(small_disk, reference[mode]["root"], mode)
     record(
@@ -121,7 +81,7 @@ def test_a_disk_without_room_for_any_window_fails_before_a_tile_is_asked_for(
     disk filled, then thrown away)."""
     scene = next(reference["clip"]["root"].iterdir())
     smallest = min((scene / f"{band}.tif").stat().st_size for band in BANDS)
-    _remount(small_disk, smallest * 2 // 3 // 4096 * 4096)
+    remount(small_disk, smallest * 2 // 3 // 4096 * 4096)
 
     with pytest.raises(DiskFullError, match="no space left"):
         run(scene_of(item, area), small_disk, area, "clip")
@@ -140,7 +100,7 @@ def test_a_disk_without_room_for_a_file_fails_before_its_pieces_are_asked_for(
     monkeypatch.setattr(ranges, "DOWNLOAD_PIECE", 64 * 1024)
     scene = next(reference["whole"]["root"].iterdir())
     smallest = min((scene / f"{band}.tif").stat().st_size for band in BANDS)
-    _remount(small_disk, smallest * 2 // 3 // 4096 * 4096)
+    remount(small_disk, smallest * 2 // 3 // 4096 * 4096)
 
     with pytest.raises(DiskFullError, match="no space left"):
         run(scene_of(item, area), small_disk, area, "whole")
@@ -165,7 +125,7 @@ def test_indices_on_a_full_disk_are_one_clear_error_and_leave_no_file(
 
     products(tmp_path / "clean")
     needed = sum(path.stat().st_size for path in (tmp_path / "clean").iterdir())
-    _remount(small_disk, max(4096, int(needed * fraction)) // 4096 * 4096)
+    remount(small_disk, max(4096, int(needed * fraction)) // 4096 * 4096)
     with pytest.raises(DiskFullError, match="no space left") as raised:
         products(small_disk)
     assert "\n" not in str(raised.value)
@@ -183,7 +143,7 @@ def test_a_disk_that_fills_while_overviews_are_built_keeps_none_half_written(
     monkeypatch.setattr(overviews, "_SMALLEST", 64)
     scene = reference["clip"]["root"] / ITEM_ID
     bands = sum((scene / f"{band}.tif").stat().st_size + 4096 for band in BANDS)  # and sidecars
-    _remount(small_disk, (bands + 300 * 1024) // 4096 * 4096)
+    remount(small_disk, (bands + 300 * 1024) // 4096 * 4096)
     with pytest.raises(DiskFullError, match="no space left"):
         run(scene_of(item, area), small_disk, area, "clip")
     folder = small_disk / ITEM_ID
@@ -193,7 +153,7 @@ def test_a_disk_that_fills_while_overviews_are_built_keeps_none_half_written(
             assert_overviews_of(folder / f"{band}.tif")
     assert len(list(folder.glob("*.ovr"))) < len(BANDS), "every overview fitted: the disk was too large"
 
-    _remount(small_disk, 64 * 1024 * 1024)  # space is back
+    remount(small_disk, 64 * 1024 * 1024)  # space is back
     run(scene_of(item, area), small_disk, area, "clip")
     assert_clip_with_overviews(small_disk, reference["clip"]["root"])
 
