@@ -952,6 +952,13 @@ class _WholeFile(BandTask):
                 return twin
         return record
 
+    def drop_twin(self) -> None:
+        """Once the band is downloaded again, its twin (no longer the catalog's file, or one that
+        could not be renamed) would hold a file's worth of disk for nothing: it goes if it can."""
+        if self.twin is not None:
+            with contextlib.suppress(OSError):
+                discard(self.twin)
+
     def attempt(self) -> str:
         self.digests = None
         if self.source.kind == "local":
@@ -1197,7 +1204,8 @@ def download_bands(
     retry_policy: RetryPolicy | None = None,
 ) -> dict[str, BandDownloadResult]:
     """Download whole band files to ``<output_dir>/<band>.tif``, verified, in parallel (a whole
-    file clip mode kept, ``<band>.source.tif``, is taken over by renaming if still the catalog's).
+    file clip mode kept, ``<band>.source.tif``, is taken over by renaming if still the catalog's,
+    and removed once the band is downloaded again instead).
 
     ``expected`` gives each band's catalog ``file:size`` / ``file:checksum``; ``max_retries`` is
     the number of retries after the first attempt; ``timeout`` bounds each connect and each wait
@@ -1235,4 +1243,8 @@ def download_bands(
         with RangePool(context, connections) as pool:
             for task in tasks.values():
                 task.ranges = pool  # type: ignore[attr-defined]
-            return jobs.run({band: task.run for band, task in tasks.items()}, f"download of {item_id}")
+            results = jobs.run({band: task.run for band, task in tasks.items()}, f"download of {item_id}")
+    for band, result in results.items():
+        if result.success and not result.skipped:
+            tasks[band].drop_twin()
+    return results

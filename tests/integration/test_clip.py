@@ -462,19 +462,38 @@ def test_a_kept_file_the_catalog_no_longer_describes_is_downloaded_again(
     does not have."""
     served = _striped(cogs, tmp_path / "served")
     out = tmp_path / "out"
-
-    def catalog() -> dict[str, ResolvedAsset]:
-        data = served.read_bytes()
-        checksum = "1220" + hashlib.sha256(data).hexdigest()
-        return {"red": ResolvedAsset("red", "red", "", file_size=len(data), file_checksum=checksum)}
-
     with AssetServer(served.parent) as server:
-        _clip(server, out, area, ("red",), expected=catalog())
+        _clip(server, out, area, ("red",), expected=_catalog(served))
         _striped(cogs, served.parent, compress="LZW")  # the same pixels, other bytes
         other = parse_area([310_000, 6_985_000, 312_000, 6_987_000], crs=UTM)
-        result = _clip(server, out, other, ("red",), expected=catalog())["red"]
+        result = _clip(server, out, other, ("red",), expected=_catalog(served))["red"]
     assert (out / "red.source.tif").read_bytes() == served.read_bytes()
     assert result.bytes_transferred >= served.stat().st_size and _is_window_of(result, served)
+
+
+def test_whole_scene_mode_removes_a_kept_file_the_catalog_no_longer_describes(
+    cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    """It downloads the new file, and the kept copy of the old one would hold its size of disk for
+    nothing (a scene's six: about 1 GB)."""
+    served = _striped(cogs, tmp_path / "served")
+    out = tmp_path / "out"
+    with AssetServer(served.parent) as server:
+        _clip(server, out, area, ("red",), expected=_catalog(served))
+        assert (out / "red.source.tif").exists()
+        _striped(cogs, served.parent, compress="LZW")
+        url = {"red": server.url("red.tif")}
+        result = download_bands(url, out, "S2_TEST", expected=_catalog(served), retry_policy=FAST)["red"]
+    assert result.success and not result.skipped
+    assert (out / "red.tif").read_bytes() == served.read_bytes()
+    assert not (out / "red.source.tif").exists() and not (out / ".red.source.tif.verified.json").exists()
+
+
+def _catalog(served: Path) -> dict[str, ResolvedAsset]:
+    """What a catalog says of ``served``: its size and checksum."""
+    data = served.read_bytes()
+    checksum = "1220" + hashlib.sha256(data).hexdigest()
+    return {"red": ResolvedAsset("red", "red", "", file_size=len(data), file_checksum=checksum)}
 
 
 def _damage_blocks(path: Path) -> None:
