@@ -44,6 +44,7 @@ from .bands import (
 )
 from .errors import BandResolutionError, CancelledError, CatalogError, FirstLightError, InputError, one_line
 from .events import EventConfig, get_event
+from .proxy import PROXY_LOGIN, Proxy, proxies_for
 from .redact import redact_url
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,7 @@ def discover(
     limit: int = 50,
     page_size: int | None = None,
     cancel: Cancel = None,
+    proxy: Proxy | None = None,
 ) -> list[Scene]:
     """Scenes over ``area`` between ``start`` and ``end`` (dates inclusive), best first.
 
@@ -188,6 +190,7 @@ def discover(
     At most ``limit`` scenes come back, ranked by coverage of the area, cloud cover, recency and
     the event's sensor preference, with ``priority`` 1..n. ``page_size`` is the per-request page
     size (default ``min(limit, 100)``). ``cancel()`` returning True stops within ~0.1 s.
+    ``proxy``: the HTTP proxy a STAC API is reached through (see ``proxy.py``).
     """
     config = get_event(event)
     criteria = _Criteria(config, parse_area(area), *_date_window(start, end), _checked_cloud(max_cloud))
@@ -200,7 +203,7 @@ def discover(
         collector.add(_local_items(local), str(local), True, collections=wanted)
     else:
         size = _positive_int("page_size", page_size) if page_size is not None else min(limit, 100)
-        _search_api(str(catalog).strip(), criteria, collections, size, collector)
+        _search_api(str(catalog).strip(), criteria, collections, size, collector, proxy)
     return collector.ranked()
 
 
@@ -641,7 +644,7 @@ SEARCHED_WITH: dict[str, str] = {}
 class _StacApi:
     """The only code that touches pystac-client (imported here, lazily): swap it for a vendored copy here."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, proxy: Proxy | None = None) -> None:
         import pystac_client
         from pystac_client import Client
         from pystac_client.stac_api_io import StacApiIO
@@ -666,6 +669,7 @@ class _StacApi:
         for scheme in ("http://", "https://"):  # an address that does not answer: the next after a second
             io.session.mount(scheme, QuickAdapter(max_retries=retry))
         io.session.hooks["response"].append(_bounded_response)
+        io.session.proxies.update(proxies_for(proxy, url))  # (for every page: they share its host)
         self._client = Client.open(url, stac_io=io, timeout=_HTTP_TIMEOUT)
         self.has_search = self._client.get_single_link("search") is not None
 
@@ -723,11 +727,16 @@ def _bounded_response(response: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _search_api(
-    url: str, criteria: _Criteria, collections: list[str] | None, page_size: int, collector: _Collector
+    url: str,
+    criteria: _Criteria,
+    collections: list[str] | None,
+    page_size: int,
+    collector: _Collector,
+    proxy: Proxy | None,
 ) -> None:
     label = redact_url(url)
     cancel = collector.cancel
-    api = _api_call(label, cancel, lambda: _StacApi(url))
+    api = _api_call(label, cancel, lambda: _StacApi(url, proxy))
     if not api.has_search:
         raise CatalogError(
             f"The catalog at {label} is not a STAC API with item search: give a STAC API URL "
@@ -855,6 +864,8 @@ def _catalog_error(label: str, exc: Exception) -> CatalogError:
         return cause
     if status in (401, 403):
         why = f"refused access (HTTP {status}): check that it is public or that your credentials are set"
+    elif status == 407:
+        why = f"could not be reached: the proxy wants its login (HTTP 407); {PROXY_LOGIN}"
     elif status == 404:
         why = "has no STAC API at this address (HTTP 404): check the catalog URL"
     elif status == 429:

@@ -79,6 +79,7 @@ from .edition import Edition
 from .errors import CancelledError, DownloadError, InputError, OutputError, raise_for_write
 from .fileio import clean_up
 from .gdalconfig import raising, thread_config
+from .proxy import Proxy
 from .ranges import (
     CLIP_CONNECTIONS,
     CLIP_PIECE_MIN,
@@ -340,13 +341,11 @@ class _Clip(BandTask):
         """Read the band's grid from its header; a failed result if that is impossible."""
         if self.grid is not None:  # read already, on the fast lane
             return None
-        try:
-            self.source = source_of(self.band, self.href, self.context.allow_local)
-            self.grid = self.context.retrying(self.band, self._read_grid, self.tally)
-        except DownloadError as error:
-            self.jobs.report(self.band, "failed", 0.0)
-            return self._result(error=str(error))
-        return None
+        return self.settled(self._probe)
+
+    def _probe(self) -> None:
+        self.source = source_of(self.band, self.href, self.context.allow_local)
+        self.grid = self.context.retrying(self.band, self._read_grid, self.tally)
 
     def prime(self, header: bytes, total: int | None) -> bool:
         """Take the grid from a header read on the fast lane; False leaves the band to ``probe``
@@ -953,6 +952,7 @@ def clip_bands(
     timeout: float = 30.0,
     retry_policy: RetryPolicy | None = None,
     crs: str | None = None,
+    proxy: Proxy | None = None,
 ) -> dict[str, BandDownloadResult]:
     """Write the COG tiles under the area of each band to ``<output_dir>/<band>.tif`` (a tiled
     GeoTIFF on the band's own grid: the area's common extent grown outward to whole tiles of that
@@ -975,9 +975,8 @@ def clip_bands(
     jobs = BandJobs(cancel, progress_callback, max(parallel_downloads, len(band_urls)))
     connections = max(parallel_downloads, CLIP_CONNECTIONS)
     with LazySession(connections) as session:
-        context = FetchContext(
-            jobs, signer, allow_local, timeout, max_retries, retry_policy or RetryPolicy(), session
-        )
+        policy = retry_policy or RetryPolicy()
+        context = FetchContext(jobs, signer, allow_local, timeout, max_retries, policy, session, proxy=proxy)
         tasks = {
             band: _Clip(
                 context, band, href, output_dir / f"{safe_name(band)}.tif", (expected or {}).get(band)

@@ -49,11 +49,12 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .bands import ResolvedAsset
 from .edition import Edition, forget_edition
-from .errors import CancelledError, DownloadError, OutputError, write_failure
+from .errors import CancelledError, DownloadError, ProxyLoginError, SharedError, write_failure
 from .fileio import clean_up, open_to_read, read_into
 from .gdalconfig import raising
 from .keepalive import QuickAdapter, QuickConnect
 from .overviews import overview_file
+from .proxy import PROXY_LOGIN, Proxy, proxies_for
 from .redact import redact_url, scrub
 from .signing import Signer
 
@@ -688,6 +689,7 @@ class FetchContext:
     policy: RetryPolicy
     session: LazySession | None = None  # what goes through requests (proxies, redirects, whole files)
     streams: Gate | None = None  # bounds one-stream downloads (parallel_downloads, fewer if crowded)
+    proxy: Proxy | None = None  # the one the caller names (QGIS's); else the environment's
 
     def retrying(self, band: str, attempt: Callable[[], T], tally: Tally) -> T:
         """``attempt()`` until it succeeds, retrying TransientError up to ``max_retries`` times."""
@@ -744,12 +746,12 @@ class BandTask:
         return self.settled(self._fetch_verified)
 
     def settled(self, work: Callable[[], T]) -> T | BandDownloadResult:
-        """``work()``, or the band's failed result for a DownloadError (an OutputError goes on)."""
+        """``work()``, or the band's failed result for a DownloadError (a SharedError goes on)."""
         try:
             return work()
-        except OutputError:
+        except SharedError:
             self.jobs.report(self.band, "failed", 0.0)
-            raise  # every band shares the folder: the ingest stops with this one clear error
+            raise  # every band shares the folder and the proxy: the ingest stops with this one error
         except DownloadError as error:
             self.jobs.report(self.band, "failed", 0.0)
             log.warning("band %s: %s", self.band, error)
@@ -864,7 +866,12 @@ def http_get(
     try:
         for _ in range(_MAX_REDIRECTS):
             response = context.session.get(  # type: ignore[union-attr]
-                url, headers=dict(headers or {}), stream=True, allow_redirects=False, timeout=context.timeout
+                url,
+                headers=dict(headers or {}),
+                stream=True,
+                allow_redirects=False,
+                timeout=context.timeout,
+                proxies=proxies_for(context.proxy, url),
             )
             if not response.is_redirect:
                 return response
@@ -880,6 +887,20 @@ def http_get(
     except (requests.RequestException, OSError) as error:
         raise network_error(error, label) from None
     raise TransientError(f"Fetching {label} failed: too many redirects.")
+
+
+def refused_error(status: int, label: str) -> DownloadError:
+    """The error of an answer that no retry changes (4xx), with what the status means."""
+    if status == 407:
+        return ProxyLoginError(
+            f"The proxy refused to fetch {label} without its login (HTTP 407): {PROXY_LOGIN}."
+        )
+    hint = {
+        401: "it needs a login",
+        403: "access was refused (a signed or expired link?)",
+        404: "the file is not there (a stale catalog entry?)",
+    }.get(status, "choose another scene or catalog")
+    return DownloadError(f"The server answered HTTP {status} for {label}: {hint}.")
 
 
 def network_error(error: BaseException, label: str) -> DownloadError:
@@ -1045,12 +1066,7 @@ class _WholeFile(BandTask):
             length = response.headers.get("Content-Length")
             start, total = 0, (int(length) if length and length.isdigit() else None)
         else:
-            hint = {
-                401: "it needs a login",
-                403: "access was refused (a signed or expired link?)",
-                404: "the file is not there (a stale catalog entry?)",
-            }.get(status, "choose another scene or catalog")
-            raise DownloadError(f"The server answered HTTP {status} for {self.label}: {hint}.")
+            raise refused_error(status, self.label)
         if start == 0 and response.headers.get("Content-Type", "").lower().startswith("text/html"):
             raise self._web_page(response)
         check_size(total, self.size, self.label)
@@ -1202,6 +1218,7 @@ def download_bands(
     allow_local: bool = False,
     timeout: float = 30.0,
     retry_policy: RetryPolicy | None = None,
+    proxy: Proxy | None = None,
 ) -> dict[str, BandDownloadResult]:
     """Download whole band files to ``<output_dir>/<band>.tif``, verified, in parallel (a whole
     file clip mode kept, ``<band>.source.tif``, is taken over by renaming if still the catalog's,
@@ -1233,6 +1250,7 @@ def download_bands(
             retry_policy or RetryPolicy(),
             session,
             Gate(max(1, parallel_downloads)),
+            proxy,
         )
         tasks = {}
         for band, href in band_urls.items():

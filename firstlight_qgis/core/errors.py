@@ -51,8 +51,16 @@ class DownloadError(FirstLightError):
     """A band could not be fetched and verified after every retry."""
 
 
-class OutputError(DownloadError):
-    """The output folder cannot take the files: every band would fail alike, so the run stops."""
+class SharedError(DownloadError):
+    """A failure every band would meet alike (the output folder, the proxy): the run stops with it."""
+
+
+class OutputError(SharedError):
+    """The output folder cannot take the files."""
+
+
+class ProxyLoginError(SharedError):
+    """The proxy refuses to fetch anything without its login (HTTP 407)."""
 
 
 class DiskFullError(OutputError):

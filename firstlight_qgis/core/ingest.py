@@ -45,6 +45,7 @@ from .gdalconfig import raising
 from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_indices, sar_water_mask
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
+from .proxy import Proxy
 from .quicklook import Preview, read_preview
 from .signing import Signer
 from .stack import StackResult, create_band_stack
@@ -128,6 +129,7 @@ def _fetch(
     progress: Progress | None,
     cancel: Cancel | None,
     signer: Signer | None,
+    proxy: Proxy | None,
 ) -> dict[str, BandDownloadResult]:
     expected = dict(scene.assets)
     if scene.mask_asset is not None:
@@ -139,6 +141,7 @@ def _fetch(
         "progress_callback": progress,
         "cancel": cancel,
         "signer": signer,
+        "proxy": proxy,
         "allow_local": scene.catalog_is_local,
         "timeout": options.timeout,
         "retry_policy": options.retry_policy,
@@ -300,11 +303,13 @@ def ingest_scene(
     progress: Progress | None = None,
     cancel: Cancel | None = None,
     signer: Signer | None = None,
+    proxy: Proxy | None = None,
 ) -> IngestResult:
     """Download, stack, validate and index one scene into ``<output_dir>/<safe scene id>/``.
 
     Re-running skips bands that are complete and verified. Raises a ``FirstLightError`` with
-    one clear sentence on any failure.
+    one clear sentence on any failure. ``proxy``: the HTTP proxy the downloads go through (see
+    ``proxy.py``).
     """
     options = options or IngestOptions()
     event_config = get_event(event)
@@ -323,7 +328,7 @@ def ingest_scene(
         scene_lock(scene_dir, wait_s=options.lock_wait_s, cancel=cancel, what=f"scene {one_line(scene.id)}"),
     ):
         _remove_products(scene_dir, safe_name(scene.id))
-        return _ingest(scene, scene_dir, area, event, event_config, options, progress, cancel, signer)
+        return _ingest(scene, scene_dir, area, event, event_config, options, progress, cancel, signer, proxy)
 
 
 @contextlib.contextmanager
@@ -361,9 +366,10 @@ def _ingest(
     progress: Progress | None,
     cancel: Cancel | None,
     signer: Signer | None,
+    proxy: Proxy | None,
 ) -> IngestResult:
     """``ingest_scene`` once the scene folder is locked and cleared of derived products."""
-    fetch_args = {"area": area, "progress": progress, "cancel": cancel, "signer": signer}
+    fetch_args = {"area": area, "progress": progress, "cancel": cancel, "signer": signer, "proxy": proxy}
     started = time.monotonic()
 
     if not options.multi_band_download:

@@ -30,6 +30,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from .proxy import Proxy, proxies_for
+
 FALLBACK_S = 1.0  # a connect still pending this long gives way to the server's next address
 _REDIRECTS = (301, 302, 303, 307, 308)
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
@@ -130,8 +132,8 @@ class Direct:
     connection goes back to the idle set once its response is read through (``release``), so the
     connection that fetched a header fetches tiles next. ``close`` closes them all."""
 
-    def __init__(self, timeout: float, headers: Mapping[str, str]) -> None:
-        self.timeout, self.headers = timeout, dict(headers)
+    def __init__(self, timeout: float, headers: Mapping[str, str], proxy: Proxy | None = None) -> None:
+        self.timeout, self.headers, self.proxy = timeout, dict(headers), proxy
         self._idle: dict[_Key, list[http.client.HTTPConnection]] = {}
         self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
@@ -142,6 +144,8 @@ class Direct:
         """Whether ``url`` is http(s) and reached without a proxy (else requests takes it)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        if proxies_for(self.proxy, url):
             return False
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._proxied:

@@ -110,7 +110,7 @@ class RangePool:
         self._executor = ThreadPoolExecutor(self.connections, thread_name_prefix="firstlight-range")
         self.gate = Gate(self.connections)
         session_headers = context.session.headers if context.session is not None else {}
-        self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()})
+        self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()}, context.proxy)
         self._loop_args = (
             self.connections,
             context.timeout,
@@ -322,10 +322,7 @@ def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -
         raise Refused(f"Access to {label} was refused (HTTP 403).")
     if status == 416:
         raise TransientError(f"The server refused a byte range of {label} (HTTP 416).")
-    hint = {401: "it needs a login", 404: "the file is not there (a stale catalog entry?)"}.get(
-        status, "choose another scene or catalog"
-    )
-    raise DownloadError(f"The server answered HTTP {status} for {label}: {hint}.")
+    raise _download.refused_error(status, label)
 
 
 @dataclass

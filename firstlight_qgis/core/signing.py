@@ -22,6 +22,7 @@ import requests
 import urllib3
 
 from .errors import DownloadError
+from .proxy import Proxy, proxies_for
 
 PLANETARY_COMPUTER_TOKEN_URL = "https://planetarycomputer.microsoft.com/api/sas/v1/token"
 MAX_TOKEN_RESPONSE_BYTES = 64 * 1024  # a token answer is ~1 KB; a larger one is not a token
@@ -70,8 +71,10 @@ class PlanetaryComputerSigner:
         subscription_key: str | None = None,
         timeout: float = 30.0,
         renew_margin_s: float = 300.0,
+        proxy: Proxy | None = None,
     ) -> None:
         self.token_url = token_url.rstrip("/")
+        self._proxy = proxy
         self._locate = locate
         self._timeout = timeout
         self._margin = renew_margin_s
@@ -114,9 +117,10 @@ class PlanetaryComputerSigner:
     def _fetch(self, location: tuple[str, str]) -> _Token:
         account, container = location
         where = f"{urlsplit(self.token_url).netloc} for {account}/{container}"
+        url = f"{self.token_url}/{account}/{container}"
         try:
             response = self._session.get(
-                f"{self.token_url}/{account}/{container}", timeout=self._timeout, stream=True
+                url, timeout=self._timeout, stream=True, proxies=proxies_for(self._proxy, url)
             )
             with response:
                 raw = response.raw.read(MAX_TOKEN_RESPONSE_BYTES + 1, decode_content=True)

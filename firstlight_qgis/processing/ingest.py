@@ -402,7 +402,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 options=options,
                 progress=_BandProgress(feedback, scene, base, span),
                 cancel=feedback.isCanceled,
-                signer=signer_for(search.catalog) or signer_for(scene.catalog),
+                signer=signer_for(search.catalog, search.proxy) or signer_for(scene.catalog, search.proxy),
+                proxy=search.proxy,
             )
             for warning in result.warnings:
                 feedback.pushWarning(warning)

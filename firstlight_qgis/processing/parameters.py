@@ -41,9 +41,11 @@ from ..core.area import Area, parse_area
 from ..core.catalog import EARTH_SEARCH_URL, PLANETARY_COMPUTER_URL, Scene, discover
 from ..core.errors import InputError
 from ..core.events import EVENTS, get_event
+from ..core.proxy import Proxy
 from ..core.redact import redact_url
 from ..core.signing import PlanetaryComputerSigner, Signer
 from .compat import DATETIME_DATE, FLAG_ADVANCED, GEOMETRY_POLYGON, NUMBER_DOUBLE
+from .proxy import qgis_proxy
 
 AREA = "AREA"
 EVENT = "EVENT"
@@ -191,6 +193,7 @@ class Search:
     max_cloud: float
     catalog: str
     collections: list[str] | None
+    proxy: Proxy | None = None  # QGIS's, which the search and the downloads go through
 
     @property
     def catalog_label(self) -> str:
@@ -207,6 +210,7 @@ class Search:
             collections=self.collections,
             limit=limit,
             cancel=cancel,
+            proxy=self.proxy,
         )
 
     def nothing_found(self) -> str:
@@ -237,6 +241,7 @@ def read_search(alg: QgsProcessingAlgorithm, parameters: dict, context: QgsProce
         max_cloud=alg.parameterAsDouble(parameters, MAX_CLOUD, context),
         catalog=catalog_value(alg, parameters, context),
         collections=[c for c in collections if c] or None,
+        proxy=qgis_proxy(),
     )
 
 
@@ -363,10 +368,11 @@ def catalog_value(alg: QgsProcessingAlgorithm, parameters: dict, context: QgsPro
     return str(Path(text).expanduser())
 
 
-def signer_for(catalog: str) -> Signer | None:
-    """A SAS-token signer for Planetary Computer, whose assets are unreadable unsigned; else None."""
+def signer_for(catalog: str, proxy: Proxy | None) -> Signer | None:
+    """A SAS-token signer for Planetary Computer, whose assets are unreadable unsigned (its token
+    service reached through ``proxy``); else None."""
     if catalog.rstrip("/") == PLANETARY_COMPUTER_URL:
-        return PlanetaryComputerSigner()
+        return PlanetaryComputerSigner(proxy=proxy)
     return None
 
 
