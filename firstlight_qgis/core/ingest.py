@@ -347,13 +347,16 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
     """Remove what an earlier run derived from the bands (manifest, stack, indices, quicklook): the
     manifest marks a completed ingest and must not outlive a re-run that fails, and a stack or a
     water mask left from other bands (another area, a changed catalog) must not sit beside new ones.
-    Band files stay: they are verified and reused."""
+    Band files stay: they are verified and reused (and their part files resume). So do the files
+    a crash, or a folder that refused their removal, left half-written: overviews, records and
+    products under temporary names (the lock held: no run is writing them)."""
     names = [manifest.MANIFEST_NAME, f"{prefix}_stack.vrt", f"{prefix}_quicklook.png", f"{prefix}_water.tif"]
     names += [f"{prefix}_{index}.tif" for index in INDEX_BANDS]
     for name in names:
         (scene_dir / name).unlink(missing_ok=True)
-    for part in scene_dir.glob(f"*{OVR_PART}"):  # overviews a crash left half-written
-        part.unlink()
+    for pattern in (f"*{OVR_PART}", "*.tmp", f".{prefix}_*.part*"):
+        for leftover in scene_dir.glob(pattern):
+            leftover.unlink(missing_ok=True)
 
 
 def _ingest(
