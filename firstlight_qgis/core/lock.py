@@ -72,8 +72,7 @@ def scene_lock(
         holder = _read(path)
         if holder is not None and holder.get("token") == mine["token"]:
             _released.add(mine["token"])  # stale from now on, even if the system refuses to remove it
-            with contextlib.suppress(OSError):  # (a folder gone read-only: the run's own error goes on)
-                path.unlink()
+            clean_up(path)  # (a folder gone read-only: the run's own error goes on)
 
 
 def _create(path: Path, record: dict[str, Any]) -> bool:

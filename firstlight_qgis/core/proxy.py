@@ -11,7 +11,7 @@ as pystac-client merges the environment's over its session's.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # What to do when the proxy wants its login (HTTP 407).
 PROXY_LOGIN = "check its user name and password (in QGIS: Settings ▸ Options ▸ Network)"
@@ -22,7 +22,7 @@ class Proxy:
     """``url``: ``http://[user:password@]host:port``; ``bypass``: URL prefixes reached without it
     (QGIS's excluded URLs), which go as the environment says."""
 
-    url: str
+    url: str = field(repr=False)  # (its password never in a log)
     bypass: tuple[str, ...] = ()
 
     def requests_proxies(self, url: str) -> dict[str, str]:
