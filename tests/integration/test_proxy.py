@@ -14,6 +14,7 @@ from firstlight_qgis.core.errors import CatalogError, ProxyLoginError
 from firstlight_qgis.core.ingest import ingest_scene
 from firstlight_qgis.core.keepalive import Direct
 from firstlight_qgis.core.proxy import Proxy
+from firstlight_qgis.core.signing import PlanetaryComputerSigner
 from tests.reliability.harness import BANDS, options, sample_area, sample_item, scene_of
 from tests.support.asset_server import AssetServer
 from tests.support.http_proxy import HttpProxy, http_proxy
@@ -109,3 +110,18 @@ def test_a_proxy_that_refuses_the_login_is_one_clear_error(
 
 def _scene(assets: AssetServer) -> Scene:
     return scene_of(sample_item(assets.url("").rstrip("/")), sample_area())
+
+
+def test_planetary_computer_tokens_come_through_the_named_proxy(tmp_path: Path) -> None:
+    """The token service is reached as the assets are: through the proxy."""
+    with AssetServer(copy_sample(tmp_path / "assets")) as server:
+        token_path = server.enable_sas().removeprefix(server.base_url)
+        with http_proxy({ASSETS: server.url("")}) as proxy:
+            signer = PlanetaryComputerSigner(
+                f"http://{ASSETS}{token_path}",
+                locate=lambda href: ("firstlight", "bands"),
+                proxy=Proxy(proxy.url),
+            )
+            signed = signer.sign(f"http://{ASSETS}/blue.tif")
+    assert "sig=" in signed
+    assert ("GET", f"http://{ASSETS}{token_path}/firstlight/bands") in proxy.carried
