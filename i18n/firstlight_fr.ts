@@ -120,19 +120,19 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="197" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="134" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="135" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="198" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="149" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="150" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="200" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="380" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="384" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -198,7 +198,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="281" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="98" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="100" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
@@ -239,7 +239,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="302" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="154" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="156" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
@@ -285,7 +285,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="382" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="277" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -301,7 +301,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="386" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="246" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -682,12 +682,12 @@
       <translation>Indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="124" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="134" />
       <source>Discover scenes</source>
       <translation>Découvrir des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="135" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="145" />
       <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
 
 Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
@@ -700,47 +700,47 @@ Catalogue : earth-search (par défaut), planetary-computer, l'URL de n'importe q
 Sorties : les emprises (un polygone par scène avec son identifiant, sa date, son capteur, sa couverture nuageuse en %, le % de la zone couvert, les bandes manquantes et son rang) et un fichier JSON des scènes, que « Importer des scènes » lit par son paramètre SCENES_JSON.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="151" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="161" />
       <source>Maximum number of scenes</source>
       <translation>Nombre maximal de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="130" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="140" />
       <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
       <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="163" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="173" />
       <source>Scene footprints</source>
       <translation>Emprises des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="170" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="180" />
       <source>Scenes (JSON)</source>
       <translation>Scènes (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="171" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="181" />
       <source>JSON files (*.json)</source>
       <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="176" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="186" />
       <source>Number of scenes</source>
       <translation>Nombre de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="181" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="191" />
       <source>Scene ids, best first (comma-separated)</source>
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="202" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="212" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}, avec au plus {cloud:g} % de nuages.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="231" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="241" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
@@ -794,13 +794,13 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="119" />
       <location filename="../firstlight_qgis/processing/index.py" line="166" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="283" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="129" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="258" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="259" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
@@ -811,7 +811,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="169" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="283" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="284" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -856,12 +856,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="162" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="163" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="173" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="174" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 Scenes: the ids in SCENES (comma-separated), else the best BEST_N found by the search. With SCENES_JSON (the JSON output of 'Discover scenes') the scenes are taken from that file and no search runs.
@@ -882,212 +882,212 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="196" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="197" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="199" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="200" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="204" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="205" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="211" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="212" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="250" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="251" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="261" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="262" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="267" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="268" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="270" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="271" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="168" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="169" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="220" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="221" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="230" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="231" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="236" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="237" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="280" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="281" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="284" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="285" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="286" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="287" />
       <source>All rasters produced</source>
       <translation>Tous les rasters produits</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="288" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="289" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="291" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="292" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="360" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="361" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="410" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="415" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="332" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="434" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="439" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="320" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="321" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="422" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="427" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="429" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="434" />
       <source>Water: {share:.1%} of the valid pixels.</source>
       <translation>Eau : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="388" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="392" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="390" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="87" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="89" />
       <source>The area to search and clip to: an extent in any CRS (xmin,xmax,ymin,ymax [EPSG:n]), or a polygon layer or vector file whose polygons are used as drawn.</source>
       <translation>La zone où chercher et à laquelle découper : une emprise dans n'importe quel SCR (xmin,xmax,ymin,ymax [EPSG:n]), ou une couche de polygones ou un fichier vecteur dont les polygones sont utilisés tels que dessinés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="105" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="107" />
       <source>What happened: flood.* events give a water mask (NDWI/MNDWI, Sentinel-1 VV), wildfire.burn_scar the NBR, drought.vegetation the NDVI.</source>
       <translation>Ce qui s'est passé : les événements flood.* donnent un masque d'eau (NDWI/MNDWI, VV de Sentinel-1), wildfire.burn_scar le NBR, drought.vegetation le NDVI.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="120" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="122" />
       <source>First day of the search (YYYY-MM-DD, UTC, inclusive).</source>
       <translation>Premier jour de la recherche (AAAA-MM-JJ, UTC, inclus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="128" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="130" />
       <source>Last day of the search (YYYY-MM-DD, UTC, inclusive); not before the start date.</source>
       <translation>Dernier jour de la recherche (AAAA-MM-JJ, UTC, inclus) ; pas avant la date de début.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="145" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="147" />
       <source>Optical scenes cloudier than this are left out; Sentinel-1 radar is never filtered.</source>
       <translation>Les scènes optiques plus nuageuses sont écartées ; le radar Sentinel-1 n'est jamais filtré.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="156" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="158" />
       <source>earth-search (Earth Search v1, no account), planetary-computer (Microsoft Planetary Computer), the URL of any STAC API, or the path of a local STAC catalog, collection or ItemCollection file.</source>
       <translation>earth-search (Earth Search v1, sans compte), planetary-computer (Microsoft Planetary Computer), l'URL de n'importe quelle API STAC, ou le chemin d'un fichier local de catalogue, de collection ou d'ItemCollection STAC.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="173" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="175" />
       <source>STAC collection ids to search; empty searches the event's sensors' usual collections (e.g. sentinel-2-l2a, landsat-c2-l2).</source>
       <translation>Identifiants des collections STAC où chercher ; vide cherche dans les collections habituelles des capteurs de l'événement (par ex. sentinel-2-l2a, landsat-c2-l2).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="412" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="418" />
       <source>selected features</source>
       <translation>entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="414" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="420" />
       <source>features</source>
       <translation>entités</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="430" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="436" />
       <source>(none)</source>
       <translation>(aucune)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="86" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="88" />
       <source>Area of interest</source>
       <translation>Zone d'intérêt</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="116" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="118" />
       <source>Start date</source>
       <translation>Date de début</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="126" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="128" />
       <source>End date</source>
       <translation>Date de fin</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="138" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="140" />
       <source>Maximum cloud cover (%)</source>
       <translation>Couverture nuageuse maximale (%)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="168" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="170" />
       <source>Collections (comma-separated)</source>
       <translation>Collections (séparées par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="213" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="217" />
       <source>No scene for {event} in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the dates, raise the maximum cloud cover or check the area and catalog.</source>
       <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
     </message>
@@ -1095,6 +1095,11 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <location filename="../firstlight_qgis/processing/provider.py" line="28" />
       <source>FirstLight {version}: STAC imagery to event indices</source>
       <translation>FirstLight {version} : de l'imagerie STAC aux indices d'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/proxy.py" line="26" />
+      <source>QGIS is set to a SOCKS proxy, which FirstLight cannot use: its searches and downloads go as the HTTP_PROXY and HTTPS_PROXY environment variables say (or directly).</source>
+      <translation>QGIS est réglé sur un proxy SOCKS, que FirstLight ne sait pas utiliser : ses recherches et ses téléchargements passent par ce que disent les variables d’environnement HTTP_PROXY et HTTPS_PROXY (ou en direct).</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/styling.py" line="137" />

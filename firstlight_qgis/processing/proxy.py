@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from qgis.core import QgsNetworkAccessManager
+from qgis.core import Qgis, QgsMessageLog, QgsNetworkAccessManager
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtNetwork import QNetworkProxy
 
 from ..core.proxy import Proxy
@@ -20,6 +21,16 @@ def qgis_proxy() -> Proxy | None:
     without PySocks): then the environment's applies."""
     manager = QgsNetworkAccessManager.instance()
     proxy = manager.fallbackProxy()
+    if proxy.type() == QNetworkProxy.ProxyType.Socks5Proxy:
+        QgsMessageLog.logMessage(
+            QCoreApplication.translate(
+                "FirstLight",
+                "QGIS is set to a SOCKS proxy, which FirstLight cannot use: its searches and downloads "
+                "go as the HTTP_PROXY and HTTPS_PROXY environment variables say (or directly).",
+            ),
+            "FirstLight",
+            Qgis.MessageLevel.Warning,
+        )
     if proxy.type() not in _HTTP or not proxy.hostName():
         return None
     login = ""

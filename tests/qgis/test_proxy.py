@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsNetworkAccessManager, QgsSettings
+from qgis.core import QgsApplication, QgsNetworkAccessManager, QgsSettings
 
 from firstlight_qgis.core.proxy import Proxy
 from firstlight_qgis.processing.proxy import qgis_proxy
@@ -58,8 +58,13 @@ def test_the_options_proxy_is_read_with_its_login_and_exclusions(qgis_settings: 
     )
     _set_qgis_proxy("")  # no proxy in QGIS: the environment's
     assert qgis_proxy() is None
-    _set_qgis_proxy("Socks5Proxy", 1080)  # requests cannot use it: the environment's
+    logged: list[str] = []
+    QgsApplication.messageLog().messageReceived.connect(
+        lambda text, tag, level: logged.append(f"{tag}: {text}")
+    )
+    _set_qgis_proxy("Socks5Proxy", 1080)  # requests cannot use it: the environment's, and the log says so
     assert qgis_proxy() is None
+    assert any(line.startswith("FirstLight: QGIS is set to a SOCKS proxy") for line in logged), logged
 
 
 def test_discover_and_ingest_go_through_the_proxy_qgis_is_set_to(
