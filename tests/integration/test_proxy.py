@@ -47,8 +47,9 @@ def proxy(assets: AssetServer, stac: str) -> Iterator[HttpProxy]:
         yield running
 
 
-def _named(proxy: HttpProxy, bypass: tuple[str, ...] = ()) -> Proxy:
-    return Proxy(proxy.url.replace("http://", "http://ana:p%40ss%20word@"), bypass)
+def _named(proxy: HttpProxy) -> Proxy:
+    """The proxy with its login, as ``qgis_proxy`` writes it (quoted)."""
+    return Proxy(proxy.url.replace("http://", "http://ana:p%40ss%20word@"))
 
 
 @pytest.mark.parametrize("mode", ["clip", "whole"])
