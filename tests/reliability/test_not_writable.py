@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from osgeo import gdal
 
+from firstlight_qgis.core.area import Area
 from firstlight_qgis.core.errors import NotWritableError
 from firstlight_qgis.core.indices import compute_indices
 from firstlight_qgis.core.lock import LOCK_NAME
@@ -24,12 +25,15 @@ from tests.reliability.harness import (
     BANDS,
     ITEM_ID,
     MODES,
+    Check,
+    Recorder,
     clear,
     compare,
     remount,
     run,
     scene_of,
 )
+from tests.support.asset_server import AssetServer
 from tests.support.sample import SAMPLE
 
 pytestmark = pytest.mark.integration
@@ -62,6 +66,19 @@ def _immutable(path: Path, on: bool) -> None:
         os.close(fd)
 
 
+def _finished_run(server: AssetServer, item: dict, area: Area, disk: Path, mode: str) -> None:
+    """A clean run into ``disk`` (made roomy and writable first); the server's log cleared after."""
+    remount(disk, ROOM, read_only=False)
+    run(scene_of(item, area), disk, area, mode)
+    clear(server)
+
+
+def _recorded(record: Recorder, fault: str, mode: str, check: Check, resent: int) -> None:
+    """The table's row of a refused run (its one clear error) and the run after it."""
+    row = {"identical": check.identical, "leftovers": len(check.leftovers), "resent": resent}
+    record(fault=fault, mode=mode, faults=1, completed=True, clear_error=True, **row)
+
+
 def _one_line(error: pytest.ExceptionInfo[NotWritableError]) -> str:
     message = str(error.value)
     assert "\n" not in message and message.endswith(WHAT_TO_DO), message
@@ -84,9 +101,7 @@ def test_a_read_only_disk_is_one_clear_error_before_anything_is_fetched(
 def test_a_run_over_a_folder_gone_read_only_loses_nothing(
     server, reference, item, area, small_disk: Path, mode, record
 ) -> None:
-    remount(small_disk, ROOM)
-    run(scene_of(item, area), small_disk, area, mode)
-    clear(server)
+    _finished_run(server, item, area, small_disk, mode)
     remount(small_disk, read_only=True)
     with pytest.raises(NotWritableError) as raised:
         run(scene_of(item, area), small_disk, area, mode)
@@ -101,9 +116,7 @@ def test_a_product_held_open_is_one_clear_error_and_the_run_goes_on_once_it_is_l
     server, reference, item, area, small_disk: Path, mode, record
 ) -> None:
     """The Windows case: the NDWI of an earlier run is a layer in QGIS, so it cannot be replaced."""
-    remount(small_disk, ROOM)
-    run(scene_of(item, area), small_disk, area, mode)
-    clear(server)
+    _finished_run(server, item, area, small_disk, mode)
     ndwi = small_disk / ITEM_ID / f"{ITEM_ID}_ndwi.tif"
     _immutable(ndwi, True)
     try:
@@ -118,16 +131,8 @@ def test_a_product_held_open_is_one_clear_error_and_the_run_goes_on_once_it_is_l
 
     run(scene_of(item, area), small_disk, area, mode)
     check = compare(small_disk, reference[mode]["root"], mode)
-    record(
-        fault="a product held open (immutable), then let go and re-run",
-        mode=mode,
-        faults=1,
-        completed=True,
-        identical=check.identical,
-        clear_error=True,
-        resent=server.bytes_sent(),
-        leftovers=len(check.leftovers),
-    )
+    fault = "a product held open (immutable), then let go and re-run"
+    _recorded(record, fault, mode, check, server.bytes_sent())
     assert check.identical, check
     assert {request.range for request in server.log(method="GET")} <= {HEADERS}  # the bands were kept
 
@@ -164,16 +169,8 @@ def test_a_folder_that_turns_unwritable_mid_run_stops_it_and_the_next_run_resume
 
     run(scene_of(item, area), small_disk, area, mode)  # (the lock left behind is this process's own)
     check = compare(small_disk, reference[mode]["root"], mode)
-    record(
-        fault="folder unwritable mid-run (immutable), then writable and re-run",
-        mode=mode,
-        faults=1,
-        completed=True,
-        identical=check.identical,
-        clear_error=True,
-        resent=server.bytes_sent() - reference[mode]["bytes"],
-        leftovers=len(check.leftovers),
-    )
+    resent = server.bytes_sent() - reference[mode]["bytes"]
+    _recorded(record, "folder unwritable mid-run (immutable), then writable and re-run", mode, check, resent)
     assert check.identical, check
     assert server.bytes_sent() - sent_before < reference[mode]["bytes"] * 1.05
 
