@@ -21,8 +21,10 @@ NO_SPACE_MESSAGE = re.compile(
     r"no space left|disk full|free disk space|not enough space|quota|write error|short write", re.IGNORECASE
 )
 # what an OSError says when the system refuses a write: no permission, a read-only disk, a file
-# another program holds open (Windows reports that as EACCES: "being used by another process")
-REFUSED = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY, errno.ETXTBSY})
+# another program holds open (Windows reports that as EACCES: "being used by another process"); by
+# name, as a platform's errno may lack some
+_REFUSALS = ("EACCES", "EPERM", "EROFS", "EBUSY", "ETXTBSY")
+REFUSED = frozenset(getattr(errno, name, errno.EACCES) for name in _REFUSALS)
 # How GDAL says so ("Attempt to create new tiff file `x' failed: Permission denied").
 REFUSED_MESSAGE = re.compile(
     r"permission denied|operation not permitted|read-only file system|access is denied|"
