@@ -889,8 +889,8 @@ def http_get(
     raise TransientError(f"Fetching {label} failed: too many redirects.")
 
 
-def refused_error(status: int, label: str) -> DownloadError:
-    """The error of an answer that no retry changes (4xx), with what the status means."""
+def client_error(status: int, label: str) -> DownloadError:
+    """The error of a 4xx answer, which no retry changes, with what its status means."""
     if status == 407:
         return ProxyLoginError(
             f"The proxy refused to fetch {label} without its login (HTTP 407): {PROXY_LOGIN}."
@@ -1066,7 +1066,7 @@ class _WholeFile(BandTask):
             length = response.headers.get("Content-Length")
             start, total = 0, (int(length) if length and length.isdigit() else None)
         else:
-            raise refused_error(status, self.label)
+            raise client_error(status, self.label)
         if start == 0 and response.headers.get("Content-Type", "").lower().startswith("text/html"):
             raise self._web_page(response)
         check_size(total, self.size, self.label)

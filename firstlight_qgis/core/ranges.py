@@ -322,7 +322,7 @@ def _accepted(status: int, headers: Mapping[str, str], start: int, label: str) -
         raise Refused(f"Access to {label} was refused (HTTP 403).")
     if status == 416:
         raise TransientError(f"The server refused a byte range of {label} (HTTP 416).")
-    raise _download.refused_error(status, label)
+    raise _download.client_error(status, label)
 
 
 @dataclass
