@@ -1226,9 +1226,11 @@ def download_bands(
 
     ``expected`` gives each band's catalog ``file:size`` / ``file:checksum``; ``max_retries`` is
     the number of retries after the first attempt; ``timeout`` bounds each connect and each wait
-    for data. Progress statuses: started, downloading, copying, retrying, verifying, done,
-    skipped, failed. A band that fails gets ``success=False`` and a one-sentence ``error``; only
-    a cancel raises (CancelledError), leaving partial data only in ``.part`` files.
+    for data; ``proxy`` is the HTTP proxy named by the caller (proxy.py). Progress statuses: started,
+    downloading, copying, retrying, verifying, done, skipped, failed. A band that fails gets
+    ``success=False`` and a one-sentence ``error``; a cancel raises (CancelledError), leaving
+    partial data only in ``.part`` files, and so does a failure every band shares (SharedError: the
+    output folder full or not writable, the proxy's login refused).
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
