@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from tests.packaging.headless import PLUGIN, Built, QgisProcess, make_qgis_process
+from tests.reliability.harness import sample_item
 from tests.support.asset_server import AssetServer
+from tests.support.http_proxy import http_proxy
 from tests.support.sample import ITEM_ID, SAMPLE, copy_sample, served_item
 from tests.support.stac_server import closed_port_url, stac_api
 
@@ -29,6 +31,8 @@ ALGORITHMS = ("firstlight:discover", "firstlight:ingest", "firstlight:index")
 DATES = ("START_DATE=2018-12-01", "END_DATE=2018-12-31")
 # An area on the other side of the world from the sample scene (Brazil/Argentina border).
 FAR_AWAY = "AREA=10.0,10.1,50.0,50.1 [EPSG:4326]"
+# Hosts no resolver knows: only a proxy reaches them (tests/support/http_proxy.py).
+ASSETS, STAC = "assets.firstlight.invalid", "stac.firstlight.invalid"
 
 
 def output_of(result: subprocess.CompletedProcess[str]) -> str:
@@ -146,6 +150,39 @@ def test_ingest_from_a_stac_api_on_loopback(qgis: QgisProcess, stac_url: str, tm
     assert manifest["software"]["pystac_client"] == "0.9.0"  # the zip's copy searched: the machine has none
     results = json.loads(result.stdout)["results"]
     assert Path(results["OUTPUT_FOLDER"]) == out
+
+
+def test_ingest_through_the_proxy_set_in_the_profile(built: Built, tmp_path: Path) -> None:
+    """A server behind a proxy, set in the profile as QGIS's options dialog sets it (with a login):
+    the search and the bands go through it, to hosts only it reaches."""
+    with (
+        AssetServer(copy_sample(tmp_path / "assets")) as server,
+        stac_api([sample_item(f"http://{ASSETS}")], tmp_path / "stac") as stac,
+        http_proxy({ASSETS: server.url(""), STAC: stac}, login=("ana", "p@ss word")) as proxy,
+    ):
+        behind = make_qgis_process(tmp_path / "behind")
+        assert behind is not None
+        settings = behind.config_dir / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+        settings.parent.mkdir(parents=True)
+        port = proxy.url.rpartition(":")[2]
+        settings.write_text(
+            "[proxy]\nproxyEnabled=true\nproxyType=HttpProxy\nproxyHost=127.0.0.1\n"
+            f"proxyPort={port}\nproxyUser=ana\nproxyPassword=p@ss word\n"
+        )
+        behind.install(built.zip)
+        assert behind("plugins", "enable", PLUGIN).returncode == 0
+        out = tmp_path / "out"
+        search = (
+            f"AREA={SAMPLE / 'area.geojson'}",
+            "EVENT=flood.riverine",
+            *DATES,
+            f"CATALOG=http://{STAC}/",
+        )
+        result = ingest(behind, *search, f"OUTPUT_FOLDER={out}")
+    assert result.returncode == 0, output_of(result)
+    assert_scene_outputs(out / ITEM_ID)
+    carried = {url for _, url in proxy.carried}
+    assert f"http://{ASSETS}/nir.tif" in carried and any(url.startswith(f"http://{STAC}/") for url in carried)
 
 
 def test_ingest_from_the_sample_the_zip_carries(qgis: QgisProcess, tmp_path: Path) -> None:
