@@ -548,7 +548,8 @@ class _Clip(BandTask):
     @contextlib.contextmanager
     def _writing_part(self) -> Iterator[None]:
         """Around the writing of the part file: whatever stops it removes the file, and a failed
-        write (an OSError) becomes the disk's error (DiskFullError for a full one)."""
+        write (an OSError) becomes the folder's error (an OutputError for a full disk or a refused
+        write)."""
         try:
             yield
         except OSError as error:

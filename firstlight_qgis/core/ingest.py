@@ -155,7 +155,7 @@ def _fetch(
         details = "; ".join(f"{r.band_name}: {r.error}" for r in failed)
         raise DownloadError(
             f"{len(failed)} band(s) of scene {one_line(scene.id)} could not be downloaded ({details}). "
-            "Run the ingest again: completed bands are kept and partial ones resume."
+            f"{RUN_AGAIN.capitalize()}."
         )
     return results
 

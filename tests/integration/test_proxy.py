@@ -17,14 +17,12 @@ from firstlight_qgis.core.proxy import Proxy
 from firstlight_qgis.core.signing import PlanetaryComputerSigner
 from tests.reliability.harness import BANDS, options, sample_area, sample_item, scene_of
 from tests.support.asset_server import AssetServer
-from tests.support.http_proxy import HttpProxy, http_proxy
+from tests.support.http_proxy import ASSETS, STAC, HttpProxy, http_proxy
 from tests.support.sample import ITEM_ID, copy_sample
 from tests.support.stac_server import closed_port_url, stac_api
 
 pytestmark = pytest.mark.integration
 
-ASSETS = "assets.firstlight.invalid"
-STAC = "stac.firstlight.invalid"
 DATES = {"start": "2018-12-01", "end": "2018-12-31"}
 
 

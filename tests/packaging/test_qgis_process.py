@@ -21,7 +21,7 @@ import pytest
 from tests.packaging.headless import PLUGIN, Built, QgisProcess, make_qgis_process
 from tests.reliability.harness import sample_item
 from tests.support.asset_server import AssetServer
-from tests.support.http_proxy import http_proxy
+from tests.support.http_proxy import ASSETS, STAC, http_proxy
 from tests.support.sample import ITEM_ID, SAMPLE, copy_sample, served_item
 from tests.support.stac_server import closed_port_url, stac_api
 
@@ -31,8 +31,6 @@ ALGORITHMS = ("firstlight:discover", "firstlight:ingest", "firstlight:index")
 DATES = ("START_DATE=2018-12-01", "END_DATE=2018-12-31")
 # An area on the other side of the world from the sample scene (Brazil/Argentina border).
 FAR_AWAY = "AREA=10.0,10.1,50.0,50.1 [EPSG:4326]"
-# Hosts no resolver knows: only a proxy reaches them (tests/support/http_proxy.py).
-ASSETS, STAC = "assets.firstlight.invalid", "stac.firstlight.invalid"
 
 
 def output_of(result: subprocess.CompletedProcess[str]) -> str:

@@ -15,11 +15,8 @@ from firstlight_qgis.processing.proxy import qgis_proxy
 from tests.qgis.support import DATES, EVENT, ITEM_ID, run
 from tests.reliability.harness import sample_item
 from tests.support.asset_server import AssetServer
-from tests.support.http_proxy import HttpProxy, http_proxy
+from tests.support.http_proxy import ASSETS, STAC, HttpProxy, http_proxy
 from tests.support.stac_server import stac_api
-
-ASSETS = "assets.firstlight.invalid"
-STAC = "stac.firstlight.invalid"
 
 
 def _set_qgis_proxy(kind: str, port: int = 0, excluded: list[str] | None = None) -> None:

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+# Hosts the tests put a scene on: no resolver knows them, so only the proxy reaches them.
+ASSETS = "assets.firstlight.invalid"
+STAC = "stac.firstlight.invalid"
 # Hop-by-hop headers, which a proxy does not pass on.
 _HOP = frozenset(
     {
