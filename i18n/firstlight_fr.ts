@@ -56,62 +56,62 @@
       <translation>La zone n'a pas pu être convertie de {source} en {target} : vérifiez le SCR de la couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="99" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="106" />
       <source>Coastal flood</source>
       <translation>Inondation côtière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="100" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="107" />
       <source>Riverine flood</source>
       <translation>Crue fluviale</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="101" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="108" />
       <source>Flash flood</source>
       <translation>Crue éclair</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="102" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="109" />
       <source>Wildfire burn scar</source>
       <translation>Cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="103" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="110" />
       <source>Drought (vegetation)</source>
       <translation>Sécheresse (végétation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="109" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="116" />
       <source>{area} km²</source>
       <translation>{area} km²</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="129" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="136" />
       <source>downloading</source>
       <translation>téléchargement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="130" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="137" />
       <source>retrying</source>
       <translation>nouvelle tentative</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="131" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="138" />
       <source>done</source>
       <translation>terminé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="132" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="139" />
       <source>already there</source>
       <translation>déjà présent</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="133" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="140" />
       <source>failed</source>
       <translation>échec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="168" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="175" />
       <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
       <location filename="../firstlight_qgis/gui/messages.py" line="50" />
       <location filename="../firstlight_qgis/processing/provider.py" line="25" />
@@ -119,454 +119,459 @@
       <translation>FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="197" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="205" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="135" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="198" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="206" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="150" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="200" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="208" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="384" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="227" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="235" />
       <source>1. Area</source>
       <translation>1. Zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="230" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="238" />
       <source>Rectangle</source>
       <translation>Rectangle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="230" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="238" />
       <source>Draw a rectangle: press, drag, release</source>
       <translation>Dessiner un rectangle : appuyer, faire glisser, relâcher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="233" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="241" />
       <source>Polygon</source>
       <translation>Polygone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="233" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="241" />
       <source>Draw a polygon: click the corners, right-click to finish, Esc to cancel</source>
       <translation>Dessiner un polygone : cliquer sur les sommets, clic droit pour terminer, Échap pour annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="235" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="243" />
       <source>Map view</source>
       <translation>Vue de la carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="236" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="244" />
       <source>Use the extent of the map as it is shown now</source>
       <translation>Utiliser l'emprise de la carte telle qu'elle est affichée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="247" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="255" />
       <source>A layer whose extent or selected features give the area</source>
       <translation>Une couche dont l'emprise ou les entités sélectionnées donnent la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="248" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="256" />
       <source>Layer extent</source>
       <translation>Emprise de la couche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="249" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="257" />
       <source>Selected features</source>
       <translation>Entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="256" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="264" />
       <source>Clear</source>
       <translation>Effacer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="275" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="283" />
       <source>2. Search</source>
       <translation>2. Recherche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="281" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="289" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="100" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="289" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="297" />
       <source>Dates</source>
       <translation>Dates</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="294" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="302" />
       <source>Optical scenes cloudier than this are left out</source>
       <translation>Les scènes optiques plus nuageuses sont écartées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="295" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="303" />
       <source>Max cloud</source>
       <translation>Nuages max.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="306" />
       <source>Earth Search v1 (AWS, no account)</source>
       <translation>Earth Search v1 (AWS, sans compte)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="299" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="307" />
       <source>Microsoft Planetary Computer</source>
       <translation>Microsoft Planetary Computer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="300" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="308" />
       <source>Custom STAC API URL</source>
       <translation>URL d'API STAC personnalisée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="301" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="309" />
       <source>Local catalog file</source>
       <translation>Fichier de catalogue local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="302" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="310" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="156" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="305" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="313" />
       <source>STAC API URL</source>
       <translation>URL de l'API STAC</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="309" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="317" />
       <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
       <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="310" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="318" />
       <source>Local STAC catalog, collection or ItemCollection</source>
       <translation>Catalogue, collection ou ItemCollection STAC local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="311" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="319" />
       <source>Catalog file</source>
       <translation>Fichier de catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="315" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="323" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="339" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="347" />
       <source>3. Scenes</source>
       <translation>3. Scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="376" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="384" />
       <source>4. Ingest</source>
       <translation>4. Import</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="381" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="389" />
       <source>Folder for the bands, stacks and indices</source>
       <translation>Dossier des bandes, des piles et des indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="382" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="390" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="277" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="384" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="392" />
       <source>Clip to the area (reads only its pixels)</source>
       <translation>Découper à la zone (ne lit que ses pixels)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="385" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="393" />
       <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
       <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="386" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="394" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="388" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="396" />
       <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="396" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="404" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="397" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="405" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="399" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="407" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="631" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="639" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="631" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="639" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="639" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="647" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="749" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="757" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="813" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="821" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="992" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1017" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="116" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="123" />
       <source>waiting</source>
       <translation>en attente</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="157" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="164" />
       <source>stopped</source>
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="287" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="295" />
       <source>to</source>
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="411" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="419" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="411" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="419" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="411" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="419" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="567" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="575" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="576" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="584" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="613" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="621" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="615" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="623" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="649" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="657" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="664" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="672" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="701" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="702" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="710" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="736" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="744" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="745" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="753" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="814" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="822" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="826" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="834" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="845" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="853" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="852" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="860" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="857" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="865" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="973" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="998" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="998" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1023" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="452" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="460" />
       <source>last session</source>
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="523" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="531" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="530" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="538" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="577" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="585" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="689" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="697" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="704" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="712" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="716" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="724" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="818" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="826" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="843" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="851" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="886" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="894" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="897" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="907" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="946" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="971" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="994" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1019" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="997" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1022" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1022" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1047" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1052" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1077" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="962" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="915" />
+      <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
+      <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="987" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="968" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="993" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="977" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1002" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="575" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="583" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -581,12 +586,12 @@
       <translation>FirstLight : imagerie satellite pour une zone et un événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="114" />
+      <location filename="../firstlight_qgis/gui/layers.py" line="159" />
       <source>FirstLight scenes</source>
       <translation>Scènes FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="83" />
+      <location filename="../firstlight_qgis/gui/layers.py" line="85" />
       <source>Could not open {path} as a raster layer.</source>
       <translation>Impossible d'ouvrir {path} comme couche raster.</translation>
     </message>

@@ -64,7 +64,14 @@ from .area import (
 )
 from .area_tool import AREA_COLOR, HIGHLIGHT_COLOR, POLYGON, RECTANGLE, AreaMapTool, make_rubber_band
 from .compat import GEOMETRY_POLYGON, LAYERS_WITH_EXTENT, WARNING
-from .layers import add_footprints, add_ingest_results, feature_ids_of
+from .layers import (
+    ReleasedLayer,
+    add_footprints,
+    add_ingest_results,
+    feature_ids_of,
+    release_layers,
+    restore_layers,
+)
 from .messages import Notifier, log, one_sentence, tr
 from .runner import AlgorithmRun, RunError
 from .scenes import SCENE_ID_ROLE, ScenesModel, ScenesProxy, read_scenes, sensor_name
@@ -187,6 +194,7 @@ class FirstLightDock(QgsDockWidget):
         self.scenes_json: Path | None = None
         self.footprints_id: str | None = None
         self.ingest_scenes: list[Scene] = []
+        self.released: list[ReleasedLayer] = []  # layers closed while the ingest replaces their files
         self.band_rows: dict[str, BandRow] = {}
         self.thumbnails = ThumbnailLoader(self)
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
@@ -886,8 +894,10 @@ class FirstLightDock(QgsDockWidget):
                 tr("The output folder cannot be created: choose another one."), details=str(error)
             )
             return False
+        self._release_layers(Path(parameters[ingest_alg.OUTPUT_FOLDER]), scene_ids)
         run = self._start(INGEST_ID, parameters, self._ingest_finished)
         if run is None:
+            self._restore_layers()
             return False
         self.ingest_run = run
         self.ingest_scenes = [self.scenes_model.scenes[i] for i in scene_ids if i in self.scenes_model.scenes]
@@ -897,6 +907,20 @@ class FirstLightDock(QgsDockWidget):
         self._set_status(tr("Ingesting {scenes}…").format(scenes=", ".join(scene_ids)))
         self._update_buttons()
         return True
+
+    def _release_layers(self, folder: Path, scene_ids: list[str]) -> None:
+        self.released = release_layers(self.project, [folder / safe_name(i) for i in scene_ids])
+        if self.released:
+            log(
+                tr(
+                    "{count} layers read files of {scenes}: closed while the ingest replaces them, "
+                    "opened again when it ends."
+                ).format(count=len(self.released), scenes=", ".join(scene_ids))
+            )
+
+    def _restore_layers(self) -> None:
+        restore_layers(self.project, self.released)
+        self.released = []
 
     def _reset_bands(self, scene: Scene | None) -> None:
         self.bands_tree.clear()
@@ -935,6 +959,7 @@ class FirstLightDock(QgsDockWidget):
         run = self.ingest_run
         for row in self.band_rows.values():
             row.stop()
+        self._restore_layers()  # before the results replace those in the scenes' groups
         if run is None:
             return
         if run.canceled:
@@ -1090,6 +1115,7 @@ class FirstLightDock(QgsDockWidget):
                 _ORPHAN_RUNS.add(run)  # keep it (and its context) alive until the task ends
                 run.finished.connect(lambda *_, r=run: _ORPHAN_RUNS.discard(r))
         self.thumbnails.cancel_all()
+        self._restore_layers()
         self.project.layersWillBeRemoved.disconnect(self._layers_removed)
         self.canvas.destinationCrsChanged.disconnect(self._canvas_crs_changed)
         self.canvas.mapToolSet.disconnect(self._map_tool_changed)

@@ -3,7 +3,8 @@
 The algorithm never touches the project: it asks its context to load the stack, the event's index
 and the water mask on completion, each with the provider's styling post-processor. The dock does
 that loading itself on the main thread, into a group named after the scene, and then runs the very
-same post-processors, so the toolbox and the dock give identically styled layers.
+same post-processors, so the toolbox and the dock give identically styled layers. While it ingests
+a scene again, the dock closes the layers that read that scene's files (``release_layers``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qgis.core import (
+    QgsDataProvider,
     QgsFeatureRequest,
     QgsLayerTreeGroup,
     QgsMapLayer,
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProject,
+    QgsProviderRegistry,
     QgsRasterLayer,
     QgsVectorLayer,
 )
@@ -105,6 +108,49 @@ def _drop_same_source(project: QgsProject, group: QgsLayerTreeGroup, path: str) 
         layer = node.layer()
         if layer is not None and layer.source() == path:
             project.removeMapLayer(layer.id())
+
+
+@dataclass(frozen=True)
+class ReleasedLayer:
+    """A layer pointed at nothing while an ingest may replace its file, and what it read."""
+
+    layer_id: str
+    source: str
+    provider: str
+
+
+def file_of(layer: QgsMapLayer) -> Path | None:
+    """The file a layer reads, if it reads one (not a memory layer or a web service)."""
+    path = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source()).get("path")
+    return Path(path) if path else None
+
+
+def release_layers(project: QgsProject, folders: list[Path]) -> list[ReleasedLayer]:
+    """Close the layers that read a file under ``folders``, so that an ingest may replace it.
+
+    Windows refuses to replace or remove a file a program holds open, and a layer holds its files
+    open: ingesting again a scene whose layers are on the map would stop at its first product.
+    Pointed at nothing, a layer closes its files and keeps its place, name and style;
+    ``restore_layers`` points it back when the ingest has ended (on every system, so that it then
+    shows the new files rather than the ones they replaced)."""
+    roots = [folder.resolve() for folder in folders]
+    released = []
+    for layer in project.mapLayers().values():
+        path = file_of(layer)
+        if path is None or not any(path.resolve().is_relative_to(root) for root in roots):
+            continue
+        released.append(ReleasedLayer(layer.id(), layer.source(), layer.providerType()))
+        layer.setDataSource("", layer.name(), layer.providerType(), QgsDataProvider.ProviderOptions())
+    return released
+
+
+def restore_layers(project: QgsProject, released: list[ReleasedLayer]) -> None:
+    """Point the layers ``release_layers`` closed back at their files (those still in the project);
+    a layer whose file the ingest removed stays, marked unavailable by QGIS."""
+    for entry in released:
+        layer = project.mapLayer(entry.layer_id)
+        if layer is not None:
+            layer.setDataSource(entry.source, layer.name(), entry.provider, QgsDataProvider.ProviderOptions())
 
 
 def add_footprints(project: QgsProject, layer: QgsVectorLayer, previous_id: str | None) -> QgsVectorLayer:

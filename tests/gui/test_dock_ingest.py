@@ -1,30 +1,36 @@
 """Ingest from the dock: firstlight:ingest through QgsProcessingAlgRunnerTask against the loopback
 STAC API and asset server; per-band progress, styled layers in a group named after the scene, the
-canvas on the area, one-sentence errors, a Cancel that stops within a second, and a QGIS that stays
-responsive while the bands download."""
+canvas on the area, one-sentence errors, a Cancel that stops within a second, a QGIS that stays
+responsive while the bands download, and the layers of a scene ingested again closed meanwhile."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from pathlib import Path
 
 from qgis.core import (
     Qgis,
     QgsApplication,
+    QgsGeometry,
+    QgsMapRendererParallelJob,
+    QgsMapSettings,
     QgsMultiBandColorRenderer,
     QgsPalettedRasterRenderer,
     QgsProject,
+    QgsRasterLayer,
     QgsSingleBandPseudoColorRenderer,
 )
-from qgis.PyQt.QtCore import Qt, QTimer
+from qgis.PyQt.QtCore import QSize, Qt, QTimer
 from qgis.PyQt.QtTest import QTest
 
+from firstlight_qgis.gui.area import area_from_geometry
 from firstlight_qgis.gui.dock import CUSTOM_URL, LOCAL_FILE
 from firstlight_qgis.processing import ingest as ingest_alg
 from tests.support.sample import ITEM_ID, SAMPLE
 
-from .conftest import BANDS, CLOUDY_ID, NO_NIR_ID, wait_idle, wait_until
+from .conftest import BANDS, CLOUDY_ID, NO_NIR_ID, UTM22S, wait_idle, wait_until
 from .test_dock_search import choose
 
 CRITICAL = Qgis.MessageLevel.Critical
@@ -204,3 +210,108 @@ def test_a_band_that_takes_a_while_fills_its_bar(dock, stac_url, asset_server, m
     for values in shown.values():  # several steps of each band, each a multiple of 10
         assert len(values) > 1 and all(0 < value < 100 and value % 10 == 0 for value in values), shown
     assert all(row.status == "done" and row.bar.value() == 100 for row in dock.band_rows.values())
+
+
+# --- ingesting again a scene whose layers are on the map ------------------------------------------
+
+
+HELD = {"blue.tif", "nir.tif", f"{ITEM_ID}_water.tif", f"{ITEM_ID}_ndwi.tif"}  # some the layers read
+
+
+def open_files(folder: Path) -> dict[str, int]:
+    """The files under ``folder`` this process holds open (what Windows would refuse to replace),
+    by name (``blue.tif (deleted)`` once replaced) with the inode held."""
+    held = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target, inode = os.readlink(f"/proc/self/fd/{fd}"), os.stat(f"/proc/self/fd/{fd}").st_ino
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith(f"{folder}{os.sep}"):
+            held[Path(target).name] = inode
+    return held
+
+
+def draw(layers: list[QgsRasterLayer]) -> None:
+    """Render ``layers`` as the canvas does, so that they open their files."""
+    settings = QgsMapSettings()
+    settings.setLayers(layers)
+    settings.setDestinationCrs(UTM22S)
+    settings.setExtent(layers[0].extent())
+    settings.setOutputSize(QSize(400, 300))
+    job = QgsMapRendererParallelJob(settings)
+    job.start()
+    job.waitForFinished()
+
+
+def ingested_with_own_layer(dock, stac_url: str) -> tuple[Path, QgsRasterLayer]:
+    """The scene ingested from the dock, plus a layer the user added of its blue band, half opaque,
+    outside the scene's group; every layer drawn once, so that each holds its files open."""
+    search_and_select(dock, CUSTOM_URL, stac_url)
+    dock.ingest_button.click()
+    wait_idle(dock)
+    scene_dir = Path(dock.output_widget.filePath()).resolve() / ITEM_ID
+    blue = QgsRasterLayer(str(scene_dir / "blue.tif"), "my blue", "gdal")
+    blue.renderer().setOpacity(0.5)
+    QgsProject.instance().addMapLayer(blue)
+    draw([node.layer() for node in group_layers(ITEM_ID).values()] + [blue])
+    assert open_files(scene_dir).keys() >= HELD
+    return scene_dir, blue
+
+
+def reads_current_file(layer: QgsRasterLayer, path: Path) -> bool:
+    """Whether ``layer`` draws from the file now at ``path`` and holds none it replaced."""
+    draw([layer])
+    held = open_files(path.parent)
+    return held.get(path.name) == path.stat().st_ino and f"{path.name} (deleted)" not in held
+
+
+def use_west_half(dock) -> None:
+    """A smaller area (the west half of the sample's): every band file is clipped again."""
+    extent = dock.area.extent_in(UTM22S)
+    extent.setXMaximum(extent.center().x())
+    dock.set_area(area_from_geometry(QgsGeometry.fromRect(extent), UTM22S, "west half"))
+
+
+def test_ingest_again_closes_the_scenes_layers_while_it_runs(dock, stac_url, asset_server, messages):
+    scene_dir, blue = ingested_with_own_layer(dock, stac_url)
+    layers = [node.layer() for node in group_layers(ITEM_ID).values()] + [blue]
+    use_west_half(dock)
+    asset_server.inject("/swir22.tif", ["slow:0", "stall:30"])
+    dock.ingest_button.click()
+    others = [band for band in BANDS if band != "swir22"]
+    wait_until(lambda: all(dock.band_rows[b].status == "done" for b in others), 20, "five bands to arrive")
+
+    # Meanwhile the layers are still in the project, but none holds a file of the scene: Windows
+    # lets the ingest replace them.
+    assert all(QgsProject.instance().mapLayer(layer.id()) is layer for layer in layers)
+    assert not any(layer.isValid() for layer in layers)
+    assert not open_files(scene_dir).keys() & HELD
+
+    dock.cancel_button.click()
+    wait_idle(dock, timeout=10)
+    # Cancelled: the user's layer reads the blue band again, the west half's file, its style kept.
+    assert blue.isValid() and blue.renderer().opacity() == 0.5
+    assert reads_current_file(blue, scene_dir / "blue.tif")
+    # The products the run removed before it was cancelled are gone: QGIS marks their layers unavailable.
+    assert not (scene_dir / f"{ITEM_ID}_water.tif").exists()
+    assert not group_layers(ITEM_ID)["water"].layer().isValid()
+    assert not messages(CRITICAL)
+
+
+def test_ingest_again_replaces_the_scenes_layers_and_reopens_the_users(dock, stac_url, messages) -> None:
+    scene_dir, blue = ingested_with_own_layer(dock, stac_url)
+    full_width = blue.extent().width()
+    use_west_half(dock)
+    dock.ingest_button.click()
+    wait_idle(dock)
+
+    nodes = group_layers(ITEM_ID)  # the group's layers replaced, not doubled
+    assert sorted(nodes) == ["ndwi", "stack", "water"]
+    assert all(node.layer().isValid() for node in nodes.values())
+    assert nodes["stack"].layer().extent().width() < 0.6 * full_width
+    # The user's own layer stays where it was, with its style, and shows the new band file.
+    assert QgsProject.instance().mapLayer(blue.id()) is blue
+    assert blue.isValid() and blue.renderer().opacity() == 0.5
+    assert reads_current_file(blue, scene_dir / "blue.tif")
+    assert len(messages(SUCCESS)) == 2 and not messages(CRITICAL)
