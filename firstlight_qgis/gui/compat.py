@@ -21,8 +21,6 @@ def enum_value(*spellings: str) -> Any:
 
 
 GEOMETRY_POLYGON = enum_value("Qgis.GeometryType.Polygon", "QgsWkbTypes.GeometryType.PolygonGeometry")
-GEOMETRY_LINE = enum_value("Qgis.GeometryType.Line", "QgsWkbTypes.GeometryType.LineGeometry")
-GEOMETRY_POINT = enum_value("Qgis.GeometryType.Point", "QgsWkbTypes.GeometryType.PointGeometry")
 AREA_SQUARE_KILOMETERS = enum_value(
     "Qgis.AreaUnit.SquareKilometers", "QgsUnitTypes.AreaUnit.AreaSquareKilometers"
 )

@@ -38,7 +38,6 @@ def qgis_version() -> int:
 SOURCE_VECTOR_POLYGON = enum_value(
     "Qgis.ProcessingSourceType.VectorPolygon", "QgsProcessing.TypeVectorPolygon"
 )
-SOURCE_RASTER = enum_value("Qgis.ProcessingSourceType.Raster", "QgsProcessing.TypeRaster")
 NUMBER_DOUBLE = enum_value("Qgis.ProcessingNumberParameterType.Double", "QgsProcessingParameterNumber.Double")
 NUMBER_INTEGER = enum_value(
     "Qgis.ProcessingNumberParameterType.Integer", "QgsProcessingParameterNumber.Integer"

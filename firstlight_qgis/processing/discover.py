@@ -47,7 +47,6 @@ SCENE_COUNT = "SCENE_COUNT"
 SCENE_IDS = "SCENE_IDS"
 
 DEFAULT_LIMIT = 50
-FIELD_NAMES = ("id", "datetime", "sensor", "collection", "cloud", "coverage", "missing_bands", "priority")
 
 
 def footprint_fields() -> QgsFields:
