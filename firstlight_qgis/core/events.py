@@ -24,6 +24,11 @@ class EventConfig:
     threshold: float = 0.0
     sar_threshold_db: float = -18.0
 
+    @property
+    def takes_pre_event(self) -> bool:
+        """Whether a scene from before the event adds to it: NBR's drop, dNBR, is a burn's mark."""
+        return "nbr" in self.indices
+
 
 _FLOOD_SENSORS = (SENTINEL2, LANDSAT, SENTINEL1)
 _OPTICAL = (SENTINEL2, LANDSAT)

@@ -48,6 +48,11 @@ SCL_MASKED = (0, 1, 3, 8, 9, 10)
 # Landsat QA_PIXEL bits 0-4: fill, dilated cloud, cirrus, cloud, cloud shadow.
 QA_PIXEL_MASKED_BITS = 0b11111
 WATER, DRY, MASK_NODATA = 1, 0, 255
+# Burn severity from dNBR (Key & Benson 2006, FIREMON, as the USGS uses it): the lower bound of
+# each class from low to high severity; below the first, unburned (or growing back).
+SEVERITY_BOUNDS = (0.1, 0.27, 0.44, 0.66)
+SEVERITY_CLASSES = ("unburned", "low", "moderate-low", "moderate-high", "high")  # codes 0 to 4
+BURN_PRODUCTS = ("dnbr", "severity")  # what ``burn_severity`` writes, by index name
 _OTSU_BINS = 1024
 
 
@@ -327,6 +332,70 @@ def sar_water_mask(
     return IndexResult("water", Path(output_path), valid, positive, float(threshold_db))
 
 
+@raising
+@on_all_cores
+def burn_severity(
+    post_nbr: Path,
+    pre_nbr: Path,
+    dnbr_path: Path,
+    severity_path: Path,
+    *,
+    cancel: Cancel | None = None,
+    progress: Progress | None = None,
+) -> dict[str, IndexResult]:
+    """dNBR, the pre-event NBR minus the post-event NBR, and its burn severity classes, on the
+    post-event NBR's grid: burning takes the near infrared away and adds shortwave infrared, so
+    NBR drops where land burned, and the drop says how badly. NBR alone cannot tell a burn scar
+    from land that is always dark (rock, water, bare soil).
+
+    The pre-event NBR may come from another scene, tile or sensor: it is resampled (bilinear)
+    onto the post-event grid as it is read. dNBR is float32 (NaN where either NBR is); the
+    classes are uint8, 0 unburned to 4 high (``SEVERITY_CLASSES``), 255 no data. Results by name:
+    ``"dnbr"`` (positive fraction: dNBR > 0) and ``"severity"`` (burned: low or worse)."""
+    post = open_raster(post_nbr, "post-event NBR")
+    pre = open_raster(pre_nbr, "pre-event NBR")
+    after = TileRows(post, 1)
+    warped = _on_grid(pre, post, "bilinear", float("nan"))
+    before = warped.GetRasterBand(1)
+    # In float32, as dNBR is: a dNBR shown as 0.44 is float32(0.44), below the float64 0.44.
+    bounds = np.array(SEVERITY_BOUNDS, dtype=np.float32)
+
+    def block(row: int, rows: int) -> list[Block]:
+        dnbr = before.ReadAsArray(0, row, before.XSize, rows).astype(np.float32, copy=False)
+        dnbr -= after.strip(row, rows)
+        valid = np.isfinite(dnbr)
+        codes = np.digitize(dnbr, bounds).astype(np.uint8)
+        codes[~valid] = MASK_NODATA
+        return [(dnbr, valid, dnbr > 0), (codes, valid, valid & (codes > 0))]
+
+    rule = ", ".join(
+        f"{code} {name}" + (f" (dNBR < {SEVERITY_BOUNDS[code]:g})" if code < len(SEVERITY_BOUNDS) else "")
+        for code, name in enumerate(SEVERITY_CLASSES)
+    )
+    scenes = {"FIRSTLIGHT_PRE_EVENT": Path(pre_nbr).name, "FIRSTLIGHT_POST_EVENT": Path(post_nbr).name}
+    targets = [
+        _Output(
+            Path(dnbr_path),
+            gdal.GDT_Float32,
+            float("nan"),
+            "dnbr",
+            {"FIRSTLIGHT_INDEX": "dnbr", "FIRSTLIGHT_FORMULA": "NBR(pre-event) - NBR(post-event)", **scenes},
+        ),
+        _Output(
+            Path(severity_path),
+            gdal.GDT_Byte,
+            MASK_NODATA,
+            "severity",
+            {"FIRSTLIGHT_PRODUCT": "burn_severity", "FIRSTLIGHT_RULE": f"{rule}, 255 no data", **scenes},
+        ),
+    ]
+    shares = _write_by_blocks(post, targets, block, cancel, progress)
+    return {
+        target.description: IndexResult(target.description, target.path, *share, None)
+        for target, share in zip(targets, shares, strict=True)
+    }
+
+
 def otsu_threshold(values: np.ndarray) -> float:
     """Otsu's threshold of ``values`` (NaN ignored): the split maximising between-class variance."""
     finite = np.asarray(values, dtype=np.float64)
@@ -445,22 +514,28 @@ class _MaskReader:
 
     def __init__(self, mask_path: Path, grid: gdal.Dataset, sensor: str) -> None:
         fill, self._rule = _MASK_RULES[SENSORS[sensor].mask.name]
-        self._source = open_raster(mask_path, "cloud mask")
-        self._warped = gdal.Warp(
-            "",
-            self._source,
-            format="VRT",
-            outputBounds=grid_bounds(grid),
-            width=grid.RasterXSize,
-            height=grid.RasterYSize,
-            dstSRS=grid.GetProjection(),
-            resampleAlg="near",
-            dstNodata=fill,
-        )
+        self._source = open_raster(mask_path, "cloud mask")  # the VRT reads it: kept open
+        self._warped = _on_grid(self._source, grid, "near", fill)
 
     def __call__(self, row: int, rows: int) -> np.ndarray:
         band = self._warped.GetRasterBand(1)
         return self._rule(band.ReadAsArray(0, row, band.XSize, rows))
+
+
+def _on_grid(source: gdal.Dataset, grid: gdal.Dataset, resampling: str, nodata: float) -> gdal.Dataset:
+    """``source`` seen on ``grid``'s pixels, any CRS: a warped VRT, which resamples only the
+    strips read; ``nodata`` outside ``source``. The caller keeps ``source`` open while reading."""
+    return gdal.Warp(
+        "",
+        source,
+        format="VRT",
+        outputBounds=grid_bounds(grid),
+        width=grid.RasterXSize,
+        height=grid.RasterYSize,
+        dstSRS=grid.GetProjection(),
+        resampleAlg=resampling,
+        dstNodata=nodata,
+    )
 
 
 def _parse_threshold(threshold: float | str) -> tuple[str, float]:

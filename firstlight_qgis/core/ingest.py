@@ -42,7 +42,15 @@ from .errors import (
 )
 from .events import EventConfig, get_event
 from .gdalconfig import raising
-from .indices import INDEX_BANDS, IndexResult, canonical_band, compute_indices, sar_water_mask
+from .indices import (
+    BURN_PRODUCTS,
+    INDEX_BANDS,
+    IndexResult,
+    burn_severity,
+    canonical_band,
+    compute_indices,
+    sar_water_mask,
+)
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
 from .proxy import Proxy
@@ -203,6 +211,7 @@ def _compute_indices(
     options: IngestOptions,
     cancel: Cancel | None,
     warnings: list[str],
+    pre_event: Path | None,
 ) -> dict[str, IndexResult]:
     if scene.source == SENTINEL1:
         if not event.water_mask:
@@ -221,7 +230,7 @@ def _compute_indices(
         return {}
     _check_cancel(cancel)
     primary = event.water_mask and event.indices[0] in outputs  # the water mask is drawn from it
-    return compute_indices(  # in one pass: NDWI and MNDWI share green, the water mask reads no file
+    results = compute_indices(  # in one pass: NDWI and MNDWI share green, the water mask reads no file
         stack.path,
         outputs,
         sensor=scene.source,
@@ -231,6 +240,16 @@ def _compute_indices(
         water=(Path(f"{prefix}_water.tif"), options.water_threshold) if primary else None,
         cancel=cancel,
     )
+    if pre_event is not None and "nbr" in results:
+        _check_cancel(cancel)
+        dnbr, severity = (Path(f"{prefix}_{name}.tif") for name in BURN_PRODUCTS)
+        results.update(burn_severity(results["nbr"].path, pre_event, dnbr, severity, cancel=cancel))
+        if not results["dnbr"].valid_fraction:
+            warnings.append(
+                f"dNBR has no valid pixel: the pre-event scene's NBR ({pre_event.name}) does not cover "
+                f"scene {one_line(scene.id)} where it is clear; pick another pre-event scene."
+            )
+    return results
 
 
 @contextlib.contextmanager
@@ -304,12 +323,15 @@ def ingest_scene(
     cancel: Cancel | None = None,
     signer: Signer | None = None,
     proxy: Proxy | None = None,
+    pre_event: Path | None = None,
 ) -> IngestResult:
     """Download, stack, validate and index one scene into ``<output_dir>/<safe scene id>/``.
 
     Re-running skips bands that are complete and verified. Raises a ``FirstLightError`` with
     one clear sentence on any failure. ``proxy``: the HTTP proxy the downloads go through (see
-    ``proxy.py``).
+    ``proxy.py``). ``pre_event``: the NBR of a scene from before the event (an earlier ingest's
+    ``indices["nbr"]``); for an event whose index is NBR, the ingest then also writes dNBR and
+    its burn severity classes (``indices.burn_severity``).
     """
     options = options or IngestOptions()
     event_config = get_event(event)
@@ -328,7 +350,9 @@ def ingest_scene(
         scene_lock(scene_dir, wait_s=options.lock_wait_s, cancel=cancel, what=f"scene {one_line(scene.id)}"),
     ):
         _remove_products(scene_dir, safe_name(scene.id))
-        return _ingest(scene, scene_dir, area, event, event_config, options, progress, cancel, signer, proxy)
+        return _ingest(
+            scene, scene_dir, area, event, event_config, options, progress, cancel, signer, proxy, pre_event
+        )
 
 
 @contextlib.contextmanager
@@ -351,7 +375,7 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
     a crash, or a folder that refused their removal, left half-written: overviews, records and
     products under temporary names (the lock held: no run is writing them)."""
     names = [manifest.MANIFEST_NAME, f"{prefix}_stack.vrt", f"{prefix}_quicklook.png", f"{prefix}_water.tif"]
-    names += [f"{prefix}_{index}.tif" for index in INDEX_BANDS]
+    names += [f"{prefix}_{index}.tif" for index in (*INDEX_BANDS, *BURN_PRODUCTS)]
     for name in names:
         (scene_dir / name).unlink(missing_ok=True)
     for pattern in (f"*{OVR_PART}", "*.tmp", f".{prefix}_*.part*"):
@@ -370,6 +394,7 @@ def _ingest(
     cancel: Cancel | None,
     signer: Signer | None,
     proxy: Proxy | None,
+    pre_event: Path | None,
 ) -> IngestResult:
     """``ingest_scene`` once the scene folder is locked and cleared of derived products."""
     fetch_args = {"area": area, "progress": progress, "cancel": cancel, "signer": signer, "proxy": proxy}
@@ -417,7 +442,9 @@ def _ingest(
         if options.quicklook
         else contextlib.nullcontext() as preview
     ):
-        indices = _compute_indices(scene, event_config, stack, mask_path, prefix, options, cancel, warnings)
+        indices = _compute_indices(
+            scene, event_config, stack, mask_path, prefix, options, cancel, warnings, pre_event
+        )
     quicklook = None
     if preview is not None:
         water = indices.get("water")

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import shutil
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from osgeo import gdal
 
 from tests.support.asset_server import AssetServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "resources" / "sample"
 ITEM_ID = "S2_UruguayRiver_20181224_sample"
+BURNT_ID = "S2_UruguayRiver_20190103_burnt"
+# Where the fire of ``burn_sample`` went: (column, row, width, height) in the sample's 20 m pixels,
+# fields inside area.geojson whose NBR is about 0.45.
+BURNT_WINDOW = (60, 300, 80, 80)
 
 
 def copy_sample(destination: Path) -> Path:
@@ -30,3 +39,53 @@ def served_item(server: AssetServer, scene_id: str = ITEM_ID) -> dict[str, Any]:
     for asset in item["assets"].values():
         asset["href"] = server.url(asset["href"].removeprefix("./"))
     return item
+
+
+def burn_sample(folder: Path) -> None:
+    """Make the sample copied in ``folder`` a post-fire scene: in ``BURNT_WINDOW`` its near infrared
+    falls to 40 % and its 2.2 µm shortwave infrared doubles, as over a fresh burn scar (NBR from
+    about 0.45 to below 0). Written back as COGs like the sample's; no data (0) stays 0."""
+    column, row, width, height = BURNT_WINDOW
+    for band, factor in (("nir", 0.4), ("swir22", 2.0)):
+        path = folder / f"{band}.tif"
+        copy_in_memory = gdal.GetDriverByName("MEM").CreateCopy("", gdal.Open(str(path)))
+        values = copy_in_memory.GetRasterBand(1).ReadAsArray()
+        window = values[row : row + height, column : column + width]
+        burnt = np.clip(np.round(window * factor), 1, 65535).astype(np.uint16)
+        window[:] = np.where(window == 0, 0, burnt)
+        copy_in_memory.GetRasterBand(1).WriteArray(values)
+        gdal.GetDriverByName("COG").CreateCopy(
+            str(path), copy_in_memory, options=["COMPRESS=DEFLATE", "PREDICTOR=2", "BLOCKSIZE=256"]
+        )
+
+
+def item_of(folder: Path, scene_id: str, when: str, href: str = "./") -> dict[str, Any]:
+    """The sample's STAC item for the copy of its files in ``folder``, renamed ``scene_id``, dated
+    ``when`` (ISO), each asset's href ``href`` + its file name and its size and checksum those of
+    the file there."""
+    item = copy.deepcopy(json.loads((SAMPLE / f"{ITEM_ID}.json").read_text(encoding="utf-8")))
+    item["id"] = scene_id
+    item["links"] = []
+    item["properties"]["datetime"] = when
+    for asset in item["assets"].values():
+        name = asset["href"].removeprefix("./")
+        asset["href"] = f"{href}{name}"
+        if "file:size" in asset:
+            data = (folder / name).read_bytes()
+            asset["file:size"] = len(data)
+            asset["file:checksum"] = "1220" + hashlib.sha256(data).hexdigest()
+    return item
+
+
+def fire_catalog(root: Path) -> Path:
+    """A local ItemCollection in ``root``: the sample (2018-12-24, before a fire) and its copy
+    burnt by ``burn_sample`` (``BURNT_ID``, 2019-01-03), each in a folder of its own."""
+    before, after = copy_sample(root / "before"), copy_sample(root / "after")
+    burn_sample(after)
+    items = [
+        item_of(before, ITEM_ID, "2018-12-24T13:37:00Z", "./before/"),
+        item_of(after, BURNT_ID, "2019-01-03T13:37:00Z", "./after/"),
+    ]
+    path = root / "items.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": items}), encoding="utf-8")
+    return path
