@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,7 @@ LOCAL_FILE = "local"
 
 DEFAULT_MAX_CLOUD = 30
 DEFAULT_DAYS = 30
+DEFAULT_PRE_EVENT_DAYS = 60  # the pre-event window: the 60 days before the event's dates
 THUMBNAIL_HEIGHT = 150
 
 # Runs whose dock went away before they finished stay referenced here until they finish.
@@ -296,6 +297,29 @@ class FirstLightDock(QgsDockWidget):
         dates.addWidget(self.end_edit)
         form.addRow(tr("Dates"), dates)
 
+        # Burn scars only: dNBR against the best scene of a window before the event.
+        self.pre_event_check = QCheckBox(tr("Compare with an earlier scene (dNBR)"))
+        self.pre_event_check.setToolTip(
+            tr(
+                "The best scene between these dates, before the fire, is ingested too; each scene gets "
+                "dNBR and burn severity against it"
+            )
+        )
+        pre_dates = QHBoxLayout()
+        self.pre_start_edit = self._date_edit()
+        self.pre_end_edit = self._date_edit()
+        pre_dates.addWidget(self.pre_start_edit)
+        pre_dates.addWidget(QLabel(tr("to")))
+        pre_dates.addWidget(self.pre_end_edit)
+        self.pre_event_label = QLabel(tr("Before"))
+        form.addRow(self.pre_event_label, self.pre_event_check)
+        self.pre_dates_widget = QWidget()
+        self.pre_dates_widget.setLayout(pre_dates)
+        pre_dates.setContentsMargins(0, 0, 0, 0)
+        form.addRow("", self.pre_dates_widget)
+        self.event_combo.currentIndexChanged.connect(self._event_changed)
+        self.pre_event_check.toggled.connect(self._event_changed)
+
         self.cloud_spin = QSpinBox()
         self.cloud_spin.setRange(0, 100)
         self.cloud_spin.setSuffix(" %")
@@ -333,6 +357,9 @@ class FirstLightDock(QgsDockWidget):
             self.catalog_combo.currentIndexChanged,
             self.url_edit.editingFinished,
             self.catalog_file.fileChanged,
+            self.pre_event_check.toggled,
+            self.pre_start_edit.dateChanged,
+            self.pre_end_edit.dateChanged,
         ):
             signal.connect(self._save_settings)
         return box
@@ -441,6 +468,13 @@ class FirstLightDock(QgsDockWidget):
                 saved.read(saved.SAVED_ON, "", str),
             ) or saved.default_dates(DEFAULT_DAYS)
             self.set_dates(*dates)
+            self.pre_event_check.setChecked(saved.read(saved.PRE_EVENT, True, bool))
+            self.set_pre_event_dates(
+                *saved.date_range(
+                    saved.read(saved.PRE_START_DATE, "", str), saved.read(saved.PRE_END_DATE, "", str)
+                )
+                or (dates[0] - timedelta(days=DEFAULT_PRE_EVENT_DAYS), dates[0] - timedelta(days=1))
+            )
             self.cloud_spin.setValue(saved.read(saved.MAX_CLOUD, DEFAULT_MAX_CLOUD, int))
             kind = saved.read(saved.CATALOG_KIND, EARTH_SEARCH, str)
             self.catalog_combo.setCurrentIndex(max(0, self.catalog_combo.findData(kind)))
@@ -463,6 +497,7 @@ class FirstLightDock(QgsDockWidget):
         finally:
             self._restoring = False
         self._catalog_kind_changed()
+        self._event_changed()
 
     def _save_settings(self, *_: object) -> None:
         if self._restoring:
@@ -472,6 +507,10 @@ class FirstLightDock(QgsDockWidget):
         saved.write(saved.START_DATE, start.isoformat())
         saved.write(saved.END_DATE, end.isoformat())
         saved.write(saved.SAVED_ON, date.today().isoformat())
+        pre_start, pre_end = self.pre_event_dates()
+        saved.write(saved.PRE_EVENT, self.pre_event_check.isChecked())
+        saved.write(saved.PRE_START_DATE, pre_start.isoformat())
+        saved.write(saved.PRE_END_DATE, pre_end.isoformat())
         saved.write(saved.MAX_CLOUD, self.cloud_spin.value())
         saved.write(saved.CATALOG_KIND, self.catalog_kind())
         saved.write(saved.CUSTOM_URL, self.url_edit.text().strip())
@@ -508,6 +547,19 @@ class FirstLightDock(QgsDockWidget):
     def set_dates(self, start: date, end: date) -> None:
         self.start_edit.setDate(QDate(start.year, start.month, start.day))
         self.end_edit.setDate(QDate(end.year, end.month, end.day))
+
+    def pre_event_dates(self) -> tuple[date, date]:
+        return self.pre_start_edit.date().toPyDate(), self.pre_end_edit.date().toPyDate()
+
+    def set_pre_event_dates(self, start: date, end: date) -> None:
+        self.pre_start_edit.setDate(QDate(start.year, start.month, start.day))
+        self.pre_end_edit.setDate(QDate(end.year, end.month, end.day))
+
+    def _event_changed(self, *_: object) -> None:
+        burn = EVENTS[self.event_name()].takes_pre_event
+        for widget in (self.pre_event_label, self.pre_event_check, self.pre_dates_widget):
+            widget.setVisible(burn)
+        self.pre_dates_widget.setEnabled(self.pre_event_check.isChecked())
 
     def catalog_kind(self) -> str:
         return str(self.catalog_combo.currentData())
@@ -876,7 +928,13 @@ class FirstLightDock(QgsDockWidget):
             ingest_alg.OUTPUT_FOLDER: self.output_folder(),
             ingest_alg.CLIP_TO_AREA: self.clip_check.isChecked(),
             ingest_alg.SKIP_VALIDATION: self.skip_check.isChecked(),
-        }
+        } | self._pre_event_parameters(used[search_params.EVENT])
+
+    def _pre_event_parameters(self, event: str) -> dict[str, str]:
+        if not (self.pre_event_check.isChecked() and EVENTS[event].takes_pre_event):
+            return {}
+        start, end = self.pre_event_dates()
+        return {ingest_alg.PRE_EVENT_START: start.isoformat(), ingest_alg.PRE_EVENT_END: end.isoformat()}
 
     def ingest(self) -> bool:
         """Press *Ingest*: start ``firstlight:ingest`` on the selected scenes; False when it cannot start."""
@@ -894,7 +952,10 @@ class FirstLightDock(QgsDockWidget):
                 tr("The output folder cannot be created: choose another one."), details=str(error)
             )
             return False
-        self._release_layers(Path(parameters[ingest_alg.OUTPUT_FOLDER]), scene_ids)
+        folder = Path(parameters[ingest_alg.OUTPUT_FOLDER])
+        # The pre-event scene is found as the ingest runs: every scene folder's layers are closed.
+        pre_event = ingest_alg.PRE_EVENT_START in parameters
+        self._release_layers([folder] if pre_event else [folder / safe_name(i) for i in scene_ids], scene_ids)
         run = self._start(INGEST_ID, parameters, self._ingest_finished)
         if run is None:
             self._restore_layers()
@@ -908,8 +969,8 @@ class FirstLightDock(QgsDockWidget):
         self._update_buttons()
         return True
 
-    def _release_layers(self, folder: Path, scene_ids: list[str]) -> None:
-        self.released = release_layers(self.project, [folder / safe_name(i) for i in scene_ids])
+    def _release_layers(self, folders: list[Path], scene_ids: list[str]) -> None:
+        self.released = release_layers(self.project, folders)
         if self.released:
             log(
                 tr(

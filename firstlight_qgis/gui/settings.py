@@ -20,6 +20,9 @@ LOCAL_CATALOG = "local_catalog"
 OUTPUT_FOLDER = "output_folder"
 CLIP_TO_AREA = "clip_to_area"
 SKIP_VALIDATION = "skip_validation"
+PRE_EVENT = "pre_event"
+PRE_START_DATE = "pre_start_date"
+PRE_END_DATE = "pre_end_date"
 AREA_WKT = "area_wkt"
 AREA_CRS = "area_crs"
 AREA_SOURCE = "area_source"
@@ -45,16 +48,23 @@ def clear() -> None:
     QgsSettings().remove(PREFIX.rstrip("/"))
 
 
-def rolling_dates(start: str, end: str, saved_on: str, today: date | None = None) -> tuple[date, date] | None:
-    """The remembered date range; one that ended on the day it was saved ("up to today") rolls
-    forward to end today, keeping its length. None when nothing valid was saved."""
-    today = today or date.today()
+def date_range(start: str, end: str) -> tuple[date, date] | None:
+    """A remembered date range, None when nothing valid was saved."""
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except (TypeError, ValueError):
         return None
-    if last < first:
+    return (first, last) if first <= last else None
+
+
+def rolling_dates(start: str, end: str, saved_on: str, today: date | None = None) -> tuple[date, date] | None:
+    """The remembered date range; one that ended on the day it was saved ("up to today") rolls
+    forward to end today, keeping its length. None when nothing valid was saved."""
+    today = today or date.today()
+    remembered = date_range(start, end)
+    if remembered is None:
         return None
+    first, last = remembered
     try:
         saved = date.fromisoformat(saved_on)
     except (TypeError, ValueError):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from qgis.core import (
     QgsProcessingOutputRasterLayer,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDateTime,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
@@ -29,8 +32,18 @@ from ..core.errors import InputError
 from ..core.events import get_event
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
-from .compat import FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_INTEGER
-from .parameters import Search, add_search_parameters, one_line, read_search, search_problem, signer_for
+from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_INTEGER
+from .parameters import (
+    Search,
+    add_search_parameters,
+    date_values,
+    event_value,
+    one_line,
+    pre_event_dates,
+    read_search,
+    search_problem,
+    signer_for,
+)
 from .styling import PRODUCT, STACK, load_on_completion
 
 SCENES = "SCENES"
@@ -43,10 +56,13 @@ SKIP_VALIDATION = "SKIP_VALIDATION"
 WATER_THRESHOLD = "WATER_THRESHOLD"
 CLOUD_MASK = "CLOUD_MASK"
 MAX_RETRIES = "MAX_RETRIES"
+PRE_EVENT_START = "PRE_EVENT_START"
+PRE_EVENT_END = "PRE_EVENT_END"
 
 OUTPUT_STACK = "OUTPUT_STACK"
 OUTPUT_INDEX = "OUTPUT_INDEX"
 OUTPUT_WATER = "OUTPUT_WATER"
+OUTPUT_SEVERITY = "OUTPUT_SEVERITY"
 OUTPUT_MANIFEST = "OUTPUT_MANIFEST"
 OUTPUT_LAYERS = "OUTPUT_LAYERS"
 SCENE_IDS = "SCENE_IDS"
@@ -56,6 +72,7 @@ _SEARCH_LIMIT = 50
 _DOWNLOAD_SHARE = 0.85  # of each scene's progress span; stacking, validation and indices take the rest
 _REPORTED = {"started", "done", "skipped", "failed", "retrying"}
 _PERCENT_EVERY_S = 1.0  # a band's percentage: told in 10 % steps, at most this often
+_LOADED = {"water": OUTPUT_WATER, "severity": OUTPUT_SEVERITY}  # besides the event's index
 
 
 def parse_water_threshold(text: str) -> float | str:
@@ -167,7 +184,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
 
     def tags(self) -> list[str]:
         return QCoreApplication.translate(
-            "FirstLight", "stac,download,stack,vrt,ndwi,mndwi,water,flood,sentinel-2,landsat,sentinel-1"
+            "FirstLight",
+            "stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,"
+            "sentinel-2,landsat,sentinel-1",
         ).split(",")
 
     def shortHelpString(self) -> str:
@@ -176,6 +195,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
             "Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band "
             "order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for "
             "floods, NBR for burn scars, NDVI for drought.\n\n"
+            "Burn scars: with pre-event dates, the best scene between them is ingested too, and each "
+            "scene gets dNBR (the pre-event NBR minus its own, > 0 where land burned) and burn severity "
+            "classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).\n\n"
             "Scenes: the ids in SCENES (comma-separated), else the best BEST_N found by the search. With "
             "SCENES_JSON (the JSON output of 'Discover scenes') the scenes are taken from that file and no "
             "search runs.\n\n"
@@ -226,6 +248,20 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 50,
             )
         )
+        for name, label in (
+            (PRE_EVENT_START, translate("FirstLight", "Pre-event start date (burn scars: dNBR)")),
+            (PRE_EVENT_END, translate("FirstLight", "Pre-event end date (burn scars: dNBR)")),
+        ):
+            pre = QgsProcessingParameterDateTime(name, label, DATETIME_DATE, None, True)
+            pre.setHelp(
+                translate(
+                    "FirstLight",
+                    "For wildfire.burn_scar: the best scene between these dates, before the event's "
+                    "dates, is ingested too, and dNBR and burn severity are computed against it. "
+                    "Leave both empty for NBR alone.",
+                )
+            )
+            self.addParameter(pre)
         self.addParameter(
             QgsProcessingParameterBoolean(
                 CLIP_TO_AREA, translate("FirstLight", "Clip to the area (else whole scene)"), True
@@ -282,6 +318,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
         )
         self.addOutput(QgsProcessingOutputRasterLayer(OUTPUT_INDEX, translate("FirstLight", "Index")))
         self.addOutput(QgsProcessingOutputRasterLayer(OUTPUT_WATER, translate("FirstLight", "Water mask")))
+        self.addOutput(
+            QgsProcessingOutputRasterLayer(OUTPUT_SEVERITY, translate("FirstLight", "Burn severity"))
+        )
         self.addOutput(QgsProcessingOutputFile(OUTPUT_MANIFEST, translate("FirstLight", "Manifest")))
         self.addOutput(
             QgsProcessingOutputMultipleLayers(OUTPUT_LAYERS, translate("FirstLight", "All rasters produced"))
@@ -300,6 +339,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
         if problem is None:
             try:
                 parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
+                self._pre_event_window(parameters, context)
             except InputError as error:
                 problem = one_line(str(error))
         if problem:
@@ -338,6 +378,55 @@ class IngestAlgorithm(FirstLightAlgorithm):
             raise QgsProcessingException(one_line(search.nothing_found()))
         return _pick(found, ids, best_n, f"found in {search.catalog_label}")
 
+    def _pre_event_window(
+        self, parameters: dict[str, Any], context: QgsProcessingContext
+    ) -> tuple[date, date] | None:
+        """The pre-event dates, if given, and only for an event whose index is NBR."""
+        start, _ = date_values(self, parameters, context)
+        window = pre_event_dates(self, parameters, context, (PRE_EVENT_START, PRE_EVENT_END), start)
+        event = event_value(self, parameters, context)
+        if window is not None and not get_event(event).takes_pre_event:
+            raise InputError(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "Pre-event dates serve the burn scars' dNBR, not {event}: clear them, or choose "
+                    "wildfire.burn_scar.",
+                ).format(event=event)
+            )
+        return window
+
+    def _pre_event_scene(
+        self, search: Search, window: tuple[date, date], scenes: list[Scene], feedback: QgsProcessingFeedback
+    ) -> Scene:
+        """The best scene between the pre-event dates, of the first scene's sensor if there is one."""
+        before = dataclasses.replace(search, start=window[0], end=window[1])
+        feedback.pushInfo(
+            QCoreApplication.translate(
+                "FirstLight", "Searching {catalog} for a pre-event scene from {start} to {end}."
+            ).format(catalog=search.catalog_label, start=before.start, end=before.end)
+        )
+        found = before.run(feedback.isCanceled, limit=_SEARCH_LIMIT)
+        if not found:
+            raise InputError(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "No pre-event scene in {catalog} covers the area between {start} and {end} with at "
+                    "most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.",
+                ).format(
+                    catalog=search.catalog_label, start=before.start, end=before.end, cloud=search.max_cloud
+                )
+            )
+        scene = next((s for s in found if s.source == scenes[0].source), found[0])
+        if scene.id in {s.id for s in scenes}:
+            raise InputError(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates "
+                    "from before those scenes.",
+                ).format(id=scene.id)
+            )
+        return scene
+
     def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> Search:
         return read_search(self, parameters, context)  # AREA may be a layer
 
@@ -372,28 +461,19 @@ class IngestAlgorithm(FirstLightAlgorithm):
 
         feedback.setProgress(1)
         scenes = self._scenes(search, parameters, context, feedback)
+        window = self._pre_event_window(parameters, context)
+        pre_scene = self._pre_event_scene(search, window, scenes, feedback) if window else None
         feedback.setProgress(5)
 
+        queue = [pre_scene, *scenes] if pre_scene is not None else scenes
         results: list[IngestResult] = []
-        span = 95.0 / len(scenes)
-        for number, scene in enumerate(scenes):
+        pre_event: Path | None = None
+        span = 95.0 / len(queue)
+        for number, scene in enumerate(queue):
             if feedback.isCanceled():
                 break
             base = 5.0 + span * number
-            feedback.pushInfo(
-                QCoreApplication.translate(
-                    "FirstLight", "Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode})."
-                ).format(
-                    n=number + 1,
-                    total=len(scenes),
-                    id=scene.id,
-                    sensor=scene.source,
-                    date=scene.datetime,
-                    mode=QCoreApplication.translate("FirstLight", "clipped to the area")
-                    if options.clip_to_area
-                    else QCoreApplication.translate("FirstLight", "whole scene"),
-                )
-            )
+            self._announce(scene, number, len(queue), options, feedback)
             result = ingest_scene(
                 scene,
                 folder,
@@ -404,21 +484,57 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 cancel=feedback.isCanceled,
                 signer=signer_for(search.catalog, search.proxy) or signer_for(scene.catalog, search.proxy),
                 proxy=search.proxy,
+                pre_event=pre_event,
             )
             for warning in result.warnings:
                 feedback.pushWarning(warning)
             self._report(result, feedback)
             results.append(result)
+            if scene is pre_scene:
+                pre_event = self._pre_event_nbr(result)
             feedback.setProgress(base + span)
-        if feedback.isCanceled() or not results:
+        if feedback.isCanceled() or len(results) < len(queue):
             raise QgsProcessingException(
                 QCoreApplication.translate(
                     "FirstLight", "Ingest cancelled; completed band files were kept and will be reused."
                 )
             )
-        outputs = self._outputs(results, event.indices[0] if event.indices else None, folder, context)
+        primary = "dnbr" if pre_scene is not None else (event.indices[0] if event.indices else None)
+        outputs = self._outputs(results, results[len(queue) - len(scenes)], primary, folder, context)
         outputs[SENSOR] = scenes[0].source
         return outputs
+
+    @staticmethod
+    def _announce(
+        scene: Scene, number: int, total: int, options: IngestOptions, feedback: QgsProcessingFeedback
+    ) -> None:
+        feedback.pushInfo(
+            QCoreApplication.translate(
+                "FirstLight", "Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode})."
+            ).format(
+                n=number + 1,
+                total=total,
+                id=scene.id,
+                sensor=scene.source,
+                date=scene.datetime,
+                mode=QCoreApplication.translate("FirstLight", "clipped to the area")
+                if options.clip_to_area
+                else QCoreApplication.translate("FirstLight", "whole scene"),
+            )
+        )
+
+    @staticmethod
+    def _pre_event_nbr(result: IngestResult) -> Path:
+        nbr = result.indices.get("nbr")
+        if nbr is None:  # only with skip_validation: a band NBR needs was missing
+            raise InputError(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "The pre-event scene {id} has no NBR (it lacks nir or swir22): give pre-event dates "
+                    "with a complete scene.",
+                ).format(id=result.scene_id)
+            )
+        return nbr.path
 
     @staticmethod
     def _report(result: IngestResult, feedback: QgsProcessingFeedback) -> None:
@@ -435,14 +551,28 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     share=water.positive_fraction
                 )
             )
+        severity = result.indices.get("severity")
+        if severity is not None and severity.positive_fraction is not None:
+            feedback.pushInfo(
+                QCoreApplication.translate(
+                    "FirstLight", "Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels."
+                ).format(share=severity.positive_fraction)
+            )
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "Manifest: {path}").format(path=result.manifest_path)
         )
 
     @staticmethod
     def _outputs(
-        results: list[IngestResult], primary: str | None, folder: Path, context: QgsProcessingContext
+        results: list[IngestResult],
+        first: IngestResult,
+        primary: str | None,
+        folder: Path,
+        context: QgsProcessingContext,
     ) -> dict[str, Any]:
+        """The outputs, those of ``first`` (the first scene asked for: not a pre-event one) where
+        one raster is named; every scene's stack, event's index, water mask and burn severity
+        loaded on completion."""
         layers: list[str] = []
         for result in results:
             stack = result.stack.path if result.stack is not None else result.visual_path
@@ -452,19 +582,22 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 load_on_completion(context, str(stack), f"{result.scene_id} stack", style, OUTPUT_STACK)
             for name, index in result.indices.items():
                 layers.append(str(index.path))
-                if name in (primary, "water"):
-                    output = OUTPUT_WATER if name == "water" else OUTPUT_INDEX
+                output = OUTPUT_INDEX if name == primary else _LOADED.get(name)
+                if output is not None:
                     load_on_completion(context, str(index.path), f"{result.scene_id} {name}", PRODUCT, output)
-        first = results[0]
-        index = first.indices.get(primary) if primary else None
-        water = first.water_mask
         stack = first.stack.path if first.stack is not None else first.visual_path
         return {
             OUTPUT_FOLDER: str(folder),
             OUTPUT_STACK: str(stack) if stack else None,
-            OUTPUT_INDEX: str(index.path) if index else None,
-            OUTPUT_WATER: str(water.path) if water else None,
+            OUTPUT_INDEX: _path_of(first, primary),
+            OUTPUT_WATER: _path_of(first, "water"),
+            OUTPUT_SEVERITY: _path_of(first, "severity"),
             OUTPUT_MANIFEST: str(first.manifest_path),
             OUTPUT_LAYERS: layers,
             SCENE_IDS: ",".join(r.scene_id for r in results),
         }
+
+
+def _path_of(result: IngestResult, name: str | None) -> str | None:
+    index = result.indices.get(name) if name else None
+    return str(index.path) if index is not None else None

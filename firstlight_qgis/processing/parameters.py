@@ -107,7 +107,8 @@ def add_search_parameters(alg: QgsProcessingAlgorithm) -> None:
             QCoreApplication.translate(
                 "FirstLight",
                 "What happened: flood.* events give a water mask (NDWI/MNDWI, Sentinel-1 VV), "
-                "wildfire.burn_scar the NBR, drought.vegetation the NDVI.",
+                "wildfire.burn_scar the NBR (and with pre-event dates, dNBR and burn severity), "
+                "drought.vegetation the NDVI.",
             ),
         )
     )
@@ -353,6 +354,41 @@ def date_values(
         raise InputError(
             f"The end date {end.isoformat()} is before the start date {start.isoformat()}: "
             "give an end date on or after the start date."
+        )
+    return start, end
+
+
+def _given(value: Any) -> bool:
+    if isinstance(value, (QDate, QDateTime)):
+        return value.isValid()
+    return value is not None and bool(str(value).strip())
+
+
+def pre_event_dates(
+    alg: QgsProcessingAlgorithm,
+    parameters: dict,
+    context: QgsProcessingContext,
+    names: tuple[str, str],
+    event_start: date,
+) -> tuple[date, date] | None:
+    """The pre-event search's (start, end) from the date parameters ``names``, None when both are
+    empty; they must come before the event's own dates, which start at ``event_start``."""
+    given = [_given(_raw(alg, parameters, name, context)) for name in names]
+    if not any(given):
+        return None
+    if not all(given):
+        raise InputError("Give both pre-event dates (start and end), or neither.")
+    start = _date_value(alg, parameters, names[0], context, "pre-event start")
+    end = _date_value(alg, parameters, names[1], context, "pre-event end")
+    if end < start:
+        raise InputError(
+            f"The pre-event end date {end.isoformat()} is before its start date {start.isoformat()}: "
+            "give an end date on or after the start date."
+        )
+    if end >= event_start:
+        raise InputError(
+            f"The pre-event dates must end before the event's start date {event_start.isoformat()}: "
+            "give pre-event dates from before the event."
         )
     return start, end
 

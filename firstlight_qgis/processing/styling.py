@@ -44,7 +44,7 @@ from ..core.bands import SENSORS
 from .compat import RANGE_CUMULATIVE_CUT, RANGE_ESTIMATED, STRETCH_TO_MINMAX
 
 STACK = "stack"
-PRODUCT = "product"  # an index or a water mask: told apart from the raster itself
+PRODUCT = "product"  # an index, a water mask or burn severity: told apart from the raster itself
 FOOTPRINTS = "footprints"
 
 WATER_COLOR = QColor(0, 112, 255)
@@ -58,7 +58,19 @@ _INDEX_RAMPS = {
     "water": ((-1.0, "#8c510a"), (-0.2, "#dfc27d"), (0.0, "#f5f5f5"), (0.3, "#6baed6"), (1.0, "#08306b")),
     "nbr": ((-1.0, "#67000d"), (-0.1, "#fc9272"), (0.1, "#fff7bc"), (0.4, "#74c476"), (1.0, "#00441b")),
     "ndvi": ((-1.0, "#8c510a"), (0.0, "#f6e8c3"), (0.3, "#c2e699"), (0.6, "#31a354"), (1.0, "#004529")),
+    # Green where land grew back, pale where unchanged, then through the severity classes' bounds.
+    "dnbr": (
+        (-0.5, "#1a9850"),
+        (-0.1, "#d9ef8b"),
+        (0.1, "#ffffbf"),
+        (0.27, "#fee08b"),
+        (0.44, "#fc8d59"),
+        (0.66, "#d73027"),
+        (1.0, "#67001f"),
+    ),
 }
+# Burn severity classes 1 to 4 (USGS colours); 0, unburned, transparent like dry land.
+_SEVERITY_COLORS = ("#f8fc11", "#f8b140", "#f8671a", "#a41fd6")
 _WATER_INDICES = ("ndwi", "mndwi")
 
 
@@ -144,8 +156,29 @@ def style_water_mask(layer: QgsRasterLayer) -> bool:
     return True
 
 
+def style_severity(layer: QgsRasterLayer) -> bool:
+    """Low to high burn severity yellow, orange, red, purple; unburned transparent."""
+    translate = QCoreApplication.translate
+    names = (
+        translate("FirstLight", "Unburned"),
+        translate("FirstLight", "Low severity"),
+        translate("FirstLight", "Moderate-low severity"),
+        translate("FirstLight", "Moderate-high severity"),
+        translate("FirstLight", "High severity"),
+    )
+    colors = [QColor(0, 0, 0, 0), *(QColor(color) for color in _SEVERITY_COLORS)]
+    classes = [
+        QgsPalettedRasterRenderer.Class(code, color, name)
+        for code, (color, name) in enumerate(zip(colors, names, strict=True))
+    ]
+    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes))
+    layer.triggerRepaint()
+    return True
+
+
 def style_index(layer: QgsRasterLayer, index: str | None = None) -> bool:
-    """A -1..1 colour ramp: water indices white to blue, NBR red (burnt) to green, NDVI brown to green."""
+    """A colour ramp: water indices white to blue, NBR red (burnt) to green, NDVI brown to green, dNBR
+    green (regrowth) to dark red (high severity)."""
     name = (index or _band_names(layer)[0] or "").lower()
     stops = _INDEX_RAMPS["water" if name in _WATER_INDICES else name if name in _INDEX_RAMPS else "water"]
     ramp = QgsColorRampShader(stops[0][0], stops[-1][0])
@@ -163,10 +196,13 @@ def style_index(layer: QgsRasterLayer, index: str | None = None) -> bool:
 
 
 def style_product(layer: QgsRasterLayer) -> bool:
-    """A FirstLight index or water mask, told apart by the band description the core writes."""
+    """A FirstLight index, water mask or burn severity, told apart by the band description the core
+    writes."""
     name = _band_names(layer)[0] if layer.bandCount() else ""
     if name == "water":
         return style_water_mask(layer)
+    if name == "severity":
+        return style_severity(layer)
     return style_index(layer, name or None)
 
 

@@ -18,6 +18,8 @@ def test_choices_survive_a_new_dock(dock, qgis_iface, tmp_path) -> None:
     dock.event_combo.setCurrentIndex(dock.event_combo.findData("wildfire.burn_scar"))
     dock.start_edit.setDate(dock.start_edit.date().fromString("2021-07-01", "yyyy-MM-dd"))
     dock.end_edit.setDate(dock.end_edit.date().fromString("2021-08-15", "yyyy-MM-dd"))
+    dock.pre_event_check.setChecked(False)
+    dock.set_pre_event_dates(date(2021, 5, 1), date(2021, 6, 20))
     dock.cloud_spin.setValue(12)
     dock.set_catalog(LOCAL_FILE, str(SAMPLE / "catalog.json"))
     dock.url_edit.setText("https://stac.example.org/v1")
@@ -36,6 +38,8 @@ def test_choices_survive_a_new_dock(dock, qgis_iface, tmp_path) -> None:
     try:
         assert again.event_name() == "wildfire.burn_scar"
         assert again.dates() == (date(2021, 7, 1), date(2021, 8, 15))
+        assert not again.pre_event_check.isChecked()
+        assert again.pre_event_dates() == (date(2021, 5, 1), date(2021, 6, 20))
         assert again.cloud_spin.value() == 12
         assert again.catalog_kind() == CUSTOM_URL and again.catalog() == "https://stac.example.org/v1"
         assert again.catalog_file.filePath() == str(SAMPLE / "catalog.json")

@@ -9,7 +9,7 @@ from typing import Any
 
 import processing
 import pytest
-from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
 from qgis.PyQt.QtCore import QCoreApplication, QEventLoop
 
 from tests.support.sample import ITEM_ID, SAMPLE  # noqa: F401 - re-exported for the QGIS tests
@@ -50,6 +50,17 @@ def run(
 ) -> dict[str, Any]:
     """``processing.run`` as a user's script calls it."""
     return processing.run(algorithm, parameters, feedback=feedback or RecordingFeedback(), context=context)
+
+
+def our_line(error: QgsProcessingException) -> str:
+    """FirstLight's one line in a failed run's exception: ``processing.run`` puts "Unable to execute
+    algorithm" before it when a parameter check failed."""
+    lines = str(error).splitlines()
+    assert lines and len(lines) <= 2, lines
+    if len(lines) == 2:
+        assert lines[0] == "Unable to execute algorithm"
+    assert "Traceback" not in str(error)
+    return lines[-1]
 
 
 def run_and_load(algorithm: Any, parameters: dict[str, Any], context: QgsProcessingContext) -> dict[str, Any]:

@@ -10,19 +10,10 @@ from __future__ import annotations
 import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingException
 
-from tests.qgis.support import DATES, EVENT, ITEM_ID, run
+from tests.qgis.support import DATES, EVENT, ITEM_ID, our_line, run
 from tests.support.stac_server import closed_port_url
 
 FAR_AWAY = "10.0,10.1,50.0,50.1 [EPSG:4326]"
-
-
-def _our_line(error: QgsProcessingException) -> str:
-    lines = str(error).splitlines()
-    assert lines and len(lines) <= 2, lines
-    if len(lines) == 2:
-        assert lines[0] == "Unable to execute algorithm"
-    assert "Traceback" not in str(error)
-    return lines[-1]
 
 
 CASES = [
@@ -81,7 +72,7 @@ def test_a_bad_search_parameter_is_one_clear_line(
         parameters.update(FOOTPRINTS="TEMPORARY_OUTPUT", SCENES_JSON=str(tmp_path / "scenes.json"))
     with pytest.raises(QgsProcessingException) as raised:
         run(algorithm, parameters)
-    line = _our_line(raised.value)
+    line = our_line(raised.value)
     assert problem in line
     assert not (tmp_path / "out" / ITEM_ID / "manifest.json").exists()
 
@@ -90,7 +81,7 @@ def test_an_area_outside_every_scene_fails_ingest(provider, local_catalog, tmp_p
     parameters = {"AREA": FAR_AWAY, "EVENT": EVENT, **DATES, "CATALOG": local_catalog}
     with pytest.raises(QgsProcessingException) as raised:
         run("firstlight:ingest", {**parameters, "OUTPUT_FOLDER": str(tmp_path / "out")})
-    assert _our_line(raised.value).startswith(
+    assert our_line(raised.value).startswith(
         "No scene for flood.riverine in " + local_catalog + " covers the area between 2018-12-01 and "
         "2018-12-31 with at most 30% cloud"
     )
@@ -116,7 +107,7 @@ def test_a_bad_scenes_file_is_one_clear_line(provider, local_catalog, area_file,
                 "OUTPUT_FOLDER": str(tmp_path / "o"),
             },
         )
-    assert _our_line(raised.value).startswith(problem)
+    assert our_line(raised.value).startswith(problem)
 
 
 def test_check_parameter_values_names_the_problem(provider, area_file) -> None:
@@ -147,13 +138,13 @@ def test_an_output_that_cannot_be_written_is_one_clear_line(provider, local_cata
     parameters = {"AREA": area_file, "EVENT": EVENT, **DATES, "CATALOG": local_catalog}
     with pytest.raises(QgsProcessingException) as raised:
         run("firstlight:ingest", {**parameters, "OUTPUT_FOLDER": str(blocker / "out")})
-    line = _our_line(raised.value)
+    line = our_line(raised.value)
     assert line == f"Could not write {blocker / 'out'}: Not a directory; choose another folder."
 
     scenes = blocker / "scenes.json"
     outputs = {"FOOTPRINTS": "TEMPORARY_OUTPUT", "SCENES_JSON": str(scenes)}
     with pytest.raises(QgsProcessingException) as raised:
         run("firstlight:discover", {**parameters, **outputs})
-    line = _our_line(raised.value)
+    line = our_line(raised.value)
     assert line.startswith(f"Cannot write the scenes file {scenes}: ")
     assert line.endswith("; choose another path.")

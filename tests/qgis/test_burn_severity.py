@@ -1,0 +1,91 @@
+"""firstlight:ingest for a wildfire with pre-event dates: the best pre-event scene is ingested too,
+and each scene asked for gets dNBR and burn severity against it, loaded and styled; bad pre-event
+dates are one sentence each. The catalog holds the sample and its copy burnt in one window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+from qgis.core import QgsPalettedRasterRenderer, QgsProcessingException, QgsSingleBandPseudoColorRenderer
+
+from tests.qgis.support import ITEM_ID, RecordingFeedback, our_line, run, run_and_load
+from tests.support.sample import BURNT_ID, fire_catalog
+
+EVENT = "wildfire.burn_scar"
+AFTER = {"START_DATE": "2019-01-01", "END_DATE": "2019-01-31"}
+BEFORE = {"PRE_EVENT_START": "2018-12-01", "PRE_EVENT_END": "2018-12-31"}
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(fire_catalog(tmp_path_factory.mktemp("fire")))
+
+
+def parameters(catalog: str, area_file: str, output: Path, **extra) -> dict:
+    given = {"AREA": area_file, "EVENT": EVENT, **AFTER, "CATALOG": catalog, "OUTPUT_FOLDER": str(output)}
+    return given | extra
+
+
+def test_pre_event_dates_give_dnbr_and_burn_severity(
+    provider, project, project_context, catalog, area_file, tmp_path
+) -> None:
+    given = parameters(catalog, area_file, tmp_path, **BEFORE)
+    results = run_and_load("firstlight:ingest", given, project_context)
+
+    assert results["SCENE_IDS"] == f"{ITEM_ID},{BURNT_ID}"  # the pre-event scene first
+    assert Path(results["OUTPUT_STACK"]) == tmp_path / BURNT_ID / f"{BURNT_ID}_stack.vrt"
+    assert Path(results["OUTPUT_INDEX"]) == tmp_path / BURNT_ID / f"{BURNT_ID}_dnbr.tif"
+    assert Path(results["OUTPUT_SEVERITY"]) == tmp_path / BURNT_ID / f"{BURNT_ID}_severity.tif"
+    assert results["OUTPUT_WATER"] is None
+    dnbr = gdal.Open(results["OUTPUT_INDEX"]).ReadAsArray()
+    pre = gdal.Open(str(tmp_path / ITEM_ID / f"{ITEM_ID}_nbr.tif")).ReadAsArray()
+    post = gdal.Open(str(tmp_path / BURNT_ID / f"{BURNT_ID}_nbr.tif")).ReadAsArray()
+    np.testing.assert_allclose(dnbr, pre - post, atol=1e-6, equal_nan=True)
+    severity = gdal.Open(results["OUTPUT_SEVERITY"]).ReadAsArray()
+    assert 0.02 < ((severity > 0) & (severity < 255)).sum() / (severity < 255).sum() < 0.15
+
+    feedback: RecordingFeedback = project_context.feedback()
+    assert any("pre-event scene from 2018-12-01 to 2018-12-31" in line for line in feedback.infos)
+    assert any(line.startswith(f"Ingesting scene 1/2: {ITEM_ID}") for line in feedback.infos)
+    assert any(line.startswith("Burnt (dNBR 0.1 or more):") for line in feedback.infos)
+
+    # Loaded: both stacks (before and after, to compare), the dNBR and the severity, styled.
+    layers = {layer.name(): layer for layer in project.mapLayers().values()}
+    assert sorted(layers) == sorted(
+        [f"{ITEM_ID} stack", f"{BURNT_ID} stack", f"{BURNT_ID} dnbr", f"{BURNT_ID} severity"]
+    )
+    classes = layers[f"{BURNT_ID} severity"].renderer()
+    assert isinstance(classes, QgsPalettedRasterRenderer)
+    colors = {c.value: c.color for c in classes.classes()}
+    assert sorted(colors) == [0, 1, 2, 3, 4] and colors[0].alpha() == 0 and colors[4].alpha() == 255
+    ramp = layers[f"{BURNT_ID} dnbr"].renderer()
+    assert isinstance(ramp, QgsSingleBandPseudoColorRenderer)
+    assert (ramp.classificationMin(), ramp.classificationMax()) == (-0.5, 1.0)
+
+
+def test_without_pre_event_dates_a_burn_scar_is_nbr_alone(provider, catalog, area_file, tmp_path) -> None:
+    results = run("firstlight:ingest", parameters(catalog, area_file, tmp_path))
+    assert results["SCENE_IDS"] == BURNT_ID
+    assert Path(results["OUTPUT_INDEX"]).name == f"{BURNT_ID}_nbr.tif"
+    assert results["OUTPUT_SEVERITY"] is None
+    assert not (tmp_path / ITEM_ID).exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"PRE_EVENT_START": "2018-12-01"}, "Give both pre-event dates"),
+        ({"PRE_EVENT_START": "2018-12-20", "PRE_EVENT_END": "2018-12-10"}, "before its start date"),
+        ({"PRE_EVENT_START": "2018-12-01", "PRE_EVENT_END": "2019-01-01"}, "must end before the event's"),
+        ({**BEFORE, "EVENT": "flood.riverine"}, "serve the burn scars' dNBR, not flood.riverine"),
+        ({"PRE_EVENT_START": "2018-11-01", "PRE_EVENT_END": "2018-11-30"}, "No pre-event scene"),
+    ],
+)
+def test_bad_pre_event_dates_are_one_sentence(provider, catalog, area_file, tmp_path, extra, message) -> None:
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:ingest", parameters(catalog, area_file, tmp_path / "out", **extra))
+    assert message in our_line(raised.value), str(raised.value)
+    assert not any((tmp_path / "out").glob("*/*.tif"))  # nothing was ingested
