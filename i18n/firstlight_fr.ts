@@ -203,83 +203,83 @@
       <translation>Événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="293" />
       <source>Dates</source>
       <translation>Dates</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="301" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="296" />
       <source>Compare with an earlier scene (dNBR)</source>
       <translation>Comparer avec une scène antérieure (dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="303" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
       <source>The best scene between these dates, before the fire, is ingested too; each scene gets dNBR and burn severity against it</source>
       <translation>La meilleure scène entre ces dates, avant l'incendie, est importée aussi ; chaque scène en tire le dNBR et la sévérité du brûlis</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="314" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="304" />
       <source>Before</source>
       <translation>Avant</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="326" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="316" />
       <source>Optical scenes cloudier than this are left out</source>
       <translation>Les scènes optiques plus nuageuses sont écartées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="327" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="317" />
       <source>Max cloud</source>
       <translation>Nuages max.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="330" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="320" />
       <source>Earth Search v1 (AWS, no account)</source>
       <translation>Earth Search v1 (AWS, sans compte)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="331" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="321" />
       <source>Microsoft Planetary Computer</source>
       <translation>Microsoft Planetary Computer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="322" />
       <source>Custom STAC API URL</source>
       <translation>URL d'API STAC personnalisée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="333" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="323" />
       <source>Local catalog file</source>
       <translation>Fichier de catalogue local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="334" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="324" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="157" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="337" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="327" />
       <source>STAC API URL</source>
       <translation>URL de l'API STAC</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="341" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="331" />
       <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
       <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="342" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
       <source>Local STAC catalog, collection or ItemCollection</source>
       <translation>Catalogue, collection ou ItemCollection STAC local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="343" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="333" />
       <source>Catalog file</source>
       <translation>Fichier de catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="347" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="337" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
@@ -381,8 +381,7 @@
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="296" />
-      <location filename="../firstlight_qgis/gui/dock.py" line="312" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="362" />
       <source>to</source>
       <translation>au</translation>
     </message>

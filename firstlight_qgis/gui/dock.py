@@ -289,12 +289,7 @@ class FirstLightDock(QgsDockWidget):
             self.event_combo.addItem(f"{titles.get(name, config.title)} ({name})", name)
         form.addRow(tr("Event"), self.event_combo)
 
-        dates = QHBoxLayout()
-        self.start_edit = self._date_edit()
-        self.end_edit = self._date_edit()
-        dates.addWidget(self.start_edit)
-        dates.addWidget(QLabel(tr("to")))
-        dates.addWidget(self.end_edit)
+        dates, self.start_edit, self.end_edit = self._date_range()
         form.addRow(tr("Dates"), dates)
 
         # Burn scars only: dNBR against the best scene of a window before the event.
@@ -305,12 +300,7 @@ class FirstLightDock(QgsDockWidget):
                 "dNBR and burn severity against it"
             )
         )
-        pre_dates = QHBoxLayout()
-        self.pre_start_edit = self._date_edit()
-        self.pre_end_edit = self._date_edit()
-        pre_dates.addWidget(self.pre_start_edit)
-        pre_dates.addWidget(QLabel(tr("to")))
-        pre_dates.addWidget(self.pre_end_edit)
+        pre_dates, self.pre_start_edit, self.pre_end_edit = self._date_range()
         self.pre_event_label = QLabel(tr("Before"))
         form.addRow(self.pre_event_label, self.pre_event_check)
         self.pre_dates_widget = QWidget()
@@ -364,7 +354,17 @@ class FirstLightDock(QgsDockWidget):
             signal.connect(self._save_settings)
         return box
 
-    def _date_edit(self) -> QDateEdit:
+    def _date_range(self) -> tuple[QHBoxLayout, QDateEdit, QDateEdit]:
+        """A first and a last day side by side, "to" between them."""
+        row = QHBoxLayout()
+        first, last = self._date_edit(), self._date_edit()
+        row.addWidget(first)
+        row.addWidget(QLabel(tr("to")))
+        row.addWidget(last)
+        return row, first, last
+
+    @staticmethod
+    def _date_edit() -> QDateEdit:
         edit = QDateEdit()
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
