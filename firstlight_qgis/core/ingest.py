@@ -460,6 +460,7 @@ def _ingest(
         indices=indices,
         warnings=warnings,
         elapsed_s=time.monotonic() - started,
+        pre_event=pre_event if "dnbr" in indices else None,
     )
     return IngestResult(
         scene_id=scene.id,

@@ -41,6 +41,14 @@ def _software() -> dict[str, str]:
     return {**versions, **SEARCHED_WITH}
 
 
+def _relative_path(path: Path, base: Path) -> str:
+    """``path`` from ``base``, with ``..`` where it lies elsewhere (absolute on another drive)."""
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _relative(path: Path | None, base: Path) -> str | None:
     if path is None:
         return None
@@ -93,10 +101,13 @@ def build(
     indices: dict[str, IndexResult] | None = None,
     warnings: list[str] | None = None,
     elapsed_s: float | None = None,
+    pre_event: Path | None = None,
 ) -> dict[str, Any]:
     """The manifest as a JSON-ready dict; paths are relative to the scene folder.
 
-    ``mode`` says how the bands were fetched: ``clip_to_area``, ``whole_scene`` or ``visual_only``.
+    ``mode`` says how the bands were fetched: ``clip_to_area``, ``whole_scene`` or ``visual_only``;
+    ``pre_event``, the pre-event scene's NBR that dNBR was computed against (relative too, so that
+    the output folder can be moved whole).
     """
     indices = indices or {}
     return {
@@ -132,6 +143,7 @@ def build(
             name: {**asdict(result), "path": _relative(result.path, scene_dir)}
             for name, result in indices.items()
         },
+        "pre_event": None if pre_event is None else {"nbr": _relative_path(pre_event, scene_dir)},
         "options": {k: asdict(v) if is_dataclass(v) else v for k, v in vars(options).items() if k[0] != "_"},
         "warnings": warnings or [],
         "elapsed_s": None if elapsed_s is None else round(elapsed_s, 3),

@@ -85,6 +85,7 @@ def test_dnbr_marks_the_burnt_fields_and_nothing_else(catalog, area, tmp_path) -
     manifest = json.loads(post.manifest_path.read_text(encoding="utf-8"))
     assert manifest["indices"]["dnbr"]["path"] == dnbr_path.name
     assert manifest["indices"]["severity"]["path"] == severity_path.name
+    assert manifest["pre_event"] == {"nbr": f"../{ITEM_ID}/{ITEM_ID}_nbr.tif"}
     pre_name = gdal.Open(str(dnbr_path)).GetMetadataItem("FIRSTLIGHT_PRE_EVENT")
     assert pre_name == f"{ITEM_ID}_nbr.tif"
 
@@ -94,4 +95,5 @@ def test_ingest_again_without_a_pre_event_scene_leaves_no_stale_dnbr(catalog, ar
     [after] = discover(area, EVENT, "2019-01-01", "2019-01-31", catalog=str(catalog))
     again = ingest_scene(after, tmp_path, area=area, event=EVENT)
     assert set(again.indices) == {"nbr"}
+    assert json.loads(again.manifest_path.read_text(encoding="utf-8"))["pre_event"] is None
     assert not post.indices["dnbr"].path.exists() and not post.indices["severity"].path.exists()
