@@ -335,6 +335,13 @@ def ingest_scene(
     """
     options = options or IngestOptions()
     event_config = get_event(event)
+    if pre_event is not None:
+        pre_event = Path(pre_event)
+        if not pre_event.is_file():  # said before any download, not after
+            raise InputError(
+                f"The pre-event NBR {pre_event.name} does not exist: ingest the pre-event scene first "
+                "and pass its indices['nbr'].path."
+            )
     if scene.source not in event_config.sensors:
         raise InputError(
             f"Scene {one_line(scene.id)} is {SENSORS[scene.source].title}, which the event {event} does "

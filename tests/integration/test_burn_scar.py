@@ -13,6 +13,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import discover
+from firstlight_qgis.core.errors import InputError
 from firstlight_qgis.core.indices import SEVERITY_BOUNDS
 from firstlight_qgis.core.ingest import ingest_scene
 from tests.support.sample import BURNT_ID, BURNT_WINDOW, ITEM_ID, SAMPLE, fire_catalog
@@ -97,3 +98,10 @@ def test_ingest_again_without_a_pre_event_scene_leaves_no_stale_dnbr(catalog, ar
     assert set(again.indices) == {"nbr"}
     assert json.loads(again.manifest_path.read_text(encoding="utf-8"))["pre_event"] is None
     assert not post.indices["dnbr"].path.exists() and not post.indices["severity"].path.exists()
+
+
+def test_a_missing_pre_event_nbr_is_said_before_any_download(catalog, area, tmp_path) -> None:
+    [after] = discover(area, EVENT, "2019-01-01", "2019-01-31", catalog=str(catalog))
+    with pytest.raises(InputError, match=r"The pre-event NBR gone_nbr\.tif does not exist"):
+        ingest_scene(after, tmp_path, area=area, event=EVENT, pre_event=tmp_path / "gone_nbr.tif")
+    assert not any(tmp_path.rglob("*.tif"))
