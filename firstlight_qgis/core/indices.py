@@ -52,6 +52,7 @@ WATER, DRY, MASK_NODATA = 1, 0, 255
 # each class from low to high severity; below the first, unburned (or growing back).
 SEVERITY_BOUNDS = (0.1, 0.27, 0.44, 0.66)
 SEVERITY_CLASSES = ("unburned", "low", "moderate-low", "moderate-high", "high")  # codes 0 to 4
+SEVERITY_COLOURS = ("#f8fc11", "#f8b140", "#f8671a", "#a41fd6")  # the USGS's, of codes 1 to 4
 BURN_PRODUCTS = ("dnbr", "severity")  # what ``burn_severity`` writes, by index name
 _OTSU_BINS = 1024
 

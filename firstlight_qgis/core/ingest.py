@@ -454,8 +454,12 @@ def _ingest(
         )
     quicklook = None
     if preview is not None:
-        water = indices.get("water")
-        quicklook = preview.result().write(Path(f"{prefix}_quicklook.png"), water.path if water else None)
+        water, severity = indices.get("water"), indices.get("severity")
+        quicklook = preview.result().write(
+            Path(f"{prefix}_quicklook.png"),
+            water.path if water else None,
+            severity.path if severity else None,
+        )
     manifest_path = manifest.write(
         scene_dir,
         scene,

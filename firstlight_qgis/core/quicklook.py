@@ -1,4 +1,4 @@
-"""A PNG preview of a stack: true or false colour, percentile stretch, optional water overlay.
+"""A PNG preview of a stack: true or false colour, percentile stretch, optional water or burn overlay.
 
 Made with GDAL alone so it works headless (manifests, reports, the bundled sample's thumbnail).
 The stack is read once at preview size: GDAL uses the overviews of COGs when there are some, so
@@ -21,7 +21,7 @@ from osgeo import gdal
 from .errors import CancelledError, InputError
 from .fileio import clean_up
 from .gdalconfig import on_all_cores, raising
-from .indices import WATER, Cancel, find_band, grid_bounds, open_raster
+from .indices import SEVERITY_COLOURS, WATER, Cancel, find_band, grid_bounds, open_raster
 from .tilerows import nodata_to_nan, sampled
 
 COMPOSITES: dict[str, tuple[str, str, str]] = {
@@ -30,7 +30,7 @@ COMPOSITES: dict[str, tuple[str, str, str]] = {
     "sar": ("vv", "vh", "vv"),  # backscatter in dB
 }
 WATER_COLOUR = (0, 110, 255)
-WATER_OPACITY = 0.6
+TINT_OPACITY = 0.6  # of the water's blue and of the burn severity's colours
 
 
 @raising
@@ -69,19 +69,31 @@ class Preview:
     crs: str  # the stack's CRS (WKT)
 
     @on_all_cores
-    def write(self, output_png: Path, water_path: Path | None = None) -> Path:
-        """The PNG, pixels that ``water_path`` (a water mask on any grid) marks as water tinted."""
-        rgb = self.rgb
+    def write(
+        self, output_png: Path, water_path: Path | None = None, severity_path: Path | None = None
+    ) -> Path:
+        """The PNG, pixels that ``water_path`` (a water mask on any grid) marks as water tinted blue,
+        and those ``severity_path`` (burn severity) marks as burnt in their class's colour."""
+        rgb = self.rgb.copy()
         if water_path is not None:
-            height, width = self.valid.shape
-            water = _read_on_grid(Path(water_path), self.bounds, self.crs, width, height) == WATER
-            tint = np.asarray(WATER_COLOUR, dtype=np.float32)[:, None]
-            rgb = rgb.copy()
-            rgb[:, water] = rgb[:, water] * (1 - WATER_OPACITY) + tint * WATER_OPACITY
+            self._tint(rgb, self._codes(water_path) == WATER, WATER_COLOUR)
+        if severity_path is not None:
+            codes = self._codes(severity_path)
+            for code, colour in enumerate(SEVERITY_COLOURS, start=1):
+                self._tint(rgb, codes == code, tuple(bytes.fromhex(colour.lstrip("#"))))
         alpha = np.where(self.valid, 255, 0)
         # rint: as round (half to even), a tenth of its time on float64
         _write_png(np.rint(np.concatenate([rgb, alpha[None]])).astype(np.uint8), output_png)
         return output_png
+
+    def _codes(self, path: Path) -> np.ndarray:
+        height, width = self.valid.shape
+        return _read_on_grid(Path(path), self.bounds, self.crs, width, height)
+
+    @staticmethod
+    def _tint(rgb: np.ndarray, where: np.ndarray, colour: tuple[int, ...]) -> None:
+        tint = np.asarray(colour, dtype=np.float32)[:, None]
+        rgb[:, where] = rgb[:, where] * (1 - TINT_OPACITY) + tint * TINT_OPACITY
 
 
 @raising

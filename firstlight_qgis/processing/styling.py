@@ -41,6 +41,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QColor
 
 from ..core.bands import SENSORS
+from ..core.indices import SEVERITY_COLOURS
 from .compat import RANGE_CUMULATIVE_CUT, RANGE_ESTIMATED, STRETCH_TO_MINMAX
 
 STACK = "stack"
@@ -69,8 +70,7 @@ _INDEX_RAMPS = {
         (1.0, "#67001f"),
     ),
 }
-# Burn severity classes 1 to 4 (USGS colours); 0, unburned, transparent like dry land.
-_SEVERITY_COLORS = ("#f8fc11", "#f8b140", "#f8671a", "#a41fd6")
+
 _WATER_INDICES = ("ndwi", "mndwi")
 
 
@@ -166,7 +166,7 @@ def style_severity(layer: QgsRasterLayer) -> bool:
         translate("FirstLight", "Moderate-high severity"),
         translate("FirstLight", "High severity"),
     )
-    colors = [QColor(0, 0, 0, 0), *(QColor(color) for color in _SEVERITY_COLORS)]
+    colors = [QColor(0, 0, 0, 0), *(QColor(color) for color in SEVERITY_COLOURS)]  # unburned: clear
     classes = [
         QgsPalettedRasterRenderer.Class(code, color, name)
         for code, (color, name) in enumerate(zip(colors, names, strict=True))

@@ -93,9 +93,17 @@ def test_dnbr_marks_the_burnt_fields_and_nothing_else(catalog, area, tmp_path) -
 
 def test_ingest_again_without_a_pre_event_scene_leaves_no_stale_dnbr(catalog, area, tmp_path) -> None:
     _, post = ingest_both(catalog, area, tmp_path)
+    tinted, severity = read(post.quicklook_path), read(post.indices["severity"].path)
     [after] = discover(area, EVENT, "2019-01-01", "2019-01-31", catalog=str(catalog))
     again = ingest_scene(after, tmp_path, area=area, event=EVENT)
     assert set(again.indices) == {"nbr"}
+    # The quicklook showed the burn in its severity's colours; without dNBR, none.
+    plain = read(again.quicklook_path)
+    changed = (tinted != plain).any(axis=0)
+    assert changed.shape == severity.shape  # a small stack: its quicklook is on its grid
+    assert np.array_equal(changed, (severity > 0) & (severity < 255))
+    rows, columns = burnt_pixels(again.indices["nbr"].path)
+    assert changed[rows, columns].mean() > 0.9
     assert json.loads(again.manifest_path.read_text(encoding="utf-8"))["pre_event"] is None
     assert not post.indices["dnbr"].path.exists() and not post.indices["severity"].path.exists()
 
