@@ -94,6 +94,11 @@ THUMBNAIL_HEIGHT = 150
 _ORPHAN_RUNS: set[AlgorithmRun] = set()
 
 
+def _days_before(start: date) -> tuple[date, date]:
+    """The default pre-event window: the ``DEFAULT_PRE_EVENT_DAYS`` before ``start``."""
+    return start - timedelta(days=DEFAULT_PRE_EVENT_DAYS), start - timedelta(days=1)
+
+
 def template_pattern(template: str) -> re.Pattern[str]:
     """A regex matching the text ``template.format(...)`` gives, one named group per field."""
     parts = re.split(r"\{(\w+)[^}]*\}", template)
@@ -309,6 +314,7 @@ class FirstLightDock(QgsDockWidget):
         form.addRow("", self.pre_dates_widget)
         self.event_combo.currentIndexChanged.connect(self._event_changed)
         self.pre_event_check.toggled.connect(self._event_changed)
+        self.start_edit.dateChanged.connect(self._keep_pre_event_before)
 
         self.cloud_spin = QSpinBox()
         self.cloud_spin.setRange(0, 100)
@@ -473,7 +479,7 @@ class FirstLightDock(QgsDockWidget):
                 *saved.date_range(
                     saved.read(saved.PRE_START_DATE, "", str), saved.read(saved.PRE_END_DATE, "", str)
                 )
-                or (dates[0] - timedelta(days=DEFAULT_PRE_EVENT_DAYS), dates[0] - timedelta(days=1))
+                or _days_before(dates[0])
             )
             self.cloud_spin.setValue(saved.read(saved.MAX_CLOUD, DEFAULT_MAX_CLOUD, int))
             kind = saved.read(saved.CATALOG_KIND, EARTH_SEARCH, str)
@@ -554,6 +560,12 @@ class FirstLightDock(QgsDockWidget):
     def set_pre_event_dates(self, start: date, end: date) -> None:
         self.pre_start_edit.setDate(QDate(start.year, start.month, start.day))
         self.pre_end_edit.setDate(QDate(end.year, end.month, end.day))
+
+    def _keep_pre_event_before(self, *_: object) -> None:
+        """Pre-event dates that no longer end before the event's start become the days before it."""
+        start = self.dates()[0]
+        if self.pre_event_dates()[1] >= start:
+            self.set_pre_event_dates(*_days_before(start))
 
     def _event_changed(self, *_: object) -> None:
         burn = EVENTS[self.event_name()].takes_pre_event

@@ -30,6 +30,15 @@ def test_the_pre_event_dates_are_offered_for_burn_scars_only(dock) -> None:
     assert dock.pre_start_edit.isEnabled()
 
 
+def test_pre_event_dates_stay_before_the_event(dock) -> None:
+    dock.set_dates(date(2024, 5, 1), date(2024, 5, 31))
+    dock.set_pre_event_dates(date(2024, 3, 1), date(2024, 3, 31))
+    dock.set_dates(date(2024, 3, 20), date(2024, 4, 10))  # now overlapping the pre-event dates
+    assert dock.pre_event_dates() == (date(2024, 1, 20), date(2024, 3, 19))  # the 60 days before
+    dock.set_dates(date(2024, 6, 1), date(2024, 6, 30))
+    assert dock.pre_event_dates() == (date(2024, 1, 20), date(2024, 3, 19))  # still before: kept
+
+
 def test_a_burn_scar_ingest_adds_dnbr_and_severity(dock, messages, tmp_path) -> None:
     catalog = fire_catalog(tmp_path / "fire")
     choose(dock, LOCAL_FILE, str(catalog), start=(2019, 1, 1), end=(2019, 1, 31))
