@@ -13,7 +13,10 @@ class EventConfig:
     """What an event asks of the imagery.
 
     ``indices`` maps each optical sensor to the index names to compute, first one primary;
-    ``water_mask`` says the primary index is thresholded into a water mask.
+    ``water_mask`` says the primary index is thresholded into a water mask. ``change`` is what a
+    scene from before the event adds: ``"flood"``, the flood extent (water now that was dry
+    before: a water mask alone holds the river in its bed too), or ``"burn"``, dNBR and burn
+    severity (NBR's drop: NBR alone cannot tell a burn scar from land that is always dark).
     """
 
     name: str
@@ -23,23 +26,28 @@ class EventConfig:
     water_mask: bool = False
     threshold: float = 0.0
     sar_threshold_db: float = -18.0
+    change: str | None = None
 
     @property
     def takes_pre_event(self) -> bool:
-        """Whether a scene from before the event adds to it: NBR's drop, dNBR, is a burn's mark."""
-        return "nbr" in self.indices
+        return self.change is not None
 
 
 _FLOOD_SENSORS = (SENTINEL2, LANDSAT, SENTINEL1)
 _OPTICAL = (SENTINEL2, LANDSAT)
 
+
+def _flood(name: str, title: str) -> EventConfig:
+    return EventConfig(name, title, _FLOOD_SENSORS, ("ndwi", "mndwi"), water_mask=True, change="flood")
+
+
 EVENTS: dict[str, EventConfig] = {
-    "flood.coastal": EventConfig("flood.coastal", "Coastal flood", _FLOOD_SENSORS, ("ndwi", "mndwi"), True),
-    "flood.riverine": EventConfig(
-        "flood.riverine", "Riverine flood", _FLOOD_SENSORS, ("ndwi", "mndwi"), True
+    "flood.coastal": _flood("flood.coastal", "Coastal flood"),
+    "flood.riverine": _flood("flood.riverine", "Riverine flood"),
+    "flood.flash": _flood("flood.flash", "Flash flood"),
+    "wildfire.burn_scar": EventConfig(
+        "wildfire.burn_scar", "Wildfire burn scar", _OPTICAL, ("nbr",), change="burn"
     ),
-    "flood.flash": EventConfig("flood.flash", "Flash flood", _FLOOD_SENSORS, ("ndwi", "mndwi"), True),
-    "wildfire.burn_scar": EventConfig("wildfire.burn_scar", "Wildfire burn scar", _OPTICAL, ("nbr",)),
     "drought.vegetation": EventConfig("drought.vegetation", "Drought (vegetation)", _OPTICAL, ("ndvi",)),
 }
 

@@ -53,7 +53,11 @@ WATER, DRY, MASK_NODATA = 1, 0, 255
 SEVERITY_BOUNDS = (0.1, 0.27, 0.44, 0.66)
 SEVERITY_CLASSES = ("unburned", "low", "moderate-low", "moderate-high", "high")  # codes 0 to 4
 SEVERITY_COLOURS = ("#f8fc11", "#f8b140", "#f8671a", "#a41fd6")  # the USGS's, of codes 1 to 4
-BURN_PRODUCTS = ("dnbr", "severity")  # what ``burn_severity`` writes, by index name
+# Flood extent: water now that was dry before the event, and water that was already there.
+FLOOD_CLASSES = ("dry", "flooded", "water before")  # codes 0 to 2
+FLOOD_COLOURS = ("#00c5ff", "#00387a")  # of codes 1 and 2: flood light blue, standing water dark
+# What a pre-event scene adds, by the event's ``change``: the products' names.
+CHANGE_PRODUCTS = {"burn": ("dnbr", "severity"), "flood": ("flood",)}
 _OTSU_BINS = 1024
 
 
@@ -395,6 +399,49 @@ def burn_severity(
         target.description: IndexResult(target.description, target.path, *share, None)
         for target, share in zip(targets, shares, strict=True)
     }
+
+
+@raising
+@on_all_cores
+def flood_extent(
+    post_water: Path,
+    pre_water: Path,
+    output_path: Path,
+    *,
+    cancel: Cancel | None = None,
+    progress: Progress | None = None,
+) -> IndexResult:
+    """The flood: water now (``post_water``) that was dry before the event (``pre_water``), told
+    apart from water that was already there, on the post-event mask's grid. Both are water masks
+    (``water_mask``, ``sar_water_mask``: any sensor, grid or CRS; the pre-event one is read
+    nearest). uint8: 0 dry, 1 flooded, 2 water before (still water), 255 where either has no data.
+    The positive fraction is the flooded share of the valid pixels."""
+    post = open_raster(post_water, "post-event water mask")
+    pre = open_raster(pre_water, "pre-event water mask")
+    now = post.GetRasterBand(1)  # codes, read as they are (TileRows makes no data NaN)
+    warped = _on_grid(pre, post, "near", MASK_NODATA)
+    before = warped.GetRasterBand(1)
+
+    def block(row: int, rows: int) -> list[Block]:
+        after = now.ReadAsArray(0, row, now.XSize, rows)
+        earlier = before.ReadAsArray(0, row, before.XSize, rows)
+        valid = (after != MASK_NODATA) & (earlier != MASK_NODATA)
+        flooded = valid & (after == WATER) & (earlier == DRY)
+        codes = np.where(after == WATER, np.uint8(2), np.uint8(0))
+        codes[flooded] = 1
+        codes[~valid] = MASK_NODATA
+        return [(codes, valid, flooded)]
+
+    metadata = {
+        "FIRSTLIGHT_PRODUCT": "flood_extent",
+        "FIRSTLIGHT_RULE": ", ".join(f"{code} {name}" for code, name in enumerate(FLOOD_CLASSES))
+        + ", 255 no data",
+        "FIRSTLIGHT_PRE_EVENT": Path(pre_water).name,
+        "FIRSTLIGHT_POST_EVENT": Path(post_water).name,
+    }
+    target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "flood", metadata)
+    [(valid, positive)] = _write_by_blocks(post, [target], block, cancel, progress)
+    return IndexResult("flood", Path(output_path), valid, positive, None)
 
 
 def otsu_threshold(values: np.ndarray) -> float:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import manifest
 from .area import Area
@@ -43,18 +44,19 @@ from .errors import (
 from .events import EventConfig, get_event
 from .gdalconfig import raising
 from .indices import (
-    BURN_PRODUCTS,
+    CHANGE_PRODUCTS,
     INDEX_BANDS,
     IndexResult,
     burn_severity,
     canonical_band,
     compute_indices,
+    flood_extent,
     sar_water_mask,
 )
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
 from .proxy import Proxy
-from .quicklook import Preview, read_preview
+from .quicklook import Preview, read_preview, tints_for
 from .signing import Signer
 from .stack import StackResult, create_band_stack
 from .validate import ValidationResult, validate_image, validate_stack
@@ -211,7 +213,6 @@ def _compute_indices(
     options: IngestOptions,
     cancel: Cancel | None,
     warnings: list[str],
-    pre_event: Path | None,
 ) -> dict[str, IndexResult]:
     if scene.source == SENTINEL1:
         if not event.water_mask:
@@ -230,7 +231,7 @@ def _compute_indices(
         return {}
     _check_cancel(cancel)
     primary = event.water_mask and event.indices[0] in outputs  # the water mask is drawn from it
-    results = compute_indices(  # in one pass: NDWI and MNDWI share green, the water mask reads no file
+    return compute_indices(  # in one pass: NDWI and MNDWI share green, the water mask reads no file
         stack.path,
         outputs,
         sensor=scene.source,
@@ -240,15 +241,65 @@ def _compute_indices(
         water=(Path(f"{prefix}_water.tif"), options.water_threshold) if primary else None,
         cancel=cancel,
     )
-    if pre_event is not None and "nbr" in results:
-        _check_cancel(cancel)
-        dnbr, severity = (Path(f"{prefix}_{name}.tif") for name in BURN_PRODUCTS)
-        results.update(burn_severity(results["nbr"].path, pre_event, dnbr, severity, cancel=cancel))
-        if not results["dnbr"].valid_fraction:
-            warnings.append(
-                f"dNBR has no valid pixel: the pre-event scene's NBR ({pre_event.name}) does not cover "
-                f"scene {one_line(scene.id)} where it is clear; pick another pre-event scene."
-            )
+
+
+# The product of each ingest a change is computed from, and what it is called in messages.
+_CHANGE_SOURCE = {"burn": ("nbr", "NBR"), "flood": ("water", "water mask")}
+
+
+class _Before(NamedTuple):
+    """The scene from before the event, and its product a change is computed from."""
+
+    scene_id: str
+    path: Path
+
+
+def _pre_event_product(event: EventConfig, pre_event: IngestResult | None) -> _Before | None:
+    """The pre-event ingest's product the event's change is computed from (its NBR for a burn
+    scar, its water mask for a flood), checked before anything is fetched."""
+    if pre_event is None:
+        return None
+    if event.change is None:
+        raise InputError(
+            f"The event {event.name} makes nothing of a scene from before it: ingest without pre_event."
+        )
+    name, title = _CHANGE_SOURCE[event.change]
+    product = pre_event.indices.get(name)
+    if product is None or not product.path.is_file():
+        raise InputError(
+            f"The pre-event scene {one_line(pre_event.scene_id)} has no {title} on disk: ingest it for "
+            f"{event.name} first (with every band it needs), or pick another scene."
+        )
+    return _Before(pre_event.scene_id, product.path)
+
+
+def _compute_change(
+    scene: Scene,
+    change: str,
+    indices: dict[str, IndexResult],
+    before: Path,
+    prefix: Path,
+    cancel: Cancel | None,
+    warnings: list[str],
+) -> dict[str, IndexResult]:
+    """What the event's ``change`` makes of the scene's product (in ``indices``) and the pre-event
+    one, ``before``."""
+    name, title = _CHANGE_SOURCE[change]
+    after = indices.get(name)
+    if after is None:  # only with skip_validation: a band it needs was missing
+        warnings.append(f"No {change} change was computed: scene {one_line(scene.id)} has no {title}.")
+        return {}
+    _check_cancel(cancel)
+    paths = [Path(f"{prefix}_{product}.tif") for product in CHANGE_PRODUCTS[change]]
+    if change == "burn":
+        results = burn_severity(after.path, before, *paths, cancel=cancel)
+    else:
+        results = {"flood": flood_extent(after.path, before, *paths, cancel=cancel)}
+    if not results[CHANGE_PRODUCTS[change][0]].valid_fraction:
+        warnings.append(
+            f"The {change} change has no valid pixel: the pre-event {title} ({before.name}) does not "
+            f"cover scene {one_line(scene.id)} where it is clear; pick another pre-event scene."
+        )
     return results
 
 
@@ -323,25 +374,19 @@ def ingest_scene(
     cancel: Cancel | None = None,
     signer: Signer | None = None,
     proxy: Proxy | None = None,
-    pre_event: Path | None = None,
+    pre_event: IngestResult | None = None,
 ) -> IngestResult:
     """Download, stack, validate and index one scene into ``<output_dir>/<safe scene id>/``.
 
     Re-running skips bands that are complete and verified. Raises a ``FirstLightError`` with
     one clear sentence on any failure. ``proxy``: the HTTP proxy the downloads go through (see
-    ``proxy.py``). ``pre_event``: the NBR of a scene from before the event (an earlier ingest's
-    ``indices["nbr"]``); for an event whose index is NBR, the ingest then also writes dNBR and
-    its burn severity classes (``indices.burn_severity``).
+    ``proxy.py``). ``pre_event``: the ingest of a scene from before the event, same area and
+    event; the scene's change since then is written too: a flood's extent (``indices.flood_extent``)
+    or a burn scar's dNBR and severity (``indices.burn_severity``).
     """
     options = options or IngestOptions()
     event_config = get_event(event)
-    if pre_event is not None:
-        pre_event = Path(pre_event)
-        if not pre_event.is_file():  # said before any download, not after
-            raise InputError(
-                f"The pre-event NBR {pre_event.name} does not exist: ingest the pre-event scene first "
-                "and pass its indices['nbr'].path."
-            )
+    before = _pre_event_product(event_config, pre_event)  # said before any download, not after
     if scene.source not in event_config.sensors:
         raise InputError(
             f"Scene {one_line(scene.id)} is {SENSORS[scene.source].title}, which the event {event} does "
@@ -358,7 +403,7 @@ def ingest_scene(
     ):
         _remove_products(scene_dir, safe_name(scene.id))
         return _ingest(
-            scene, scene_dir, area, event, event_config, options, progress, cancel, signer, proxy, pre_event
+            scene, scene_dir, area, event, event_config, options, progress, cancel, signer, proxy, before
         )
 
 
@@ -382,7 +427,8 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
     a crash, or a folder that refused their removal, left half-written: overviews, records and
     products under temporary names (the lock held: no run is writing them)."""
     names = [manifest.MANIFEST_NAME, f"{prefix}_stack.vrt", f"{prefix}_quicklook.png", f"{prefix}_water.tif"]
-    names += [f"{prefix}_{index}.tif" for index in (*INDEX_BANDS, *BURN_PRODUCTS)]
+    derived = [*INDEX_BANDS, *(name for products in CHANGE_PRODUCTS.values() for name in products)]
+    names += [f"{prefix}_{name}.tif" for name in derived]
     for name in names:
         (scene_dir / name).unlink(missing_ok=True)
     for pattern in (f"*{OVR_PART}", "*.tmp", f".{prefix}_*.part*"):
@@ -401,9 +447,10 @@ def _ingest(
     cancel: Cancel | None,
     signer: Signer | None,
     proxy: Proxy | None,
-    pre_event: Path | None,
+    before: _Before | None,
 ) -> IngestResult:
-    """``ingest_scene`` once the scene folder is locked and cleared of derived products."""
+    """``ingest_scene`` once the scene folder is locked and cleared of derived products; ``before``,
+    the pre-event product the change is computed from."""
     fetch_args = {"area": area, "progress": progress, "cancel": cancel, "signer": signer, "proxy": proxy}
     started = time.monotonic()
 
@@ -449,17 +496,13 @@ def _ingest(
         if options.quicklook
         else contextlib.nullcontext() as preview
     ):
-        indices = _compute_indices(
-            scene, event_config, stack, mask_path, prefix, options, cancel, warnings, pre_event
-        )
+        indices = _compute_indices(scene, event_config, stack, mask_path, prefix, options, cancel, warnings)
+        if before is not None:  # only given for an event with a change
+            change = str(event_config.change)
+            indices |= _compute_change(scene, change, indices, before.path, prefix, cancel, warnings)
     quicklook = None
     if preview is not None:
-        water, severity = indices.get("water"), indices.get("severity")
-        quicklook = preview.result().write(
-            Path(f"{prefix}_quicklook.png"),
-            water.path if water else None,
-            severity.path if severity else None,
-        )
+        quicklook = preview.result().write(Path(f"{prefix}_quicklook.png"), *tints_for(indices))
     manifest_path = manifest.write(
         scene_dir,
         scene,
@@ -471,7 +514,7 @@ def _ingest(
         indices=indices,
         warnings=warnings,
         elapsed_s=time.monotonic() - started,
-        pre_event=pre_event if "dnbr" in indices else None,
+        pre_event=before,
     )
     return IngestResult(
         scene_id=scene.id,

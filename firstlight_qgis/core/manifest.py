@@ -101,13 +101,13 @@ def build(
     indices: dict[str, IndexResult] | None = None,
     warnings: list[str] | None = None,
     elapsed_s: float | None = None,
-    pre_event: Path | None = None,
+    pre_event: tuple[str, Path] | None = None,
 ) -> dict[str, Any]:
     """The manifest as a JSON-ready dict; paths are relative to the scene folder.
 
     ``mode`` says how the bands were fetched: ``clip_to_area``, ``whole_scene`` or ``visual_only``;
-    ``pre_event``, the pre-event scene's NBR that dNBR was computed against (relative too, so that
-    the output folder can be moved whole).
+    ``pre_event``, the id of the scene from before the event and its product the change (flood
+    extent, dNBR) was computed from (relative too, so that the output folder can be moved whole).
     """
     indices = indices or {}
     return {
@@ -143,7 +143,9 @@ def build(
             name: {**asdict(result), "path": _relative(result.path, scene_dir)}
             for name, result in indices.items()
         },
-        "pre_event": None if pre_event is None else {"nbr": _relative_path(pre_event, scene_dir)},
+        "pre_event": None
+        if pre_event is None
+        else {"scene": pre_event[0], "file": _relative_path(pre_event[1], scene_dir)},
         "options": {k: asdict(v) if is_dataclass(v) else v for k, v in vars(options).items() if k[0] != "_"},
         "warnings": warnings or [],
         "elapsed_s": None if elapsed_s is None else round(elapsed_s, 3),

@@ -1,4 +1,4 @@
-"""A PNG preview of a stack: true or false colour, percentile stretch, optional water or burn overlay.
+"""A PNG preview of a stack: true or false colour, percentile stretch, water, flood or burn tinted.
 
 Made with GDAL alone so it works headless (manifests, reports, the bundled sample's thumbnail).
 The stack is read once at preview size: GDAL uses the overviews of COGs when there are some, so
@@ -21,7 +21,16 @@ from osgeo import gdal
 from .errors import CancelledError, InputError
 from .fileio import clean_up
 from .gdalconfig import on_all_cores, raising
-from .indices import SEVERITY_COLOURS, WATER, Cancel, find_band, grid_bounds, open_raster
+from .indices import (
+    FLOOD_COLOURS,
+    SEVERITY_COLOURS,
+    WATER,
+    Cancel,
+    IndexResult,
+    find_band,
+    grid_bounds,
+    open_raster,
+)
 from .tilerows import nodata_to_nan, sampled
 
 COMPOSITES: dict[str, tuple[str, str, str]] = {
@@ -29,8 +38,22 @@ COMPOSITES: dict[str, tuple[str, str, str]] = {
     "false": ("nir", "red", "green"),  # colour infrared: vegetation red, water dark
     "sar": ("vv", "vh", "vv"),  # backscatter in dB
 }
-WATER_COLOUR = (0, 110, 255)
-TINT_OPACITY = 0.6  # of the water's blue and of the burn severity's colours
+TINT_OPACITY = 0.6  # of the colours over the composite
+# A product's codes and the colour each is tinted in.
+WATER_TINT = {WATER: "#006eff"}
+FLOOD_TINT = dict(enumerate(FLOOD_COLOURS, start=1))
+SEVERITY_TINT = dict(enumerate(SEVERITY_COLOURS, start=1))
+Tint = tuple[Path, dict[int, str]]  # a coded raster on any grid, and its colours
+
+
+def tints_for(products: dict[str, IndexResult]) -> list[Tint]:
+    """What the quicklook of an ingest shows over its composite: the flood extent, else the water
+    mask; burn severity."""
+    water = products.get("flood") or products.get("water")
+    tints = [(water.path, FLOOD_TINT if water.name == "flood" else WATER_TINT)] if water else []
+    if "severity" in products:
+        tints.append((products["severity"].path, SEVERITY_TINT))
+    return tints
 
 
 @raising
@@ -54,7 +77,7 @@ def write_quicklook(
     preview = read_preview(
         stack_path, band_mapping, mode=mode, sensor=sensor, max_size=max_size, percentiles=percentiles
     )
-    return preview.write(Path(output_png), water_path)
+    return preview.write(Path(output_png), *([(Path(water_path), WATER_TINT)] if water_path else []))
 
 
 @dataclass
@@ -69,31 +92,20 @@ class Preview:
     crs: str  # the stack's CRS (WKT)
 
     @on_all_cores
-    def write(
-        self, output_png: Path, water_path: Path | None = None, severity_path: Path | None = None
-    ) -> Path:
-        """The PNG, pixels that ``water_path`` (a water mask on any grid) marks as water tinted blue,
-        and those ``severity_path`` (burn severity) marks as burnt in their class's colour."""
+    def write(self, output_png: Path, *tints: Tint) -> Path:
+        """The PNG, each coded raster of ``tints`` (a water mask, say) tinting the pixels of its codes."""
         rgb = self.rgb.copy()
-        if water_path is not None:
-            self._tint(rgb, self._codes(water_path) == WATER, WATER_COLOUR)
-        if severity_path is not None:
-            codes = self._codes(severity_path)
-            for code, colour in enumerate(SEVERITY_COLOURS, start=1):
-                self._tint(rgb, codes == code, tuple(bytes.fromhex(colour.lstrip("#"))))
+        height, width = self.valid.shape
+        for path, colours in tints:
+            codes = _read_on_grid(Path(path), self.bounds, self.crs, width, height)
+            for code, colour in colours.items():
+                tint = np.array(list(bytes.fromhex(colour.lstrip("#"))), dtype=np.float32)[:, None]
+                where = codes == code
+                rgb[:, where] = rgb[:, where] * (1 - TINT_OPACITY) + tint * TINT_OPACITY
         alpha = np.where(self.valid, 255, 0)
         # rint: as round (half to even), a tenth of its time on float64
         _write_png(np.rint(np.concatenate([rgb, alpha[None]])).astype(np.uint8), output_png)
         return output_png
-
-    def _codes(self, path: Path) -> np.ndarray:
-        height, width = self.valid.shape
-        return _read_on_grid(Path(path), self.bounds, self.crs, width, height)
-
-    @staticmethod
-    def _tint(rgb: np.ndarray, where: np.ndarray, colour: tuple[int, ...]) -> None:
-        tint = np.asarray(colour, dtype=np.float32)[:, None]
-        rgb[:, where] = rgb[:, where] * (1 - TINT_OPACITY) + tint * TINT_OPACITY
 
 
 @raising

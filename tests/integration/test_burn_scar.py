@@ -16,7 +16,7 @@ from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.errors import InputError
 from firstlight_qgis.core.indices import SEVERITY_BOUNDS
 from firstlight_qgis.core.ingest import ingest_scene
-from tests.support.sample import BURNT_ID, BURNT_WINDOW, ITEM_ID, SAMPLE, fire_catalog
+from tests.support.sample import BURNT_ID, BURNT_WINDOW, ITEM_ID, SAMPLE, fire_catalog, window_pixels
 
 pytestmark = pytest.mark.integration
 
@@ -37,25 +37,11 @@ def read(path: Path) -> np.ndarray:
     return gdal.Open(str(path)).ReadAsArray()
 
 
-def burnt_pixels(grid: Path) -> tuple[slice, slice]:
-    """``BURNT_WINDOW`` (the sample's 20 m pixels) as rows and columns of ``grid``."""
-    west, cell, _, north, _, _ = gdal.Open(str(grid)).GetGeoTransform()
-    sample_west, _, _, sample_north, _, _ = gdal.Open(str(SAMPLE / "nir.tif")).GetGeoTransform()
-    column, row, width, height = BURNT_WINDOW
-    first_column = round((sample_west + column * 20 - west) / cell)
-    first_row = round((north - (sample_north - row * 20)) / cell)
-    scale = round(20 / cell)
-    return (
-        slice(first_row, first_row + height * scale),
-        slice(first_column, first_column + width * scale),
-    )
-
-
 def ingest_both(catalog: Path, area, folder: Path):
     [before] = discover(area, EVENT, "2018-12-01", "2018-12-31", catalog=str(catalog))
     [after] = discover(area, EVENT, "2019-01-01", "2019-01-31", catalog=str(catalog))
     pre = ingest_scene(before, folder, area=area, event=EVENT)
-    return pre, ingest_scene(after, folder, area=area, event=EVENT, pre_event=pre.indices["nbr"].path)
+    return pre, ingest_scene(after, folder, area=area, event=EVENT, pre_event=pre)
 
 
 def test_dnbr_marks_the_burnt_fields_and_nothing_else(catalog, area, tmp_path) -> None:
@@ -72,7 +58,7 @@ def test_dnbr_marks_the_burnt_fields_and_nothing_else(catalog, area, tmp_path) -
     assert np.array_equal(severity == 255, ~valid)
     np.testing.assert_array_equal(severity[valid], np.digitize(dnbr[valid], SEVERITY_BOUNDS))
 
-    rows, columns = burnt_pixels(dnbr_path)
+    rows, columns = window_pixels(BURNT_WINDOW, dnbr_path)
     fire = np.zeros(dnbr.shape, dtype=bool)
     fire[rows, columns] = True
     # Unchanged land did not burn; the burnt fields did, most of them badly (moderate-high, high).
@@ -86,7 +72,7 @@ def test_dnbr_marks_the_burnt_fields_and_nothing_else(catalog, area, tmp_path) -
     manifest = json.loads(post.manifest_path.read_text(encoding="utf-8"))
     assert manifest["indices"]["dnbr"]["path"] == dnbr_path.name
     assert manifest["indices"]["severity"]["path"] == severity_path.name
-    assert manifest["pre_event"] == {"nbr": f"../{ITEM_ID}/{ITEM_ID}_nbr.tif"}
+    assert manifest["pre_event"] == {"scene": ITEM_ID, "file": f"../{ITEM_ID}/{ITEM_ID}_nbr.tif"}
     pre_name = gdal.Open(str(dnbr_path)).GetMetadataItem("FIRSTLIGHT_PRE_EVENT")
     assert pre_name == f"{ITEM_ID}_nbr.tif"
 
@@ -102,14 +88,17 @@ def test_ingest_again_without_a_pre_event_scene_leaves_no_stale_dnbr(catalog, ar
     changed = (tinted != plain).any(axis=0)
     assert changed.shape == severity.shape  # a small stack: its quicklook is on its grid
     assert np.array_equal(changed, (severity > 0) & (severity < 255))
-    rows, columns = burnt_pixels(again.indices["nbr"].path)
+    rows, columns = window_pixels(BURNT_WINDOW, again.indices["nbr"].path)
     assert changed[rows, columns].mean() > 0.9
     assert json.loads(again.manifest_path.read_text(encoding="utf-8"))["pre_event"] is None
     assert not post.indices["dnbr"].path.exists() and not post.indices["severity"].path.exists()
 
 
-def test_a_missing_pre_event_nbr_is_said_before_any_download(catalog, area, tmp_path) -> None:
+def test_a_pre_event_nbr_gone_is_said_before_any_download(catalog, area, tmp_path) -> None:
+    [before] = discover(area, EVENT, "2018-12-01", "2018-12-31", catalog=str(catalog))
     [after] = discover(area, EVENT, "2019-01-01", "2019-01-31", catalog=str(catalog))
-    with pytest.raises(InputError, match=r"The pre-event NBR gone_nbr\.tif does not exist"):
-        ingest_scene(after, tmp_path, area=area, event=EVENT, pre_event=tmp_path / "gone_nbr.tif")
-    assert not any(tmp_path.rglob("*.tif"))
+    pre = ingest_scene(before, tmp_path, area=area, event=EVENT)
+    pre.indices["nbr"].path.unlink()
+    with pytest.raises(InputError, match=f"The pre-event scene {ITEM_ID} has no NBR on disk"):
+        ingest_scene(after, tmp_path, area=area, event=EVENT, pre_event=pre)
+    assert not (tmp_path / BURNT_ID).exists() or not any((tmp_path / BURNT_ID).rglob("*.tif"))

@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "resources" / "sample"
 ITEM_ID = "S2_UruguayRiver_20181224_sample"
 BURNT_ID = "S2_UruguayRiver_20190103_burnt"
-# Where the fire of ``burn_sample`` went: (column, row, width, height) in the sample's 20 m pixels,
-# fields inside area.geojson whose NBR is about 0.45.
+FLOODED_ID = "S2_UruguayRiver_20190103_flooded"
+# Where the fire of ``burn_sample`` went and where the flood of ``flood_sample`` stands: (column,
+# row, width, height) in the sample's 20 m pixels, fields inside area.geojson (NBR about 0.45).
 BURNT_WINDOW = (60, 300, 80, 80)
+FLOODED_WINDOW = (300, 60, 80, 80)
 
 
 def copy_sample(destination: Path) -> Path:
@@ -44,9 +47,21 @@ def served_item(server: AssetServer, scene_id: str = ITEM_ID) -> dict[str, Any]:
 def burn_sample(folder: Path) -> None:
     """Make the sample copied in ``folder`` a post-fire scene: in ``BURNT_WINDOW`` its near infrared
     falls to 40 % and its 2.2 µm shortwave infrared doubles, as over a fresh burn scar (NBR from
-    about 0.45 to below 0). Written back as COGs like the sample's; no data (0) stays 0."""
-    column, row, width, height = BURNT_WINDOW
-    for band, factor in (("nir", 0.4), ("swir22", 2.0)):
+    about 0.45 to below 0)."""
+    _scale(folder, BURNT_WINDOW, {"nir": 0.4, "swir22": 2.0})
+
+
+def flood_sample(folder: Path) -> None:
+    """Make the sample copied in ``folder`` a flooded scene: in ``FLOODED_WINDOW`` the fields' near
+    and shortwave infrared fall to 5 %, as under water (NDWI from below 0 to above)."""
+    _scale(folder, FLOODED_WINDOW, {"nir": 0.05, "swir16": 0.05, "swir22": 0.05})
+
+
+def _scale(folder: Path, where: tuple[int, int, int, int], factors: dict[str, float]) -> None:
+    """The bands ``factors`` names, in ``folder``, multiplied by their factor in the window ``where``;
+    written back as COGs like the sample's; no data (0) stays 0."""
+    column, row, width, height = where
+    for band, factor in factors.items():
         path = folder / f"{band}.tif"
         copy_in_memory = gdal.GetDriverByName("MEM").CreateCopy("", gdal.Open(str(path)))
         values = copy_in_memory.GetRasterBand(1).ReadAsArray()
@@ -80,12 +95,34 @@ def item_of(folder: Path, scene_id: str, when: str, href: str = "./") -> dict[st
 def fire_catalog(root: Path) -> Path:
     """A local ItemCollection in ``root``: the sample (2018-12-24, before a fire) and its copy
     burnt by ``burn_sample`` (``BURNT_ID``, 2019-01-03), each in a folder of its own."""
+    return _before_and_after(root, BURNT_ID, burn_sample)
+
+
+def flood_catalog(root: Path) -> Path:
+    """``fire_catalog`` for a flood: the sample, then its copy flooded by ``flood_sample``
+    (``FLOODED_ID``, 2019-01-03)."""
+    return _before_and_after(root, FLOODED_ID, flood_sample)
+
+
+def _before_and_after(root: Path, after_id: str, change: Callable[[Path], None]) -> Path:
     before, after = copy_sample(root / "before"), copy_sample(root / "after")
-    burn_sample(after)
+    change(after)
     items = [
         item_of(before, ITEM_ID, "2018-12-24T13:37:00Z", "./before/"),
-        item_of(after, BURNT_ID, "2019-01-03T13:37:00Z", "./after/"),
+        item_of(after, after_id, "2019-01-03T13:37:00Z", "./after/"),
     ]
     path = root / "items.json"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": items}), encoding="utf-8")
     return path
+
+
+def window_pixels(window: tuple[int, int, int, int], grid: Path) -> tuple[slice, slice]:
+    """A window of the sample's 20 m pixels (``BURNT_WINDOW``, say) as rows and columns of the
+    raster ``grid`` (a product of an ingest of the sample, clipped or not)."""
+    west, cell, _, north, _, _ = gdal.Open(str(grid)).GetGeoTransform()
+    sample_west, _, _, sample_north, _, _ = gdal.Open(str(SAMPLE / "nir.tif")).GetGeoTransform()
+    column, row, width, height = window
+    first_column = round((sample_west + column * 20 - west) / cell)
+    first_row = round((north - (sample_north - row * 20)) / cell)
+    scale = round(20 / cell)
+    return slice(first_row, first_row + height * scale), slice(first_column, first_column + width * scale)

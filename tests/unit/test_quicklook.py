@@ -10,7 +10,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core.errors import CancelledError, InputError
 from firstlight_qgis.core.indices import compute_index, water_mask
-from firstlight_qgis.core.quicklook import png_bytes, read_preview, write_quicklook
+from firstlight_qgis.core.quicklook import png_bytes, read_preview, tints_for, write_quicklook
 from firstlight_qgis.core.stack import create_band_stack
 from firstlight_qgis.core.validate import validate_stack
 from tests.conftest import RASTER_FIXTURES, ROOT
@@ -74,7 +74,9 @@ def test_a_preview_read_ahead_is_the_same_quicklook_and_stops_on_cancel(stack, t
     PNG as in one go. A cancel (or failed indices) stops the reading before the next band."""
     ndwi = compute_index(stack, "ndwi", tmp_path / "ndwi.tif", sensor="sentinel2")
     water = water_mask(ndwi.path, tmp_path / "water.tif")
-    ahead = read_preview(stack, MAPPING, max_size=256).write(tmp_path / "ahead.png", water.path)
+    ahead = read_preview(stack, MAPPING, max_size=256).write(
+        tmp_path / "ahead.png", *tints_for({"water": water})
+    )
     at_once = write_quicklook(stack, tmp_path / "at_once.png", MAPPING, water_path=water.path, max_size=256)
     assert np.array_equal(_png(ahead), _png(at_once))
     polls = []
