@@ -56,62 +56,62 @@
       <translation>La zone n'a pas pu être convertie de {source} en {target} : vérifiez le SCR de la couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="107" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="112" />
       <source>Coastal flood</source>
       <translation>Inondation côtière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="108" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="113" />
       <source>Riverine flood</source>
       <translation>Crue fluviale</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="109" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="114" />
       <source>Flash flood</source>
       <translation>Crue éclair</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="110" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="115" />
       <source>Wildfire burn scar</source>
       <translation>Cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="111" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="116" />
       <source>Drought (vegetation)</source>
       <translation>Sécheresse (végétation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="117" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="122" />
       <source>{area} km²</source>
       <translation>{area} km²</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="137" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="142" />
       <source>downloading</source>
       <translation>téléchargement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="138" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="143" />
       <source>retrying</source>
       <translation>nouvelle tentative</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="139" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="144" />
       <source>done</source>
       <translation>terminé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="140" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="145" />
       <source>already there</source>
       <translation>déjà présent</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="141" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="146" />
       <source>failed</source>
       <translation>échec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="176" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="181" />
       <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
       <location filename="../firstlight_qgis/gui/messages.py" line="50" />
       <location filename="../firstlight_qgis/processing/provider.py" line="25" />
@@ -119,474 +119,479 @@
       <translation>FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="206" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="152" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="211" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="153" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="207" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="167" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="212" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="168" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="209" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="512" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="214" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="518" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="236" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="241" />
       <source>1. Area</source>
       <translation>1. Zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="239" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="244" />
       <source>Rectangle</source>
       <translation>Rectangle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="239" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="244" />
       <source>Draw a rectangle: press, drag, release</source>
       <translation>Dessiner un rectangle : appuyer, faire glisser, relâcher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="242" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="247" />
       <source>Polygon</source>
       <translation>Polygone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="242" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="247" />
       <source>Draw a polygon: click the corners, right-click to finish, Esc to cancel</source>
       <translation>Dessiner un polygone : cliquer sur les sommets, clic droit pour terminer, Échap pour annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="244" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="249" />
       <source>Map view</source>
       <translation>Vue de la carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="245" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="250" />
       <source>Use the extent of the map as it is shown now</source>
       <translation>Utiliser l'emprise de la carte telle qu'elle est affichée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="256" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="261" />
       <source>A layer whose extent or selected features give the area</source>
       <translation>Une couche dont l'emprise ou les entités sélectionnées donnent la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="257" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="262" />
       <source>Layer extent</source>
       <translation>Emprise de la couche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="258" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="263" />
       <source>Selected features</source>
       <translation>Entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="265" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="270" />
       <source>Clear</source>
       <translation>Effacer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="284" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="289" />
       <source>2. Search</source>
       <translation>2. Recherche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="290" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="295" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="100" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="293" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
       <source>Dates</source>
       <translation>Dates</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="296" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="303" />
+      <source>The best scene between these dates, before the event, is ingested too; each scene gets its change since: a flood's extent, a burn scar's dNBR and burn severity</source>
+      <translation>La meilleure scène entre ces dates, avant l'événement, est importée aussi ; chaque scène en tire son changement depuis : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="309" />
+      <source>Compare with an earlier scene (flood extent)</source>
+      <translation>Comparer avec une scène antérieure (étendue de l'inondation)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="310" />
       <source>Compare with an earlier scene (dNBR)</source>
       <translation>Comparer avec une scène antérieure (dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
-      <source>The best scene between these dates, before the fire, is ingested too; each scene gets dNBR and burn severity against it</source>
-      <translation>La meilleure scène entre ces dates, avant l'incendie, est importée aussi ; chaque scène en tire le dNBR et la sévérité du brûlis</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="304" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="313" />
       <source>Before</source>
       <translation>Avant</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="316" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="326" />
       <source>Optical scenes cloudier than this are left out</source>
       <translation>Les scènes optiques plus nuageuses sont écartées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="317" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="327" />
       <source>Max cloud</source>
       <translation>Nuages max.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="320" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="330" />
       <source>Earth Search v1 (AWS, no account)</source>
       <translation>Earth Search v1 (AWS, sans compte)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="321" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="331" />
       <source>Microsoft Planetary Computer</source>
       <translation>Microsoft Planetary Computer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="322" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
       <source>Custom STAC API URL</source>
       <translation>URL d'API STAC personnalisée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="323" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="333" />
       <source>Local catalog file</source>
       <translation>Fichier de catalogue local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="324" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="334" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="157" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="327" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="337" />
       <source>STAC API URL</source>
       <translation>URL de l'API STAC</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="331" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="341" />
       <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
       <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="342" />
       <source>Local STAC catalog, collection or ItemCollection</source>
       <translation>Catalogue, collection ou ItemCollection STAC local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="333" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="343" />
       <source>Catalog file</source>
       <translation>Fichier de catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="337" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="347" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="374" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="384" />
       <source>3. Scenes</source>
       <translation>3. Scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="411" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="421" />
       <source>4. Ingest</source>
       <translation>4. Import</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="416" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="426" />
       <source>Folder for the bands, stacks and indices</source>
       <translation>Dossier des bandes, des piles et des indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="417" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="313" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="427" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="316" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="419" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="429" />
       <source>Clip to the area (reads only its pixels)</source>
       <translation>Découper à la zone (ne lit que ses pixels)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="420" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="430" />
       <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
       <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="421" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="283" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="431" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="286" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="423" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="433" />
       <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="431" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="441" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="432" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="442" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="434" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="444" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="691" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="691" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="699" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="717" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="809" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="827" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="873" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="891" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1078" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1096" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="124" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="129" />
       <source>waiting</source>
       <translation>en attente</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="165" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="170" />
       <source>stopped</source>
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="362" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="372" />
       <source>to</source>
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="456" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="456" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="456" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="627" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="645" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="636" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="654" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="673" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="691" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="675" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="693" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="727" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="724" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="742" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="761" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="779" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="762" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="780" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="796" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="814" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="805" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="823" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="874" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="892" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="886" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="904" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="905" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="923" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="912" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="930" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="917" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="935" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1059" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1077" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1084" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1102" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="494" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="504" />
       <source>last session</source>
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="583" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="601" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="590" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="608" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="637" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="655" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="749" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="767" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="764" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="782" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="776" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="794" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="878" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="896" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="903" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="921" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="952" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="970" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="968" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="986" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1032" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1050" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1080" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1098" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1083" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1101" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1108" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1126" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1138" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1156" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="976" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="994" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1048" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1066" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1054" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1072" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1063" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1081" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="635" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="653" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -814,13 +819,13 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="119" />
       <location filename="../firstlight_qgis/processing/index.py" line="166" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="319" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="129" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="295" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="298" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
@@ -831,7 +836,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="169" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="320" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="323" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -876,15 +881,15 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="180" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="181" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="193" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="194" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
-Burn scars: with pre-event dates, the best scene between them is ingested too, and each scene gets dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
+With pre-event dates, the best scene between them is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
 
 Scenes: the ids in SCENES (comma-separated), else the best BEST_N found by the search. With SCENES_JSON (the JSON output of 'Discover scenes') the scenes are taken from that file and no search runs.
 
@@ -895,7 +900,7 @@ Skip validation keeps going when a scene lacks a band or the stack fails its che
 Each scene goes to OUTPUT_FOLDER/&lt;scene id&gt;/: one GeoTIFF per band, &lt;id&gt;_stack.vrt, the index rasters, &lt;id&gt;_water.tif (1 water, 0 dry, 255 no data) and manifest.json. Re-running skips bands already complete and verified.</source>
       <translation>Télécharge toutes les bandes spectrales des scènes choisies, les empile dans un VRT dans l'ordre canonique des bandes, valide la pile et calcule l'indice de l'événement : NDWI/MNDWI et un masque d'eau pour les inondations, NBR pour les cicatrices de brûlis, NDVI pour la sécheresse.
 
-Cicatrices de brûlis : avec des dates d'avant l'événement, la meilleure scène entre elles est importée aussi, et chaque scène reçoit le dNBR (le NBR d'avant l'événement moins le sien, &gt; 0 là où le sol a brûlé) et des classes de sévérité du brûlis (0 non brûlé, 1 faible, 2 modérée-faible, 3 modérée-forte, 4 forte ; 255 sans données).
+Avec des dates d'avant l'événement, la meilleure scène entre elles est importée aussi, et chaque scène reçoit son changement depuis : pour les inondations, l'étendue de l'inondation &lt;id&gt;_flood.tif (1 inondé : de l'eau maintenant, sec avant ; 2 déjà de l'eau avant, la rivière dans son lit ; 0 sec ; 255 sans données) ; pour les cicatrices de brûlis, le dNBR (le NBR d'avant l'événement moins le sien, &gt; 0 là où le sol a brûlé) et des classes de sévérité du brûlis (0 non brûlé, 1 faible, 2 modérée-faible, 3 modérée-forte, 4 forte ; 255 sans données).
 
 Scènes : les identifiants de SCENES (séparés par des virgules), sinon les BEST_N meilleures trouvées par la recherche. Avec SCENES_JSON (la sortie JSON de « Découvrir des scènes »), les scènes sont lues dans ce fichier et aucune recherche n'est lancée.
 
@@ -906,184 +911,189 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="219" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="222" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="222" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="225" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="227" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="230" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="234" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="237" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="287" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="290" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="298" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="301" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="307" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="307" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="186" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="548" />
+      <source>Flooded (water now, dry before): {share:.1%} of the valid pixels.</source>
+      <translation>Inondé (de l'eau maintenant, sec avant) : {share:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="551" />
+      <source>Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels.</source>
+      <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="187" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="243" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="246" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="252" />
-      <source>Pre-event start date (burn scars: dNBR)</source>
-      <translation>Début de la période d'avant l'événement (cicatrices de brûlis : dNBR)</translation>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="255" />
+      <source>Pre-event start date (flood extent, dNBR)</source>
+      <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="253" />
-      <source>Pre-event end date (burn scars: dNBR)</source>
-      <translation>Fin de la période d'avant l'événement (cicatrices de brûlis : dNBR)</translation>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="256" />
+      <source>Pre-event end date (flood extent, dNBR)</source>
+      <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="257" />
-      <source>For wildfire.burn_scar: the best scene between these dates, before the event's dates, is ingested too, and dNBR and burn severity are computed against it. Leave both empty for NBR alone.</source>
-      <translation>Pour wildfire.burn_scar : la meilleure scène entre ces dates, avant celles de l'événement, est importée aussi, et le dNBR et la sévérité du brûlis sont calculés par rapport à elle. Laissez les deux vides pour le NBR seul.</translation>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="260" />
+      <source>The best scene between these dates, before the event's dates, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
+      <translation>La meilleure scène entre ces dates, avant celles de l'événement, est importée aussi, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie. Laissez les deux vides pour l'indice de l'événement et le masque d'eau seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="267" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="270" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="273" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="317" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="320" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="325" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="324" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="327" />
+      <source>Flood extent</source>
+      <translation>Étendue de l'inondation</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="326" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="330" />
       <source>All rasters produced</source>
       <translation>Tous les rasters produits</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="332" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="335" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="450" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="454" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="498" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="502" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="372" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="376" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="408" />
       <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="562" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="560" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="361" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="365" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="390" />
-      <source>Pre-event dates serve the burn scars' dNBR, not {event}: clear them, or choose wildfire.burn_scar.</source>
-      <translation>Les dates d'avant l'événement servent au dNBR des cicatrices de brûlis, pas à {event} : effacez-les, ou choisissez wildfire.burn_scar.</translation>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
+      <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
+      <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="411" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="415" />
       <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="422" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="426" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="520" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="526" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="522" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="528" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="531" />
-      <source>The pre-event scene {id} has no NBR (it lacks nir or swir22): give pre-event dates with a complete scene.</source>
-      <translation>La scène d'avant l'événement {id} n'a pas de NBR (il lui manque nir ou swir22) : donnez des dates d'avant l'événement avec une scène complète.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="543" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="536" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="550" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="543" />
       <source>Water: {share:.1%} of the valid pixels.</source>
       <translation>Eau : {share:.1%} des pixels valides.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="557" />
-      <source>Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels.</source>
-      <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/parameters.py" line="89" />
@@ -1201,17 +1211,28 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Sévérité forte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="149" />
-      <source>Water</source>
-      <translation>Eau</translation>
-    </message>
-    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="176" />
       <location filename="../firstlight_qgis/processing/styling.py" line="151" />
       <source>Dry</source>
       <translation>Sec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="241" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="177" />
+      <source>Flooded</source>
+      <translation>Inondé</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="178" />
+      <source>Water before the event</source>
+      <translation>Eau avant l'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="149" />
+      <source>Water</source>
+      <translation>Eau</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="259" />
       <source>Could not style {name}: {error}</source>
       <translation>Impossible d'appliquer le style à {name} : {error}</translation>
     </message>

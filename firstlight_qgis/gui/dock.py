@@ -297,14 +297,18 @@ class FirstLightDock(QgsDockWidget):
         dates, self.start_edit, self.end_edit = self._date_range()
         form.addRow(tr("Dates"), dates)
 
-        # Burn scars only: dNBR against the best scene of a window before the event.
-        self.pre_event_check = QCheckBox(tr("Compare with an earlier scene (dNBR)"))
+        # Floods and burn scars: the change since the best scene of a window before the event.
+        self.pre_event_check = QCheckBox()
         self.pre_event_check.setToolTip(
             tr(
-                "The best scene between these dates, before the fire, is ingested too; each scene gets "
-                "dNBR and burn severity against it"
+                "The best scene between these dates, before the event, is ingested too; each scene gets "
+                "its change since: a flood's extent, a burn scar's dNBR and burn severity"
             )
         )
+        self._change_titles = {
+            "flood": tr("Compare with an earlier scene (flood extent)"),
+            "burn": tr("Compare with an earlier scene (dNBR)"),
+        }
         pre_dates, self.pre_start_edit, self.pre_end_edit = self._date_range()
         self.pre_event_label = QLabel(tr("Before"))
         form.addRow(self.pre_event_label, self.pre_event_check)
@@ -474,7 +478,7 @@ class FirstLightDock(QgsDockWidget):
                 saved.read(saved.SAVED_ON, "", str),
             ) or saved.default_dates(DEFAULT_DAYS)
             self.set_dates(*dates)
-            self.pre_event_check.setChecked(saved.read(saved.PRE_EVENT, True, bool))
+            self.pre_event_check.setChecked(saved.read(saved.PRE_EVENT, False, bool))
             self.set_pre_event_dates(
                 *saved.date_range(
                     saved.read(saved.PRE_START_DATE, "", str), saved.read(saved.PRE_END_DATE, "", str)
@@ -568,9 +572,11 @@ class FirstLightDock(QgsDockWidget):
             self.set_pre_event_dates(*_days_before(start))
 
     def _event_changed(self, *_: object) -> None:
-        burn = EVENTS[self.event_name()].takes_pre_event
+        change = EVENTS[self.event_name()].change
         for widget in (self.pre_event_label, self.pre_event_check, self.pre_dates_widget):
-            widget.setVisible(burn)
+            widget.setVisible(change is not None)
+        if change is not None:
+            self.pre_event_check.setText(self._change_titles[change])
         self.pre_dates_widget.setEnabled(self.pre_event_check.isChecked())
 
     def catalog_kind(self) -> str:

@@ -28,8 +28,8 @@ from qgis.core import (
 from ..processing.styling import style_footprints
 from .messages import log, tr
 
-# Bottom to top inside a scene's group: the stack under the index under the water mask (or burn severity).
-_ORDER = {"OUTPUT_STACK": 0, "OUTPUT_INDEX": 1, "OUTPUT_WATER": 3, "OUTPUT_SEVERITY": 3}
+# Bottom to top inside a scene's group: stack, index, water mask or burn severity, flood extent.
+_ORDER = {"OUTPUT_STACK": 0, "OUTPUT_INDEX": 1, "OUTPUT_WATER": 3, "OUTPUT_SEVERITY": 3, "OUTPUT_FLOOD": 4}
 _HIDDEN_OUTPUTS = {"OUTPUT_INDEX"}  # an opaque ramp: available, but not hiding the stack at first
 
 

@@ -63,6 +63,7 @@ OUTPUT_STACK = "OUTPUT_STACK"
 OUTPUT_INDEX = "OUTPUT_INDEX"
 OUTPUT_WATER = "OUTPUT_WATER"
 OUTPUT_SEVERITY = "OUTPUT_SEVERITY"
+OUTPUT_FLOOD = "OUTPUT_FLOOD"
 OUTPUT_MANIFEST = "OUTPUT_MANIFEST"
 OUTPUT_LAYERS = "OUTPUT_LAYERS"
 SCENE_IDS = "SCENE_IDS"
@@ -72,7 +73,7 @@ _SEARCH_LIMIT = 50
 _DOWNLOAD_SHARE = 0.85  # of each scene's progress span; stacking, validation and indices take the rest
 _REPORTED = {"started", "done", "skipped", "failed", "retrying"}
 _PERCENT_EVERY_S = 1.0  # a band's percentage: told in 10 % steps, at most this often
-_LOADED = {"water": OUTPUT_WATER, "severity": OUTPUT_SEVERITY}  # besides the event's index
+_LOADED = {"water": OUTPUT_WATER, "severity": OUTPUT_SEVERITY, "flood": OUTPUT_FLOOD}  # and the index
 
 
 def parse_water_threshold(text: str) -> float | str:
@@ -195,9 +196,11 @@ class IngestAlgorithm(FirstLightAlgorithm):
             "Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band "
             "order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for "
             "floods, NBR for burn scars, NDVI for drought.\n\n"
-            "Burn scars: with pre-event dates, the best scene between them is ingested too, and each "
-            "scene gets dNBR (the pre-event NBR minus its own, > 0 where land burned) and burn severity "
-            "classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).\n\n"
+            "With pre-event dates, the best scene between them is ingested too, and each scene gets its "
+            "change since: for floods, the flood extent <id>_flood.tif (1 flooded: water now, dry "
+            "before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR "
+            "(the pre-event NBR minus its own, > 0 where land burned) and burn severity classes (0 "
+            "unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).\n\n"
             "Scenes: the ids in SCENES (comma-separated), else the best BEST_N found by the search. With "
             "SCENES_JSON (the JSON output of 'Discover scenes') the scenes are taken from that file and no "
             "search runs.\n\n"
@@ -249,16 +252,16 @@ class IngestAlgorithm(FirstLightAlgorithm):
             )
         )
         for name, label in (
-            (PRE_EVENT_START, translate("FirstLight", "Pre-event start date (burn scars: dNBR)")),
-            (PRE_EVENT_END, translate("FirstLight", "Pre-event end date (burn scars: dNBR)")),
+            (PRE_EVENT_START, translate("FirstLight", "Pre-event start date (flood extent, dNBR)")),
+            (PRE_EVENT_END, translate("FirstLight", "Pre-event end date (flood extent, dNBR)")),
         ):
             pre = QgsProcessingParameterDateTime(name, label, DATETIME_DATE, None, True)
             pre.setHelp(
                 translate(
                     "FirstLight",
-                    "For wildfire.burn_scar: the best scene between these dates, before the event's "
-                    "dates, is ingested too, and dNBR and burn severity are computed against it. "
-                    "Leave both empty for NBR alone.",
+                    "The best scene between these dates, before the event's dates, is ingested too, "
+                    "and each scene's change since is computed: a flood's extent, a burn scar's dNBR and "
+                    "burn severity. Leave both empty for the event's index and water mask alone.",
                 )
             )
             self.addParameter(pre)
@@ -321,6 +324,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
         self.addOutput(
             QgsProcessingOutputRasterLayer(OUTPUT_SEVERITY, translate("FirstLight", "Burn severity"))
         )
+        self.addOutput(QgsProcessingOutputRasterLayer(OUTPUT_FLOOD, translate("FirstLight", "Flood extent")))
         self.addOutput(QgsProcessingOutputFile(OUTPUT_MANIFEST, translate("FirstLight", "Manifest")))
         self.addOutput(
             QgsProcessingOutputMultipleLayers(OUTPUT_LAYERS, translate("FirstLight", "All rasters produced"))
@@ -381,7 +385,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
     def _pre_event_window(
         self, parameters: dict[str, Any], context: QgsProcessingContext
     ) -> tuple[date, date] | None:
-        """The pre-event dates, if given, and only for an event whose index is NBR."""
+        """The pre-event dates, if given, and only for an event with a change (flood, burn scar)."""
         start, _ = date_values(self, parameters, context)
         window = pre_event_dates(self, parameters, context, (PRE_EVENT_START, PRE_EVENT_END), start)
         event = event_value(self, parameters, context)
@@ -389,8 +393,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
             raise InputError(
                 QCoreApplication.translate(
                     "FirstLight",
-                    "Pre-event dates serve the burn scars' dNBR, not {event}: clear them, or choose "
-                    "wildfire.burn_scar.",
+                    "Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear "
+                    "them, or choose a flood or wildfire.burn_scar.",
                 ).format(event=event)
             )
         return window
@@ -467,7 +471,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
 
         queue = [pre_scene, *scenes] if pre_scene is not None else scenes
         results: list[IngestResult] = []
-        pre_event: Path | None = None
+        pre_event: IngestResult | None = None
         span = 95.0 / len(queue)
         for number, scene in enumerate(queue):
             if feedback.isCanceled():
@@ -491,7 +495,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
             self._report(result, feedback)
             results.append(result)
             if scene is pre_scene:
-                pre_event = self._pre_event_nbr(result)
+                pre_event = result
             feedback.setProgress(base + span)
         if feedback.isCanceled() or len(results) < len(queue):
             raise QgsProcessingException(
@@ -499,7 +503,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     "FirstLight", "Ingest cancelled; completed band files were kept and will be reused."
                 )
             )
-        primary = "dnbr" if pre_scene is not None else (event.indices[0] if event.indices else None)
+        primary = event.indices[0] if event.indices else None
+        if pre_scene is not None and event.change == "burn":
+            primary = "dnbr"  # the burn scar's mark, where NBR alone is ambiguous
         outputs = self._outputs(results, results[len(queue) - len(scenes)], primary, folder, context)
         outputs[SENSOR] = scenes[0].source
         return outputs
@@ -524,19 +530,6 @@ class IngestAlgorithm(FirstLightAlgorithm):
         )
 
     @staticmethod
-    def _pre_event_nbr(result: IngestResult) -> Path:
-        nbr = result.indices.get("nbr")
-        if nbr is None:  # only with skip_validation: a band NBR needs was missing
-            raise InputError(
-                QCoreApplication.translate(
-                    "FirstLight",
-                    "The pre-event scene {id} has no NBR (it lacks nir or swir22): give pre-event dates "
-                    "with a complete scene.",
-                ).format(id=result.scene_id)
-            )
-        return nbr.path
-
-    @staticmethod
     def _report(result: IngestResult, feedback: QgsProcessingFeedback) -> None:
         if result.stack is not None:
             feedback.pushInfo(
@@ -551,13 +544,18 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     share=water.positive_fraction
                 )
             )
-        severity = result.indices.get("severity")
-        if severity is not None and severity.positive_fraction is not None:
-            feedback.pushInfo(
-                QCoreApplication.translate(
-                    "FirstLight", "Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels."
-                ).format(share=severity.positive_fraction)
-            )
+        changes = {
+            "flood": QCoreApplication.translate(
+                "FirstLight", "Flooded (water now, dry before): {share:.1%} of the valid pixels."
+            ),
+            "severity": QCoreApplication.translate(
+                "FirstLight", "Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels."
+            ),
+        }
+        for name, line in changes.items():
+            change = result.indices.get(name)
+            if change is not None and change.positive_fraction is not None:
+                feedback.pushInfo(line.format(share=change.positive_fraction))
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "Manifest: {path}").format(path=result.manifest_path)
         )
@@ -571,8 +569,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
         context: QgsProcessingContext,
     ) -> dict[str, Any]:
         """The outputs, those of ``first`` (the first scene asked for: not a pre-event one) where
-        one raster is named; every scene's stack, event's index, water mask and burn severity
-        loaded on completion."""
+        one raster is named; every scene's stack, event's index, water mask, flood extent and burn
+        severity loaded on completion."""
         layers: list[str] = []
         for result in results:
             stack = result.stack.path if result.stack is not None else result.visual_path
@@ -592,6 +590,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
             OUTPUT_INDEX: _path_of(first, primary),
             OUTPUT_WATER: _path_of(first, "water"),
             OUTPUT_SEVERITY: _path_of(first, "severity"),
+            OUTPUT_FLOOD: _path_of(first, "flood"),
             OUTPUT_MANIFEST: str(first.manifest_path),
             OUTPUT_LAYERS: layers,
             SCENE_IDS: ",".join(r.scene_id for r in results),

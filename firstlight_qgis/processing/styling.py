@@ -41,11 +41,11 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QColor
 
 from ..core.bands import SENSORS
-from ..core.indices import SEVERITY_COLOURS
+from ..core.indices import FLOOD_COLOURS, SEVERITY_COLOURS
 from .compat import RANGE_CUMULATIVE_CUT, RANGE_ESTIMATED, STRETCH_TO_MINMAX
 
 STACK = "stack"
-PRODUCT = "product"  # an index, a water mask or burn severity: told apart from the raster itself
+PRODUCT = "product"  # an index, water mask, flood extent or burn severity: told by the raster itself
 FOOTPRINTS = "footprints"
 
 WATER_COLOR = QColor(0, 112, 255)
@@ -166,7 +166,23 @@ def style_severity(layer: QgsRasterLayer) -> bool:
         translate("FirstLight", "Moderate-high severity"),
         translate("FirstLight", "High severity"),
     )
-    colors = [QColor(0, 0, 0, 0), *(QColor(color) for color in SEVERITY_COLOURS)]  # unburned: clear
+    return _style_classes(layer, names, SEVERITY_COLOURS)
+
+
+def style_flood_extent(layer: QgsRasterLayer) -> bool:
+    """Flooded land light blue over water that was there before dark blue; dry land transparent."""
+    translate = QCoreApplication.translate
+    names = (
+        translate("FirstLight", "Dry"),
+        translate("FirstLight", "Flooded"),
+        translate("FirstLight", "Water before the event"),
+    )
+    return _style_classes(layer, names, FLOOD_COLOURS)
+
+
+def _style_classes(layer: QgsRasterLayer, names: tuple[str, ...], colours: tuple[str, ...]) -> bool:
+    """Codes 0, 1, 2 ... named ``names``: 0 transparent, the others in ``colours``."""
+    colors = [QColor(0, 0, 0, 0), *(QColor(color) for color in colours)]
     classes = [
         QgsPalettedRasterRenderer.Class(code, color, name)
         for code, (color, name) in enumerate(zip(colors, names, strict=True))
@@ -196,13 +212,15 @@ def style_index(layer: QgsRasterLayer, index: str | None = None) -> bool:
 
 
 def style_product(layer: QgsRasterLayer) -> bool:
-    """A FirstLight index, water mask or burn severity, told apart by the band description the core
-    writes."""
+    """A FirstLight index, water mask, flood extent or burn severity, told apart by the band
+    description the core writes."""
     name = _band_names(layer)[0] if layer.bandCount() else ""
     if name == "water":
         return style_water_mask(layer)
     if name == "severity":
         return style_severity(layer)
+    if name == "flood":
+        return style_flood_extent(layer)
     return style_index(layer, name or None)
 
 

@@ -1,5 +1,6 @@
-"""A burn scar from the dock: the pre-event dates appear for wildfire.burn_scar only, and an ingest
-with them puts the scene's dNBR and burn severity on the map beside the pre-event scene's stack."""
+"""Changes since a scene from before the event, from the dock: the pre-event dates appear for floods
+and burn scars, follow the event's dates, and an ingest with them puts the flood extent, or the dNBR
+and burn severity, on the map beside the pre-event scene's layers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 from qgis.core import Qgis, QgsPalettedRasterRenderer, QgsProject, QgsSingleBandPseudoColorRenderer
 
 from firstlight_qgis.gui.dock import LOCAL_FILE
-from tests.support.sample import BURNT_ID, ITEM_ID, fire_catalog
+from tests.support.sample import BURNT_ID, FLOODED_ID, ITEM_ID, fire_catalog, flood_catalog
 
 from .conftest import wait_idle
 from .test_dock_ingest import group_layers
@@ -18,14 +19,18 @@ SUCCESS = Qgis.MessageLevel.Success
 CRITICAL = Qgis.MessageLevel.Critical
 
 
-def test_the_pre_event_dates_are_offered_for_burn_scars_only(dock) -> None:
-    for event in ("flood.riverine", "wildfire.burn_scar", "drought.vegetation"):
-        shown = event == "wildfire.burn_scar"
+def test_the_pre_event_dates_are_offered_for_floods_and_burn_scars(dock) -> None:
+    shown = {
+        "flood.riverine": "Compare with an earlier scene (flood extent)",
+        "wildfire.burn_scar": "Compare with an earlier scene (dNBR)",
+        "drought.vegetation": None,
+    }
+    for event, title in shown.items():
         dock.set_event(event)
-        assert dock.pre_event_check.isVisibleTo(dock) is shown
-        assert dock.pre_start_edit.isVisibleTo(dock) is shown
-    dock.pre_event_check.setChecked(False)
-    assert not dock.pre_start_edit.isEnabled()
+        assert dock.pre_event_check.isVisibleTo(dock) is (title is not None)
+        assert dock.pre_start_edit.isVisibleTo(dock) is (title is not None)
+        assert title is None or dock.pre_event_check.text() == title
+    assert not dock.pre_event_check.isChecked() and not dock.pre_start_edit.isEnabled()  # opt-in
     dock.pre_event_check.setChecked(True)
     assert dock.pre_start_edit.isEnabled()
 
@@ -62,3 +67,21 @@ def test_a_burn_scar_ingest_adds_dnbr_and_severity(dock, messages, tmp_path) -> 
     assert set(group_layers(ITEM_ID)) == {"stack"}  # the scene from before the fire, to compare
     (success,) = messages(SUCCESS)
     assert BURNT_ID in success and "severity" in success
+
+
+def test_a_flood_ingest_adds_the_flood_extent_on_top(dock, messages, tmp_path) -> None:
+    catalog = flood_catalog(tmp_path / "flood")
+    choose(dock, LOCAL_FILE, str(catalog), start=(2019, 1, 1), end=(2019, 1, 31))
+    dock.pre_event_check.setChecked(True)
+    dock.set_pre_event_dates(date(2018, 12, 1), date(2018, 12, 31))
+    dock.search_button.click()
+    wait_idle(dock)
+    dock.ingest_button.click()
+    wait_idle(dock)
+
+    assert not messages(CRITICAL), messages(CRITICAL)
+    group = QgsProject.instance().layerTreeRoot().findGroup(FLOODED_ID)
+    assert [n.layer().name() for n in group.findLayers()] == ["flood", "water", "ndwi", "stack"]
+    flood = group.findLayers()[0]
+    assert flood.isVisible() and isinstance(flood.layer().renderer(), QgsPalettedRasterRenderer)
+    assert set(group_layers(ITEM_ID)) == {"stack", "ndwi", "water"}  # before the flood, to compare

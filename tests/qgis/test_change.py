@@ -1,6 +1,7 @@
-"""firstlight:ingest for a wildfire with pre-event dates: the best pre-event scene is ingested too,
-and each scene asked for gets dNBR and burn severity against it, loaded and styled; bad pre-event
-dates are one sentence each. The catalog holds the sample and its copy burnt in one window."""
+"""firstlight:ingest with pre-event dates: the best pre-event scene is ingested too, and each scene
+asked for gets its change since, loaded and styled: a burn scar's dNBR and burn severity, a flood's
+extent. Bad pre-event dates are one sentence each. The catalogs hold the sample and its copy burnt,
+or flooded, in one window."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from osgeo import gdal
 from qgis.core import QgsPalettedRasterRenderer, QgsProcessingException, QgsSingleBandPseudoColorRenderer
 
 from tests.qgis.support import ITEM_ID, RecordingFeedback, our_line, run, run_and_load
-from tests.support.sample import BURNT_ID, fire_catalog
+from tests.support.sample import BURNT_ID, FLOODED_ID, fire_catalog, flood_catalog
 
 EVENT = "wildfire.burn_scar"
 AFTER = {"START_DATE": "2019-01-01", "END_DATE": "2019-01-31"}
@@ -80,7 +81,7 @@ def test_without_pre_event_dates_a_burn_scar_is_nbr_alone(provider, catalog, are
         ({"PRE_EVENT_START": "2018-12-01"}, "Give both pre-event dates"),
         ({"PRE_EVENT_START": "2018-12-20", "PRE_EVENT_END": "2018-12-10"}, "before its start date"),
         ({"PRE_EVENT_START": "2018-12-01", "PRE_EVENT_END": "2019-01-01"}, "must end before the event's"),
-        ({**BEFORE, "EVENT": "flood.riverine"}, "serve the burn scars' dNBR, not flood.riverine"),
+        ({**BEFORE, "EVENT": "drought.vegetation"}, "or a burn scar's dNBR, not drought.vegetation"),
         ({"PRE_EVENT_START": "2018-11-01", "PRE_EVENT_END": "2018-11-30"}, "No pre-event scene"),
     ],
 )
@@ -89,3 +90,26 @@ def test_bad_pre_event_dates_are_one_sentence(provider, catalog, area_file, tmp_
         run("firstlight:ingest", parameters(catalog, area_file, tmp_path / "out", **extra))
     assert message in our_line(raised.value), str(raised.value)
     assert not any((tmp_path / "out").glob("*/*.tif"))  # nothing was ingested
+
+
+def test_pre_event_dates_give_a_flood_its_extent(
+    provider, project, project_context, area_file, tmp_path
+) -> None:
+    catalog = str(flood_catalog(tmp_path / "flood"))
+    given = parameters(catalog, area_file, tmp_path / "out", EVENT="flood.riverine", **BEFORE)
+    results = run_and_load("firstlight:ingest", given, project_context)
+
+    assert results["SCENE_IDS"] == f"{ITEM_ID},{FLOODED_ID}"
+    assert Path(results["OUTPUT_FLOOD"]) == tmp_path / "out" / FLOODED_ID / f"{FLOODED_ID}_flood.tif"
+    assert Path(results["OUTPUT_INDEX"]).name == f"{FLOODED_ID}_ndwi.tif"  # the index stays the event's
+    assert results["OUTPUT_SEVERITY"] is None
+    flood = gdal.Open(results["OUTPUT_FLOOD"]).ReadAsArray()
+    water = gdal.Open(results["OUTPUT_WATER"]).ReadAsArray()
+    assert np.array_equal(flood == 0, water == 0) and (flood == 1).any() and (flood == 2).any()
+    feedback: RecordingFeedback = project_context.feedback()
+    assert any(line.startswith("Flooded (water now, dry before):") for line in feedback.infos)
+    layers = {layer.name(): layer for layer in project.mapLayers().values()}
+    renderer = layers[f"{FLOODED_ID} flood"].renderer()
+    assert isinstance(renderer, QgsPalettedRasterRenderer)
+    colors = {c.value: c.color for c in renderer.classes()}
+    assert sorted(colors) == [0, 1, 2] and colors[0].alpha() == 0

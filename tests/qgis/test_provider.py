@@ -109,6 +109,7 @@ def test_ingest_outputs(provider: FirstLightProvider) -> None:
         "OUTPUT_INDEX",
         "OUTPUT_WATER",
         "OUTPUT_SEVERITY",
+        "OUTPUT_FLOOD",
         "OUTPUT_MANIFEST",
         "OUTPUT_LAYERS",
         "SCENE_IDS",
