@@ -377,7 +377,7 @@ def burn_severity(
         f"{code} {name}" + (f" (dNBR < {SEVERITY_BOUNDS[code]:g})" if code < len(SEVERITY_BOUNDS) else "")
         for code, name in enumerate(SEVERITY_CLASSES)
     )
-    scenes = {"FIRSTLIGHT_PRE_EVENT": Path(pre_nbr).name, "FIRSTLIGHT_POST_EVENT": Path(post_nbr).name}
+    scenes = _compared(pre_nbr, post_nbr)
     targets = [
         _Output(
             Path(dnbr_path),
@@ -436,12 +436,16 @@ def flood_extent(
         "FIRSTLIGHT_PRODUCT": "flood_extent",
         "FIRSTLIGHT_RULE": ", ".join(f"{code} {name}" for code, name in enumerate(FLOOD_CLASSES))
         + ", 255 no data",
-        "FIRSTLIGHT_PRE_EVENT": Path(pre_water).name,
-        "FIRSTLIGHT_POST_EVENT": Path(post_water).name,
+        **_compared(pre_water, post_water),
     }
     target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "flood", metadata)
     [(valid, positive)] = _write_by_blocks(post, [target], block, cancel, progress)
     return IndexResult("flood", Path(output_path), valid, positive, None)
+
+
+def _compared(pre: Path, post: Path) -> dict[str, str]:
+    """A change product's metadata naming what it compared: it says so opened alone in QGIS too."""
+    return {"FIRSTLIGHT_PRE_EVENT": Path(pre).name, "FIRSTLIGHT_POST_EVENT": Path(post).name}
 
 
 def otsu_threshold(values: np.ndarray) -> float:
