@@ -421,6 +421,11 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 )
             )
         scene = next((s for s in found if s.source == scenes[0].source), found[0])
+        feedback.pushInfo(
+            QCoreApplication.translate(
+                "FirstLight", "Scene before the event: {id} ({date}); each scene is compared with it."
+            ).format(id=scene.id, date=scene.datetime)
+        )
         if scene.id in {s.id for s in scenes}:
             raise InputError(
                 QCoreApplication.translate(

@@ -149,6 +149,13 @@ def test_the_flood_is_the_water_that_was_dry_before(flood, area, tmp_path) -> No
     assert manifest["pre_event"] == {"scene": ITEM_ID, "file": f"../{ITEM_ID}/{ITEM_ID}_water.tif"}
     assert manifest["indices"]["flood"]["path"] == path.name
 
+    # The quicklook shows the flood extent, not the water mask: the flooded fields light blue, the
+    # river dark blue, each a tint of its own over the same composite.
+    quicklook = read(post.quicklook_path)[:3].astype(int)
+    river, fields = quicklook[:, flood == 2], quicklook[:, flood == 1]
+    assert river[2].mean() > river[0].mean() + 50 and fields[2].mean() > fields[0].mean() + 50  # blue
+    assert fields[1].mean() > river[1].mean() + 50  # the flood lighter: #00c5ff over #00387a
+
 
 def test_a_pre_event_scene_for_an_event_without_change_is_refused(flood, area, tmp_path) -> None:
     pre = ingest_scene(scene(flood, area, FLOOD, "2018-12"), tmp_path, area=area, event=FLOOD)

@@ -25,6 +25,11 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(fire_catalog(tmp_path_factory.mktemp("fire")))
 
 
+@pytest.fixture(scope="module")
+def flooded(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(flood_catalog(tmp_path_factory.mktemp("flood")))
+
+
 def parameters(catalog: str, area_file: str, output: Path, **extra) -> dict:
     given = {"AREA": area_file, "EVENT": EVENT, **AFTER, "CATALOG": catalog, "OUTPUT_FOLDER": str(output)}
     return given | extra
@@ -50,6 +55,9 @@ def test_pre_event_dates_give_dnbr_and_burn_severity(
 
     feedback: RecordingFeedback = project_context.feedback()
     assert any("pre-event scene from 2018-12-01 to 2018-12-31" in line for line in feedback.infos)
+    assert f"Scene before the event: {ITEM_ID} (2018-12-24T13:37:00Z); each scene is compared with it." in (
+        feedback.infos
+    )
     assert any(line.startswith(f"Ingesting scene 1/2: {ITEM_ID}") for line in feedback.infos)
     assert any(line.startswith("Burnt (dNBR 0.1 or more):") for line in feedback.infos)
 
@@ -93,10 +101,9 @@ def test_bad_pre_event_dates_are_one_sentence(provider, catalog, area_file, tmp_
 
 
 def test_pre_event_dates_give_a_flood_its_extent(
-    provider, project, project_context, area_file, tmp_path
+    provider, project, project_context, flooded, area_file, tmp_path
 ) -> None:
-    catalog = str(flood_catalog(tmp_path / "flood"))
-    given = parameters(catalog, area_file, tmp_path / "out", EVENT="flood.riverine", **BEFORE)
+    given = parameters(flooded, area_file, tmp_path / "out", EVENT="flood.riverine", **BEFORE)
     results = run_and_load("firstlight:ingest", given, project_context)
 
     assert results["SCENE_IDS"] == f"{ITEM_ID},{FLOODED_ID}"
