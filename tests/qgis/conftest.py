@@ -102,8 +102,11 @@ def project() -> Iterator[QgsProject]:
 
 
 @pytest.fixture
-def project_context(project: QgsProject, feedback: RecordingFeedback) -> QgsProcessingContext:
+def project_context(project: QgsProject, feedback: RecordingFeedback) -> Iterator[QgsProcessingContext]:
     context = QgsProcessingContext()
     context.setProject(project)
     context.setFeedback(feedback)
-    return context
+    yield context
+    # Processing may keep the context past the test: were it the session's last, its layers (the
+    # AREA file's) would be closed after QGIS has exited, a segmentation fault. Closed now.
+    context.temporaryLayerStore().removeAllMapLayers()
