@@ -1191,53 +1191,53 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>QGIS est réglé sur un proxy SOCKS, que FirstLight ne sait pas utiliser : ses recherches et ses téléchargements passent par ce que disent les variables d’environnement HTTP_PROXY et HTTPS_PROXY (ou en direct).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="163" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="158" />
       <source>Unburned</source>
       <translation>Non brûlé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="164" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="159" />
       <source>Low severity</source>
       <translation>Sévérité faible</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="165" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="160" />
       <source>Moderate-low severity</source>
       <translation>Sévérité modérée-faible</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="166" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="161" />
       <source>Moderate-high severity</source>
       <translation>Sévérité modérée-forte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="167" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="162" />
       <source>High severity</source>
       <translation>Sévérité forte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="176" />
-      <location filename="../firstlight_qgis/processing/styling.py" line="151" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="171" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="150" />
       <source>Dry</source>
       <translation>Sec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="177" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="172" />
       <source>Flooded</source>
       <translation>Inondé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="178" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="173" />
       <source>Water before the event</source>
       <translation>Eau avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="149" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="150" />
       <source>Water</source>
       <translation>Eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="259" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="257" />
       <source>Could not style {name}: {error}</source>
       <translation>Impossible d'appliquer le style à {name} : {error}</translation>
     </message>

@@ -49,6 +49,7 @@ PRODUCT = "product"  # an index, water mask, flood extent or burn severity: told
 FOOTPRINTS = "footprints"
 
 WATER_COLOR = QColor(0, 112, 255)
+_CLEAR = QColor(0, 0, 0, 0)  # a class left undrawn: dry, unburned land
 CUMULATIVE_CUT = (0.02, 0.98)  # QGIS's own default stretch for multiband imagery
 _SAMPLE_SIZE = 250_000
 # False colour: NIR as red shows vegetation red and water near black (Landsat's NIR is nir08).
@@ -145,15 +146,9 @@ def style_stack(layer: QgsRasterLayer) -> bool:
 
 def style_water_mask(layer: QgsRasterLayer) -> bool:
     """1 = water in blue; 0 = dry transparent; 255 (no data) not drawn."""
-    classes = [
-        QgsPalettedRasterRenderer.Class(1, WATER_COLOR, QCoreApplication.translate("FirstLight", "Water")),
-        QgsPalettedRasterRenderer.Class(
-            0, QColor(0, 0, 0, 0), QCoreApplication.translate("FirstLight", "Dry")
-        ),
-    ]
-    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes))
-    layer.triggerRepaint()
-    return True
+    translate = QCoreApplication.translate
+    water = [(1, WATER_COLOR, translate("FirstLight", "Water")), (0, _CLEAR, translate("FirstLight", "Dry"))]
+    return _style_classes(layer, water)
 
 
 def style_severity(layer: QgsRasterLayer) -> bool:
@@ -166,7 +161,7 @@ def style_severity(layer: QgsRasterLayer) -> bool:
         translate("FirstLight", "Moderate-high severity"),
         translate("FirstLight", "High severity"),
     )
-    return _style_classes(layer, names, SEVERITY_COLOURS)
+    return _style_classes(layer, _from_code_0(names, SEVERITY_COLOURS))
 
 
 def style_flood_extent(layer: QgsRasterLayer) -> bool:
@@ -177,17 +172,20 @@ def style_flood_extent(layer: QgsRasterLayer) -> bool:
         translate("FirstLight", "Flooded"),
         translate("FirstLight", "Water before the event"),
     )
-    return _style_classes(layer, names, FLOOD_COLOURS)
+    return _style_classes(layer, _from_code_0(names, FLOOD_COLOURS))
 
 
-def _style_classes(layer: QgsRasterLayer, names: tuple[str, ...], colours: tuple[str, ...]) -> bool:
-    """Codes 0, 1, 2 ... named ``names``: 0 transparent, the others in ``colours``."""
-    colors = [QColor(0, 0, 0, 0), *(QColor(color) for color in colours)]
-    classes = [
-        QgsPalettedRasterRenderer.Class(code, color, name)
-        for code, (color, name) in enumerate(zip(colors, names, strict=True))
-    ]
-    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), 1, classes))
+def _from_code_0(names: tuple[str, ...], colours: tuple[str, ...]) -> list[tuple[int, QColor, str]]:
+    """Codes 0, 1, 2 ... named ``names``: 0 transparent, the others in ``colours`` (hex)."""
+    colors = [_CLEAR, *(QColor(colour) for colour in colours)]
+    return [(code, color, name) for code, (color, name) in enumerate(zip(colors, names, strict=True))]
+
+
+def _style_classes(layer: QgsRasterLayer, classes: list[tuple[int, QColor, str]]) -> bool:
+    """A coded raster (water mask, flood extent, burn severity) drawn by class: (code, colour, name);
+    255, its no data, is not drawn."""
+    paletted = [QgsPalettedRasterRenderer.Class(code, color, name) for code, color, name in classes]
+    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), 1, paletted))
     layer.triggerRepaint()
     return True
 

@@ -5,6 +5,7 @@ and burn severity, on the map beside the pre-event scene's layers."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from qgis.core import Qgis, QgsPalettedRasterRenderer, QgsProject, QgsSingleBandPseudoColorRenderer
 
@@ -44,14 +45,19 @@ def test_pre_event_dates_stay_before_the_event(dock) -> None:
     assert dock.pre_event_dates() == (date(2024, 1, 20), date(2024, 3, 19))  # still before: kept
 
 
-def test_a_burn_scar_ingest_adds_dnbr_and_severity(dock, messages, tmp_path) -> None:
-    catalog = fire_catalog(tmp_path / "fire")
+def search_january_against_december(dock, catalog: Path, event: str) -> None:
+    """Search ``catalog`` (the sample in December, its changed copy in January) for ``event`` in
+    January, compared with a scene of December."""
     choose(dock, LOCAL_FILE, str(catalog), start=(2019, 1, 1), end=(2019, 1, 31))
-    dock.set_event("wildfire.burn_scar")
+    dock.set_event(event)
     dock.pre_event_check.setChecked(True)
     dock.set_pre_event_dates(date(2018, 12, 1), date(2018, 12, 31))
     dock.search_button.click()
     wait_idle(dock)
+
+
+def test_a_burn_scar_ingest_adds_dnbr_and_severity(dock, messages, tmp_path) -> None:
+    search_january_against_december(dock, fire_catalog(tmp_path / "fire"), "wildfire.burn_scar")
     assert dock.selected_scene_ids() == [BURNT_ID]  # the only scene of January
     dock.ingest_button.click()
     wait_idle(dock)
@@ -70,12 +76,7 @@ def test_a_burn_scar_ingest_adds_dnbr_and_severity(dock, messages, tmp_path) -> 
 
 
 def test_a_flood_ingest_adds_the_flood_extent_on_top(dock, messages, tmp_path) -> None:
-    catalog = flood_catalog(tmp_path / "flood")
-    choose(dock, LOCAL_FILE, str(catalog), start=(2019, 1, 1), end=(2019, 1, 31))
-    dock.pre_event_check.setChecked(True)
-    dock.set_pre_event_dates(date(2018, 12, 1), date(2018, 12, 31))
-    dock.search_button.click()
-    wait_idle(dock)
+    search_january_against_december(dock, flood_catalog(tmp_path / "flood"), "flood.riverine")
     dock.ingest_button.click()
     wait_idle(dock)
 
