@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from osgeo import gdal
+from osgeo import gdal, osr
 
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError, raise_for_write
@@ -357,8 +357,7 @@ def burn_severity(
     onto the post-event grid as it is read. dNBR is float32 (NaN where either NBR is); the
     classes are uint8, 0 unburned to 4 high (``SEVERITY_CLASSES``), 255 no data. Results by name:
     ``"dnbr"`` (positive fraction: dNBR > 0) and ``"severity"`` (burned: low or worse)."""
-    post = open_raster(post_nbr, "post-event NBR")
-    pre = open_raster(pre_nbr, "pre-event NBR")
+    post, pre = _change_inputs(post_nbr, pre_nbr, "NBR", [dnbr_path, severity_path])
     after = TileRows(post, 1)
     warped = _on_grid(pre, post, "bilinear", float("nan"))
     before = warped.GetRasterBand(1)
@@ -416,8 +415,7 @@ def flood_extent(
     (``water_mask``, ``sar_water_mask``: any sensor, grid or CRS; the pre-event one is read
     nearest). uint8: 0 dry, 1 flooded, 2 water before (still water), 255 where either has no data.
     The positive fraction is the flooded share of the valid pixels."""
-    post = open_raster(post_water, "post-event water mask")
-    pre = open_raster(pre_water, "pre-event water mask")
+    post, pre = _change_inputs(post_water, pre_water, "water mask", [output_path])
     now = post.GetRasterBand(1)  # codes, read as they are (TileRows makes no data NaN)
     warped = _on_grid(pre, post, "near", MASK_NODATA)
     before = warped.GetRasterBand(1)
@@ -441,6 +439,84 @@ def flood_extent(
     target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "flood", metadata)
     [(valid, positive)] = _write_by_blocks(post, [target], block, cancel, progress)
     return IndexResult("flood", Path(output_path), valid, positive, None)
+
+
+# What each side of a change may be, by what it is called: what FirstLight names such a raster
+# (its FIRSTLIGHT_INDEX or FIRSTLIGHT_PRODUCT) and whether its values are fractional.
+_CHANGE_SIDES = {
+    "NBR": ("an NBR", ("nbr",), True),
+    "water mask": ("a water mask", ("water_mask", "sar_water_mask"), False),
+}
+
+
+def _change_inputs(
+    post_path: Path, pre_path: Path, kind: str, outputs: list[Path]
+) -> tuple[gdal.Dataset, gdal.Dataset]:
+    """The post- and pre-event rasters of a change, open, or the error that says which is not a
+    ``kind``, why the two cannot be compared, or which output would replace a file it needs: the
+    arithmetic would run on the wrong rasters (an NDWI, a stack, a mask for an NBR) without
+    complaint, and write nonsense."""
+    _check_outputs(outputs, {f"post-event {kind}": post_path, f"pre-event {kind}": pre_path})
+    post = _change_side(post_path, f"post-event {kind}", kind)
+    pre = _change_side(pre_path, f"pre-event {kind}", kind)
+    if not _overlap(pre, post):
+        raise InputError(
+            f"The pre-event {kind} {Path(pre_path).name} and the post-event {kind} "
+            f"{Path(post_path).name} do not overlap: give two rasters of the same place."
+        )
+    return post, pre
+
+
+def _check_outputs(outputs: list[Path], inputs: dict[str, Path]) -> None:
+    """Each output a file of its own, none of them an input (which would be lost)."""
+    taken = {Path(path).resolve(): f"the {what}" for what, path in inputs.items()}
+    for output in outputs:
+        place = Path(output).resolve()
+        if place in taken:
+            raise InputError(
+                f"The output {Path(output).name} is also {taken[place]}: writing it would replace "
+                "that file; choose another name."
+            )
+        taken[place] = "another output"
+
+
+def _change_side(path: Path, what: str, kind: str) -> gdal.Dataset:
+    dataset = open_raster(path, what)
+    name = Path(path).name
+    one, names, fractional = _CHANGE_SIDES[kind]
+    if dataset.RasterCount != 1:
+        raise InputError(
+            f"The {what} {name} has {dataset.RasterCount} bands, not one: give the {kind} itself, "
+            "not the stack it was computed from."
+        )
+    index = dataset.GetMetadataItem("FIRSTLIGHT_INDEX")
+    made = index or dataset.GetMetadataItem("FIRSTLIGHT_PRODUCT")
+    if made is not None and made not in names:
+        title = made.upper() if index else made.replace("_", " ")
+        raise InputError(f"The {what} {name} is FirstLight's {title}, not {one}: give the {kind}.")
+    is_fractional = dataset.GetRasterBand(1).DataType in (gdal.GDT_Float32, gdal.GDT_Float64)
+    if is_fractional != fractional:
+        holds = (
+            "whole numbers, not NBR values (-1 to 1)"
+            if fractional
+            else "fractional values, not a water mask's codes (0 dry, 1 water, 255 no data)"
+        )
+        raise InputError(f"The {what} {name} holds {holds}: give the {kind}.")
+    if not dataset.GetProjection():
+        raise InputError(f"The {what} {name} has no coordinate reference system: assign it one first.")
+    return dataset
+
+
+def _overlap(first: gdal.Dataset, second: gdal.Dataset) -> bool:
+    """Whether ``first``'s footprint meets ``second``'s, in ``second``'s CRS."""
+    systems = []
+    for dataset in (first, second):
+        srs = osr.SpatialReference(wkt=dataset.GetProjection())
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        systems.append(srs)
+    west, south, east, north = osr.CoordinateTransformation(*systems).TransformBounds(*grid_bounds(first), 21)
+    left, bottom, right, top = grid_bounds(second)
+    return west < right and left < east and south < top and bottom < north
 
 
 def _compared(pre: Path, post: Path) -> dict[str, str]:
