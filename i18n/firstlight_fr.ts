@@ -114,25 +114,25 @@
       <location filename="../firstlight_qgis/gui/dock.py" line="181" />
       <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
       <location filename="../firstlight_qgis/gui/messages.py" line="50" />
-      <location filename="../firstlight_qgis/processing/provider.py" line="25" />
+      <location filename="../firstlight_qgis/processing/provider.py" line="27" />
       <source>FirstLight</source>
       <translation>FirstLight</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="211" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="153" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="154" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="212" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="168" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="169" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="214" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="523" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="524" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -305,7 +305,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="427" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="316" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="317" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -321,7 +321,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="431" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="286" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="287" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -642,7 +642,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
-      <location filename="../firstlight_qgis/processing/index.py" line="124" />
+      <location filename="../firstlight_qgis/processing/index.py" line="99" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
@@ -705,6 +705,120 @@
       <location filename="../firstlight_qgis/processing/base.py" line="43" />
       <source>Indices</source>
       <translation>Indices</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="35" />
+      <source>Flooded (water now, dry before): {share:.1%} of the valid pixels.</source>
+      <translation>Inondé (de l'eau maintenant, sec avant) : {share:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="38" />
+      <source>Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels.</source>
+      <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="133" />
+      <source>Burn severity (dNBR) from two NBRs</source>
+      <translation>Sévérité du brûlis (dNBR) à partir de deux NBR</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="141" />
+      <source>dNBR, the NBR before the fire minus the NBR after it, and its burn severity classes (Key &amp; Benson, as the USGS uses them): 0 unburned or regrowth (dNBR below 0.1), 1 low, 2 moderate-low (0.27), 3 moderate-high (0.44), 4 high (0.66); 255 no data.
+
+Both inputs are one-band NBR rasters, such as 'Compute index / water mask' writes with INDEX=nbr. They may come from different scenes, tiles, sensors or CRSs: the results are on the post-event NBR's grid, the pre-event NBR resampled bilinearly onto it. A raster that is not an NBR (a stack, another index, a mask) or two rasters that do not overlap are refused before anything is written.
+
+'Ingest scenes' with pre-event dates does the same for the scenes it downloads.</source>
+      <translation>Le dNBR, NBR d'avant l'incendie moins NBR d'après, et ses classes de sévérité du brûlis (Key &amp; Benson, comme l'USGS les emploie) : 0 non brûlé ou repousse (dNBR sous 0,1), 1 faible, 2 modérée-faible (0,27), 3 modérée-forte (0,44), 4 forte (0,66) ; 255 sans données.
+
+Les deux entrées sont des rasters NBR d'une bande, tels que 'Calculer un indice / masque d'eau' les écrit avec INDEX=nbr. Ils peuvent venir de scènes, tuiles, capteurs ou SCR différents : les résultats sont sur la grille du NBR d'après l'événement, le NBR d'avant rééchantillonné dessus (bilinéaire). Un raster qui n'est pas un NBR (une pile, un autre indice, un masque) ou deux rasters qui ne se recouvrent pas sont refusés avant toute écriture.
+
+'Importer des scènes' avec des dates d'avant l'événement fait de même pour les scènes qu'il télécharge.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="169" />
+      <source>Share of valid pixels burnt (dNBR 0.1 or more)</source>
+      <translation>Part des pixels valides brûlés (dNBR de 0,1 ou plus)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="194" />
+      <source>Flood extent from two water masks</source>
+      <translation>Étendue de l'inondation à partir de deux masques d'eau</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="202" />
+      <source>The flood: water after the event that was dry before it, told apart from the water that was already there (the river in its bed, lakes). 1 flooded, 2 water before too, 0 dry, 255 where either mask has no data (clouds, beyond the scene).
+
+Both inputs are water masks (0 dry, 1 water, 255 no data), such as 'Compute index / water mask' writes: from NDWI or MNDWI, or from Sentinel-1 backscatter. They may come from different sensors, tiles or CRSs: a radar mask after the flood against an optical one before it works. The result is on the post-event mask's grid, the pre-event mask read nearest. A raster that is not a mask (a stack, an index) or two masks that do not overlap are refused before anything is written.
+
+'Ingest scenes' with pre-event dates does the same for the scenes it downloads.</source>
+      <translation>L'inondation : l'eau d'après l'événement là où c'était sec avant, distinguée de l'eau qui y était déjà (la rivière dans son lit, les lacs). 1 inondé, 2 eau déjà avant, 0 sec, 255 là où l'un des masques n'a pas de données (nuages, hors de la scène).
+
+Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels que 'Calculer un indice / masque d'eau' les écrit : à partir du NDWI ou du MNDWI, ou de la rétrodiffusion Sentinel-1. Ils peuvent venir de capteurs, tuiles ou SCR différents : un masque radar d'après l'inondation face à un masque optique d'avant fonctionne. Le résultat est sur la grille du masque d'après l'événement, le masque d'avant lu au plus proche voisin. Un raster qui n'est pas un masque (une pile, un indice) ou deux masques qui ne se recouvrent pas sont refusés avant toute écriture.
+
+'Importer des scènes' avec des dates d'avant l'événement fait de même pour les scènes qu'il télécharge.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="227" />
+      <source>Share of valid pixels flooded</source>
+      <translation>Part des pixels valides inondés</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="68" />
+      <location filename="../firstlight_qgis/processing/index.py" line="148" />
+      <source>Share of valid pixels</source>
+      <translation>Part de pixels valides</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="101" />
+      <source>No pixel is valid in both rasters: where they overlap, one of them has no data (clouds, or beyond its scene).</source>
+      <translation>Aucun pixel n'est valide dans les deux rasters : là où ils se recouvrent, l'un d'eux n'a pas de données (nuages, ou hors de sa scène).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="136" />
+      <source>dnbr,nbr,burn,severity,wildfire,fire,change,pre-event</source>
+      <translation>dnbr,nbr,brûlis,sévérité,feu de forêt,incendie,changement,avant l'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="157" />
+      <source>Pre-event NBR</source>
+      <translation>NBR d'avant l'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="158" />
+      <source>Post-event NBR</source>
+      <translation>NBR d'après l'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="164" />
+      <source>dNBR</source>
+      <translation>dNBR</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="165" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="326" />
+      <source>Burn severity</source>
+      <translation>Sévérité du brûlis</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="197" />
+      <source>flood,extent,water,mask,change,pre-event,sentinel-1,sar</source>
+      <translation>inondation,étendue,eau,masque,changement,avant l'événement,sentinel-1,sar</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="219" />
+      <source>Pre-event water mask</source>
+      <translation>Masque d'eau d'avant l'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="220" />
+      <source>Post-event water mask</source>
+      <translation>Masque d'eau d'après l'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="224" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
+      <source>Flood extent</source>
+      <translation>Étendue de l'inondation</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/discover.py" line="133" />
@@ -770,12 +884,12 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="88" />
+      <location filename="../firstlight_qgis/processing/index.py" line="63" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="99" />
+      <location filename="../firstlight_qgis/processing/index.py" line="74" />
       <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
 
 Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
@@ -792,101 +906,96 @@ Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse W
 Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="145" />
+      <location filename="../firstlight_qgis/processing/index.py" line="120" />
       <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
       <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="151" />
+      <location filename="../firstlight_qgis/processing/index.py" line="126" />
       <source>Reflectance scale (empty: sensor default)</source>
       <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="158" />
+      <location filename="../firstlight_qgis/processing/index.py" line="133" />
       <source>Reflectance offset (empty: sensor default)</source>
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="94" />
+      <location filename="../firstlight_qgis/processing/index.py" line="69" />
       <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
       <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="116" />
+      <location filename="../firstlight_qgis/processing/index.py" line="91" />
       <source>Band stack</source>
       <translation>Pile de bandes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="119" />
-      <location filename="../firstlight_qgis/processing/index.py" line="166" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
+      <location filename="../firstlight_qgis/processing/index.py" line="94" />
+      <location filename="../firstlight_qgis/processing/index.py" line="141" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="323" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="129" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="298" />
+      <location filename="../firstlight_qgis/processing/index.py" line="104" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="299" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="135" />
+      <location filename="../firstlight_qgis/processing/index.py" line="110" />
       <source>Sentinel-1 water threshold (dB)</source>
       <translation>Seuil d'eau Sentinel-1 (dB)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="169" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="323" />
+      <location filename="../firstlight_qgis/processing/index.py" line="144" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="324" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="173" />
-      <source>Share of valid pixels</source>
-      <translation>Part de pixels valides</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="177" />
+      <location filename="../firstlight_qgis/processing/index.py" line="152" />
       <source>Share of valid pixels that are water</source>
       <translation>Part des pixels valides qui sont de l'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="180" />
+      <location filename="../firstlight_qgis/processing/index.py" line="155" />
       <source>Threshold applied</source>
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="245" />
+      <location filename="../firstlight_qgis/processing/index.py" line="220" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
       <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="256" />
+      <location filename="../firstlight_qgis/processing/index.py" line="231" />
       <source>Set OUTPUT: the index raster.</source>
       <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="240" />
+      <location filename="../firstlight_qgis/processing/index.py" line="215" />
       <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
       <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="271" />
+      <location filename="../firstlight_qgis/processing/index.py" line="246" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="278" />
+      <location filename="../firstlight_qgis/processing/index.py" line="253" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="181" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="182" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="194" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="195" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the best scene between them is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -911,192 +1020,172 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="222" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="223" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="225" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="226" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="230" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="231" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="237" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="238" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="290" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="291" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="301" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="302" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="307" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="308" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="311" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="553" />
-      <source>Flooded (water now, dry before): {share:.1%} of the valid pixels.</source>
-      <translation>Inondé (de l'eau maintenant, sec avant) : {share:.1%} des pixels valides.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="556" />
-      <source>Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels.</source>
-      <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="187" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="188" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="246" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="255" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="256" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="256" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="257" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="260" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="261" />
       <source>The best scene between these dates, before the event's dates, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La meilleure scène entre ces dates, avant celles de l'événement, est importée aussi, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie. Laissez les deux vides pour l'indice de l'événement et le masque d'eau seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="270" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="271" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="277" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="320" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="321" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="325" />
-      <source>Burn severity</source>
-      <translation>Sévérité du brûlis</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="327" />
-      <source>Flood extent</source>
-      <translation>Étendue de l'inondation</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="329" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="330" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
       <source>All rasters produced</source>
       <translation>Tous les rasters produits</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="332" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="333" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="335" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="336" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="459" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="460" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="507" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="508" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="376" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="377" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="408" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="409" />
       <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="425" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="426" />
       <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="565" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="558" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="365" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="366" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="395" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="415" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="416" />
       <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="431" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="432" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="531" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="532" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="533" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="534" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="541" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="542" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="548" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="549" />
       <source>Water: {share:.1%} of the valid pixels.</source>
       <translation>Eau : {share:.1%} des pixels valides.</translation>
     </message>
@@ -1181,7 +1270,7 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/provider.py" line="28" />
+      <location filename="../firstlight_qgis/processing/provider.py" line="30" />
       <source>FirstLight {version}: STAC imagery to event indices</source>
       <translation>FirstLight {version} : de l'imagerie STAC aux indices d'événement</translation>
     </message>

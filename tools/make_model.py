@@ -1,14 +1,17 @@
-"""Write ``resources/models/firstlight_flood.model3``, the graphical model FirstLight ships.
+"""Write the graphical models FirstLight ships in ``resources/models``.
 
-The model chains the three algorithms as a flood analyst would: *Discover scenes* over the area
-(footprints and a scene list), *Ingest scenes* on the best scene of that list (band stack, NDWI,
-water mask), then *Compute index / water mask* on the stack for a second opinion: MNDWI, which
-separates water from built-up land better, with an Otsu threshold picked from the image itself.
-Its sensor is the one *Ingest* reports, so a Landsat or Sentinel-1 scene is read correctly.
+``firstlight_flood.model3`` chains the algorithms as a flood analyst would: *Discover scenes* over
+the area (footprints and a scene list), *Ingest scenes* on the best scene of that list (band stack,
+NDWI, water mask), then *Compute index / water mask* on the stack for a second opinion: MNDWI,
+which separates water from built-up land better, with an Otsu threshold picked from the image
+itself. Its sensor is the one *Ingest* reports, so a Landsat or Sentinel-1 scene is read correctly.
 
-Run with QGIS's Python (the venv sees it): ``.venv/bin/python tools/make_model.py``. The model is
-built through the QGIS API, not written by hand, so it stays loadable by every QGIS version that
-reads it; re-run this after changing an algorithm's parameters.
+``firstlight_burn_severity.model3`` maps a burn scar from two stacks already on disk, one from
+before the fire and one after it: the NBR of each, then their dNBR and burn severity classes.
+
+Run with QGIS's Python (the venv sees it): ``.venv/bin/python tools/make_model.py``. The models are
+built through the QGIS API, not written by hand, so they stay loadable by every QGIS version that
+reads them; re-run this after changing an algorithm's parameters.
 """
 
 from __future__ import annotations
@@ -16,91 +19,77 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTPUT = ROOT / "resources" / "models" / "firstlight_flood.model3"
-MODEL_NAME = "firstlight_flood"
+FOLDER = ROOT / "resources" / "models"
 FLOOD_EVENTS = ["flood.riverine", "flood.coastal", "flood.flash"]
+OPTICAL_SENSORS = ["sentinel2", "landsat"]
 
 
-def build_model():
-    """The model, built against the registered FirstLight provider."""
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterDateTime,
-        QgsProcessingParameterEnum,
-        QgsProcessingParameterExtent,
-        QgsProcessingParameterNumber,
-        QgsProcessingParameterString,
-    )
-    from qgis.PyQt.QtCore import QPointF
+def _static(value: Any) -> list:
+    from qgis.core import QgsProcessingModelChildParameterSource
 
-    from firstlight_qgis.processing.compat import DATETIME_DATE, NUMBER_DOUBLE
+    return [QgsProcessingModelChildParameterSource.fromStaticValue(value)]
 
-    model = QgsProcessingModelAlgorithm("FirstLight flood mapping", "FirstLight", "firstlight")
-    model.setHelpContent(
-        {
-            "ALG_DESC": (
-                "Finds the best scene over the area for a flood event, ingests it (band stack, NDWI, "
-                "water mask) and maps water a second way: MNDWI with an Otsu threshold."
-            ),
-            "ALG_CREATOR": "FirstLight",
-        }
-    )
 
-    def model_input(definition, x: float) -> None:
+def _from_input(name: str) -> list:
+    from qgis.core import QgsProcessingModelChildParameterSource
+
+    return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
+
+
+def _from_child(child: str, output: str) -> list:
+    from qgis.core import QgsProcessingModelChildParameterSource
+
+    return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
+
+
+class _Model:
+    """A model being built: its inputs in a row at the top, its steps below, as the modeler draws them."""
+
+    def __init__(self, title: str, description: str) -> None:
+        from qgis.core import QgsProcessingModelAlgorithm
+
+        self.model = QgsProcessingModelAlgorithm(title, "FirstLight", "firstlight")
+        self.model.setHelpContent({"ALG_DESC": description, "ALG_CREATOR": "FirstLight"})
+
+    def input(self, definition, x: float) -> None:
+        from qgis.core import QgsProcessingModelParameter
+        from qgis.PyQt.QtCore import QPointF
+
         parameter = QgsProcessingModelParameter(definition.name())
         parameter.setPosition(QPointF(x, 60))
-        model.addModelParameter(definition, parameter)
-
-    model_input(QgsProcessingParameterExtent("AREA", "Area of interest"), 120)
-    model_input(
-        QgsProcessingParameterEnum("EVENT", "Flood event", FLOOD_EVENTS, False, FLOOD_EVENTS[0], False, True),
-        300,
-    )
-    model_input(QgsProcessingParameterDateTime("START_DATE", "Start date", DATETIME_DATE), 480)
-    model_input(QgsProcessingParameterDateTime("END_DATE", "End date", DATETIME_DATE), 660)
-    model_input(
-        QgsProcessingParameterNumber(
-            "MAX_CLOUD", "Maximum cloud cover (%)", NUMBER_DOUBLE, 30.0, False, 0, 100
-        ),
-        840,
-    )
-    model_input(QgsProcessingParameterString("CATALOG", "Catalog", "earth-search"), 1020)
-
-    def from_input(name: str):
-        return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
-
-    def static(value):
-        return [QgsProcessingModelChildParameterSource.fromStaticValue(value)]
-
-    def from_child(child: str, output: str):
-        return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
-
-    search = {
-        name: from_input(name) for name in ("AREA", "EVENT", "START_DATE", "END_DATE", "MAX_CLOUD", "CATALOG")
-    }
+        self.model.addModelParameter(definition, parameter)
 
     def child(
-        child_id: str, algorithm: str, description: str, x: float, y: float, sources: dict, outputs: dict
-    ):
+        self,
+        child_id: str,
+        algorithm: str,
+        description: str,
+        x: float,
+        y: float,
+        sources: dict,
+        outputs: dict,
+    ) -> None:
+        """A step: its parameters from ``sources``, the rest at their defaults (as the modeler does);
+        ``outputs``: model output name -> (the step's output, title)."""
+        from qgis.core import QgsProcessing, QgsProcessingModelChildAlgorithm, QgsProcessingModelOutput
+        from qgis.PyQt.QtCore import QPointF
+
         step = QgsProcessingModelChildAlgorithm(algorithm)
         step.setChildId(child_id)
         step.setDescription(description)
         step.setPosition(QPointF(x, y))
         for name, source in sources.items():
             step.addParameterSources(name, source)
-        for definition in step.algorithm().parameterDefinitions():  # the rest at their defaults,
-            if definition.isDestination() or definition.name() in sources:  # as the modeler does
+        for definition in step.algorithm().parameterDefinitions():
+            if definition.isDestination() or definition.name() in sources:
                 continue
             if definition.defaultValue() is not None:
-                step.addParameterSources(definition.name(), static(definition.defaultValue()))
+                step.addParameterSources(definition.name(), _static(definition.defaultValue()))
         model_outputs = {}
         for output_name, (child_output, title) in outputs.items():
             output = QgsProcessingModelOutput(output_name, title)
@@ -110,18 +99,54 @@ def build_model():
             output.setDefaultValue(QgsProcessing.TEMPORARY_OUTPUT)  # qgis_process needs no value for it
             model_outputs[output_name] = output
         step.setModelOutputs(model_outputs)
-        model.addChildAlgorithm(step)
+        self.model.addChildAlgorithm(step)
 
-    child(
+
+def build_flood_model():
+    """Discover, ingest the best scene, MNDWI with Otsu: built against the registered provider."""
+    from qgis.core import (
+        QgsProcessingParameterDateTime,
+        QgsProcessingParameterEnum,
+        QgsProcessingParameterExtent,
+        QgsProcessingParameterNumber,
+        QgsProcessingParameterString,
+    )
+
+    from firstlight_qgis.processing.compat import DATETIME_DATE, NUMBER_DOUBLE
+
+    built = _Model(
+        "FirstLight flood mapping",
+        "Finds the best scene over the area for a flood event, ingests it (band stack, NDWI, "
+        "water mask) and maps water a second way: MNDWI with an Otsu threshold.",
+    )
+    built.input(QgsProcessingParameterExtent("AREA", "Area of interest"), 120)
+    built.input(
+        QgsProcessingParameterEnum("EVENT", "Flood event", FLOOD_EVENTS, False, FLOOD_EVENTS[0], False, True),
+        300,
+    )
+    built.input(QgsProcessingParameterDateTime("START_DATE", "Start date", DATETIME_DATE), 480)
+    built.input(QgsProcessingParameterDateTime("END_DATE", "End date", DATETIME_DATE), 660)
+    built.input(
+        QgsProcessingParameterNumber(
+            "MAX_CLOUD", "Maximum cloud cover (%)", NUMBER_DOUBLE, 30.0, False, 0, 100
+        ),
+        840,
+    )
+    built.input(QgsProcessingParameterString("CATALOG", "Catalog", "earth-search"), 1020)
+    search = {
+        name: _from_input(name)
+        for name in ("AREA", "EVENT", "START_DATE", "END_DATE", "MAX_CLOUD", "CATALOG")
+    }
+    built.child(
         "discover",
         "firstlight:discover",
         "Discover scenes",
         300,
         220,
-        {**search, "LIMIT": static(20)},
+        {**search, "LIMIT": _static(20)},
         {"footprints": ("FOOTPRINTS", "Scene footprints")},
     )
-    child(
+    built.child(
         "ingest",
         "firstlight:ingest",
         "Ingest the best scene",
@@ -129,34 +154,85 @@ def build_model():
         400,
         {
             **search,
-            "SCENES_JSON": from_child("discover", "SCENES_JSON"),
-            "BEST_N": static(1),
-            "CLIP_TO_AREA": static(True),
-            "PARALLEL_DOWNLOADS": static(4),
-            "SKIP_VALIDATION": static(False),
+            "SCENES_JSON": _from_child("discover", "SCENES_JSON"),
+            "BEST_N": _static(1),
+            "CLIP_TO_AREA": _static(True),
+            "PARALLEL_DOWNLOADS": _static(4),
+            "SKIP_VALIDATION": _static(False),
         },
         {"folder": ("OUTPUT_FOLDER", "Ingest folder")},
     )
-    child(
+    built.child(
         "mndwi",
         "firstlight:index",
         "MNDWI water mask (Otsu)",
         300,
         580,
         {
-            "INPUT": from_child("ingest", "OUTPUT_STACK"),
-            "INDEX": static("mndwi"),
-            "SENSOR": from_child("ingest", "SENSOR"),
-            "WATER_THRESHOLD": static("otsu"),
+            "INPUT": _from_child("ingest", "OUTPUT_STACK"),
+            "INDEX": _static("mndwi"),
+            "SENSOR": _from_child("ingest", "SENSOR"),
+            "WATER_THRESHOLD": _static("otsu"),
         },
         {"mndwi": ("OUTPUT", "MNDWI"), "water": ("OUTPUT_WATER", "Water (MNDWI, Otsu)")},
     )
-    return model
+    return built.model
+
+
+def build_burn_model():
+    """The NBR of two stacks, then their dNBR and burn severity."""
+    from qgis.core import QgsProcessingParameterEnum, QgsProcessingParameterRasterLayer
+
+    built = _Model(
+        "FirstLight burn severity from two stacks",
+        "Maps a burn scar from two band stacks already on disk, one from before the fire and one "
+        "after it (ingested on different days, or from any tool whose bands are named): the NBR of "
+        "each, then dNBR and its USGS burn severity classes on the grid of the stack after the fire.",
+    )
+    built.input(QgsProcessingParameterRasterLayer("BEFORE_STACK", "Stack before the fire"), 120)
+    built.input(QgsProcessingParameterRasterLayer("AFTER_STACK", "Stack after the fire"), 420)
+    built.input(
+        QgsProcessingParameterEnum(
+            "SENSOR", "Sensor of the stacks", OPTICAL_SENSORS, False, OPTICAL_SENSORS[0], False, True
+        ),
+        720,
+    )
+    for number, (child_id, stack, title) in enumerate(
+        (
+            ("nbr_before", "BEFORE_STACK", "NBR before the fire"),
+            ("nbr_after", "AFTER_STACK", "NBR after the fire"),
+        )
+    ):
+        built.child(
+            child_id,
+            "firstlight:index",
+            title,
+            120 + 300 * number,
+            220,
+            {"INPUT": _from_input(stack), "INDEX": _static("nbr"), "SENSOR": _from_input("SENSOR")},
+            {},
+        )
+    built.child(
+        "severity",
+        "firstlight:burnseverity",
+        "dNBR and burn severity",
+        270,
+        400,
+        {"BEFORE": _from_child("nbr_before", "OUTPUT"), "AFTER": _from_child("nbr_after", "OUTPUT")},
+        {"dnbr": ("OUTPUT", "dNBR"), "severity": ("OUTPUT_SEVERITY", "Burn severity")},
+    )
+    return built.model
+
+
+MODELS: dict[str, Callable[[], Any]] = {
+    "firstlight_flood.model3": build_flood_model,
+    "firstlight_burn_severity.model3": build_burn_model,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the .model3")
+    parser.add_argument("--folder", type=Path, default=FOLDER, help="where to write the .model3 files")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -171,16 +247,17 @@ def main(argv: list[str] | None = None) -> int:
 
         provider = FirstLightProvider()  # referenced: a Python provider must outlive its registration
         QgsApplication.processingRegistry().addProvider(provider)
-        model = build_model()
-        ok, errors = model.validate()
-        if not ok:
-            print("The model does not validate:\n" + "\n".join(errors), file=sys.stderr)
-            return 1
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        if not model.toFile(str(args.output)):
-            print(f"Could not write {args.output}", file=sys.stderr)
-            return 1
-        print(f"Wrote {args.output}")
+        args.folder.mkdir(parents=True, exist_ok=True)
+        for name, build in MODELS.items():
+            model = build()
+            ok, errors = model.validate()
+            if not ok:
+                print(f"The model {name} does not validate:\n" + "\n".join(errors), file=sys.stderr)
+                return 1
+            if not model.toFile(str(args.folder / name)):
+                print(f"Could not write {args.folder / name}", file=sys.stderr)
+                return 1
+            print(f"Wrote {args.folder / name}")
         return 0
     finally:
         app.exitQgis()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -16,7 +15,6 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
-    QgsRasterLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
@@ -27,6 +25,7 @@ from .base import GROUP_INDICES, FirstLightAlgorithm
 from .compat import FLAG_ADVANCED, NUMBER_DOUBLE
 from .ingest import parse_water_threshold
 from .parameters import enum_string, one_line
+from .rasters import gdal_source, geotiff_output, progress_of
 from .styling import PRODUCT, style_on_completion
 
 INPUT = "INPUT"
@@ -45,19 +44,6 @@ THRESHOLD = "THRESHOLD"
 
 INDEX_NAMES = list(INDEX_BANDS)
 SENSOR_NAMES = [SENTINEL2, LANDSAT, SENTINEL1]
-_GEOTIFF = (".tif", ".tiff")
-
-
-def _file_of(layer: QgsRasterLayer | None, what: str) -> str:
-    """The file GDAL reads for ``layer``: FirstLight's core works on files, not on QGIS providers."""
-    if layer is None:
-        raise InputError(f"The {what} is not a raster layer or file QGIS can open: check the value.")
-    if layer.providerType() != "gdal":
-        raise InputError(
-            f"The {what} {layer.name()} is a {layer.providerType()} layer, not a file: "
-            "save it as GeoTIFF first."
-        )
-    return layer.source().split("|")[0]
 
 
 class _Files(NamedTuple):
@@ -65,17 +51,6 @@ class _Files(NamedTuple):
 
     stack: str
     mask: str | None
-
-
-def _progress_of(feedback: QgsProcessingFeedback) -> Callable[[float], None]:
-    """The core's fraction done as Processing's percentage."""
-    return lambda fraction: feedback.setProgress(100.0 * fraction)
-
-
-def _geotiff(path: str, what: str) -> str:
-    if path and Path(path).suffix.lower() not in _GEOTIFF:
-        raise InputError(f"The {what} {Path(path).name} must be a GeoTIFF (.tif): change its extension.")
-    return path
 
 
 class IndexAlgorithm(FirstLightAlgorithm):
@@ -218,21 +193,21 @@ class IndexAlgorithm(FirstLightAlgorithm):
         return {canonical_band(band, sensor): (scale, offset) for band in INDEX_BANDS[index]}
 
     def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> _Files:
-        stack = _file_of(self.parameterAsRasterLayer(parameters, INPUT, context), "band stack")
+        stack = gdal_source(self.parameterAsRasterLayer(parameters, INPUT, context), "band stack")
         mask_layer = self.parameterAsRasterLayer(parameters, CLOUD_MASK_LAYER, context)
-        return _Files(stack, _file_of(mask_layer, "cloud mask") if mask_layer is not None else None)
+        return _Files(stack, gdal_source(mask_layer, "cloud mask") if mask_layer is not None else None)
 
     def process(
         self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
         index, sensor = self._choices(parameters, context)
         stack, mask_path = self.from_layers
-        output = _geotiff(self.parameterAsOutputLayer(parameters, OUTPUT, context), "index output")
-        water_output = _geotiff(
+        output = geotiff_output(self.parameterAsOutputLayer(parameters, OUTPUT, context), "index output")
+        water_output = geotiff_output(
             self.parameterAsOutputLayer(parameters, OUTPUT_WATER, context), "water mask output"
         )
         cancel = feedback.isCanceled
-        progress = _progress_of(feedback)
+        progress = progress_of(feedback)
 
         if sensor == SENTINEL1:
             if not output:

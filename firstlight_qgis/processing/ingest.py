@@ -32,6 +32,7 @@ from ..core.errors import InputError
 from ..core.events import get_event
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
+from .change import change_summary
 from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_INTEGER
 from .parameters import (
     Search,
@@ -549,18 +550,10 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     share=water.positive_fraction
                 )
             )
-        changes = {
-            "flood": QCoreApplication.translate(
-                "FirstLight", "Flooded (water now, dry before): {share:.1%} of the valid pixels."
-            ),
-            "severity": QCoreApplication.translate(
-                "FirstLight", "Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels."
-            ),
-        }
-        for name, line in changes.items():
+        for name in ("flood", "severity"):
             change = result.indices.get(name)
             if change is not None and change.positive_fraction is not None:
-                feedback.pushInfo(line.format(share=change.positive_fraction))
+                feedback.pushInfo(change_summary(name, change.positive_fraction))
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "Manifest: {path}").format(path=result.manifest_path)
         )

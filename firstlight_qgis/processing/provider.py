@@ -1,4 +1,5 @@
-"""The FirstLight Processing provider: ``firstlight:discover``, ``:ingest`` and ``:index``."""
+"""The FirstLight Processing provider: ``firstlight:discover``, ``:ingest``, ``:index``,
+``:burnseverity`` and ``:floodextent``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from .. import __version__
+from .change import BurnSeverityAlgorithm, FloodExtentAlgorithm
 from .discover import DiscoverAlgorithm
 from .index import IndexAlgorithm
 from .ingest import IngestAlgorithm
@@ -42,5 +44,11 @@ class FirstLightProvider(QgsProcessingProvider):
         return ["tif"]  # the core writes GeoTIFF
 
     def loadAlgorithms(self) -> None:
-        for algorithm in (DiscoverAlgorithm(), IngestAlgorithm(), IndexAlgorithm()):
+        for algorithm in (
+            DiscoverAlgorithm(),
+            IngestAlgorithm(),
+            IndexAlgorithm(),
+            BurnSeverityAlgorithm(),
+            FloodExtentAlgorithm(),
+        ):
             self.addAlgorithm(algorithm)

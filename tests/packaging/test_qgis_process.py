@@ -22,12 +22,18 @@ from tests.packaging.headless import PLUGIN, Built, QgisProcess, make_qgis_proce
 from tests.reliability.harness import sample_item
 from tests.support.asset_server import AssetServer
 from tests.support.http_proxy import ASSETS, STAC, http_proxy
-from tests.support.sample import ITEM_ID, SAMPLE, copy_sample, served_item
+from tests.support.sample import BURNT_ID, ITEM_ID, SAMPLE, copy_sample, fire_catalog, served_item
 from tests.support.stac_server import closed_port_url, stac_api
 
 pytestmark = pytest.mark.integration
 
-ALGORITHMS = ("firstlight:discover", "firstlight:ingest", "firstlight:index")
+ALGORITHMS = (
+    "firstlight:discover",
+    "firstlight:ingest",
+    "firstlight:index",
+    "firstlight:burnseverity",
+    "firstlight:floodextent",
+)
 DATES = ("START_DATE=2018-12-01", "END_DATE=2018-12-31")
 # An area on the other side of the world from the sample scene (Brazil/Argentina border).
 FAR_AWAY = "AREA=10.0,10.1,50.0,50.1 [EPSG:4326]"
@@ -94,7 +100,7 @@ def test_the_plugin_is_enabled_in_the_fresh_profile(qgis: QgisProcess) -> None:
     assert line.strip().startswith("*"), listed.stdout
 
 
-def test_the_provider_offers_the_three_algorithms(qgis: QgisProcess) -> None:
+def test_the_provider_offers_its_algorithms(qgis: QgisProcess) -> None:
     listed = qgis("list")
     assert listed.returncode == 0, output_of(listed)
     assert_no_traceback(listed)
@@ -200,6 +206,45 @@ def test_ingest_from_the_sample_the_zip_carries(qgis: QgisProcess, tmp_path: Pat
     assert_no_traceback(result)
     manifest = assert_scene_outputs(out / ITEM_ID)
     assert "pystac_client" not in manifest["software"]  # a local catalog is read without it
+
+
+def test_burn_severity_from_two_scenes_ingested_before(qgis: QgisProcess, tmp_path: Path) -> None:
+    """Two scenes ingested without pre-event dates, then their change: a toolbox user's second step."""
+    out = tmp_path / "out"
+    ingested = ingest(
+        qgis,
+        f"AREA={SAMPLE / 'area.geojson'}",
+        "EVENT=wildfire.burn_scar",
+        "START_DATE=2018-12-01",
+        "END_DATE=2019-01-31",
+        f"CATALOG={fire_catalog(tmp_path / 'catalog')}",
+        f"SCENES={ITEM_ID},{BURNT_ID}",
+        f"OUTPUT_FOLDER={out}",
+    )
+    assert ingested.returncode == 0, output_of(ingested)
+    before, after = (out / scene / f"{scene}_nbr.tif" for scene in (ITEM_ID, BURNT_ID))
+
+    def burn_severity(pre: Path, name: str) -> subprocess.CompletedProcess[str]:
+        outputs = [
+            f"OUTPUT={tmp_path / name / 'dnbr.tif'}",
+            f"OUTPUT_SEVERITY={tmp_path / name / 'severity.tif'}",
+        ]
+        return qgis(
+            "--json", "run", "firstlight:burnseverity", "--", f"BEFORE={pre}", f"AFTER={after}", *outputs
+        )
+
+    result = burn_severity(before, "change")
+    assert result.returncode == 0, output_of(result)
+    results = json.loads(result.stdout)["results"]
+    assert Path(results["OUTPUT_SEVERITY"]) == tmp_path / "change" / "severity.tif"
+    assert 0.02 < results["CHANGED_FRACTION"] < 0.15  # the burnt window
+    assert (tmp_path / "change" / "dnbr.tif").is_file()
+
+    refused = burn_severity(out / ITEM_ID / f"{ITEM_ID}_stack.vrt", "refused")
+    assert refused.returncode != 0
+    assert_no_traceback(refused)
+    assert f"The pre-event NBR {ITEM_ID}_stack.vrt has 6 bands, not one" in output_of(refused)
+    assert not (tmp_path / "refused").exists()
 
 
 @pytest.mark.parametrize(

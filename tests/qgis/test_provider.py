@@ -1,4 +1,4 @@
-"""The plugin registers a provider with the three algorithms, as QGIS and qgis_process load it."""
+"""The plugin registers a provider with its five algorithms, as QGIS and qgis_process load it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ from firstlight_qgis import classFactory
 from firstlight_qgis.processing.provider import FirstLightProvider
 from tests.qgis.support import ROOT
 
-ALGORITHMS = {"firstlight:discover", "firstlight:ingest", "firstlight:index"}
+ALGORITHMS = {
+    "firstlight:discover",
+    "firstlight:ingest",
+    "firstlight:index",
+    "firstlight:burnseverity",
+    "firstlight:floodextent",
+}
 
 
-def test_the_provider_offers_the_three_algorithms(provider: FirstLightProvider) -> None:
+def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> None:
     assert provider.id() == "firstlight"
     assert provider.name() == "FirstLight"
     assert not provider.icon().isNull()
@@ -24,6 +30,8 @@ def test_the_provider_offers_the_three_algorithms(provider: FirstLightProvider) 
         "firstlight:discover": ("imagery", "Imagery"),
         "firstlight:ingest": ("imagery", "Imagery"),
         "firstlight:index": ("indices", "Indices"),
+        "firstlight:burnseverity": ("indices", "Indices"),
+        "firstlight:floodextent": ("indices", "Indices"),
     }
     for algorithm in provider.algorithms():
         assert algorithm.displayName()
@@ -88,6 +96,8 @@ def test_the_provider_offers_the_three_algorithms(provider: FirstLightProvider) 
                 "OUTPUT_WATER",
             ],
         ),
+        ("firstlight:burnseverity", ["BEFORE", "AFTER", "OUTPUT", "OUTPUT_SEVERITY"]),
+        ("firstlight:floodextent", ["BEFORE", "AFTER", "OUTPUT"]),
     ],
 )
 def test_parameters_have_descriptive_ids_and_help(

@@ -1,0 +1,197 @@
+"""firstlight:burnseverity and firstlight:floodextent on rasters already on disk: the NBRs and water
+masks of two scenes ingested one by one (before the event and after), as a toolbox user or a model
+has them. The results are those of an ingest with pre-event dates; wrong inputs are one sentence
+and write nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+from qgis.core import (
+    QgsPalettedRasterRenderer,
+    QgsProcessingException,
+    QgsProcessingOutputLayerDefinition,
+    QgsSingleBandPseudoColorRenderer,
+)
+
+from tests.qgis.support import ITEM_ID, RecordingFeedback, our_line, run, run_and_load
+from tests.support.sample import (
+    BURNT_ID,
+    BURNT_WINDOW,
+    FLOODED_ID,
+    FLOODED_WINDOW,
+    fire_catalog,
+    flood_catalog,
+    window_pixels,
+)
+
+DATES = {"START_DATE": "2018-12-01", "END_DATE": "2019-01-31"}
+
+
+def _ingest_both(catalog: Path, event: str, after_id: str, area_file: str, output: Path) -> Path:
+    """Both scenes ingested in one run without pre-event dates: each has its own index and mask."""
+    given = {"AREA": area_file, "EVENT": event, **DATES, "CATALOG": str(catalog)}
+    run("firstlight:ingest", given | {"SCENES": f"{ITEM_ID},{after_id}", "OUTPUT_FOLDER": str(output)})
+    return output
+
+
+@pytest.fixture(scope="module")
+def burnt(plugin, area_file, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("burnt")
+    return _ingest_both(
+        fire_catalog(root / "catalog"), "wildfire.burn_scar", BURNT_ID, area_file, root / "out"
+    )
+
+
+@pytest.fixture(scope="module")
+def flooded(plugin, area_file, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("flooded")
+    return _ingest_both(
+        flood_catalog(root / "catalog"), "flood.riverine", FLOODED_ID, area_file, root / "out"
+    )
+
+
+def _read(path: str | Path) -> np.ndarray:
+    return gdal.Open(str(path)).ReadAsArray()
+
+
+def test_burn_severity_from_two_nbrs(provider, project, project_context, burnt, tmp_path) -> None:
+    before, after = burnt / ITEM_ID / f"{ITEM_ID}_nbr.tif", burnt / BURNT_ID / f"{BURNT_ID}_nbr.tif"
+    given = {
+        "BEFORE": str(before),
+        "AFTER": str(after),
+        "OUTPUT": QgsProcessingOutputLayerDefinition(str(tmp_path / "dnbr.tif"), project),
+        "OUTPUT_SEVERITY": QgsProcessingOutputLayerDefinition(str(tmp_path / "severity.tif"), project),
+    }
+    results = run_and_load("firstlight:burnseverity", given, project_context)
+
+    dnbr, severity = _read(results["OUTPUT"]), _read(results["OUTPUT_SEVERITY"])
+    np.testing.assert_allclose(dnbr, _read(before) - _read(after), atol=1e-6, equal_nan=True)
+    rows, columns = window_pixels(BURNT_WINDOW, after)
+    inside = severity[rows, columns]
+    assert np.mean((inside >= 3) & (inside < 255)) > 0.9  # moderate-high or high where it burnt
+    outside = severity.copy()
+    outside[rows, columns] = 255
+    assert set(np.unique(outside)) <= {0, 255}  # unburned elsewhere
+    valid = severity < 255
+    assert results["VALID_FRACTION"] == pytest.approx(valid.mean())
+    assert results["CHANGED_FRACTION"] == pytest.approx(((severity > 0) & valid).sum() / valid.sum())
+    feedback: RecordingFeedback = project_context.feedback()
+    assert (
+        f"Burnt (dNBR 0.1 or more): {results['CHANGED_FRACTION']:.1%} of the valid pixels." in feedback.infos
+    )
+
+    layers = {Path(layer.source()).name: layer for layer in project.mapLayers().values()}
+    assert sorted(layers) == ["dnbr.tif", "severity.tif"]
+    assert isinstance(layers["dnbr.tif"].renderer(), QgsSingleBandPseudoColorRenderer)
+    classes = layers["severity.tif"].renderer()
+    assert isinstance(classes, QgsPalettedRasterRenderer)
+    assert sorted(c.value for c in classes.classes()) == [0, 1, 2, 3, 4]
+
+
+def test_flood_extent_from_two_water_masks(provider, project, project_context, flooded, tmp_path) -> None:
+    before = flooded / ITEM_ID / f"{ITEM_ID}_water.tif"
+    after = flooded / FLOODED_ID / f"{FLOODED_ID}_water.tif"
+    output = QgsProcessingOutputLayerDefinition(str(tmp_path / "flood.tif"), project)
+    given = {"BEFORE": str(before), "AFTER": str(after), "OUTPUT": output}
+    results = run_and_load("firstlight:floodextent", given, project_context)
+
+    flood, now, earlier = _read(results["OUTPUT"]), _read(after), _read(before)
+    valid = (now < 255) & (earlier < 255)
+    expected = np.where(now == 1, np.where(earlier == 0, 1, 2), 0)
+    assert np.array_equal(np.where(valid, expected, 255), flood)
+    rows, columns = window_pixels(FLOODED_WINDOW, after)
+    assert np.mean(flood[rows, columns] == 1) > 0.9
+    assert (flood == 2).any()  # the river, water before too
+    assert results["CHANGED_FRACTION"] == pytest.approx((flood == 1).sum() / valid.sum())
+    feedback: RecordingFeedback = project_context.feedback()
+    assert any(line.startswith("Flooded (water now, dry before):") for line in feedback.infos)
+    [layer] = project.mapLayers().values()
+    assert isinstance(layer.renderer(), QgsPalettedRasterRenderer)
+
+
+def test_the_same_flood_extent_as_an_ingest_with_pre_event_dates(
+    provider, flooded, area_file, tmp_path
+) -> None:
+    given = {
+        "AREA": area_file,
+        "EVENT": "flood.riverine",
+        "START_DATE": "2019-01-01",
+        "END_DATE": "2019-01-31",
+        "PRE_EVENT_START": "2018-12-01",
+        "PRE_EVENT_END": "2018-12-31",
+        "CATALOG": str(flooded.parent / "catalog" / "items.json"),
+        "OUTPUT_FOLDER": str(shutil.copytree(flooded, tmp_path / "out")),  # the bands are reused
+    }
+    ingested = run("firstlight:ingest", given)["OUTPUT_FLOOD"]
+    computed = run(
+        "firstlight:floodextent",
+        {
+            "BEFORE": str(flooded / ITEM_ID / f"{ITEM_ID}_water.tif"),
+            "AFTER": str(flooded / FLOODED_ID / f"{FLOODED_ID}_water.tif"),
+            "OUTPUT": str(tmp_path / "flood.tif"),
+        },
+    )["OUTPUT"]
+    assert Path(ingested).parent == tmp_path / "out" / FLOODED_ID
+    assert np.array_equal(_read(ingested), _read(computed))
+
+
+@pytest.mark.parametrize(
+    ("before", "message"),
+    [
+        (
+            f"burnt/{ITEM_ID}/{ITEM_ID}_stack.vrt",
+            f"The pre-event NBR {ITEM_ID}_stack.vrt has 6 bands, not one",
+        ),
+        (
+            f"flooded/{ITEM_ID}/{ITEM_ID}_water.tif",
+            f"The pre-event NBR {ITEM_ID}_water.tif is FirstLight's water mask, not an NBR: give the NBR.",
+        ),
+        (
+            f"flooded/{ITEM_ID}/{ITEM_ID}_ndwi.tif",
+            f"The pre-event NBR {ITEM_ID}_ndwi.tif is FirstLight's NDWI",
+        ),
+    ],
+    ids=["stack", "water-mask", "ndwi"],
+)
+def test_what_is_not_an_nbr_is_one_sentence(provider, burnt, flooded, tmp_path, before, message) -> None:
+    folders = {"burnt": burnt, "flooded": flooded}
+    where, name = before.split("/", 1)
+    given = {
+        "BEFORE": str(folders[where] / name),
+        "AFTER": str(burnt / BURNT_ID / f"{BURNT_ID}_nbr.tif"),
+        "OUTPUT": str(tmp_path / "out" / "dnbr.tif"),
+        "OUTPUT_SEVERITY": str(tmp_path / "out" / "severity.tif"),
+    }
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:burnseverity", given)
+    assert our_line(raised.value).startswith(message), our_line(raised.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_nbr_for_a_flood_and_an_output_over_an_input_are_refused(
+    provider, burnt, flooded, tmp_path
+) -> None:
+    nbr = burnt / BURNT_ID / f"{BURNT_ID}_nbr.tif"
+    mask = flooded / FLOODED_ID / f"{FLOODED_ID}_water.tif"
+    with pytest.raises(QgsProcessingException) as raised:
+        run(
+            "firstlight:floodextent",
+            {"BEFORE": str(nbr), "AFTER": str(mask), "OUTPUT": str(tmp_path / "f.tif")},
+        )
+    assert our_line(raised.value) == (
+        f"The pre-event water mask {nbr.name} is FirstLight's NBR, not a water mask: give the water mask."
+    )
+
+    kept = mask.read_bytes()
+    earlier = flooded / ITEM_ID / f"{ITEM_ID}_water.tif"
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:floodextent", {"BEFORE": str(earlier), "AFTER": str(mask), "OUTPUT": str(mask)})
+    assert our_line(raised.value).startswith(
+        f"The output {mask.name} is also the post-event water mask: writing it would replace that file"
+    )
+    assert mask.read_bytes() == kept
