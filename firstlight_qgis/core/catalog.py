@@ -450,6 +450,34 @@ class _Collector:
         return ordered
 
 
+# Cloud cover (%) up to which a scene counts as clear for a comparison: its cloud mask hides the rest.
+CLEAR_CLOUD = 10.0
+
+
+def best_pre_event(found: list[Scene], sensor: str | None) -> Scene:
+    """The scene from before the event to compare the event's scenes with, among ``found`` (as
+    ``discover`` ranks them, best first): of ``sensor`` when one is found; of those, covering the
+    area as well as the best does; of those, the latest clear one (at most ``CLEAR_CLOUD`` % cloud;
+    radar sees through clouds), else the clearest. The latest, not the clearest: the less time
+    between the two, the less else has changed (a river's seasonal level, crops grown or cut), so
+    what changed is the event."""
+    if not found:
+        raise ValueError("no scene to choose from")
+    same = [scene for scene in found if scene.source == sensor] or found
+    best = round(same[0].coverage_percent or 0.0, 1)
+    covering = [scene for scene in same if round(scene.coverage_percent or 0.0, 1) >= best]
+    clear = [scene for scene in covering if _is_clear(scene)]
+    if not clear:
+        return covering[0]
+    return max(clear, key=lambda scene: _parse_time(scene.datetime) or datetime.min.replace(tzinfo=UTC))
+
+
+def _is_clear(scene: Scene) -> bool:
+    if scene.source in _CLOUD_FREE_SENSORS:
+        return True
+    return scene.cloud_cover is not None and scene.cloud_cover <= CLEAR_CLOUD
+
+
 def _parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None

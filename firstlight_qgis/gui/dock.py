@@ -297,12 +297,13 @@ class FirstLightDock(QgsDockWidget):
         dates, self.start_edit, self.end_edit = self._date_range()
         form.addRow(tr("Dates"), dates)
 
-        # Floods and burn scars: the change since the best scene of a window before the event.
+        # Floods and burn scars: the change since a scene of a window before the event.
         self.pre_event_check = QCheckBox()
         self.pre_event_check.setToolTip(
             tr(
-                "The best scene between these dates, before the event, is ingested too; each scene gets "
-                "its change since: a flood's extent, a burn scar's dNBR and burn severity"
+                "The latest clear scene between these dates (at most 10% cloud, else the clearest), "
+                "before the event, is ingested too; each scene gets its change since: a flood's extent, "
+                "a burn scar's dNBR and burn severity"
             )
         )
         self._change_titles = {

@@ -26,7 +26,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..core.catalog import Scene
+from ..core.catalog import Scene, best_pre_event
 from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
@@ -197,8 +197,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
             "Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band "
             "order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for "
             "floods, NBR for burn scars, NDVI for drought.\n\n"
-            "With pre-event dates, the best scene between them is ingested too, and each scene gets its "
-            "change since: for floods, the flood extent <id>_flood.tif (1 flooded: water now, dry "
+            "With pre-event dates, the latest clear scene between them (at most 10% cloud, else the "
+            "clearest) is ingested too, and each scene gets its change since: for floods, the flood "
+            "extent <id>_flood.tif (1 flooded: water now, dry "
             "before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR "
             "(the pre-event NBR minus its own, > 0 where land burned) and burn severity classes (0 "
             "unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).\n\n"
@@ -260,8 +261,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
             pre.setHelp(
                 translate(
                     "FirstLight",
-                    "The best scene between these dates, before the event's dates, is ingested too, "
-                    "and each scene's change since is computed: a flood's extent, a burn scar's dNBR and "
+                    "The latest clear scene between these dates (at most 10% cloud, else the clearest), "
+                    "before the event's dates, is ingested too, and each scene's change since is "
+                    "computed: a flood's extent, a burn scar's dNBR and "
                     "burn severity. Leave both empty for the event's index and water mask alone.",
                 )
             )
@@ -403,7 +405,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
     def _pre_event_scene(
         self, search: Search, window: tuple[date, date], scenes: list[Scene], feedback: QgsProcessingFeedback
     ) -> Scene:
-        """The best scene between the pre-event dates, of the first scene's sensor if there is one."""
+        """The scene between the pre-event dates to compare with (``best_pre_event``: of the first
+        scene's sensor if there is one, the latest clear one that covers the area)."""
         before = dataclasses.replace(search, start=window[0], end=window[1])
         feedback.pushInfo(
             QCoreApplication.translate(
@@ -421,7 +424,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     catalog=search.catalog_label, start=before.start, end=before.end, cloud=search.max_cloud
                 )
             )
-        scene = next((s for s in found if s.source == scenes[0].source), found[0])
+        scene = best_pre_event(found, scenes[0].source)
         feedback.pushInfo(
             QCoreApplication.translate(
                 "FirstLight", "Scene before the event: {id} ({date}); each scene is compared with it."

@@ -10,7 +10,7 @@ import pytest
 
 from firstlight_qgis.core import catalog as catalog_module
 from firstlight_qgis.core.bands import LANDSAT, SENTINEL1, SENTINEL2
-from firstlight_qgis.core.catalog import Scene, discover, scene_from_item
+from firstlight_qgis.core.catalog import Scene, best_pre_event, discover, scene_from_item
 from firstlight_qgis.core.errors import BandResolutionError, CancelledError, CatalogError, InputError
 from tests.conftest import STAC_FIXTURES
 
@@ -517,3 +517,49 @@ def test_cancel_stops_a_local_search(tmp_path) -> None:
     path = _item_collection(tmp_path / "items.json", _ranking_items())
     with pytest.raises(CancelledError):
         discover(AREA, "flood.coastal", "2025-01-01", "2025-12-31", catalog=path, cancel=lambda: True)
+
+
+# --- the scene from before the event ------------------------------------------------------------------
+
+
+def _before_the_flood(tmp_path: Path, *items: dict) -> list[Scene]:
+    path = _item_collection(tmp_path / "items.json", list(items))
+    return discover(AREA, "flood.coastal", "2025-05-01", "2025-06-30", max_cloud=100, catalog=str(path))
+
+
+def test_the_pre_event_scene_is_the_latest_clear_one_not_the_clearest(tmp_path) -> None:
+    s2 = "earthsearch_s2_l2a.json"
+    found = _before_the_flood(
+        tmp_path,
+        _variant(s2, "clearest-two-months-before", when="2025-05-02T10:00:00Z", cloud=0.5),
+        _variant(s2, "clear-a-week-before", when="2025-06-23T10:00:00Z", cloud=8),
+        _variant(s2, "cloudy-the-day-before", when="2025-06-29T10:00:00Z", cloud=25),
+        _variant(s2, "half-the-area-the-day-before", bbox=HALF, when="2025-06-29T10:00:00Z", cloud=0),
+        _variant(s2, "unknown-cloud-the-day-before", when="2025-06-29T10:00:00Z", cloud=None),
+    )
+    assert found[0].id == "clearest-two-months-before"  # the search's own ranking
+    assert best_pre_event(found, SENTINEL2).id == "clear-a-week-before"
+
+
+def test_without_a_clear_scene_the_clearest_and_the_sensor_asked_for_first(tmp_path) -> None:
+    s2, landsat = "earthsearch_s2_l2a.json", "earthsearch_landsat_c2l2.json"
+    found = _before_the_flood(
+        tmp_path,
+        _variant(s2, "s2-cloudy", when="2025-06-29T10:00:00Z", cloud=28),
+        _variant(s2, "s2-less-cloudy", when="2025-05-20T10:00:00Z", cloud=15),
+        _variant(landsat, "landsat-clear", when="2025-06-25T10:00:00Z", cloud=1),
+    )
+    assert best_pre_event(found, SENTINEL2).id == "s2-less-cloudy"
+    assert best_pre_event(found, LANDSAT).id == "landsat-clear"
+    assert best_pre_event(found, SENTINEL1).id == "landsat-clear"  # none of its sensor: the best found
+
+
+def test_radar_has_no_cloud_cover_and_its_latest_scene_is_taken(tmp_path) -> None:
+    s1 = "pc_s1_rtc.json"
+    found = _before_the_flood(
+        tmp_path,
+        _variant(s1, "s1-early", when="2025-05-10T10:00:00Z", cloud=None),
+        _variant(s1, "s1-late", when="2025-06-27T10:00:00Z", cloud=None),
+        _variant(s1, "s1-half", bbox=HALF, when="2025-06-29T10:00:00Z", cloud=None),
+    )
+    assert best_pre_event(found, SENTINEL1).id == "s1-late"
