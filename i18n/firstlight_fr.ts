@@ -642,7 +642,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
-      <location filename="../firstlight_qgis/processing/index.py" line="99" />
+      <location filename="../firstlight_qgis/processing/index.py" line="100" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
@@ -707,22 +707,12 @@
       <translation>Indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="35" />
-      <source>Flooded (water now, dry before): {share:.1%} of the valid pixels.</source>
-      <translation>Inondé (de l'eau maintenant, sec avant) : {share:.1%} des pixels valides.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="38" />
-      <source>Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels.</source>
-      <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="133" />
+      <location filename="../firstlight_qgis/processing/change.py" line="129" />
       <source>Burn severity (dNBR) from two NBRs</source>
       <translation>Sévérité du brûlis (dNBR) à partir de deux NBR</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="141" />
+      <location filename="../firstlight_qgis/processing/change.py" line="137" />
       <source>dNBR, the NBR before the fire minus the NBR after it, and its burn severity classes (Key &amp; Benson, as the USGS uses them): 0 unburned or regrowth (dNBR below 0.1), 1 low, 2 moderate-low (0.27), 3 moderate-high (0.44), 4 high (0.66); 255 no data.
 
 Both inputs are one-band NBR rasters, such as 'Compute index / water mask' writes with INDEX=nbr. They may come from different scenes, tiles, sensors or CRSs: the results are on the post-event NBR's grid, the pre-event NBR resampled bilinearly onto it. A raster that is not an NBR (a stack, another index, a mask) or two rasters that do not overlap are refused before anything is written.
@@ -735,17 +725,17 @@ Les deux entrées sont des rasters NBR d'une bande, tels que 'Calculer un indice
 'Importer des scènes' avec des dates d'avant l'événement fait de même pour les scènes qu'il télécharge.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="169" />
+      <location filename="../firstlight_qgis/processing/change.py" line="165" />
       <source>Share of valid pixels burnt (dNBR 0.1 or more)</source>
       <translation>Part des pixels valides brûlés (dNBR de 0,1 ou plus)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="194" />
+      <location filename="../firstlight_qgis/processing/change.py" line="190" />
       <source>Flood extent from two water masks</source>
       <translation>Étendue de l'inondation à partir de deux masques d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="202" />
+      <location filename="../firstlight_qgis/processing/change.py" line="198" />
       <source>The flood: water after the event that was dry before it, told apart from the water that was already there (the river in its bed, lakes). 1 flooded, 2 water before too, 0 dry, 255 where either mask has no data (clouds, beyond the scene).
 
 Both inputs are water masks (0 dry, 1 water, 255 no data), such as 'Compute index / water mask' writes: from NDWI or MNDWI, or from Sentinel-1 backscatter. They may come from different sensors, tiles or CRSs: a radar mask after the flood against an optical one before it works. The result is on the post-event mask's grid, the pre-event mask read nearest. A raster that is not a mask (a stack, an index) or two masks that do not overlap are refused before anything is written.
@@ -758,64 +748,69 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
 'Importer des scènes' avec des dates d'avant l'événement fait de même pour les scènes qu'il télécharge.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="227" />
+      <location filename="../firstlight_qgis/processing/change.py" line="223" />
       <source>Share of valid pixels flooded</source>
       <translation>Part des pixels valides inondés</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="68" />
-      <location filename="../firstlight_qgis/processing/index.py" line="148" />
+      <location filename="../firstlight_qgis/processing/change.py" line="57" />
+      <location filename="../firstlight_qgis/processing/index.py" line="149" />
       <source>Share of valid pixels</source>
       <translation>Part de pixels valides</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="101" />
+      <location filename="../firstlight_qgis/processing/change.py" line="63" />
+      <source>Area changed (km², none on a grid in degrees)</source>
+      <translation>Surface changée (km², aucune sur une grille en degrés)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/change.py" line="96" />
       <source>No pixel is valid in both rasters: where they overlap, one of them has no data (clouds, or beyond its scene).</source>
       <translation>Aucun pixel n'est valide dans les deux rasters : là où ils se recouvrent, l'un d'eux n'a pas de données (nuages, ou hors de sa scène).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="136" />
+      <location filename="../firstlight_qgis/processing/change.py" line="132" />
       <source>dnbr,nbr,burn,severity,wildfire,fire,change,pre-event</source>
       <translation>dnbr,nbr,brûlis,sévérité,feu de forêt,incendie,changement,avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="157" />
+      <location filename="../firstlight_qgis/processing/change.py" line="153" />
       <source>Pre-event NBR</source>
       <translation>NBR d'avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="158" />
+      <location filename="../firstlight_qgis/processing/change.py" line="154" />
       <source>Post-event NBR</source>
       <translation>NBR d'après l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="164" />
+      <location filename="../firstlight_qgis/processing/change.py" line="160" />
       <source>dNBR</source>
       <translation>dNBR</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="165" />
+      <location filename="../firstlight_qgis/processing/change.py" line="161" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="197" />
+      <location filename="../firstlight_qgis/processing/change.py" line="193" />
       <source>flood,extent,water,mask,change,pre-event,sentinel-1,sar</source>
       <translation>inondation,étendue,eau,masque,changement,avant l'événement,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="219" />
+      <location filename="../firstlight_qgis/processing/change.py" line="215" />
       <source>Pre-event water mask</source>
       <translation>Masque d'eau d'avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="220" />
+      <location filename="../firstlight_qgis/processing/change.py" line="216" />
       <source>Post-event water mask</source>
       <translation>Masque d'eau d'après l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="224" />
+      <location filename="../firstlight_qgis/processing/change.py" line="220" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="330" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
@@ -884,12 +879,12 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="63" />
+      <location filename="../firstlight_qgis/processing/index.py" line="64" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="74" />
+      <location filename="../firstlight_qgis/processing/index.py" line="75" />
       <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
 
 Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
@@ -906,86 +901,86 @@ Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse W
 Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="120" />
+      <location filename="../firstlight_qgis/processing/index.py" line="121" />
       <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
       <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="126" />
+      <location filename="../firstlight_qgis/processing/index.py" line="127" />
       <source>Reflectance scale (empty: sensor default)</source>
       <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="133" />
+      <location filename="../firstlight_qgis/processing/index.py" line="134" />
       <source>Reflectance offset (empty: sensor default)</source>
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="69" />
+      <location filename="../firstlight_qgis/processing/index.py" line="70" />
       <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
       <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="91" />
+      <location filename="../firstlight_qgis/processing/index.py" line="92" />
       <source>Band stack</source>
       <translation>Pile de bandes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="94" />
-      <location filename="../firstlight_qgis/processing/index.py" line="141" />
+      <location filename="../firstlight_qgis/processing/index.py" line="95" />
+      <location filename="../firstlight_qgis/processing/index.py" line="142" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="325" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="104" />
+      <location filename="../firstlight_qgis/processing/index.py" line="105" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="301" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="110" />
+      <location filename="../firstlight_qgis/processing/index.py" line="111" />
       <source>Sentinel-1 water threshold (dB)</source>
       <translation>Seuil d'eau Sentinel-1 (dB)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="144" />
+      <location filename="../firstlight_qgis/processing/index.py" line="145" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="326" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="152" />
+      <location filename="../firstlight_qgis/processing/index.py" line="153" />
       <source>Share of valid pixels that are water</source>
       <translation>Part des pixels valides qui sont de l'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="155" />
+      <location filename="../firstlight_qgis/processing/index.py" line="156" />
       <source>Threshold applied</source>
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="220" />
+      <location filename="../firstlight_qgis/processing/index.py" line="221" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
       <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="231" />
+      <location filename="../firstlight_qgis/processing/index.py" line="232" />
       <source>Set OUTPUT: the index raster.</source>
       <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="215" />
+      <location filename="../firstlight_qgis/processing/index.py" line="216" />
       <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
       <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="246" />
+      <location filename="../firstlight_qgis/processing/index.py" line="247" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="253" />
+      <location filename="../firstlight_qgis/processing/index.py" line="254" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
@@ -1145,7 +1140,7 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="561" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="554" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
@@ -1183,11 +1178,6 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <location filename="../firstlight_qgis/processing/ingest.py" line="545" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="552" />
-      <source>Water: {share:.1%} of the valid pixels.</source>
-      <translation>Eau : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/parameters.py" line="89" />
@@ -1280,55 +1270,80 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>QGIS est réglé sur un proxy SOCKS, que FirstLight ne sait pas utiliser : ses recherches et ses téléchargements passent par ce que disent les variables d’environnement HTTP_PROXY et HTTPS_PROXY (ou en direct).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="158" />
-      <source>Unburned</source>
-      <translation>Non brûlé</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="159" />
-      <source>Low severity</source>
-      <translation>Sévérité faible</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="160" />
-      <source>Moderate-low severity</source>
-      <translation>Sévérité modérée-faible</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="161" />
-      <source>Moderate-high severity</source>
-      <translation>Sévérité modérée-forte</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="162" />
-      <source>High severity</source>
-      <translation>Sévérité forte</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="171" />
-      <location filename="../firstlight_qgis/processing/styling.py" line="150" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="152" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="154" />
       <source>Dry</source>
       <translation>Sec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="172" />
-      <source>Flooded</source>
-      <translation>Inondé</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="173" />
-      <source>Water before the event</source>
-      <translation>Eau avant l'événement</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="150" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="152" />
       <source>Water</source>
       <translation>Eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="257" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="155" />
+      <source>Flooded</source>
+      <translation>Inondé</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="156" />
+      <source>Water before the event</source>
+      <translation>Eau avant l'événement</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="159" />
+      <source>Unburned</source>
+      <translation>Non brûlé</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="160" />
+      <source>Low severity</source>
+      <translation>Sévérité faible</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="161" />
+      <source>Moderate-low severity</source>
+      <translation>Sévérité modérée-faible</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="162" />
+      <source>Moderate-high severity</source>
+      <translation>Sévérité modérée-forte</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="163" />
+      <source>High severity</source>
+      <translation>Sévérité forte</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/styling.py" line="264" />
       <source>Could not style {name}: {error}</source>
       <translation>Impossible d'appliquer le style à {name} : {error}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="19" />
+      <source>Water: {share:.1%} of the valid pixels.</source>
+      <translation>Eau : {share:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="20" />
+      <source>Flooded (water now, dry before): {share:.1%} of the valid pixels.</source>
+      <translation>Inondé (de l'eau maintenant, sec avant) : {share:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="21" />
+      <source>Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels.</source>
+      <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="36" />
+      <source>Area: {area:.2f} km².</source>
+      <translation>Surface : {area:.2f} km².</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="28" />
+      <source>By class: {classes}.</source>
+      <translation>Par classe : {classes}.</translation>
     </message>
   </context>
 </TS>

@@ -48,6 +48,7 @@ SCL_MASKED = (0, 1, 3, 8, 9, 10)
 # Landsat QA_PIXEL bits 0-4: fill, dilated cloud, cirrus, cloud, cloud shadow.
 QA_PIXEL_MASKED_BITS = 0b11111
 WATER, DRY, MASK_NODATA = 1, 0, 255
+WATER_CLASSES = ("dry", "water")  # codes 0 and 1
 # Burn severity from dNBR (Key & Benson 2006, FIREMON, as the USGS uses it): the lower bound of
 # each class from low to high severity; below the first, unburned (or growing back).
 SEVERITY_BOUNDS = (0.1, 0.27, 0.44, 0.66)
@@ -77,6 +78,7 @@ class _Output:
     nodata: float
     description: str
     metadata: dict[str, str]
+    classes: tuple[str, ...] = ()  # a coded output's names of codes 0, 1, ...: their areas are counted
 
 
 @dataclass
@@ -85,6 +87,9 @@ class IndexResult:
 
     ``valid_fraction`` is valid pixels / all pixels; ``positive_fraction`` is the share of valid
     pixels above zero (an index) or classified water (a mask); ``threshold`` is the one applied.
+    On a grid in metres (None on one in degrees), what a report gives: ``positive_km2``, the area
+    of the positive pixels; ``areas_km2``, a coded product's area of each class by name ("dry",
+    "water", "flooded", "high"...), None for an index.
     """
 
     name: str
@@ -92,6 +97,8 @@ class IndexResult:
     valid_fraction: float
     positive_fraction: float | None
     threshold: float | None
+    positive_km2: float | None = None
+    areas_km2: dict[str, float] | None = None
 
 
 @raising
@@ -186,13 +193,13 @@ def compute_indices(
     ]
     if water is not None and classify:
         metadata = _water_metadata(keys[0], threshold, "fixed")
-        targets.append(_Output(Path(water[0]), gdal.GDT_Byte, MASK_NODATA, "water", metadata))
+        targets.append(_water_output(Path(water[0]), metadata))
     second_pass = water is not None and not classify
     first = _share(progress, 0.0, 0.5) if second_pass else progress
-    shares = _write_by_blocks(stack, targets, block, cancel, first)
-    results = {key: IndexResult(key, targets[i].path, *shares[i], None) for i, key in enumerate(keys)}
+    written = _write_by_blocks(stack, targets, block, cancel, first)
+    results = {result.name: result for result in written}
     if classify:
-        results["water"] = IndexResult("water", targets[-1].path, *shares[-1], threshold)
+        results["water"].threshold = threshold
     elif water is not None:
         results["water"] = water_mask(
             targets[0].path, Path(water[0]), water[1], cancel=cancel, progress=_share(progress, 0.5, 1.0)
@@ -251,6 +258,10 @@ def _index_metadata(key: str, sources: list[_Source], sensor: str, mask_path: Pa
     }
 
 
+def _water_output(path: Path, metadata: dict[str, str]) -> _Output:
+    return _Output(path, gdal.GDT_Byte, MASK_NODATA, "water", metadata, WATER_CLASSES)
+
+
 def _water_metadata(source: str, value: float, method: str) -> dict[str, str]:
     return {
         "FIRSTLIGHT_PRODUCT": "water_mask",
@@ -289,11 +300,10 @@ def water_mask(
         return [(_water_codes(water, valid), valid, water)]
 
     name = source.GetMetadataItem("FIRSTLIGHT_INDEX") or Path(index_path).name
-    target = _Output(
-        Path(output_path), gdal.GDT_Byte, MASK_NODATA, "water", _water_metadata(name, value, method)
-    )
-    [(valid, positive)] = _write_by_blocks(source, [target], block, cancel, progress)
-    return IndexResult("water", Path(output_path), valid, positive, value)
+    target = _water_output(Path(output_path), _water_metadata(name, value, method))
+    [result] = _write_by_blocks(source, [target], block, cancel, progress)
+    result.threshold = value
+    return result
 
 
 @raising
@@ -332,9 +342,9 @@ def sar_water_mask(
         "FIRSTLIGHT_THRESHOLD_METHOD": "fixed_db",
         "FIRSTLIGHT_RULE": "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata",
     }
-    target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "water", metadata)
-    [(valid, positive)] = _write_by_blocks(stack, [target], block, cancel, progress)
-    return IndexResult("water", Path(output_path), valid, positive, float(threshold_db))
+    [result] = _write_by_blocks(stack, [_water_output(Path(output_path), metadata)], block, cancel, progress)
+    result.threshold = float(threshold_db)
+    return result
 
 
 @raising
@@ -391,13 +401,10 @@ def burn_severity(
             MASK_NODATA,
             "severity",
             {"FIRSTLIGHT_PRODUCT": "burn_severity", "FIRSTLIGHT_RULE": f"{rule}, 255 no data", **scenes},
+            SEVERITY_CLASSES,
         ),
     ]
-    shares = _write_by_blocks(post, targets, block, cancel, progress)
-    return {
-        target.description: IndexResult(target.description, target.path, *share, None)
-        for target, share in zip(targets, shares, strict=True)
-    }
+    return {result.name: result for result in _write_by_blocks(post, targets, block, cancel, progress)}
 
 
 @raising
@@ -436,9 +443,9 @@ def flood_extent(
         + ", 255 no data",
         **_compared(pre_water, post_water),
     }
-    target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "flood", metadata)
-    [(valid, positive)] = _write_by_blocks(post, [target], block, cancel, progress)
-    return IndexResult("flood", Path(output_path), valid, positive, None)
+    target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "flood", metadata, FLOOD_CLASSES)
+    [result] = _write_by_blocks(post, [target], block, cancel, progress)
+    return result
 
 
 # What each side of a change may be, by what it is called: what FirstLight names such a raster
@@ -747,13 +754,13 @@ def _write_by_blocks(
     block: Callable[[int, int], list[Block]],
     cancel: Cancel | None,
     progress: Progress | None = None,
-) -> list[tuple[float, float | None]]:
+) -> list[IndexResult]:
     """Write ``block``'s strips, one per output, strip by strip into tiled compressed GeoTIFFs on
     ``grid``'s grid, under temporary names until every one is whole; a water mask on a large grid
     with the overviews QGIS needs to draw it fast zoomed out, made from its strips as they pass. Per
-    output: (valid fraction, positive fraction of the valid pixels)."""
+    output, what a user checks first: its valid and positive fractions, a coded one's class areas."""
     temporaries = [output.path.with_name(f".{output.path.name}.{os.getpid()}.part") for output in outputs]
-    counts = [[0, 0] for _ in outputs]
+    counts = [_Count(len(output.classes)) for output in outputs]
     factors = factors_for(grid)
     targets: list[gdal.Dataset] = []
     levels: dict[int, StripLevels] = {}  # a mask's overviews (their bands: cleared before targets)
@@ -801,18 +808,56 @@ def _write_by_blocks(
             raise_for_write(outputs[0].path.parent, error, "run it again")
         raise
     total = grid.RasterXSize * grid.RasterYSize
-    return [(valid / total, (positive / valid if valid else None)) for valid, positive in counts]
+    pixel_km2 = _pixel_km2(grid)
+    return [
+        IndexResult(
+            output.description,
+            output.path,
+            count.valid / total,
+            count.positive / count.valid if count.valid else None,
+            None,
+            None if pixel_km2 is None else count.positive * pixel_km2,
+            None
+            if pixel_km2 is None or not output.classes
+            else {name: float(n) * pixel_km2 for name, n in zip(output.classes, count.codes, strict=True)},
+        )
+        for output, count in zip(outputs, counts, strict=True)
+    ]
 
 
-def _write_strip(target: gdal.Dataset, row: int, strip: Block, count: list[int]) -> None:
+class _Count:
+    """What an output's strips held: valid pixels, positive ones, and each code's pixels."""
+
+    def __init__(self, codes: int) -> None:
+        self.valid = 0
+        self.positive = 0
+        self.codes = np.zeros(codes, dtype=np.int64)
+
+    def add(self, values: np.ndarray, ok: np.ndarray, above: np.ndarray) -> None:
+        self.valid += np.count_nonzero(ok)
+        self.positive += np.count_nonzero(above)
+        if len(self.codes):
+            self.codes += np.bincount(values[ok], minlength=len(self.codes))[: len(self.codes)]
+
+
+def _pixel_km2(grid: gdal.Dataset) -> float | None:
+    """The area of one of ``grid``'s pixels in km², if its CRS is projected (in metres or feet)."""
+    srs = grid.GetSpatialRef()
+    if srs is None or not srs.IsProjected():
+        return None
+    _, cell_x, skew_x, _, skew_y, cell_y = grid.GetGeoTransform()
+    metres = srs.GetLinearUnits()
+    return abs(cell_x * cell_y - skew_x * skew_y) * metres * metres / 1e6
+
+
+def _write_strip(target: gdal.Dataset, row: int, strip: Block, count: _Count) -> None:
     """One output's strip, written out now: a full disk fails here, where it can be caught, and
     never with a second output's blocks still pending, which its close would try to write. (A
     function of its own: a loop variable would hold the last dataset open past ``_closes``.)"""
     values, ok, above = strip
     target.GetRasterBand(1).WriteArray(values, 0, row)
     target.FlushCache()
-    count[0] += np.count_nonzero(ok)
-    count[1] += np.count_nonzero(above)
+    count.add(values, ok, above)
 
 
 def _create(grid: gdal.Dataset, output: _Output, path: Path, factors: list[int]) -> gdal.Dataset:

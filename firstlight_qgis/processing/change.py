@@ -20,6 +20,7 @@ from ..core.indices import IndexResult, burn_severity, flood_extent
 from .base import GROUP_INDICES, FirstLightAlgorithm
 from .rasters import gdal_source, geotiff_output, progress_of
 from .styling import PRODUCT, style_on_completion
+from .summaries import product_summary
 
 BEFORE = "BEFORE"
 AFTER = "AFTER"
@@ -27,19 +28,7 @@ OUTPUT = "OUTPUT"
 OUTPUT_SEVERITY = "OUTPUT_SEVERITY"
 VALID_FRACTION = "VALID_FRACTION"
 CHANGED_FRACTION = "CHANGED_FRACTION"
-
-
-def change_summary(name: str, share: float) -> str:
-    """The line that says how much changed: ``name`` is the product, "flood" or "severity"."""
-    lines = {
-        "flood": QCoreApplication.translate(
-            "FirstLight", "Flooded (water now, dry before): {share:.1%} of the valid pixels."
-        ),
-        "severity": QCoreApplication.translate(
-            "FirstLight", "Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels."
-        ),
-    }
-    return lines[name].format(share=share)
+CHANGED_AREA_KM2 = "CHANGED_AREA_KM2"
 
 
 class _Pair(NamedTuple):
@@ -68,6 +57,12 @@ class _ChangeAlgorithm(FirstLightAlgorithm):
             QgsProcessingOutputNumber(VALID_FRACTION, translate("FirstLight", "Share of valid pixels"))
         )
         self.addOutput(QgsProcessingOutputNumber(CHANGED_FRACTION, self._changed_title()))
+        self.addOutput(
+            QgsProcessingOutputNumber(
+                CHANGED_AREA_KM2,
+                translate("FirstLight", "Area changed (km², none on a grid in degrees)"),
+            )
+        )
 
     def _inputs(self) -> list[tuple[str, str]]:
         raise NotImplementedError
@@ -104,14 +99,15 @@ class _ChangeAlgorithm(FirstLightAlgorithm):
                     "(clouds, or beyond its scene).",
                 )
             )
-        elif changed.positive_fraction is not None:
-            feedback.pushInfo(change_summary(self.product, changed.positive_fraction))
+        for line in product_summary(changed):
+            feedback.pushInfo(line)
         for output in outputs.values():
             style_on_completion(context, output, PRODUCT)
         return {
             **outputs,
             VALID_FRACTION: first.valid_fraction,
             CHANGED_FRACTION: changed.positive_fraction,
+            CHANGED_AREA_KM2: changed.positive_km2,
         }
 
     def compute(

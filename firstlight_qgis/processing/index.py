@@ -27,6 +27,7 @@ from .ingest import parse_water_threshold
 from .parameters import enum_string, one_line
 from .rasters import gdal_source, geotiff_output, progress_of
 from .styling import PRODUCT, style_on_completion
+from .summaries import area_sentence
 
 INPUT = "INPUT"
 INDEX = "INDEX"
@@ -256,6 +257,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
                     threshold=water.threshold,
                     share="n/a" if water.positive_fraction is None else f"{water.positive_fraction:.1%}",
                 )
+                + area_sentence(water.positive_km2)
             )
             style_on_completion(context, water_output, PRODUCT)
         return self._results(output, water_output or None, computed, water)

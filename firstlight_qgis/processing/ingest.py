@@ -32,7 +32,6 @@ from ..core.errors import InputError
 from ..core.events import get_event
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
-from .change import change_summary
 from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_INTEGER
 from .parameters import (
     Search,
@@ -46,6 +45,7 @@ from .parameters import (
     signer_for,
 )
 from .styling import PRODUCT, STACK, load_on_completion
+from .summaries import product_summary
 
 SCENES = "SCENES"
 SCENES_JSON = "SCENES_JSON"
@@ -546,17 +546,10 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     path=result.stack.path, bands=", ".join(result.stack.band_mapping)
                 )
             )
-        water = result.water_mask
-        if water is not None and water.positive_fraction is not None:
-            feedback.pushInfo(
-                QCoreApplication.translate("FirstLight", "Water: {share:.1%} of the valid pixels.").format(
-                    share=water.positive_fraction
-                )
-            )
-        for name in ("flood", "severity"):
-            change = result.indices.get(name)
-            if change is not None and change.positive_fraction is not None:
-                feedback.pushInfo(change_summary(name, change.positive_fraction))
+        for name in ("water", "flood", "severity"):
+            product = result.indices.get(name)
+            for line in product_summary(product) if product is not None else []:
+                feedback.pushInfo(line)
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "Manifest: {path}").format(path=result.manifest_path)
         )

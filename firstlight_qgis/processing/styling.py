@@ -144,35 +144,42 @@ def style_stack(layer: QgsRasterLayer) -> bool:
     return True
 
 
+def class_names(product: str) -> tuple[str, ...]:
+    """The names of a coded product's classes, code 0 first, as the legend and the reports show
+    them: ``product`` is "water", "flood" or "severity"."""
+    translate = QCoreApplication.translate
+    names = {
+        "water": (translate("FirstLight", "Dry"), translate("FirstLight", "Water")),
+        "flood": (
+            translate("FirstLight", "Dry"),
+            translate("FirstLight", "Flooded"),
+            translate("FirstLight", "Water before the event"),
+        ),
+        "severity": (
+            translate("FirstLight", "Unburned"),
+            translate("FirstLight", "Low severity"),
+            translate("FirstLight", "Moderate-low severity"),
+            translate("FirstLight", "Moderate-high severity"),
+            translate("FirstLight", "High severity"),
+        ),
+    }
+    return names[product]
+
+
 def style_water_mask(layer: QgsRasterLayer) -> bool:
     """1 = water in blue; 0 = dry transparent; 255 (no data) not drawn."""
-    translate = QCoreApplication.translate
-    water = [(1, WATER_COLOR, translate("FirstLight", "Water")), (0, _CLEAR, translate("FirstLight", "Dry"))]
-    return _style_classes(layer, water)
+    dry, water = class_names("water")
+    return _style_classes(layer, [(1, WATER_COLOR, water), (0, _CLEAR, dry)])
 
 
 def style_severity(layer: QgsRasterLayer) -> bool:
     """Low to high burn severity yellow, orange, red, purple; unburned transparent."""
-    translate = QCoreApplication.translate
-    names = (
-        translate("FirstLight", "Unburned"),
-        translate("FirstLight", "Low severity"),
-        translate("FirstLight", "Moderate-low severity"),
-        translate("FirstLight", "Moderate-high severity"),
-        translate("FirstLight", "High severity"),
-    )
-    return _style_classes(layer, _from_code_0(names, SEVERITY_COLOURS))
+    return _style_classes(layer, _from_code_0(class_names("severity"), SEVERITY_COLOURS))
 
 
 def style_flood_extent(layer: QgsRasterLayer) -> bool:
     """Flooded land light blue over water that was there before dark blue; dry land transparent."""
-    translate = QCoreApplication.translate
-    names = (
-        translate("FirstLight", "Dry"),
-        translate("FirstLight", "Flooded"),
-        translate("FirstLight", "Water before the event"),
-    )
-    return _style_classes(layer, _from_code_0(names, FLOOD_COLOURS))
+    return _style_classes(layer, _from_code_0(class_names("flood"), FLOOD_COLOURS))
 
 
 def _from_code_0(names: tuple[str, ...], colours: tuple[str, ...]) -> list[tuple[int, QColor, str]]:

@@ -115,6 +115,12 @@ def test_pre_event_dates_give_a_flood_its_extent(
     assert np.array_equal(flood == 0, water == 0) and (flood == 1).any() and (flood == 2).any()
     feedback: RecordingFeedback = project_context.feedback()
     assert any(line.startswith("Flooded (water now, dry before):") for line in feedback.infos)
+    # Each scene's water, with its area: 20 m pixels of UTM.
+    dataset = gdal.Open(results["OUTPUT_WATER"])
+    _, cell_x, _, _, _, cell_y = dataset.GetGeoTransform()
+    wet, valid = (water == 1).sum(), (water != 255).sum()
+    line = f"Water: {wet / valid:.1%} of the valid pixels. Area: {wet * abs(cell_x * cell_y) / 1e6:.2f} km²."
+    assert line in feedback.infos
     layers = {layer.name(): layer for layer in project.mapLayers().values()}
     renderer = layers[f"{FLOODED_ID} flood"].renderer()
     assert isinstance(renderer, QgsPalettedRasterRenderer)

@@ -80,10 +80,20 @@ def test_burn_severity_from_two_nbrs(provider, project, project_context, burnt, 
     valid = severity < 255
     assert results["VALID_FRACTION"] == pytest.approx(valid.mean())
     assert results["CHANGED_FRACTION"] == pytest.approx(((severity > 0) & valid).sum() / valid.sum())
+    # The areas a report gives: the sample's grid is UTM, 20 m pixels.
+    _, cell_x, _, _, _, cell_y = gdal.Open(results["OUTPUT_SEVERITY"]).GetGeoTransform()
+    pixel_km2 = abs(cell_x * cell_y) / 1e6
+    assert results["CHANGED_AREA_KM2"] == pytest.approx(((severity > 0) & valid).sum() * pixel_km2)
     feedback: RecordingFeedback = project_context.feedback()
     assert (
-        f"Burnt (dNBR 0.1 or more): {results['CHANGED_FRACTION']:.1%} of the valid pixels." in feedback.infos
+        f"Burnt (dNBR 0.1 or more): {results['CHANGED_FRACTION']:.1%} of the valid pixels. "
+        f"Area: {results['CHANGED_AREA_KM2']:.2f} km²."
+    ) in feedback.infos
+    names = ["Low severity", "Moderate-low severity", "Moderate-high severity", "High severity"]
+    by_class = ", ".join(
+        f"{name} {(severity == code).sum() * pixel_km2:.2f} km²" for code, name in enumerate(names, 1)
     )
+    assert f"By class: {by_class}." in feedback.infos
 
     layers = {Path(layer.source()).name: layer for layer in project.mapLayers().values()}
     assert sorted(layers) == ["dnbr.tif", "severity.tif"]
@@ -108,8 +118,13 @@ def test_flood_extent_from_two_water_masks(provider, project, project_context, f
     assert np.mean(flood[rows, columns] == 1) > 0.9
     assert (flood == 2).any()  # the river, water before too
     assert results["CHANGED_FRACTION"] == pytest.approx((flood == 1).sum() / valid.sum())
+    _, cell_x, _, _, _, cell_y = gdal.Open(results["OUTPUT"]).GetGeoTransform()
+    assert results["CHANGED_AREA_KM2"] == pytest.approx((flood == 1).sum() * abs(cell_x * cell_y) / 1e6)
     feedback: RecordingFeedback = project_context.feedback()
-    assert any(line.startswith("Flooded (water now, dry before):") for line in feedback.infos)
+    assert (
+        f"Flooded (water now, dry before): {results['CHANGED_FRACTION']:.1%} of the valid pixels. "
+        f"Area: {results['CHANGED_AREA_KM2']:.2f} km²."
+    ) in feedback.infos
     [layer] = project.mapLayers().values()
     assert isinstance(layer.renderer(), QgsPalettedRasterRenderer)
 

@@ -10,7 +10,13 @@ from osgeo import gdal, osr
 
 from firstlight_qgis.core import overviews
 from firstlight_qgis.core.errors import CancelledError, InputError
-from firstlight_qgis.core.indices import BLOCK_ROWS, MASK_NODATA, IndexResult, burn_severity
+from firstlight_qgis.core.indices import (
+    BLOCK_ROWS,
+    MASK_NODATA,
+    SEVERITY_CLASSES,
+    IndexResult,
+    burn_severity,
+)
 from tests.support.cogs import read
 
 NAN = np.nan
@@ -99,6 +105,11 @@ def test_dnbr_is_pre_minus_post_and_every_pixel_gets_its_class_on_one_grid(tmp_p
     burned = (classes >= 1) & (classes <= 4)
     assert results["severity"].positive_fraction == pytest.approx(burned.sum() / valid.sum())
     assert results["severity"].positive_fraction < results["dnbr"].positive_fraction  # 0 < dNBR < 0.1
+    # The area of each class, for a report: 20 m pixels.
+    assert results["severity"].areas_km2 == pytest.approx(
+        {name: (classes == code).sum() * 400 / 1e6 for code, name in enumerate(SEVERITY_CLASSES)}
+    )
+    assert results["dnbr"].areas_km2 is None  # not a coded product
 
 
 def test_a_dnbr_of_0_44_on_disk_is_moderate_high_as_the_rule_says(tmp_path):

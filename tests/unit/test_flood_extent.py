@@ -9,7 +9,7 @@ import pytest
 from osgeo import gdal
 
 from firstlight_qgis.core.errors import CancelledError
-from firstlight_qgis.core.indices import MASK_NODATA, flood_extent
+from firstlight_qgis.core.indices import FLOOD_CLASSES, MASK_NODATA, flood_extent
 from tests.support.cogs import read
 
 GRID = (500000.0, 20.0, 0.0, 7000000.0, 0.0, -20.0)  # 20 m in UTM 22S
@@ -44,6 +44,11 @@ def test_every_pair_of_codes_gets_its_class(tmp_path: Path) -> None:
     valid = expected != N
     assert result.valid_fraction == pytest.approx(valid.mean())
     assert result.positive_fraction == pytest.approx((expected == 1).sum() / valid.sum())
+    pixel_km2 = 20 * 20 / 1e6
+    assert result.areas_km2 == pytest.approx(
+        {name: (expected == code).sum() * pixel_km2 for code, name in enumerate(FLOOD_CLASSES)}
+    )
+    assert result.areas_km2["flooded"] == pytest.approx(6 * pixel_km2)  # one column of six rows
     dataset = gdal.Open(str(result.path))
     assert dataset.GetRasterBand(1).GetDescription() == "flood"
     assert dataset.GetRasterBand(1).GetNoDataValue() == N

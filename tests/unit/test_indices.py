@@ -262,10 +262,11 @@ def test_indices_and_water_in_one_pass_are_those_made_one_after_the_other(desert
     assert list(fused) == ["ndwi", "mndwi", "water"]
     for name, alone in single.items():
         one = fused[name]
-        assert (one.valid_fraction, one.positive_fraction, one.threshold) == (
+        assert (one.valid_fraction, one.positive_fraction, one.threshold, one.areas_km2) == (
             alone.valid_fraction,
             alone.positive_fraction,
             alone.threshold,
+            alone.areas_km2,
         )
         np.testing.assert_array_equal(_read(one.path), _read(alone.path))
         first, second = gdal.Open(str(one.path)), gdal.Open(str(alone.path))
@@ -365,6 +366,13 @@ def test_water_mask_with_threshold_zero_matches_the_index(sample_ndwi, tmp_path)
     assert result.valid_fraction == pytest.approx(sample_ndwi.valid_fraction)
     assert dataset.GetMetadataItem("FIRSTLIGHT_THRESHOLD") == "0.0"
     assert dataset.GetMetadataItem("FIRSTLIGHT_SOURCE") == "ndwi"
+    # The areas a report gives: the sample's 20 m pixels (its UTM grid), water and dry land.
+    _, cell_x, _, _, _, cell_y = dataset.GetGeoTransform()
+    pixel_km2 = abs(cell_x * cell_y) / 1e6
+    assert result.areas_km2 == pytest.approx(
+        {"dry": (mask == 0).sum() * pixel_km2, "water": (mask == 1).sum() * pixel_km2}
+    )
+    assert sample_ndwi.areas_km2 is None  # an index has no classes
 
 
 def test_water_mask_with_otsu_records_its_threshold(sample_ndwi, tmp_path):
@@ -412,6 +420,7 @@ def test_sar_water_mask_thresholds_vv_in_decibels(tmp_path):
     assert result.valid_fraction == pytest.approx(1 - 2 / (300 * 40))
     assert result.positive_fraction == pytest.approx((300 * 15 - 1) / (300 * 40 - 2))
     assert gdal.Open(str(result.path)).GetRasterBand(1).GetNoDataValue() == 255
+    assert result.areas_km2 == pytest.approx({"dry": (300 * 25 - 1) * 1e-4, "water": (300 * 15 - 1) * 1e-4})
     # A threshold below -25 dB finds no water.
     assert sar_water_mask(tmp_path / "s1.tif", tmp_path / "none.tif", threshold_db=-30).positive_fraction == 0
 
@@ -496,3 +505,11 @@ def test_a_large_grids_water_mask_gets_overviews_made_as_it_is_written(
     assert [level.shape for level in levels] == [(256, 256), (128, 128), (64, 64)]
     for level, factor in zip(levels, (2, 4, 8), strict=True):
         np.testing.assert_array_equal(level, full[::factor, ::factor])
+
+
+def test_a_mask_on_a_grid_in_degrees_has_no_areas(tmp_path):
+    """A pixel of a geographic grid has no one area (it shrinks towards the poles): none is given."""
+    _sar_stack(tmp_path / "s1.tif")
+    gdal.Warp(str(tmp_path / "s1_4326.tif"), str(tmp_path / "s1.tif"), dstSRS="EPSG:4326")  # closed at once
+    result = sar_water_mask(tmp_path / "s1_4326.tif", tmp_path / "water.tif")
+    assert result.positive_fraction > 0 and result.areas_km2 is None

@@ -1,0 +1,36 @@
+"""What a run says of the coded products it wrote (water mask, flood extent, burn severity): how
+much of the valid pixels they mark and, on a grid in metres, how many km², what a report needs."""
+
+from __future__ import annotations
+
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ..core.indices import IndexResult
+from .styling import class_names
+
+
+def product_summary(result: IndexResult) -> list[str]:
+    """The lines for ``result``, a product named "water", "flood" or "severity"; none if it has no
+    valid pixel."""
+    if result.positive_fraction is None:
+        return []
+    translate = QCoreApplication.translate
+    shares = {
+        "water": translate("FirstLight", "Water: {share:.1%} of the valid pixels."),
+        "flood": translate("FirstLight", "Flooded (water now, dry before): {share:.1%} of the valid pixels."),
+        "severity": translate("FirstLight", "Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels."),
+    }
+    lines = [shares[result.name].format(share=result.positive_fraction) + area_sentence(result.positive_km2)]
+    if result.name == "severity" and result.areas_km2 is not None:
+        names = class_names("severity")[1:]  # unburned left out
+        areas = list(result.areas_km2.values())[1:]
+        by_class = ", ".join(f"{name} {area:.2f} km²" for name, area in zip(names, areas, strict=True))
+        lines.append(translate("FirstLight", "By class: {classes}.").format(classes=by_class))
+    return lines
+
+
+def area_sentence(km2: float | None) -> str:
+    """The sentence that ends a line with the area, " Area: 12.34 km²."; nothing when it is not known."""
+    if km2 is None:
+        return ""
+    return " " + QCoreApplication.translate("FirstLight", "Area: {area:.2f} km².").format(area=km2)
