@@ -15,7 +15,7 @@ from osgeo import gdal
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import Scene, discover
 from firstlight_qgis.core.errors import InputError
-from firstlight_qgis.core.indices import SEVERITY_BOUNDS
+from firstlight_qgis.core.indices import SEVERITY_BOUNDS, SEVERITY_CLASSES
 from firstlight_qgis.core.ingest import ingest_scene
 from tests.support.sample import (
     BURNT_ID,
@@ -94,6 +94,11 @@ def test_dnbr_marks_the_burnt_fields_and_nothing_else(fire, area, tmp_path) -> N
     manifest = json.loads(post.manifest_path.read_text(encoding="utf-8"))
     assert manifest["indices"]["dnbr"]["path"] == dnbr_path.name
     assert manifest["indices"]["severity"]["path"] == severity_path.name
+    # The areas a report gives, by class: 20 m pixels of the sample's UTM grid.
+    pixel_km2 = abs(np.prod(gdal.Open(str(severity_path)).GetGeoTransform()[1::4])) / 1e6
+    areas = {name: (severity == code).sum() * pixel_km2 for code, name in enumerate(SEVERITY_CLASSES)}
+    assert manifest["indices"]["severity"]["areas_km2"] == pytest.approx(areas)
+    assert manifest["indices"]["severity"]["positive_km2"] == pytest.approx((burnt > 0).sum() * pixel_km2)
     assert manifest["pre_event"] == {"scene": ITEM_ID, "file": f"../{ITEM_ID}/{ITEM_ID}_nbr.tif"}
     pre_name = gdal.Open(str(dnbr_path)).GetMetadataItem("FIRSTLIGHT_PRE_EVENT")
     assert pre_name == f"{ITEM_ID}_nbr.tif"
