@@ -120,19 +120,19 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="211" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="154" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="157" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="212" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="169" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="172" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="214" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="527" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="536" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -305,7 +305,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="428" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="319" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -321,7 +321,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="432" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="289" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="292" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -371,7 +371,7 @@
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1097" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1099" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
@@ -486,7 +486,7 @@
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1103" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1105" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
@@ -551,22 +551,22 @@
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1099" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1101" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1102" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1104" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1127" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1129" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1157" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1159" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
@@ -586,7 +586,7 @@
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1082" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1084" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
@@ -790,7 +790,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="161" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
@@ -811,7 +811,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="220" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="330" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="333" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
@@ -928,13 +928,13 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="95" />
       <location filename="../firstlight_qgis/processing/index.py" line="142" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="325" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="105" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="301" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
@@ -945,7 +945,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="145" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="326" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="329" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -985,12 +985,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="182" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="185" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="195" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="198" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1015,167 +1015,172 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="224" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="227" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="227" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="230" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="232" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="235" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="239" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="242" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="293" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="296" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="307" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="313" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="313" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="316" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="188" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="191" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="248" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="251" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="257" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="260" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="258" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="261" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="262" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="265" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest), before the event's dates, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La dernière scène claire entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse), avant celles de l'événement, est importée aussi, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie. Laissez les deux vides pour l'indice de l'événement et le masque d'eau seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="273" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="279" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="323" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="326" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="334" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="333" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="336" />
       <source>All rasters produced</source>
       <translation>Tous les rasters produits</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="335" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="338" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="338" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="341" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="463" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="347" />
+      <source>What the first scene shows: flooded, burnt or water share and area</source>
+      <translation>Ce que montre la première scène : part et surface inondée, brûlée ou en eau</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="472" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="511" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="520" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="379" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="388" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="412" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="421" />
       <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="429" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="438" />
       <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="554" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="561" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="368" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="377" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="397" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="419" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="428" />
       <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="435" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="444" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="535" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="544" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="537" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="546" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="545" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="554" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>

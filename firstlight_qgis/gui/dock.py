@@ -1078,6 +1078,8 @@ class FirstLightDock(QgsDockWidget):
         message = tr("Added to the map {names}. The files are in {folder}.").format(
             names=names, folder=folder
         )
+        if results.get(ingest_alg.SUMMARY):
+            message += " " + results[ingest_alg.SUMMARY]  # the flooded or burnt share and area
         if run.warnings:
             message += " " + tr("{count} warnings in the FirstLight log.").format(count=len(run.warnings))
         self._set_status(message)

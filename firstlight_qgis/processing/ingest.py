@@ -69,6 +69,9 @@ OUTPUT_MANIFEST = "OUTPUT_MANIFEST"
 OUTPUT_LAYERS = "OUTPUT_LAYERS"
 SCENE_IDS = "SCENE_IDS"
 SENSOR = "SENSOR"
+SUMMARY = "SUMMARY"
+# The products whose summary is said, the event's mark first: flooded, burnt, then water.
+_SUMMARISED = ("flood", "severity", "water")
 
 _SEARCH_LIMIT = 50
 _DOWNLOAD_SHARE = 0.85  # of each scene's progress span; stacking, validation and indices take the rest
@@ -338,6 +341,12 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 SENSOR, translate("FirstLight", "Sensor of the first scene (sentinel2, landsat, sentinel1)")
             )
         )
+        self.addOutput(
+            QgsProcessingOutputString(
+                SUMMARY,
+                translate("FirstLight", "What the first scene shows: flooded, burnt or water share and area"),
+            )
+        )
 
     def checkParameterValues(
         self, parameters: dict[str, Any], context: QgsProcessingContext
@@ -546,10 +555,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     path=result.stack.path, bands=", ".join(result.stack.band_mapping)
                 )
             )
-        for name in ("water", "flood", "severity"):
-            product = result.indices.get(name)
-            for line in product_summary(product) if product is not None else []:
-                feedback.pushInfo(line)
+        for line in _summary(result):
+            feedback.pushInfo(line)
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "Manifest: {path}").format(path=result.manifest_path)
         )
@@ -588,7 +595,17 @@ class IngestAlgorithm(FirstLightAlgorithm):
             OUTPUT_MANIFEST: str(first.manifest_path),
             OUTPUT_LAYERS: layers,
             SCENE_IDS: ",".join(r.scene_id for r in results),
+            SUMMARY: " ".join(_summary(first)),
         }
+
+
+def _summary(result: IngestResult) -> list[str]:
+    return [
+        line
+        for name in _SUMMARISED
+        if name in result.indices
+        for line in product_summary(result.indices[name])
+    ]
 
 
 def _path_of(result: IngestResult, name: str | None) -> str | None:

@@ -4,6 +4,7 @@ and burn severity, on the map beside the pre-event scene's layers."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -73,6 +74,11 @@ def test_a_burn_scar_ingest_adds_dnbr_and_severity(dock, messages, tmp_path) -> 
     assert set(group_layers(ITEM_ID)) == {"stack"}  # the scene from before the fire, to compare
     (success,) = messages(SUCCESS)
     assert BURNT_ID in success and "severity" in success
+    # The answer, where the analyst looks: how much burnt, and how badly.
+    assert re.search(
+        r"Burnt \(dNBR 0\.1 or more\): [\d.]+% of the valid pixels\. Area: [\d.]+ km²\.", success
+    )
+    assert re.search(r"By class: Low severity [\d.]+ km², .*, High severity [\d.]+ km²\.", success)
 
 
 def test_a_flood_ingest_adds_the_flood_extent_on_top(dock, messages, tmp_path) -> None:
@@ -86,3 +92,9 @@ def test_a_flood_ingest_adds_the_flood_extent_on_top(dock, messages, tmp_path) -
     flood = group.findLayers()[0]
     assert flood.isVisible() and isinstance(flood.layer().renderer(), QgsPalettedRasterRenderer)
     assert set(group_layers(ITEM_ID)) == {"stack", "ndwi", "water"}  # before the flood, to compare
+    (success,) = messages(SUCCESS)
+    flooded = re.search(
+        r"Flooded \(water now, dry before\): [\d.]+% of the valid pixels\. Area: ([\d.]+) km²\.", success
+    )
+    water = re.search(r"Water: [\d.]+% of the valid pixels\. Area: ([\d.]+) km²\.", success)
+    assert flooded and water and 0 < float(flooded[1]) < float(water[1]), success

@@ -121,6 +121,8 @@ def test_pre_event_dates_give_a_flood_its_extent(
     wet, valid = (water == 1).sum(), (water != 255).sum()
     line = f"Water: {wet / valid:.1%} of the valid pixels. Area: {wet * abs(cell_x * cell_y) / 1e6:.2f} km²."
     assert line in feedback.infos
+    flooded = next(info for info in feedback.infos if info.startswith("Flooded (water now, dry before):"))
+    assert results["SUMMARY"] == f"{flooded} {line}"  # the flood first, for the dock's message
     layers = {layer.name(): layer for layer in project.mapLayers().values()}
     renderer = layers[f"{FLOODED_ID} flood"].renderer()
     assert isinstance(renderer, QgsPalettedRasterRenderer)

@@ -124,6 +124,7 @@ def test_ingest_outputs(provider: FirstLightProvider) -> None:
         "OUTPUT_LAYERS",
         "SCENE_IDS",
         "SENSOR",
+        "SUMMARY",
     }
 
 
