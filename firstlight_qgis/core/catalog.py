@@ -460,9 +460,7 @@ def best_pre_event(found: list[Scene], sensor: str | None) -> Scene:
     area as well as the best does; of those, the latest clear one (at most ``CLEAR_CLOUD`` % cloud;
     radar sees through clouds), else the clearest. The latest, not the clearest: the less time
     between the two, the less else has changed (a river's seasonal level, crops grown or cut), so
-    what changed is the event."""
-    if not found:
-        raise ValueError("no scene to choose from")
+    what changed is the event. ``found`` holds one scene at least."""
     same = [scene for scene in found if scene.source == sensor] or found
     best = round(same[0].coverage_percent or 0.0, 1)
     covering = [scene for scene in same if round(scene.coverage_percent or 0.0, 1) >= best]
