@@ -371,7 +371,7 @@
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1099" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1103" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
@@ -481,12 +481,7 @@
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1078" />
-      <source>Added to the map {names}. The files are in {folder}.</source>
-      <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1105" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1109" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
@@ -551,22 +546,32 @@
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1101" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1080" />
+      <source>Added to the map {names}. {summary} The files are in {folder}.</source>
+      <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1084" />
+      <source>Added to the map {names}. The files are in {folder}.</source>
+      <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1105" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1104" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1108" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1129" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1133" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1159" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1163" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
@@ -586,7 +591,7 @@
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1084" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1088" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>

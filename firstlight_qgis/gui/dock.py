@@ -1075,11 +1075,15 @@ class FirstLightDock(QgsDockWidget):
             )
             for entry in added
         )
-        message = tr("Added to the map {names}. The files are in {folder}.").format(
-            names=names, folder=folder
-        )
-        if results.get(ingest_alg.SUMMARY):
-            message += " " + results[ingest_alg.SUMMARY]  # the flooded or burnt share and area
+        summary = results.get(ingest_alg.SUMMARY)  # the flooded or burnt share and area: read first
+        if summary:
+            message = tr("Added to the map {names}. {summary} The files are in {folder}.").format(
+                names=names, summary=summary, folder=folder
+            )
+        else:
+            message = tr("Added to the map {names}. The files are in {folder}.").format(
+                names=names, folder=folder
+            )
         if run.warnings:
             message += " " + tr("{count} warnings in the FirstLight log.").format(count=len(run.warnings))
         self._set_status(message)

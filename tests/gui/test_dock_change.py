@@ -98,3 +98,4 @@ def test_a_flood_ingest_adds_the_flood_extent_on_top(dock, messages, tmp_path) -
     )
     water = re.search(r"Water: [\d.]+% of the valid pixels\. Area: ([\d.]+) km²\.", success)
     assert flooded and water and 0 < float(flooded[1]) < float(water[1]), success
+    assert flooded.start() < water.start() < success.index("The files are in")  # read first, not cut off
