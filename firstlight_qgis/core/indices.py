@@ -448,6 +448,21 @@ def flood_extent(
     return result
 
 
+def sensor_caveat(pre_nbr: Path, post_nbr: Path) -> str | None:
+    """Why a dNBR of NBRs from two sensors is to be read with care (their bands differ), or None:
+    one sensor, or a raster that does not say (FirstLight's NBRs name theirs)."""
+    pre, post = (
+        open_raster(path, "NBR").GetMetadataItem("FIRSTLIGHT_SENSOR") for path in (pre_nbr, post_nbr)
+    )
+    if pre is None or post is None or pre == post or not {pre, post} <= SENSORS.keys():
+        return None
+    return (
+        f"dNBR compares the NBR of a {SENSORS[pre].title} scene (before) with that of a "
+        f"{SENSORS[post].title} scene (after): their bands differ, so dNBR carries a small bias and "
+        "the severity classes hold less exactly; prefer two scenes of one sensor."
+    )
+
+
 # What each side of a change may be, by what it is called: what FirstLight names such a raster
 # (its FIRSTLIGHT_INDEX or FIRSTLIGHT_PRODUCT) and whether its values are fractional.
 _CHANGE_SIDES = {

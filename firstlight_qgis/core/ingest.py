@@ -52,6 +52,7 @@ from .indices import (
     compute_indices,
     flood_extent,
     sar_water_mask,
+    sensor_caveat,
 )
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
@@ -293,6 +294,9 @@ def _compute_change(
     paths = [Path(f"{prefix}_{product}.tif") for product in CHANGE_PRODUCTS[change]]
     if change == "burn":
         results = burn_severity(after.path, before, *paths, cancel=cancel)
+        caveat = sensor_caveat(before, after.path)
+        if caveat:
+            warnings.append(caveat)
     else:
         results = {"flood": flood_extent(after.path, before, *paths, cancel=cancel)}
     if not results[CHANGE_PRODUCTS[change][0]].valid_fraction:

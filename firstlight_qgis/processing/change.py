@@ -16,7 +16,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..core.indices import IndexResult, burn_severity, flood_extent
+from ..core.indices import IndexResult, burn_severity, flood_extent, sensor_caveat
 from .base import GROUP_INDICES, FirstLightAlgorithm
 from .rasters import gdal_source, geotiff_output, progress_of
 from .styling import PRODUCT, style_on_completion
@@ -167,7 +167,7 @@ class BurnSeverityAlgorithm(_ChangeAlgorithm):
     def compute(
         self, before: Path, after: Path, outputs: dict[str, str], feedback: QgsProcessingFeedback
     ) -> dict[str, IndexResult]:
-        return burn_severity(
+        results = burn_severity(
             after,
             before,
             Path(outputs[OUTPUT]),
@@ -175,6 +175,10 @@ class BurnSeverityAlgorithm(_ChangeAlgorithm):
             cancel=feedback.isCanceled,
             progress=progress_of(feedback),
         )
+        caveat = sensor_caveat(before, after)
+        if caveat:
+            feedback.pushWarning(caveat)
+        return results
 
 
 class FloodExtentAlgorithm(_ChangeAlgorithm):

@@ -167,3 +167,14 @@ def test_a_pre_event_scene_for_an_event_without_change_is_refused(flood, area, t
     after = scene(flood, area, FLOOD, "2019-01")
     with pytest.raises(InputError, match=r"drought\.vegetation makes nothing of a scene from before it"):
         ingest_scene(after, tmp_path, area=area, event="drought.vegetation", pre_event=pre)
+
+
+def test_a_pre_event_nbr_of_another_sensor_is_compared_with_a_warning(fire, area, tmp_path) -> None:
+    pre = ingest_scene(scene(fire, area, FIRE, "2018-12"), tmp_path, area=area, event=FIRE)
+    dataset = gdal.Open(str(pre.indices["nbr"].path), gdal.GA_Update)
+    dataset.SetMetadataItem("FIRSTLIGHT_SENSOR", "landsat")  # as a Landsat scene's NBR says
+    dataset = None
+    post = ingest_scene(scene(fire, area, FIRE, "2019-01"), tmp_path, area=area, event=FIRE, pre_event=pre)
+    assert post.indices["severity"].path.is_file()
+    [caveat] = [w for w in post.warnings if w.startswith("dNBR compares")]
+    assert "a Landsat scene (before)" in caveat and "a Sentinel-2 scene (after)" in caveat

@@ -210,3 +210,24 @@ def test_an_nbr_for_a_flood_and_an_output_over_an_input_are_refused(
         f"The output {mask.name} is also the post-event water mask: writing it would replace that file"
     )
     assert mask.read_bytes() == kept
+
+
+def test_nbrs_of_two_sensors_are_compared_with_a_warning(provider, burnt, tmp_path) -> None:
+    before = Path(shutil.copy(burnt / ITEM_ID / f"{ITEM_ID}_nbr.tif", tmp_path / "landsat_nbr.tif"))
+    dataset = gdal.Open(str(before), gdal.GA_Update)
+    dataset.SetMetadataItem("FIRSTLIGHT_SENSOR", "landsat")  # as a Landsat scene's NBR says
+    dataset = None
+    feedback = RecordingFeedback()
+    given = {
+        "BEFORE": str(before),
+        "AFTER": str(burnt / BURNT_ID / f"{BURNT_ID}_nbr.tif"),
+        "OUTPUT": str(tmp_path / "dnbr.tif"),
+        "OUTPUT_SEVERITY": str(tmp_path / "severity.tif"),
+    }
+    run("firstlight:burnseverity", given, feedback)
+    assert [w for w in feedback.warnings if w.startswith("dNBR compares")] == [
+        "dNBR compares the NBR of a Landsat scene (before) with that of a Sentinel-2 scene (after): their "
+        "bands differ, so dNBR carries a small bias and the severity classes hold less exactly; prefer two "
+        "scenes of one sensor."
+    ]
+    assert (tmp_path / "severity.tif").is_file()  # computed all the same

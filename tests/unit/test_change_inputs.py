@@ -10,7 +10,7 @@ import pytest
 from osgeo import gdal
 
 from firstlight_qgis.core.errors import InputError
-from firstlight_qgis.core.indices import burn_severity, flood_extent
+from firstlight_qgis.core.indices import burn_severity, flood_extent, sensor_caveat
 from tests.support.cogs import read
 
 CRS = "EPSG:32722"
@@ -172,3 +172,18 @@ def test_no_output_replaces_an_input_or_the_other_output(
         burn_severity(post, pre, tmp_path / dnbr, tmp_path / severity)
     assert {path: path.read_bytes() for path in (pre, post)} == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["post.tif", "pre.tif"]
+
+
+def test_nbrs_of_two_sensors_come_with_a_caveat(tmp_path: Path) -> None:
+    def nbr(name: str, sensor: str | None) -> Path:
+        metadata = {"FIRSTLIGHT_INDEX": "nbr", **({"FIRSTLIGHT_SENSOR": sensor} if sensor else {})}
+        return _raster(tmp_path / name, metadata=metadata)
+
+    landsat, sentinel2 = nbr("landsat.tif", "landsat"), nbr("s2.tif", "sentinel2")
+    assert sensor_caveat(landsat, sentinel2) == (
+        "dNBR compares the NBR of a Landsat scene (before) with that of a Sentinel-2 scene (after): "
+        "their bands differ, so dNBR carries a small bias and the severity classes hold less exactly; "
+        "prefer two scenes of one sensor."
+    )
+    assert sensor_caveat(sentinel2, nbr("s2_later.tif", "sentinel2")) is None
+    assert sensor_caveat(landsat, nbr("unknown.tif", None)) is None  # another tool's NBR says nothing
