@@ -348,11 +348,23 @@ def _date_value(
 def date_values(
     alg: QgsProcessingAlgorithm, parameters: dict, context: QgsProcessingContext
 ) -> tuple[date, date]:
-    start = _date_value(alg, parameters, START_DATE, context, "start")
-    end = _date_value(alg, parameters, END_DATE, context, "end")
+    return _date_range(alg, parameters, context, (START_DATE, END_DATE), "")
+
+
+def _date_range(
+    alg: QgsProcessingAlgorithm,
+    parameters: dict,
+    context: QgsProcessingContext,
+    names: tuple[str, str],
+    what: str,
+) -> tuple[date, date]:
+    """(start, end) from the date parameters ``names``, the end on or after the start; ``what``
+    names them in the errors ("", "pre-event ")."""
+    start = _date_value(alg, parameters, names[0], context, f"{what}start")
+    end = _date_value(alg, parameters, names[1], context, f"{what}end")
     if end < start:
         raise InputError(
-            f"The end date {end.isoformat()} is before the start date {start.isoformat()}: "
+            f"The {what}end date {end.isoformat()} is before the {what}start date {start.isoformat()}: "
             "give an end date on or after the start date."
         )
     return start, end
@@ -378,13 +390,7 @@ def pre_event_dates(
         return None
     if not all(given):
         raise InputError("Give both pre-event dates (start and end), or neither.")
-    start = _date_value(alg, parameters, names[0], context, "pre-event start")
-    end = _date_value(alg, parameters, names[1], context, "pre-event end")
-    if end < start:
-        raise InputError(
-            f"The pre-event end date {end.isoformat()} is before its start date {start.isoformat()}: "
-            "give an end date on or after the start date."
-        )
+    start, end = _date_range(alg, parameters, context, names, "pre-event ")
     if end >= event_start:
         raise InputError(
             f"The pre-event dates must end before the event's start date {event_start.isoformat()}: "

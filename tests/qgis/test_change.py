@@ -87,7 +87,7 @@ def test_without_pre_event_dates_a_burn_scar_is_nbr_alone(provider, catalog, are
     ("extra", "message"),
     [
         ({"PRE_EVENT_START": "2018-12-01"}, "Give both pre-event dates"),
-        ({"PRE_EVENT_START": "2018-12-20", "PRE_EVENT_END": "2018-12-10"}, "before its start date"),
+        ({"PRE_EVENT_START": "2018-12-20", "PRE_EVENT_END": "2018-12-10"}, "before the pre-event start date"),
         ({"PRE_EVENT_START": "2018-12-01", "PRE_EVENT_END": "2019-01-01"}, "must end before the event's"),
         ({**BEFORE, "EVENT": "drought.vegetation"}, "or a burn scar's dNBR, not drought.vegetation"),
         ({"PRE_EVENT_START": "2018-11-01", "PRE_EVENT_END": "2018-11-30"}, "No pre-event scene"),
