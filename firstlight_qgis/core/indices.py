@@ -70,7 +70,7 @@ class _Source(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _Output:
+class RasterOutput:
     """A raster written strip by strip: where, its pixel type and no-data value, what it is."""
 
     path: Path
@@ -182,7 +182,7 @@ def compute_indices(
         return blocks
 
     targets = [
-        _Output(
+        RasterOutput(
             Path(outputs[name]),
             gdal.GDT_Float32,
             float("nan"),
@@ -196,7 +196,7 @@ def compute_indices(
         targets.append(_water_output(Path(water[0]), metadata))
     second_pass = water is not None and not classify
     first = _share(progress, 0.0, 0.5) if second_pass else progress
-    written = _write_by_blocks(stack, targets, block, cancel, first)
+    written = write_by_blocks(stack, targets, block, cancel, first)
     results = {result.name: result for result in written}
     if classify:
         results["water"].threshold = threshold
@@ -258,8 +258,8 @@ def _index_metadata(key: str, sources: list[_Source], sensor: str, mask_path: Pa
     }
 
 
-def _water_output(path: Path, metadata: dict[str, str]) -> _Output:
-    return _Output(path, gdal.GDT_Byte, MASK_NODATA, "water", metadata, WATER_CLASSES)
+def _water_output(path: Path, metadata: dict[str, str]) -> RasterOutput:
+    return RasterOutput(path, gdal.GDT_Byte, MASK_NODATA, "water", metadata, WATER_CLASSES)
 
 
 def _water_metadata(source: str, value: float, method: str) -> dict[str, str]:
@@ -301,7 +301,7 @@ def water_mask(
 
     name = source.GetMetadataItem("FIRSTLIGHT_INDEX") or Path(index_path).name
     target = _water_output(Path(output_path), _water_metadata(name, value, method))
-    [result] = _write_by_blocks(source, [target], block, cancel, progress)
+    [result] = write_by_blocks(source, [target], block, cancel, progress)
     result.threshold = value
     return result
 
@@ -342,7 +342,7 @@ def sar_water_mask(
         "FIRSTLIGHT_THRESHOLD_METHOD": "fixed_db",
         "FIRSTLIGHT_RULE": "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata",
     }
-    [result] = _write_by_blocks(stack, [_water_output(Path(output_path), metadata)], block, cancel, progress)
+    [result] = write_by_blocks(stack, [_water_output(Path(output_path), metadata)], block, cancel, progress)
     result.threshold = float(threshold_db)
     return result
 
@@ -369,7 +369,7 @@ def burn_severity(
     ``"dnbr"`` (positive fraction: dNBR > 0) and ``"severity"`` (burned: low or worse)."""
     post, pre = _change_inputs(post_nbr, pre_nbr, "NBR", [dnbr_path, severity_path])
     after = TileRows(post, 1)
-    warped = _on_grid(pre, post, "bilinear", float("nan"))
+    warped = on_grid(pre, post, "bilinear", float("nan"))
     before = warped.GetRasterBand(1)
     # In float32, as dNBR is: a dNBR shown as 0.44 is float32(0.44), below the float64 0.44.
     bounds = np.array(SEVERITY_BOUNDS, dtype=np.float32)
@@ -388,14 +388,14 @@ def burn_severity(
     )
     scenes = _compared(pre_nbr, post_nbr)
     targets = [
-        _Output(
+        RasterOutput(
             Path(dnbr_path),
             gdal.GDT_Float32,
             float("nan"),
             "dnbr",
             {"FIRSTLIGHT_INDEX": "dnbr", "FIRSTLIGHT_FORMULA": "NBR(pre-event) - NBR(post-event)", **scenes},
         ),
-        _Output(
+        RasterOutput(
             Path(severity_path),
             gdal.GDT_Byte,
             MASK_NODATA,
@@ -404,7 +404,7 @@ def burn_severity(
             SEVERITY_CLASSES,
         ),
     ]
-    return {result.name: result for result in _write_by_blocks(post, targets, block, cancel, progress)}
+    return {result.name: result for result in write_by_blocks(post, targets, block, cancel, progress)}
 
 
 @raising
@@ -424,7 +424,7 @@ def flood_extent(
     The positive fraction is the flooded share of the valid pixels."""
     post, pre = _change_inputs(post_water, pre_water, "water mask", [output_path])
     now = post.GetRasterBand(1)  # codes, read as they are (TileRows makes no data NaN)
-    warped = _on_grid(pre, post, "near", MASK_NODATA)
+    warped = on_grid(pre, post, "near", MASK_NODATA)
     before = warped.GetRasterBand(1)
 
     def block(row: int, rows: int) -> list[Block]:
@@ -443,8 +443,8 @@ def flood_extent(
         + ", 255 no data",
         **_compared(pre_water, post_water),
     }
-    target = _Output(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "flood", metadata, FLOOD_CLASSES)
-    [result] = _write_by_blocks(post, [target], block, cancel, progress)
+    target = RasterOutput(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "flood", metadata, FLOOD_CLASSES)
+    [result] = write_by_blocks(post, [target], block, cancel, progress)
     return result
 
 
@@ -665,14 +665,14 @@ class _MaskReader:
     def __init__(self, mask_path: Path, grid: gdal.Dataset, sensor: str) -> None:
         fill, self._rule = _MASK_RULES[SENSORS[sensor].mask.name]
         self._source = open_raster(mask_path, "cloud mask")  # the VRT reads it: kept open
-        self._warped = _on_grid(self._source, grid, "near", fill)
+        self._warped = on_grid(self._source, grid, "near", fill)
 
     def __call__(self, row: int, rows: int) -> np.ndarray:
         band = self._warped.GetRasterBand(1)
         return self._rule(band.ReadAsArray(0, row, band.XSize, rows))
 
 
-def _on_grid(source: gdal.Dataset, grid: gdal.Dataset, resampling: str, nodata: float) -> gdal.Dataset:
+def on_grid(source: gdal.Dataset, grid: gdal.Dataset, resampling: str, nodata: float) -> gdal.Dataset:
     """``source`` seen on ``grid``'s pixels, any CRS: a warped VRT, which resamples only the
     strips read; ``nodata`` outside ``source``. The caller keeps ``source`` open while reading."""
     return gdal.Warp(
@@ -763,9 +763,9 @@ def _check_cancel(cancel: Cancel | None) -> None:
         raise CancelledError("The computation was cancelled; no output was written, run it again to get it.")
 
 
-def _write_by_blocks(
+def write_by_blocks(
     grid: gdal.Dataset,
-    outputs: list[_Output],
+    outputs: list[RasterOutput],
     block: Callable[[int, int], list[Block]],
     cancel: Cancel | None,
     progress: Progress | None = None,
@@ -875,7 +875,7 @@ def _write_strip(target: gdal.Dataset, row: int, strip: Block, count: _Count) ->
     count.add(values, ok, above)
 
 
-def _create(grid: gdal.Dataset, output: _Output, path: Path, factors: list[int]) -> gdal.Dataset:
+def _create(grid: gdal.Dataset, output: RasterOutput, path: Path, factors: list[int]) -> gdal.Dataset:
     """An empty one-band GeoTIFF for ``output`` at ``path``, on ``grid``'s grid, with overviews of
     ``factors`` allocated, not computed."""
     target = gdal.GetDriverByName("GTiff").Create(

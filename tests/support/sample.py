@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from osgeo import gdal
+from osgeo import gdal, osr
 
 from tests.support.asset_server import AssetServer
 
@@ -114,6 +114,55 @@ def _before_and_after(root: Path, after_id: str, change: Callable[[Path], None])
     path = root / "items.json"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": items}), encoding="utf-8")
     return path
+
+
+WEST_ID = "S2_UruguayRiver_20181224_west"
+EAST_ID = "S2_UruguayRiver_20181224_east"
+# The columns of the sample (512 wide) each half holds: they overlap by 64, as adjacent tiles do.
+HALVES = {WEST_ID: (0, 288), EAST_ID: (224, 288)}
+
+
+def split_catalog(root: Path) -> Path:
+    """A local ItemCollection in ``root`` of the sample cut in two scenes of the same day, a west and
+    an east one (``HALVES``), as an area over two Sentinel-2 tiles meets them: each a folder of COGs
+    of its columns, its item's footprint its own."""
+    items = []
+    for scene_id, (column, width) in HALVES.items():
+        folder = copy_sample(root / scene_id)
+        for band in ("blue", "green", "red", "nir", "swir16", "swir22"):
+            path = folder / f"{band}.tif"
+            part = gdal.Translate("", str(path), format="MEM", srcWin=[column, 0, width, 512])
+            gdal.GetDriverByName("COG").CreateCopy(
+                str(path), part, options=["COMPRESS=DEFLATE", "PREDICTOR=2", "BLOCKSIZE=256"]
+            )
+        item = item_of(folder, scene_id, "2018-12-24T13:37:00Z", f"./{scene_id}/")
+        item["geometry"], item["bbox"] = _footprint(folder / "nir.tif")
+        for key in ("proj:shape", "proj:transform", "proj:bbox"):
+            item["properties"].pop(key, None)
+        items.append(item)
+    path = root / "items.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": items}), encoding="utf-8")
+    return path
+
+
+def _footprint(raster: Path) -> tuple[dict[str, Any], list[float]]:
+    """The GeoJSON polygon (lon/lat) and bbox of a raster's corners."""
+    dataset = gdal.Open(str(raster))
+    west, cell, _, north, _, cell_y = dataset.GetGeoTransform()
+    east, south = west + cell * dataset.RasterXSize, north + cell_y * dataset.RasterYSize
+    source = osr.SpatialReference(wkt=dataset.GetProjection())
+    target = osr.SpatialReference()
+    target.ImportFromEPSG(4326)
+    for srs in (source, target):
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    transform = osr.CoordinateTransformation(source, target)
+    ring = [
+        list(transform.TransformPoint(x, y)[:2])
+        for x, y in ((west, north), (west, south), (east, south), (east, north))
+    ]
+    ring.append(ring[0])
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    return {"type": "Polygon", "coordinates": [ring]}, [min(lons), min(lats), max(lons), max(lats)]
 
 
 def window_pixels(window: tuple[int, int, int, int], grid: Path) -> tuple[slice, slice]:
