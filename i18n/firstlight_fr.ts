@@ -120,19 +120,19 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="211" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="157" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="162" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="212" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="172" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="177" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="214" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="536" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="586" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -305,7 +305,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="428" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="340" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -321,7 +321,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="432" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="292" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -735,12 +735,12 @@ Les deux entrées sont des rasters NBR d'une bande, tels que 'Calculer un indice
       <translation>Part des pixels valides brûlés (dNBR de 0,1 ou plus)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="190" />
+      <location filename="../firstlight_qgis/processing/change.py" line="194" />
       <source>Flood extent from two water masks</source>
       <translation>Étendue de l'inondation à partir de deux masques d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="198" />
+      <location filename="../firstlight_qgis/processing/change.py" line="202" />
       <source>The flood: water after the event that was dry before it, told apart from the water that was already there (the river in its bed, lakes). 1 flooded, 2 water before too, 0 dry, 255 where either mask has no data (clouds, beyond the scene).
 
 Both inputs are water masks (0 dry, 1 water, 255 no data), such as 'Compute index / water mask' writes: from NDWI or MNDWI, or from Sentinel-1 backscatter. They may come from different sensors, tiles or CRSs: a radar mask after the flood against an optical one before it works. The result is on the post-event mask's grid, the pre-event mask read nearest. A raster that is not a mask (a stack, an index) or two masks that do not overlap are refused before anything is written.
@@ -753,7 +753,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
 'Importer des scènes' avec des dates d'avant l'événement fait de même pour les scènes qu'il télécharge.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="223" />
+      <location filename="../firstlight_qgis/processing/change.py" line="227" />
       <source>Share of valid pixels flooded</source>
       <translation>Part des pixels valides inondés</translation>
     </message>
@@ -795,28 +795,28 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="161" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="349" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="193" />
+      <location filename="../firstlight_qgis/processing/change.py" line="197" />
       <source>flood,extent,water,mask,change,pre-event,sentinel-1,sar</source>
       <translation>inondation,étendue,eau,masque,changement,avant l'événement,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="215" />
+      <location filename="../firstlight_qgis/processing/change.py" line="219" />
       <source>Pre-event water mask</source>
       <translation>Masque d'eau d'avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="216" />
+      <location filename="../firstlight_qgis/processing/change.py" line="220" />
       <source>Post-event water mask</source>
       <translation>Masque d'eau d'après l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="220" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="333" />
+      <location filename="../firstlight_qgis/processing/change.py" line="224" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="351" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
@@ -933,13 +933,13 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="95" />
       <location filename="../firstlight_qgis/processing/index.py" line="142" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="346" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="105" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
@@ -950,7 +950,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="145" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="329" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="347" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -990,12 +990,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="185" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="190" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="198" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="203" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1020,172 +1020,202 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="227" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="232" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="230" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="235" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="235" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="240" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="242" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="296" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="285" />
+      <source>Mosaic the scenes (one raster per product)</source>
+      <translation>Mosaïquer les scènes (un raster par produit)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="288" />
+      <source>With two scenes or more (an area over two tiles), their products are also mosaicked into OUTPUT_FOLDER/mosaic/&lt;product&gt;.tif: the first scene on top, the others filling its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of one day: a mosaic of several dates mixes the states of the event.</source>
+      <translation>Avec deux scènes ou plus (une zone sur deux tuiles), leurs produits sont aussi mosaïqués dans OUTPUT_FOLDER/mosaic/&lt;produit&gt;.tif : la première scène au-dessus, les autres comblant ses manques (hors de son emprise, ses nuages), les surfaces comptées une seule fois. Choisissez des scènes d'un même jour : une mosaïque de plusieurs dates mêle les états de l'événement.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="314" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="307" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="325" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="313" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="316" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="334" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="191" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="196" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="251" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="256" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="260" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="265" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="261" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="266" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="265" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="270" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest), before the event's dates, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La dernière scène claire entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse), avant celles de l'événement, est importée aussi, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie. Laissez les deux vides pour l'indice de l'événement et le masque d'eau seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="281" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="300" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="326" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="344" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="334" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="352" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="336" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="354" />
       <source>All rasters produced</source>
       <translation>Tous les rasters produits</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="338" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="356" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="341" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="359" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="347" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="363" />
+      <source>Mosaic folder (with MOSAIC)</source>
+      <translation>Dossier de la mosaïque (avec MOSAIC)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="368" />
       <source>What the first scene shows: flooded, burnt or water share and area</source>
       <translation>Ce que montre la première scène : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="472" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="493" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="520" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="541" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="388" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="569" />
+      <source>One scene: nothing to mosaic.</source>
+      <translation>Une seule scène : rien à mosaïquer.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="409" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="421" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="442" />
       <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="438" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="459" />
       <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="561" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="573" />
+      <source>Mosaic of {count} scenes: {products} in {folder}.</source>
+      <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="611" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="377" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="398" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="427" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="428" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="449" />
       <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="444" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="465" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="544" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="578" />
+      <source>Mosaic: {line}</source>
+      <translation>Mosaïque : {line}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="594" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="546" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="596" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="554" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="604" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
@@ -1225,17 +1255,17 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Identifiants des collections STAC où chercher ; vide cherche dans les collections habituelles des capteurs de l'événement (par ex. sentinel-2-l2a, landsat-c2-l2).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="454" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="460" />
       <source>selected features</source>
       <translation>entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="456" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="462" />
       <source>features</source>
       <translation>entités</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="472" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="478" />
       <source>(none)</source>
       <translation>(aucune)</translation>
     </message>

@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputFile,
+    QgsProcessingOutputFolder,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputRasterLayer,
     QgsProcessingOutputString,
@@ -30,7 +31,9 @@ from ..core.catalog import Scene, best_pre_event
 from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
+from ..core.indices import IndexResult
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
+from ..core.mosaic import MOSAIC_FOLDER, mosaic_results
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
 from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_INTEGER
 from .parameters import (
@@ -52,6 +55,7 @@ SCENES_JSON = "SCENES_JSON"
 BEST_N = "BEST_N"
 OUTPUT_FOLDER = "OUTPUT_FOLDER"
 CLIP_TO_AREA = "CLIP_TO_AREA"
+MOSAIC = "MOSAIC"
 PARALLEL_DOWNLOADS = "PARALLEL_DOWNLOADS"
 SKIP_VALIDATION = "SKIP_VALIDATION"
 WATER_THRESHOLD = "WATER_THRESHOLD"
@@ -70,6 +74,7 @@ OUTPUT_LAYERS = "OUTPUT_LAYERS"
 SCENE_IDS = "SCENE_IDS"
 SENSOR = "SENSOR"
 SUMMARY = "SUMMARY"
+OUTPUT_MOSAIC = "OUTPUT_MOSAIC"
 # The products whose summary is said, the event's mark first: flooded, burnt, then water.
 _SUMMARISED = ("flood", "severity", "water")
 
@@ -276,6 +281,19 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 CLIP_TO_AREA, translate("FirstLight", "Clip to the area (else whole scene)"), True
             )
         )
+        mosaic = QgsProcessingParameterBoolean(  # optional: models saved before it keep validating
+            MOSAIC, translate("FirstLight", "Mosaic the scenes (one raster per product)"), False, True
+        )
+        mosaic.setHelp(
+            translate(
+                "FirstLight",
+                "With two scenes or more (an area over two tiles), their products are also mosaicked "
+                "into OUTPUT_FOLDER/mosaic/<product>.tif: the first scene on top, the others filling "
+                "its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of "
+                "one day: a mosaic of several dates mixes the states of the event.",
+            )
+        )
+        self.addParameter(mosaic)
         self.addParameter(
             QgsProcessingParameterNumber(
                 PARALLEL_DOWNLOADS,
@@ -340,6 +358,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
             QgsProcessingOutputString(
                 SENSOR, translate("FirstLight", "Sensor of the first scene (sentinel2, landsat, sentinel1)")
             )
+        )
+        self.addOutput(
+            QgsProcessingOutputFolder(OUTPUT_MOSAIC, translate("FirstLight", "Mosaic folder (with MOSAIC)"))
         )
         self.addOutput(
             QgsProcessingOutputString(
@@ -524,9 +545,38 @@ class IngestAlgorithm(FirstLightAlgorithm):
         primary = event.indices[0] if event.indices else None
         if pre_scene is not None and event.change == "burn":
             primary = "dnbr"  # the burn scar's mark, where NBR alone is ambiguous
-        outputs = self._outputs(results, results[len(queue) - len(scenes)], primary, folder, context)
+        asked = results[len(queue) - len(scenes) :]
+        mosaics = (
+            self._mosaic(asked, folder, feedback)
+            if self.parameterAsBoolean(parameters, MOSAIC, context)
+            else {}
+        )
+        outputs = self._outputs(results, asked[0], primary, folder, context)
+        if mosaics:
+            layers = _load_products(context, mosaics, MOSAIC_FOLDER, primary)
+            outputs[OUTPUT_LAYERS] += layers
+            outputs[OUTPUT_MOSAIC] = str(folder / MOSAIC_FOLDER)
+            outputs[SUMMARY] = " ".join(_summary(mosaics))  # the whole area's, counted once
         outputs[SENSOR] = scenes[0].source
         return outputs
+
+    @staticmethod
+    def _mosaic(
+        results: list[IngestResult], folder: Path, feedback: QgsProcessingFeedback
+    ) -> dict[str, IndexResult]:
+        """The products of the scenes asked for as one raster each, if there are two scenes or more."""
+        if len(results) < 2:
+            feedback.pushInfo(QCoreApplication.translate("FirstLight", "One scene: nothing to mosaic."))
+            return {}
+        mosaics = mosaic_results(results, folder, cancel=feedback.isCanceled)
+        feedback.pushInfo(
+            QCoreApplication.translate(
+                "FirstLight", "Mosaic of {count} scenes: {products} in {folder}."
+            ).format(count=len(results), products=", ".join(mosaics), folder=folder / MOSAIC_FOLDER)
+        )
+        for line in _summary(mosaics):
+            feedback.pushInfo(QCoreApplication.translate("FirstLight", "Mosaic: {line}").format(line=line))
+        return mosaics
 
     @staticmethod
     def _announce(
@@ -555,7 +605,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     path=result.stack.path, bands=", ".join(result.stack.band_mapping)
                 )
             )
-        for line in _summary(result):
+        for line in _summary(result.indices):
             feedback.pushInfo(line)
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "Manifest: {path}").format(path=result.manifest_path)
@@ -579,11 +629,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 layers.append(str(stack))
                 style = STACK if result.stack is not None else None
                 load_on_completion(context, str(stack), f"{result.scene_id} stack", style, OUTPUT_STACK)
-            for name, index in result.indices.items():
-                layers.append(str(index.path))
-                output = OUTPUT_INDEX if name == primary else _LOADED.get(name)
-                if output is not None:
-                    load_on_completion(context, str(index.path), f"{result.scene_id} {name}", PRODUCT, output)
+            layers += _load_products(context, result.indices, result.scene_id, primary)
         stack = first.stack.path if first.stack is not None else first.visual_path
         return {
             OUTPUT_FOLDER: str(folder),
@@ -595,17 +641,25 @@ class IngestAlgorithm(FirstLightAlgorithm):
             OUTPUT_MANIFEST: str(first.manifest_path),
             OUTPUT_LAYERS: layers,
             SCENE_IDS: ",".join(r.scene_id for r in results),
-            SUMMARY: " ".join(_summary(first)),
+            SUMMARY: " ".join(_summary(first.indices)),
+            OUTPUT_MOSAIC: None,
         }
 
 
-def _summary(result: IngestResult) -> list[str]:
-    return [
-        line
-        for name in _SUMMARISED
-        if name in result.indices
-        for line in product_summary(result.indices[name])
-    ]
+def _load_products(
+    context: QgsProcessingContext, products: dict[str, IndexResult], prefix: str, primary: str | None
+) -> list[str]:
+    """Ask the context to load the event's index and the water, flood and severity products as
+    "<prefix> <name>"; every product's path."""
+    for name, product in products.items():
+        output = OUTPUT_INDEX if name == primary else _LOADED.get(name)
+        if output is not None:
+            load_on_completion(context, str(product.path), f"{prefix} {name}", PRODUCT, output)
+    return [str(product.path) for product in products.values()]
+
+
+def _summary(products: dict[str, IndexResult]) -> list[str]:
+    return [line for name in _SUMMARISED if name in products for line in product_summary(products[name])]
 
 
 def _path_of(result: IngestResult, name: str | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsApplication, QgsProcessingAlgorithm
+from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingParameterDefinition
 
 from firstlight_qgis import classFactory
 from firstlight_qgis.processing.provider import FirstLightProvider
@@ -73,6 +73,7 @@ def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> Non
                 "PRE_EVENT_START",
                 "PRE_EVENT_END",
                 "CLIP_TO_AREA",
+                "MOSAIC",
                 "PARALLEL_DOWNLOADS",
                 "SKIP_VALIDATION",
                 "WATER_THRESHOLD",
@@ -111,6 +112,15 @@ def test_parameters_have_descriptive_ids_and_help(
     )
 
 
+def test_parameters_added_after_the_first_release_are_optional(provider: FirstLightProvider) -> None:
+    """A graphical model saved before a parameter existed lacks it: were it mandatory, the model
+    would no longer validate ("Parameter ... is mandatory")."""
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById("firstlight:ingest")
+    optional = QgsProcessingParameterDefinition.Flag.FlagOptional
+    for name in ("PRE_EVENT_START", "PRE_EVENT_END", "MOSAIC"):
+        assert algorithm.parameterDefinition(name).flags() & optional, name
+
+
 def test_ingest_outputs(provider: FirstLightProvider) -> None:
     algorithm = QgsApplication.processingRegistry().createAlgorithmById("firstlight:ingest")
     assert {o.name() for o in algorithm.outputDefinitions()} == {
@@ -125,6 +135,7 @@ def test_ingest_outputs(provider: FirstLightProvider) -> None:
         "SCENE_IDS",
         "SENSOR",
         "SUMMARY",
+        "OUTPUT_MOSAIC",
     }
 
 

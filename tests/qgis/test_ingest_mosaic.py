@@ -1,0 +1,60 @@
+"""firstlight:ingest with MOSAIC: an area over two scenes of one day (the sample cut in a west and an
+east scene that overlap) gets one raster per product, loaded and styled, and the summary of the
+whole area, counted once: the same as an ingest of the whole sample."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from osgeo import gdal
+from qgis.core import QgsPalettedRasterRenderer
+
+from tests.qgis.support import DATES, EVENT, ITEM_ID, RecordingFeedback, run, run_and_load
+from tests.support.sample import EAST_ID, WEST_ID, split_catalog
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(split_catalog(tmp_path_factory.mktemp("split")))
+
+
+def parameters(catalog: str, area_file: str, output: Path, **extra) -> dict:
+    given = {"AREA": area_file, "EVENT": EVENT, **DATES, "CATALOG": catalog, "OUTPUT_FOLDER": str(output)}
+    return given | extra
+
+
+def test_two_scenes_are_mosaicked_into_one_raster_per_product(
+    provider, project, project_context, catalog, local_catalog, area_file, tmp_path
+) -> None:
+    given = parameters(catalog, area_file, tmp_path / "out", SCENES=f"{WEST_ID},{EAST_ID}", MOSAIC=True)
+    results = run_and_load("firstlight:ingest", given, project_context)
+
+    folder = tmp_path / "out" / "mosaic"
+    assert results["OUTPUT_MOSAIC"] == str(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["mndwi.tif", "ndwi.tif", "water.tif"]
+    assert {str(folder / n) for n in ("mndwi.tif", "ndwi.tif", "water.tif")} <= set(results["OUTPUT_LAYERS"])
+    water = gdal.Open(str(folder / "water.tif"))
+    assert water.GetMetadataItem("FIRSTLIGHT_MOSAIC_OF") == f"{WEST_ID}_water.tif, {EAST_ID}_water.tif"
+
+    # The whole area's water, counted once: what an ingest of the whole sample finds.
+    whole = run("firstlight:ingest", parameters(local_catalog, area_file, tmp_path / "whole"))
+    assert whole["SCENE_IDS"] == ITEM_ID
+    assert results["SUMMARY"] == whole["SUMMARY"]
+    assert re.fullmatch(r"Water: [\d.]+% of the valid pixels\. Area: [\d.]+ km²\.", results["SUMMARY"])
+    feedback: RecordingFeedback = project_context.feedback()
+    assert f"Mosaic of 2 scenes: ndwi, mndwi, water in {folder}." in feedback.infos
+    assert f"Mosaic: {results['SUMMARY']}" in feedback.infos
+
+    layers = {layer.name(): layer for layer in project.mapLayers().values()}
+    assert {"mosaic water", "mosaic ndwi"} <= set(layers)
+    assert isinstance(layers["mosaic water"].renderer(), QgsPalettedRasterRenderer)
+
+
+def test_one_scene_is_not_mosaicked(provider, local_catalog, area_file, tmp_path) -> None:
+    feedback = RecordingFeedback()
+    results = run("firstlight:ingest", parameters(local_catalog, area_file, tmp_path, MOSAIC=True), feedback)
+    assert results["OUTPUT_MOSAIC"] is None
+    assert "One scene: nothing to mosaic." in feedback.infos
+    assert not (tmp_path / "mosaic").exists()
