@@ -56,62 +56,62 @@
       <translation>La zone n'a pas pu être convertie de {source} en {target} : vérifiez le SCR de la couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="112" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="113" />
       <source>Coastal flood</source>
       <translation>Inondation côtière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="113" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="114" />
       <source>Riverine flood</source>
       <translation>Crue fluviale</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="114" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="115" />
       <source>Flash flood</source>
       <translation>Crue éclair</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="115" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="116" />
       <source>Wildfire burn scar</source>
       <translation>Cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="116" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="117" />
       <source>Drought (vegetation)</source>
       <translation>Sécheresse (végétation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="122" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="123" />
       <source>{area} km²</source>
       <translation>{area} km²</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="142" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="143" />
       <source>downloading</source>
       <translation>téléchargement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="143" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="144" />
       <source>retrying</source>
       <translation>nouvelle tentative</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="144" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="145" />
       <source>done</source>
       <translation>terminé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="145" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="146" />
       <source>already there</source>
       <translation>déjà présent</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="146" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="147" />
       <source>failed</source>
       <translation>échec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="181" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="182" />
       <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
       <location filename="../firstlight_qgis/gui/messages.py" line="50" />
       <location filename="../firstlight_qgis/processing/provider.py" line="27" />
@@ -119,484 +119,494 @@
       <translation>FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="211" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="212" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="162" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="212" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="213" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="177" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="214" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="215" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="586" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="241" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="242" />
       <source>1. Area</source>
       <translation>1. Zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="244" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="245" />
       <source>Rectangle</source>
       <translation>Rectangle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="244" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="245" />
       <source>Draw a rectangle: press, drag, release</source>
       <translation>Dessiner un rectangle : appuyer, faire glisser, relâcher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="247" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="248" />
       <source>Polygon</source>
       <translation>Polygone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="247" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="248" />
       <source>Draw a polygon: click the corners, right-click to finish, Esc to cancel</source>
       <translation>Dessiner un polygone : cliquer sur les sommets, clic droit pour terminer, Échap pour annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="249" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="250" />
       <source>Map view</source>
       <translation>Vue de la carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="250" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="251" />
       <source>Use the extent of the map as it is shown now</source>
       <translation>Utiliser l'emprise de la carte telle qu'elle est affichée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="261" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="262" />
       <source>A layer whose extent or selected features give the area</source>
       <translation>Une couche dont l'emprise ou les entités sélectionnées donnent la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="262" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="263" />
       <source>Layer extent</source>
       <translation>Emprise de la couche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="263" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="264" />
       <source>Selected features</source>
       <translation>Entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="270" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="271" />
       <source>Clear</source>
       <translation>Effacer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="289" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="290" />
       <source>2. Search</source>
       <translation>2. Recherche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="295" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="296" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="100" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="299" />
       <source>Dates</source>
       <translation>Dates</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="303" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="304" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest), before the event, is ingested too; each scene gets its change since: a flood's extent, a burn scar's dNBR and burn severity</source>
       <translation>La dernière scène claire entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse), avant l'événement, est importée aussi ; chaque scène en tire son changement depuis : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="310" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="311" />
       <source>Compare with an earlier scene (flood extent)</source>
       <translation>Comparer avec une scène antérieure (étendue de l'inondation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="311" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="312" />
       <source>Compare with an earlier scene (dNBR)</source>
       <translation>Comparer avec une scène antérieure (dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="314" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="315" />
       <source>Before</source>
       <translation>Avant</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="327" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="328" />
       <source>Optical scenes cloudier than this are left out</source>
       <translation>Les scènes optiques plus nuageuses sont écartées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="328" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="329" />
       <source>Max cloud</source>
       <translation>Nuages max.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="331" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
       <source>Earth Search v1 (AWS, no account)</source>
       <translation>Earth Search v1 (AWS, sans compte)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="333" />
       <source>Microsoft Planetary Computer</source>
       <translation>Microsoft Planetary Computer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="333" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="334" />
       <source>Custom STAC API URL</source>
       <translation>URL d'API STAC personnalisée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="334" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="335" />
       <source>Local catalog file</source>
       <translation>Fichier de catalogue local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="335" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="336" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="157" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="338" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="339" />
       <source>STAC API URL</source>
       <translation>URL de l'API STAC</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="342" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="343" />
       <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
       <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="343" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="344" />
       <source>Local STAC catalog, collection or ItemCollection</source>
       <translation>Catalogue, collection ou ItemCollection STAC local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="344" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="345" />
       <source>Catalog file</source>
       <translation>Fichier de catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="348" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="349" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="385" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="386" />
       <source>3. Scenes</source>
       <translation>3. Scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="422" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="423" />
       <source>4. Ingest</source>
       <translation>4. Import</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="427" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="428" />
       <source>Folder for the bands, stacks and indices</source>
       <translation>Dossier des bandes, des piles et des indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="428" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="429" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="340" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="430" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="431" />
       <source>Clip to the area (reads only its pixels)</source>
       <translation>Découper à la zone (ne lit que ses pixels)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="431" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="432" />
       <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
       <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="432" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="433" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="434" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="435" />
       <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="442" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="437" />
+      <source>Mosaic the scenes (one layer per product)</source>
+      <translation>Mosaïquer les scènes (une couche par produit)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="439" />
+      <source>With two scenes or more of one day (an area over two tiles): their products also as one raster each, in the output folder's mosaic folder, areas counted once</source>
+      <translation>Avec deux scènes ou plus d'un même jour (une zone sur deux tuiles) : leurs produits aussi en un raster chacun, dans le dossier mosaic du dossier de sortie, les surfaces comptées une seule fois</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="450" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="443" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="451" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="445" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="453" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="710" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="720" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="710" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="720" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="718" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="728" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="828" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="838" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="892" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="902" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1103" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1117" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="129" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="130" />
       <source>waiting</source>
       <translation>en attente</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="170" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="171" />
       <source>stopped</source>
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="373" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="374" />
       <source>to</source>
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="457" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="465" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="457" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="465" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="457" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="465" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="646" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="656" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="655" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="665" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="692" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="702" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="694" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="704" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="728" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="738" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="743" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="753" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="780" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="790" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="781" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="791" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="815" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="825" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="824" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="834" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="893" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="903" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="905" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="915" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="924" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="934" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="931" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="941" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="936" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="946" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1109" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1123" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="505" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="514" />
       <source>last session</source>
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="602" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="612" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="609" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="619" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="656" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="666" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="768" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="778" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="783" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="793" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="795" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="805" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="897" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="907" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="922" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="932" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="971" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="982" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="987" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1001" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1051" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1065" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1080" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1094" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1084" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1098" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1105" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1119" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1108" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1122" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1133" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1147" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1163" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1177" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="995" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1009" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1067" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1081" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1073" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1087" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1088" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1102" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="654" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="664" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>

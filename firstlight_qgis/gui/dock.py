@@ -49,6 +49,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.catalog import Scene
 from ..core.download import safe_name
 from ..core.events import EVENTS
+from ..core.mosaic import MOSAIC_FOLDER
 from ..processing import discover as discover_alg
 from ..processing import ingest as ingest_alg
 from ..processing import parameters as search_params
@@ -433,10 +434,17 @@ class FirstLightDock(QgsDockWidget):
         self.skip_check.setToolTip(
             tr("Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis")
         )
-        layout.addWidget(self.clip_check)
-        layout.addWidget(self.skip_check)
-        for signal in (self.clip_check.toggled, self.skip_check.toggled, self.output_widget.fileChanged):
-            signal.connect(self._save_settings)
+        self.mosaic_check = QCheckBox(tr("Mosaic the scenes (one layer per product)"))
+        self.mosaic_check.setToolTip(
+            tr(
+                "With two scenes or more of one day (an area over two tiles): their products also as "
+                "one raster each, in the output folder's mosaic folder, areas counted once"
+            )
+        )
+        for check in (self.clip_check, self.mosaic_check, self.skip_check):
+            layout.addWidget(check)
+            check.toggled.connect(self._save_settings)
+        self.output_widget.fileChanged.connect(self._save_settings)
 
         buttons = QHBoxLayout()
         self.ingest_button = QPushButton(tr("Ingest"))
@@ -496,6 +504,7 @@ class FirstLightDock(QgsDockWidget):
             )
             self.clip_check.setChecked(saved.read(saved.CLIP_TO_AREA, True, bool))
             self.skip_check.setChecked(saved.read(saved.SKIP_VALIDATION, False, bool))
+            self.mosaic_check.setChecked(saved.read(saved.MOSAIC, False, bool))
             layer = self.project.mapLayer(saved.read(saved.LAYER_ID, "", str))
             if layer is not None:
                 self.layer_combo.setLayer(layer)
@@ -529,6 +538,7 @@ class FirstLightDock(QgsDockWidget):
         saved.write(saved.OUTPUT_FOLDER, self.output_widget.filePath().strip())
         saved.write(saved.CLIP_TO_AREA, self.clip_check.isChecked())
         saved.write(saved.SKIP_VALIDATION, self.skip_check.isChecked())
+        saved.write(saved.MOSAIC, self.mosaic_check.isChecked())
         layer = self.layer_combo.currentLayer()
         saved.write(saved.LAYER_ID, layer.id() if layer is not None else "")
 
@@ -947,6 +957,7 @@ class FirstLightDock(QgsDockWidget):
             ingest_alg.OUTPUT_FOLDER: self.output_folder(),
             ingest_alg.CLIP_TO_AREA: self.clip_check.isChecked(),
             ingest_alg.SKIP_VALIDATION: self.skip_check.isChecked(),
+            ingest_alg.MOSAIC: self.mosaic_check.isChecked(),
         } | self._pre_event_parameters(used[search_params.EVENT])
 
     def _pre_event_parameters(self, event: str) -> dict[str, str]:
@@ -974,7 +985,10 @@ class FirstLightDock(QgsDockWidget):
         folder = Path(parameters[ingest_alg.OUTPUT_FOLDER])
         # The pre-event scene is found as the ingest runs: every scene folder's layers are closed.
         pre_event = ingest_alg.PRE_EVENT_START in parameters
-        self._release_layers([folder] if pre_event else [folder / safe_name(i) for i in scene_ids], scene_ids)
+        folders = [folder] if pre_event else [folder / safe_name(i) for i in scene_ids]
+        if parameters[ingest_alg.MOSAIC]:
+            folders.append(folder / MOSAIC_FOLDER)
+        self._release_layers(folders, scene_ids)
         run = self._start(INGEST_ID, parameters, self._ingest_finished)
         if run is None:
             self._restore_layers()

@@ -48,6 +48,7 @@ def test_defaults_of_a_new_dock(dock) -> None:
     assert dock.catalog_kind() == "earth-search"
     assert dock.catalog() == "earth-search"
     assert dock.clip_check.isChecked() and not dock.skip_check.isChecked()
+    assert not dock.mosaic_check.isChecked()
     assert not dock.ingest_button.isEnabled() and not dock.cancel_button.isEnabled()
     assert dock.event_combo.count() == 5
 
