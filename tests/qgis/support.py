@@ -21,6 +21,15 @@ BANDS = ["blue", "green", "red", "nir", "swir16", "swir22"]
 DATES = {"START_DATE": "2018-12-01", "END_DATE": "2018-12-31"}
 
 
+def ingest_parameters(
+    catalog: str | Path, area_file: str, output: Path, event: str = EVENT, dates: dict | None = None, **extra
+) -> dict[str, Any]:
+    """firstlight:ingest's parameters over the sample's area: ``catalog``, ``event`` and ``dates``
+    (``DATES`` unless given), into ``output``; ``extra`` adds or overrides any."""
+    given = {"AREA": area_file, "EVENT": event, **(dates or DATES), "CATALOG": str(catalog)}
+    return given | {"OUTPUT_FOLDER": str(output)} | extra
+
+
 class RecordingFeedback(QgsProcessingFeedback):
     """Keeps what an algorithm reports, to check its messages and progress."""
 

@@ -12,7 +12,7 @@ import pytest
 from osgeo import gdal
 from qgis.core import QgsPalettedRasterRenderer, QgsProcessingException, QgsSingleBandPseudoColorRenderer
 
-from tests.qgis.support import ITEM_ID, RecordingFeedback, our_line, run, run_and_load
+from tests.qgis.support import ITEM_ID, RecordingFeedback, ingest_parameters, our_line, run, run_and_load
 from tests.support.sample import BURNT_ID, FLOODED_ID, fire_catalog, flood_catalog
 
 EVENT = "wildfire.burn_scar"
@@ -31,8 +31,7 @@ def flooded(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def parameters(catalog: str, area_file: str, output: Path, **extra) -> dict:
-    given = {"AREA": area_file, "EVENT": EVENT, **AFTER, "CATALOG": catalog, "OUTPUT_FOLDER": str(output)}
-    return given | extra
+    return ingest_parameters(catalog, area_file, output, EVENT, AFTER, **extra)
 
 
 def test_pre_event_dates_give_dnbr_and_burn_severity(

@@ -18,7 +18,7 @@ from qgis.core import (
     QgsSingleBandPseudoColorRenderer,
 )
 
-from tests.qgis.support import ITEM_ID, RecordingFeedback, our_line, run, run_and_load
+from tests.qgis.support import ITEM_ID, RecordingFeedback, ingest_parameters, our_line, run, run_and_load
 from tests.support.sample import (
     BURNT_ID,
     BURNT_WINDOW,
@@ -34,8 +34,10 @@ DATES = {"START_DATE": "2018-12-01", "END_DATE": "2019-01-31"}
 
 def _ingest_both(catalog: Path, event: str, after_id: str, area_file: str, output: Path) -> Path:
     """Both scenes ingested in one run without pre-event dates: each has its own index and mask."""
-    given = {"AREA": area_file, "EVENT": event, **DATES, "CATALOG": str(catalog)}
-    run("firstlight:ingest", given | {"SCENES": f"{ITEM_ID},{after_id}", "OUTPUT_FOLDER": str(output)})
+    run(
+        "firstlight:ingest",
+        ingest_parameters(catalog, area_file, output, event, DATES, SCENES=f"{ITEM_ID},{after_id}"),
+    )
     return output
 
 

@@ -5,13 +5,12 @@ whole area, counted once: the same as an ingest of the whole sample."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from osgeo import gdal
 from qgis.core import QgsPalettedRasterRenderer
 
-from tests.qgis.support import DATES, EVENT, ITEM_ID, RecordingFeedback, run, run_and_load
+from tests.qgis.support import ITEM_ID, RecordingFeedback, ingest_parameters, run, run_and_load
 from tests.support.sample import EAST_ID, WEST_ID, split_catalog
 
 
@@ -20,15 +19,12 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(split_catalog(tmp_path_factory.mktemp("split")))
 
 
-def parameters(catalog: str, area_file: str, output: Path, **extra) -> dict:
-    given = {"AREA": area_file, "EVENT": EVENT, **DATES, "CATALOG": catalog, "OUTPUT_FOLDER": str(output)}
-    return given | extra
-
-
 def test_two_scenes_are_mosaicked_into_one_raster_per_product(
     provider, project, project_context, catalog, local_catalog, area_file, tmp_path
 ) -> None:
-    given = parameters(catalog, area_file, tmp_path / "out", SCENES=f"{WEST_ID},{EAST_ID}", MOSAIC=True)
+    given = ingest_parameters(
+        catalog, area_file, tmp_path / "out", SCENES=f"{WEST_ID},{EAST_ID}", MOSAIC=True
+    )
     results = run_and_load("firstlight:ingest", given, project_context)
 
     folder = tmp_path / "out" / "mosaic"
@@ -39,7 +35,7 @@ def test_two_scenes_are_mosaicked_into_one_raster_per_product(
     assert water.GetMetadataItem("FIRSTLIGHT_MOSAIC_OF") == f"{WEST_ID}_water.tif, {EAST_ID}_water.tif"
 
     # The whole area's water, counted once: what an ingest of the whole sample finds.
-    whole = run("firstlight:ingest", parameters(local_catalog, area_file, tmp_path / "whole"))
+    whole = run("firstlight:ingest", ingest_parameters(local_catalog, area_file, tmp_path / "whole"))
     assert whole["SCENE_IDS"] == ITEM_ID
     assert results["SUMMARY"] == whole["SUMMARY"]
     assert re.fullmatch(r"Water: [\d.]+% of the valid pixels\. Area: [\d.]+ km²\.", results["SUMMARY"])
@@ -54,7 +50,9 @@ def test_two_scenes_are_mosaicked_into_one_raster_per_product(
 
 def test_one_scene_is_not_mosaicked(provider, local_catalog, area_file, tmp_path) -> None:
     feedback = RecordingFeedback()
-    results = run("firstlight:ingest", parameters(local_catalog, area_file, tmp_path, MOSAIC=True), feedback)
+    results = run(
+        "firstlight:ingest", ingest_parameters(local_catalog, area_file, tmp_path, MOSAIC=True), feedback
+    )
     assert results["OUTPUT_MOSAIC"] is None
     assert "One scene: nothing to mosaic." in feedback.infos
     assert not (tmp_path / "mosaic").exists()

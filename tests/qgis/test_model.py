@@ -10,7 +10,7 @@ import numpy as np
 from osgeo import gdal
 from qgis.core import QgsProcessingModelAlgorithm
 
-from tests.qgis.support import DATES, EVENT, ITEM_ID, ROOT, run
+from tests.qgis.support import DATES, EVENT, ITEM_ID, ROOT, ingest_parameters, run
 from tests.support.sample import BURNT_ID, fire_catalog
 
 MODELS = ROOT / "resources" / "models"
@@ -118,17 +118,12 @@ def test_the_burn_model_maps_a_burn_scar_from_two_stacks(provider, area_file, tm
     ok, issues = model.validate()
     assert ok, issues
     out = tmp_path / "out"
+    dates = {"START_DATE": "2018-12-01", "END_DATE": "2019-01-31"}
+    catalog = fire_catalog(tmp_path / "catalog")
+    scenes = f"{ITEM_ID},{BURNT_ID}"
     run(
         "firstlight:ingest",
-        {
-            "AREA": area_file,
-            "EVENT": "wildfire.burn_scar",
-            "START_DATE": "2018-12-01",
-            "END_DATE": "2019-01-31",
-            "CATALOG": str(fire_catalog(tmp_path / "catalog")),
-            "SCENES": f"{ITEM_ID},{BURNT_ID}",
-            "OUTPUT_FOLDER": str(out),
-        },
+        ingest_parameters(catalog, area_file, out, "wildfire.burn_scar", dates, SCENES=scenes),
     )
     results = run(
         model,
