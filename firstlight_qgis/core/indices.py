@@ -530,15 +530,21 @@ def _change_side(path: Path, what: str, kind: str) -> gdal.Dataset:
 
 
 def _overlap(first: gdal.Dataset, second: gdal.Dataset) -> bool:
-    """Whether ``first``'s footprint meets ``second``'s, in ``second``'s CRS."""
-    systems = []
-    for dataset in (first, second):
-        srs = osr.SpatialReference(wkt=dataset.GetProjection())
-        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        systems.append(srs)
-    west, south, east, north = osr.CoordinateTransformation(*systems).TransformBounds(*grid_bounds(first), 21)
+    """Whether ``first``'s footprint meets ``second``'s."""
+    west, south, east, north = bounds_in(first, second)
     left, bottom, right, top = grid_bounds(second)
     return west < right and left < east and south < top and bottom < north
+
+
+def bounds_in(dataset: gdal.Dataset, grid: gdal.Dataset) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of ``dataset``'s footprint in ``grid``'s CRS (the edges densified:
+    a UTM square is not one in another zone)."""
+    systems = []
+    for source in (dataset, grid):
+        srs = osr.SpatialReference(wkt=source.GetProjection())
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        systems.append(srs)
+    return osr.CoordinateTransformation(*systems).TransformBounds(*grid_bounds(dataset), 21)
 
 
 def _compared(pre: Path, post: Path) -> dict[str, str]:

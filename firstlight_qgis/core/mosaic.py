@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from .errors import InputError
 from .gdalconfig import on_all_cores, raising
@@ -28,7 +28,7 @@ from .indices import (
     Block,
     IndexResult,
     RasterOutput,
-    grid_bounds,
+    bounds_in,
     on_grid,
     open_raster,
     write_by_blocks,
@@ -106,13 +106,7 @@ def mosaic(
 def _grid(opened: list[gdal.Dataset]) -> gdal.Dataset:
     """An empty raster on the first dataset's CRS and pixel lattice, over all of them."""
     first = opened[0]
-    target = osr.SpatialReference(wkt=first.GetProjection())
-    target.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    corners = []
-    for dataset in opened:
-        srs = osr.SpatialReference(wkt=dataset.GetProjection())
-        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        corners.append(osr.CoordinateTransformation(srs, target).TransformBounds(*grid_bounds(dataset), 21))
+    corners = [bounds_in(dataset, first) for dataset in opened]
     west0, cell, _, north0, _, cell_y = first.GetGeoTransform()
     height = -cell_y
     west = west0 + math.floor(round((min(c[0] for c in corners) - west0) / cell, 6)) * cell
