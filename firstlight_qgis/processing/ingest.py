@@ -365,7 +365,11 @@ class IngestAlgorithm(FirstLightAlgorithm):
         self.addOutput(
             QgsProcessingOutputString(
                 SUMMARY,
-                translate("FirstLight", "What the first scene shows: flooded, burnt or water share and area"),
+                translate(
+                    "FirstLight",
+                    "What the first scene (with MOSAIC, the whole area) shows: flooded, burnt or water share "
+                    "and area",
+                ),
             )
         )
 
