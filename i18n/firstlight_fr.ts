@@ -132,7 +132,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="215" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="590" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="600" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -1160,7 +1160,7 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="573" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="574" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
@@ -1180,12 +1180,12 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="577" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="587" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="615" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="625" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
@@ -1210,22 +1210,27 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="582" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="579" />
+      <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
+      <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="592" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="598" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="608" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="600" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="610" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="608" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="618" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>

@@ -551,7 +551,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
             primary = "dnbr"  # the burn scar's mark, where NBR alone is ambiguous
         asked = results[len(queue) - len(scenes) :]
         mosaics = (
-            self._mosaic(asked, folder, feedback)
+            self._mosaic(asked, scenes, folder, feedback)
             if self.parameterAsBoolean(parameters, MOSAIC, context)
             else {}
         )
@@ -566,12 +566,22 @@ class IngestAlgorithm(FirstLightAlgorithm):
 
     @staticmethod
     def _mosaic(
-        results: list[IngestResult], folder: Path, feedback: QgsProcessingFeedback
+        results: list[IngestResult], scenes: list[Scene], folder: Path, feedback: QgsProcessingFeedback
     ) -> dict[str, IndexResult]:
-        """The products of the scenes asked for as one raster each, if there are two scenes or more."""
+        """The products of the scenes asked for (``results``, of ``scenes``) as one raster each, if
+        there are two scenes or more."""
         if len(results) < 2:
             feedback.pushInfo(QCoreApplication.translate("FirstLight", "One scene: nothing to mosaic."))
             return {}
+        days = sorted({scene.datetime[:10] for scene in scenes})
+        if len(days) > 1:
+            feedback.pushWarning(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "The mosaic mixes scenes of {days}: where they overlap it shows the first scene's "
+                    "day, elsewhere another's. Mosaic scenes of one day to map one state of the event.",
+                ).format(days=", ".join(days))
+            )
         mosaics = mosaic_results(results, folder, cancel=feedback.isCanceled)
         feedback.pushInfo(
             QCoreApplication.translate(

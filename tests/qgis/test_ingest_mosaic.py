@@ -11,7 +11,7 @@ from osgeo import gdal
 from qgis.core import QgsPalettedRasterRenderer
 
 from tests.qgis.support import ITEM_ID, RecordingFeedback, ingest_parameters, run, run_and_load
-from tests.support.sample import EAST_ID, WEST_ID, split_catalog
+from tests.support.sample import BURNT_ID, EAST_ID, WEST_ID, fire_catalog, split_catalog
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +56,24 @@ def test_one_scene_is_not_mosaicked(provider, local_catalog, area_file, tmp_path
     assert results["OUTPUT_MOSAIC"] is None
     assert "One scene: nothing to mosaic." in feedback.infos
     assert not (tmp_path / "mosaic").exists()
+
+
+def test_a_mosaic_of_two_days_comes_with_a_warning(provider, area_file, tmp_path) -> None:
+    catalog = fire_catalog(tmp_path / "catalog")  # the sample, and its copy burnt ten days later
+    dates = {"START_DATE": "2018-12-01", "END_DATE": "2019-01-31"}
+    given = ingest_parameters(
+        catalog,
+        area_file,
+        tmp_path / "out",
+        "wildfire.burn_scar",
+        dates,
+        SCENES=f"{BURNT_ID},{ITEM_ID}",
+        MOSAIC=True,
+    )
+    feedback = RecordingFeedback()
+    results = run("firstlight:ingest", given, feedback)
+    assert results["OUTPUT_MOSAIC"] == str(tmp_path / "out" / "mosaic")  # made all the same
+    assert [w for w in feedback.warnings if w.startswith("The mosaic mixes")] == [
+        "The mosaic mixes scenes of 2018-12-24, 2019-01-03: where they overlap it shows the first scene's "
+        "day, elsewhere another's. Mosaic scenes of one day to map one state of the event."
+    ]
