@@ -157,9 +157,28 @@ def build(
 def write(scene_dir: Path, scene: Scene, bands: dict[str, BandDownloadResult], **details: Any) -> Path:
     """Build the manifest (keywords as in ``build``) and write it atomically as
     ``<scene_dir>/manifest.json``."""
-    document = build(scene_dir, scene, bands, **details)
-    target = scene_dir / MANIFEST_NAME
-    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=scene_dir)
+    return _write(scene_dir, build(scene_dir, scene, bands, **details))
+
+
+def write_mosaic(folder: Path, scene_ids: list[str], products: dict[str, IndexResult]) -> Path:
+    """``<folder>/manifest.json`` of a mosaic: the scenes it is made of, the first on top, and each
+    product with its fractions and areas (paths relative to the folder)."""
+    document = {
+        "firstlight_manifest": 1,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mosaic_of": scene_ids,
+        "indices": {
+            name: {**asdict(result), "path": _relative(result.path, folder.resolve())}
+            for name, result in products.items()
+        },
+        "software": _software(),
+    }
+    return _write(folder, document)
+
+
+def _write(folder: Path, document: dict[str, Any]) -> Path:
+    target = folder / MANIFEST_NAME
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=2, default=str)

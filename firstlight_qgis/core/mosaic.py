@@ -34,6 +34,7 @@ from .indices import (
     write_by_blocks,
 )
 from .ingest import IngestResult
+from .manifest import MANIFEST_NAME, write_mosaic
 
 Cancel = Callable[[], bool]
 Progress = Callable[[float], None]
@@ -125,15 +126,18 @@ def mosaic_results(
     results: list[IngestResult], folder: Path, *, cancel: Cancel | None = None
 ) -> dict[str, IndexResult]:
     """Every product two scenes of ``results`` or more have, as ``<folder>/mosaic/<product>.tif``,
-    the first scene on top; products of an earlier mosaic there that this one lacks are removed."""
+    the first scene on top, and the mosaic's ``manifest.json``, written last (as a scene's: its
+    presence means the mosaic is whole); products of an earlier mosaic there that this one lacks
+    are removed."""
     every = dict.fromkeys(name for result in results for name in result.indices)
     names = [name for name in every if sum(name in result.indices for result in results) > 1]
     place = Path(folder) / MOSAIC_FOLDER
     place.mkdir(parents=True, exist_ok=True)
+    (place / MANIFEST_NAME).unlink(missing_ok=True)
     for stale in place.glob("*.tif"):
         if stale.stem not in names:
             stale.unlink()
-    return {
+    products = {
         name: mosaic(
             [r.indices[name].path for r in results if name in r.indices],
             place / f"{name}.tif",
@@ -142,3 +146,5 @@ def mosaic_results(
         )
         for name in names
     }
+    write_mosaic(place, [result.scene_id for result in results], products)
+    return products

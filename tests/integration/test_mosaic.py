@@ -4,6 +4,7 @@ whole sample, pixel for pixel, and their areas once."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,10 @@ def test_the_mosaic_of_two_halves_is_the_whole(whole, halves) -> None:
 
     assert sorted(mosaics) == ["mndwi", "ndwi", "water"]
     assert {m.path for m in mosaics.values()} == {out / MOSAIC_FOLDER / f"{n}.tif" for n in mosaics}
+    manifest = json.loads((out / MOSAIC_FOLDER / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["mosaic_of"] == [WEST_ID, EAST_ID]
+    assert manifest["indices"]["water"]["path"] == "water.tif"
+    assert manifest["indices"]["water"]["areas_km2"] == pytest.approx(mosaics["water"].areas_km2)
     water = mosaics["water"]
     reference = whole.indices["water"].path
     mosaicked = on_grid_of(water.path, reference)

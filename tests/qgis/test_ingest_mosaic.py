@@ -29,7 +29,7 @@ def test_two_scenes_are_mosaicked_into_one_raster_per_product(
 
     folder = tmp_path / "out" / "mosaic"
     assert results["OUTPUT_MOSAIC"] == str(folder)
-    assert sorted(p.name for p in folder.iterdir()) == ["mndwi.tif", "ndwi.tif", "water.tif"]
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "mndwi.tif", "ndwi.tif", "water.tif"]
     assert {str(folder / n) for n in ("mndwi.tif", "ndwi.tif", "water.tif")} <= set(results["OUTPUT_LAYERS"])
     water = gdal.Open(str(folder / "water.tif"))
     assert water.GetMetadataItem("FIRSTLIGHT_MOSAIC_OF") == f"{WEST_ID}_water.tif, {EAST_ID}_water.tif"
