@@ -459,11 +459,16 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 )
             )
         scene = best_pre_event(found, scenes[0].source)
-        feedback.pushInfo(
-            QCoreApplication.translate(
+        if scene.cloud_cover is None:  # radar
+            line = QCoreApplication.translate(
                 "FirstLight", "Scene before the event: {id} ({date}); each scene is compared with it."
-            ).format(id=scene.id, date=scene.datetime)
-        )
+            )
+        else:
+            line = QCoreApplication.translate(
+                "FirstLight",
+                "Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.",
+            )
+        feedback.pushInfo(line.format(id=scene.id, date=scene.datetime, cloud=scene.cloud_cover))
         if scene.id in {s.id for s in scenes}:
             raise InputError(
                 QCoreApplication.translate(
