@@ -41,6 +41,7 @@ OUTPUT = "OUTPUT"
 OUTPUT_WATER = "OUTPUT_WATER"
 VALID_FRACTION = "VALID_FRACTION"
 WATER_FRACTION = "WATER_FRACTION"
+WATER_AREA_KM2 = "WATER_AREA_KM2"
 THRESHOLD = "THRESHOLD"
 
 INDEX_NAMES = list(INDEX_BANDS)
@@ -151,6 +152,11 @@ class IndexAlgorithm(FirstLightAlgorithm):
         self.addOutput(
             QgsProcessingOutputNumber(
                 WATER_FRACTION, translate("FirstLight", "Share of valid pixels that are water")
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputNumber(
+                WATER_AREA_KM2, translate("FirstLight", "Area of water (km², none on a grid in degrees)")
             )
         )
         self.addOutput(QgsProcessingOutputNumber(THRESHOLD, translate("FirstLight", "Threshold applied")))
@@ -271,5 +277,6 @@ class IndexAlgorithm(FirstLightAlgorithm):
             OUTPUT_WATER: water_output,
             VALID_FRACTION: computed.valid_fraction,
             WATER_FRACTION: water.positive_fraction if water is not None else None,
+            WATER_AREA_KM2: water.positive_km2 if water is not None else None,
             THRESHOLD: water.threshold if water is not None else None,
         }

@@ -81,6 +81,8 @@ def test_index_and_water_mask_in_one_pass_report_progress_strip_by_strip(provide
     assert np.array_equal(water, expected)  # the mask of the index as written, pixel for pixel
     assert results["THRESHOLD"] == 0.1
     assert results["WATER_FRACTION"] == (water == 1).sum() / valid.sum()
+    _, cell_x, _, _, _, cell_y = gdal.Open(results["OUTPUT_WATER"]).GetGeoTransform()
+    assert results["WATER_AREA_KM2"] == pytest.approx((water == 1).sum() * abs(cell_x * cell_y) / 1e6)
     strips = -(-index.shape[0] // 256)
     steps = feedback.progress_values
     assert strips >= 2 and len(steps) == strips  # one step per strip of 256 rows
@@ -127,6 +129,7 @@ def test_sentinel1_water_from_vv(provider, tmp_path) -> None:
     # -30 dB and -23 dB are water; -10, -7 and -13 dB are not; 0 has no backscatter at all.
     assert mask.tolist() == [[1, 1, 0, 0], [1, 0, 255, 0]]
     assert results["THRESHOLD"] == -18
+    assert results["WATER_AREA_KM2"] == pytest.approx(3 * 100 / 1e6)  # three 10 m pixels
 
 
 @pytest.mark.parametrize(
