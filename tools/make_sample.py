@@ -103,7 +103,7 @@ def make_sample(source: Path, output: Path) -> None:
     grid = crops["blue"]
     blue = grid.GetRasterBand(1).ReadAsArray()
     cloud_cover = round(float((blue > CLOUD_BLUE_DN).sum() / (blue > 0).sum() * 100), 2)
-    footprint = _wgs84_ring(grid, inset=0)
+    footprint = wgs84_ring(grid, inset=0)
     _write_json(output / "area.geojson", _area(grid))
     _write_json(output / "collection.json", _collection(footprint))
     _write_json(output / f"{ITEM_ID}.json", _item(output, grid, footprint, cloud_cover))
@@ -141,7 +141,7 @@ def _write_cog(dataset: gdal.Dataset, path: Path) -> None:
     gdal.GetDriverByName("COG").CreateCopy(str(path), dataset, options=COG_OPTIONS)
 
 
-def _wgs84_ring(grid: gdal.Dataset, inset: int) -> list[list[float]]:
+def wgs84_ring(grid: gdal.Dataset, inset: int) -> list[list[float]]:
     """The grid's outline, ``inset`` pixels inside its edge, in WGS84 lon/lat, counter-clockwise."""
     west, cell, _, north, _, cell_y = grid.GetGeoTransform()
     x0, x1 = west + inset * cell, west + (grid.RasterXSize - inset) * cell
@@ -155,7 +155,7 @@ def _wgs84_ring(grid: gdal.Dataset, inset: int) -> list[list[float]]:
     return [[round(c, 7) for c in transform.TransformPoint(x, y)[:2]] for x, y in corners]
 
 
-def _bbox(ring: list[list[float]]) -> list[float]:
+def ring_bbox(ring: list[list[float]]) -> list[float]:
     lons, lats = zip(*ring, strict=True)
     return [min(lons), min(lats), max(lons), max(lats)]
 
@@ -167,7 +167,7 @@ def _area(grid: gdal.Dataset) -> dict[str, Any]:
             "name": "Uruguay River reservoir (FirstLight sample area)",
             "description": "Built-in demo area inside the bundled sample's footprint.",
         },
-        "geometry": {"type": "Polygon", "coordinates": [_wgs84_ring(grid, inset=AREA_INSET)]},
+        "geometry": {"type": "Polygon", "coordinates": [wgs84_ring(grid, inset=AREA_INSET)]},
     }
 
 
@@ -218,7 +218,7 @@ def _item(
         "id": ITEM_ID,
         "collection": "sentinel-2-l2a",
         "geometry": {"type": "Polygon", "coordinates": [footprint]},
-        "bbox": _bbox(footprint),
+        "bbox": ring_bbox(footprint),
         "properties": {
             "title": "Sentinel-2 L2A, Uruguay River reservoir, 2018-12-24 (FirstLight bundled sample)",
             "datetime": DATETIME,
@@ -283,7 +283,7 @@ def _collection(footprint: list[list[float]]) -> dict[str, Any]:
             },
         ],
         "extent": {
-            "spatial": {"bbox": [_bbox(footprint)]},
+            "spatial": {"bbox": [ring_bbox(footprint)]},
             "temporal": {"interval": [[DATETIME, DATETIME]]},
         },
         "links": [
@@ -310,7 +310,7 @@ def _catalog() -> dict[str, Any]:
 def _readme(grid: gdal.Dataset, footprint: list[list[float]], cloud_cover: float) -> str:
     west, _, _, north, _, _ = grid.GetGeoTransform()
     x, y, width, height = WINDOW
-    lon_min, lat_min, lon_max, lat_max = _bbox(footprint)
+    lon_min, lat_min, lon_max, lat_max = ring_bbox(footprint)
     files = ", ".join(prefix for prefix, *_ in BANDS.values())
     km = f"{width * RESOLUTION / 1000:g} x {height * RESOLUTION / 1000:g} km"
     return f"""# FirstLight bundled sample: Uruguay River, Sentinel-2 L2A, 2018-12-24

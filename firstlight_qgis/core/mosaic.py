@@ -24,6 +24,7 @@ from .indices import (
     FLOOD_CLASSES,
     MASK_NODATA,
     SEVERITY_CLASSES,
+    WATER,
     WATER_CLASSES,
     Block,
     IndexResult,
@@ -40,11 +41,12 @@ Cancel = Callable[[], bool]
 Progress = Callable[[float], None]
 
 MOSAIC_FOLDER = "mosaic"  # in the output folder, beside the scenes' folders
-# A coded product's classes (codes 0, 1, ...) and the codes that count as "positive" in its result.
+# A coded product's classes (codes 0, 1, ...) and the codes that count as "positive" in its result,
+# as the product itself counts them: water; flooded (not the water that was there before); burnt.
 _CODED = {
-    "water": (WATER_CLASSES, (1,)),
-    "flood": (FLOOD_CLASSES, (1,)),  # flooded; water that was there before is not the flood
-    "severity": (SEVERITY_CLASSES, (1, 2, 3, 4)),  # burnt, low to high
+    "water": (WATER_CLASSES, (WATER,)),
+    "flood": (FLOOD_CLASSES, (FLOOD_CLASSES.index("flooded"),)),
+    "severity": (SEVERITY_CLASSES, tuple(range(1, len(SEVERITY_CLASSES)))),
 }
 
 

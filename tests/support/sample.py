@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from tests.support.asset_server import AssetServer
+from tools.make_sample import ring_bbox, wgs84_ring
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "resources" / "sample"
@@ -136,33 +137,14 @@ def split_catalog(root: Path) -> Path:
                 str(path), part, options=["COMPRESS=DEFLATE", "PREDICTOR=2", "BLOCKSIZE=256"]
             )
         item = item_of(folder, scene_id, "2018-12-24T13:37:00Z", f"./{scene_id}/")
-        item["geometry"], item["bbox"] = _footprint(folder / "nir.tif")
+        ring = wgs84_ring(gdal.Open(str(folder / "nir.tif")), inset=0)
+        item["geometry"], item["bbox"] = {"type": "Polygon", "coordinates": [ring]}, ring_bbox(ring)
         for key in ("proj:shape", "proj:transform", "proj:bbox"):
             item["properties"].pop(key, None)
         items.append(item)
     path = root / "items.json"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": items}), encoding="utf-8")
     return path
-
-
-def _footprint(raster: Path) -> tuple[dict[str, Any], list[float]]:
-    """The GeoJSON polygon (lon/lat) and bbox of a raster's corners."""
-    dataset = gdal.Open(str(raster))
-    west, cell, _, north, _, cell_y = dataset.GetGeoTransform()
-    east, south = west + cell * dataset.RasterXSize, north + cell_y * dataset.RasterYSize
-    source = osr.SpatialReference(wkt=dataset.GetProjection())
-    target = osr.SpatialReference()
-    target.ImportFromEPSG(4326)
-    for srs in (source, target):
-        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    transform = osr.CoordinateTransformation(source, target)
-    ring = [
-        list(transform.TransformPoint(x, y)[:2])
-        for x, y in ((west, north), (west, south), (east, south), (east, north))
-    ]
-    ring.append(ring[0])
-    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
-    return {"type": "Polygon", "coordinates": [ring]}, [min(lons), min(lats), max(lons), max(lats)]
 
 
 def window_pixels(window: tuple[int, int, int, int], grid: Path) -> tuple[slice, slice]:
