@@ -478,7 +478,7 @@ def _change_inputs(
     ``kind``, why the two cannot be compared, or which output would replace a file it needs: the
     arithmetic would run on the wrong rasters (an NDWI, a stack, a mask for an NBR) without
     complaint, and write nonsense."""
-    _check_outputs(outputs, {f"post-event {kind}": post_path, f"pre-event {kind}": pre_path})
+    check_outputs(outputs, {f"post-event {kind}": post_path, f"pre-event {kind}": pre_path})
     post = _change_side(post_path, f"post-event {kind}", kind)
     pre = _change_side(pre_path, f"pre-event {kind}", kind)
     if not _overlap(pre, post):
@@ -489,7 +489,7 @@ def _change_inputs(
     return post, pre
 
 
-def _check_outputs(outputs: list[Path], inputs: dict[str, Path]) -> None:
+def check_outputs(outputs: list[Path], inputs: dict[str, Path]) -> None:
     """Each output a file of its own, none of them an input (which would be lost)."""
     taken = {Path(path).resolve(): f"the {what}" for what, path in inputs.items()}
     for output in outputs:
@@ -829,7 +829,7 @@ def write_by_blocks(
             raise_for_write(outputs[0].path.parent, error, "run it again")
         raise
     total = grid.RasterXSize * grid.RasterYSize
-    pixel_km2 = _pixel_km2(grid)
+    cell_km2 = pixel_km2(grid)
     return [
         IndexResult(
             output.description,
@@ -837,10 +837,10 @@ def write_by_blocks(
             count.valid / total,
             count.positive / count.valid if count.valid else None,
             None,
-            None if pixel_km2 is None else count.positive * pixel_km2,
+            None if cell_km2 is None else count.positive * cell_km2,
             None
-            if pixel_km2 is None or not output.classes
-            else {name: float(n) * pixel_km2 for name, n in zip(output.classes, count.codes, strict=True)},
+            if cell_km2 is None or not output.classes
+            else {name: float(n) * cell_km2 for name, n in zip(output.classes, count.codes, strict=True)},
         )
         for output, count in zip(outputs, counts, strict=True)
     ]
@@ -861,7 +861,7 @@ class _Count:
             self.codes[code] += np.count_nonzero(values == code)
 
 
-def _pixel_km2(grid: gdal.Dataset) -> float | None:
+def pixel_km2(grid: gdal.Dataset) -> float | None:
     """The area of one of ``grid``'s pixels in km², if its CRS is projected (in metres or feet)."""
     srs = grid.GetSpatialRef()
     if srs is None or not srs.IsProjected():

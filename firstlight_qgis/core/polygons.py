@@ -1,0 +1,234 @@
+"""Polygons of a coded product (a water mask, a flood extent, burn severity): what a report, a
+responder's map or a GIS overlay takes, with patches under a minimum mapping unit merged into
+their surroundings first, so that a scene's speckle does not become tens of thousands of
+one-pixel polygons.
+
+GDAL's sieve and polygonize work scan line by scan line: memory stays bounded whatever the
+raster's size. The GeoPackage is written under a temporary name and renamed only when whole.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from osgeo import gdal, ogr
+
+from .errors import CancelledError, InputError, raise_for_write
+from .gdalconfig import raising
+from .indices import (
+    BLOCK_ROWS,
+    FLOOD_CLASSES,
+    MASK_NODATA,
+    SEVERITY_CLASSES,
+    WATER_CLASSES,
+    check_outputs,
+    open_raster,
+    pixel_km2,
+)
+from .stack import quick_tiff_options
+
+Cancel = Callable[[], bool]
+Progress = Callable[[float], None]  # the fraction of the work done, 0 to 1
+GdalProgress = Callable[..., int]  # (complete, message, data) -> 0 to stop GDAL
+
+# FirstLight's coded products (their FIRSTLIGHT_PRODUCT) and the names of their codes 0, 1, ...
+CODED_PRODUCTS = {
+    "water_mask": WATER_CLASSES,
+    "sar_water_mask": WATER_CLASSES,
+    "flood_extent": FLOOD_CLASSES,
+    "burn_severity": SEVERITY_CLASSES,
+}
+# The GeoPackage's fields: the class's code in the raster, its name, the polygon's area.
+CODE, CLASS, AREA_KM2 = "code", "class", "area_km2"
+# Where each step's share of the progress ends: sieve, codes, polygonize, write.
+_STEPS = (0.35, 0.45, 0.85, 1.0)
+
+
+@dataclass(frozen=True)
+class PolygonResult:
+    """A GeoPackage of one layer, ``layer``: one polygon per patch of a class other than code 0
+    (dry, unburned) and no data. ``areas_km2`` adds up its polygons by class name (None on a grid
+    in degrees); ``min_pixels`` is the smallest patch kept, in the raster's pixels."""
+
+    path: Path
+    layer: str
+    features: int
+    areas_km2: dict[str, float] | None
+    min_pixels: int
+
+
+@raising
+def polygonize(
+    product: Path,
+    output: Path,
+    *,
+    min_area_m2: float = 0.0,
+    cancel: Cancel | None = None,
+    progress: Progress | None = None,
+) -> PolygonResult:
+    """The patches of ``product``'s classes as polygons in the GeoPackage ``output``, in the
+    product's CRS, each with its code, class name and area in km². Patches smaller than
+    ``min_area_m2`` first join the class around them (GDAL's sieve, 4-connected): a water speck in
+    dry land goes, a dry speck in a lake is filled. Dry or unburned land (code 0) and no data
+    become no polygon."""
+    product, output = Path(product), Path(output)
+    if output.suffix.lower() != ".gpkg":
+        raise InputError(
+            f"The polygons' file {output.name} must be a GeoPackage (.gpkg): change its extension."
+        )
+    check_outputs([output], {"product": product})
+    source = open_raster(product, "product to make polygons of")
+    layer = _product_of(source, product.name)
+    min_pixels = _min_pixels(source, min_area_m2, product.name)
+    sieve, codes, shapes, write = (
+        _callback(cancel, progress, start, end) for start, end in itertools.pairwise((0.0, *_STEPS))
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    try:
+        kept = _codes(source, work / "codes.tif", min_pixels, sieve, codes)
+        patches = _patches(kept, shapes)
+        part = work / output.name
+        areas = _write(patches, part, layer, CODED_PRODUCTS[layer], write)
+        os.replace(part, output)
+    except RuntimeError as error:
+        if cancel is not None and cancel():  # GDAL stopped: its callback said so
+            raise _cancelled() from None
+        raise_for_write(output.parent, error, "run it again")
+        raise
+    except OSError as error:
+        raise_for_write(output.parent, error, "run it again")
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return PolygonResult(output, layer, patches.GetLayer(0).GetFeatureCount(), areas, min_pixels)
+
+
+def _product_of(source: gdal.Dataset, name: str) -> str:
+    """Which of FirstLight's coded products ``source`` is, or the error that says what it is."""
+    if source.RasterCount != 1:
+        raise InputError(
+            f"{name} has {source.RasterCount} bands: give a water mask, flood extent or burn severity, "
+            "not a stack."
+        )
+    product = source.GetMetadataItem("FIRSTLIGHT_PRODUCT")
+    if product in CODED_PRODUCTS:
+        return str(product)
+    index = source.GetMetadataItem("FIRSTLIGHT_INDEX")
+    what = f"FirstLight's {index.upper()}, an index" if index else "not a FirstLight product"
+    raise InputError(
+        f"{name} is {what}: polygons are made of classes, so give a water mask, flood extent or "
+        "burn severity."
+    )
+
+
+def _min_pixels(source: gdal.Dataset, min_area_m2: float, name: str) -> int:
+    """The smallest patch kept, in pixels: ``min_area_m2`` rounded up to whole pixels."""
+    if not min_area_m2 >= 0:  # NaN too
+        raise InputError(f"The minimum area must be 0 m² or more, not {min_area_m2}.")
+    if min_area_m2 == 0:
+        return 1
+    km2 = pixel_km2(source)
+    if km2 is None:
+        raise InputError(
+            f"{name} is on a grid in degrees, where a pixel has no one area: give a minimum area of 0, "
+            "or reproject it to a CRS in metres first."
+        )
+    return max(1, math.ceil(min_area_m2 / (km2 * 1e6) - 1e-9))
+
+
+def _callback(cancel: Cancel | None, progress: Progress | None, start: float, end: float) -> GdalProgress:
+    """GDAL's progress callback for one step, ``start`` to ``end`` of the whole: it reports
+    progress, and stops GDAL (by returning 0) once ``cancel`` says so."""
+
+    def callback(complete: float, _message: object = None, _data: object = None) -> int:
+        if cancel is not None and cancel():
+            return 0
+        if progress is not None:  # (GDAL's polygonize says a little over 1 at its end)
+            progress(start + (end - start) * min(complete, 1.0))
+        return 1
+
+    return callback
+
+
+def _cancelled() -> CancelledError:
+    return CancelledError("Making the polygons was cancelled; no file was written, run it again to get it.")
+
+
+def _codes(
+    source: gdal.Dataset, path: Path, min_pixels: int, sieve: GdalProgress, copy: GdalProgress
+) -> gdal.Dataset:
+    """``source``'s codes, sieved to ``min_pixels``, with code 0 and no data both 0, the file's
+    no-data value: the pixels polygonize passes over."""
+    band = source.GetRasterBand(1)
+    codes = gdal.GetDriverByName("GTiff").Create(
+        str(path), source.RasterXSize, source.RasterYSize, 1, gdal.GDT_Byte, options=quick_tiff_options(False)
+    )
+    codes.SetGeoTransform(source.GetGeoTransform())
+    codes.SetProjection(source.GetProjection())
+    target = codes.GetRasterBand(1)
+    sieved = band
+    if min_pixels > 1:  # no data is not a class: masked out, it is neither merged nor grown into
+        gdal.SieveFilter(band, band.GetMaskBand(), target, min_pixels, 4, callback=sieve)
+        sieved = target
+    for row in range(0, source.RasterYSize, BLOCK_ROWS):
+        rows = min(BLOCK_ROWS, source.RasterYSize - row)
+        values = sieved.ReadAsArray(0, row, source.RasterXSize, rows)
+        values[values == MASK_NODATA] = 0
+        target.WriteArray(values, 0, row)
+        if not copy(row / source.RasterYSize):
+            raise _cancelled()
+    target.SetNoDataValue(0)
+    return codes
+
+
+def _patches(codes: gdal.Dataset, callback: GdalProgress) -> ogr.DataSource:
+    """Polygonize ``codes`` (their mask: every pixel but 0) into a layer in memory, field CODE."""
+    band = codes.GetRasterBand(1)
+    patches = ogr.GetDriverByName("Memory").CreateDataSource("")
+    layer = patches.CreateLayer("patches", codes.GetSpatialRef(), ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn(CODE, ogr.OFTInteger))
+    gdal.Polygonize(band, band.GetMaskBand(), layer, 0, [], callback=callback)
+    return patches
+
+
+def _write(
+    patches: ogr.DataSource, path: Path, name: str, classes: tuple[str, ...], callback: GdalProgress
+) -> dict[str, float] | None:
+    """Write each patch with its class name and area into the GeoPackage ``path``, layer ``name``.
+    Returns the areas by class name (None in a CRS not in metres or feet)."""
+    source = patches.GetLayer(0)
+    srs = source.GetSpatialRef()
+    unit_km2 = srs.GetLinearUnits() ** 2 / 1e6 if srs is not None and srs.IsProjected() else None
+    package = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = package.CreateLayer(name, srs, ogr.wkbPolygon)
+    for field, kind in ((CODE, ogr.OFTInteger), (CLASS, ogr.OFTString), (AREA_KM2, ogr.OFTReal)):
+        layer.CreateField(ogr.FieldDefn(field, kind))
+    areas = dict.fromkeys(classes[1:], 0.0)
+    total = source.GetFeatureCount()
+    layer.StartTransaction()
+    for number, patch in enumerate(source):
+        code = patch.GetField(CODE)
+        geometry = patch.GetGeometryRef()
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetGeometry(geometry)
+        feature.SetField(CODE, code)
+        feature.SetField(CLASS, classes[code])
+        if unit_km2 is not None:
+            km2 = geometry.GetArea() * unit_km2
+            feature.SetField(AREA_KM2, km2)
+            areas[classes[code]] += km2
+        layer.CreateFeature(feature)
+        if number % 1000 == 0 and not callback(number / total):
+            raise _cancelled()
+    layer.CommitTransaction()
+    package = None  # closed here, so that a failed write raises before the rename
+    callback(1.0)
+    return areas if unit_km2 is not None else None
