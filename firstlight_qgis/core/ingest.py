@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -56,6 +57,7 @@ from .indices import (
 )
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
+from .polygons import PolygonResult, polygonize
 from .proxy import Proxy
 from .quicklook import Preview, read_preview, tints_for
 from .signing import Signer
@@ -71,6 +73,8 @@ SKIP_VALIDATION_WARNING = (
     "Validation skipped: the downloaded files were not checked and may not be suitable for "
     "spectral analysis (missing NIR/SWIR bands, wrong grid or empty data)."
 )
+# The product a scene's polygons are made of, the first it has: the event's mark before the water.
+POLYGON_PRODUCTS = ("flood", "severity", "water")
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -88,7 +92,10 @@ class IngestOptions:
 
     ``retry_policy`` sets the waits between download attempts (None: 1 s doubling up to 30 s,
     Retry-After honoured up to 120 s). ``lock_wait_s`` is how long to wait for another ingest of
-    the same scene into the same folder before failing with SceneBusyError (0: fail at once)."""
+    the same scene into the same folder before failing with SceneBusyError (0: fail at once).
+
+    ``polygons``: also write the event's coded product (``POLYGON_PRODUCTS``) as polygons in a
+    GeoPackage, patches under ``polygon_min_area_m2`` merged into their surroundings."""
 
     clip_to_area: bool = True
     parallel_downloads: int = 4
@@ -104,6 +111,8 @@ class IngestOptions:
     quicklook: bool = True
     retry_policy: RetryPolicy | None = None
     lock_wait_s: float = 0.0
+    polygons: bool = False
+    polygon_min_area_m2: float = 1000.0
 
 
 @dataclass
@@ -120,6 +129,7 @@ class IngestResult:
     quicklook_path: Path | None = None
     visual_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    polygons: PolygonResult | None = None
 
     @property
     def water_mask(self) -> IndexResult | None:
@@ -307,6 +317,27 @@ def _compute_change(
     return results
 
 
+def _polygons(
+    indices: dict[str, IndexResult],
+    prefix: Path,
+    options: IngestOptions,
+    cancel: Cancel | None,
+    warnings: list[str],
+) -> PolygonResult | None:
+    """The polygons of the first of ``POLYGON_PRODUCTS`` the scene has, as ``<prefix>_<product>.gpkg``."""
+    name = next((name for name in POLYGON_PRODUCTS if name in indices), None)
+    if name is None:
+        warnings.append("No polygons were made: the event's products hold no water, flood or burn classes.")
+        return None
+    _check_cancel(cancel)
+    return polygonize(
+        indices[name].path,
+        Path(f"{prefix}_{name}.gpkg"),
+        min_area_m2=options.polygon_min_area_m2,
+        cancel=cancel,
+    )
+
+
 @contextlib.contextmanager
 def _reading_preview(
     stack: StackResult, validation: ValidationResult | None, cancel: Cancel | None
@@ -390,6 +421,10 @@ def ingest_scene(
     """
     options = options or IngestOptions()
     event_config = get_event(event)
+    if options.polygons and not options.polygon_min_area_m2 >= 0:  # NaN too
+        raise InputError(
+            f"The polygons' minimum area must be 0 m² or more, not {options.polygon_min_area_m2}."
+        )
     before = _pre_event_product(event_config, pre_event)  # said before any download, not after
     if scene.source not in event_config.sensors:
         raise InputError(
@@ -433,11 +468,14 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
     names = [manifest.MANIFEST_NAME, f"{prefix}_stack.vrt", f"{prefix}_quicklook.png", f"{prefix}_water.tif"]
     derived = [*INDEX_BANDS, *(name for products in CHANGE_PRODUCTS.values() for name in products)]
     names += [f"{prefix}_{name}.tif" for name in derived]
+    names += [f"{prefix}_{name}.gpkg" for name in POLYGON_PRODUCTS]
     for name in names:
         (scene_dir / name).unlink(missing_ok=True)
     for pattern in (f"*{OVR_PART}", "*.tmp", f".{prefix}_*.part*"):
         for leftover in scene_dir.glob(pattern):
             leftover.unlink(missing_ok=True)
+    for work in scene_dir.glob(f".{prefix}_*.gpkg.*"):  # polygons' work folders
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _ingest(
@@ -504,6 +542,7 @@ def _ingest(
         if before is not None:  # only given for an event with a change
             change = str(event_config.change)
             indices |= _compute_change(scene, change, indices, before.path, prefix, cancel, warnings)
+        polygons = _polygons(indices, prefix, options, cancel, warnings) if options.polygons else None
     quicklook = None
     if preview is not None:
         quicklook = preview.result().write(Path(f"{prefix}_quicklook.png"), *tints_for(indices))
@@ -519,6 +558,7 @@ def _ingest(
         warnings=warnings,
         elapsed_s=time.monotonic() - started,
         pre_event=before,
+        polygons=polygons,
     )
     return IngestResult(
         scene_id=scene.id,
@@ -530,4 +570,5 @@ def _ingest(
         manifest_path=manifest_path,
         quicklook_path=quicklook,
         warnings=warnings,
+        polygons=polygons,
     )

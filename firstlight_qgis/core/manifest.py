@@ -22,6 +22,7 @@ from .download import BandDownloadResult, kept_source
 from .fileio import clean_up
 from .indices import IndexResult
 from .overviews import overview_file
+from .polygons import PolygonResult
 from .redact import redact_hrefs, redact_url
 from .stack import StackResult
 from .validate import ValidationResult
@@ -102,12 +103,14 @@ def build(
     warnings: list[str] | None = None,
     elapsed_s: float | None = None,
     pre_event: tuple[str, Path] | None = None,
+    polygons: PolygonResult | None = None,
 ) -> dict[str, Any]:
     """The manifest as a JSON-ready dict; paths are relative to the scene folder.
 
     ``mode`` says how the bands were fetched: ``clip_to_area``, ``whole_scene`` or ``visual_only``;
     ``pre_event``, the id of the scene from before the event and its product the change (flood
-    extent, dNBR) was computed from (relative too, so that the output folder can be moved whole).
+    extent, dNBR) was computed from (relative too, so that the output folder can be moved whole);
+    ``polygons``, the GeoPackage of a product's polygons.
     """
     indices = indices or {}
     return {
@@ -146,6 +149,9 @@ def build(
         "pre_event": None
         if pre_event is None
         else {"scene": pre_event[0], "file": _relative_path(pre_event[1], scene_dir)},
+        "polygons": None
+        if polygons is None
+        else {**asdict(polygons), "path": _relative(polygons.path, scene_dir)},
         "options": {k: asdict(v) if is_dataclass(v) else v for k, v in vars(options).items() if k[0] != "_"},
         "warnings": warnings or [],
         "elapsed_s": None if elapsed_s is None else round(elapsed_s, 3),
