@@ -57,7 +57,7 @@ from .indices import (
 )
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
-from .polygons import PolygonResult, polygonize
+from .polygons import DEFAULT_MIN_AREA_M2, PolygonResult, polygonize
 from .proxy import Proxy
 from .quicklook import Preview, read_preview, tints_for
 from .signing import Signer
@@ -112,7 +112,7 @@ class IngestOptions:
     retry_policy: RetryPolicy | None = None
     lock_wait_s: float = 0.0
     polygons: bool = False
-    polygon_min_area_m2: float = 1000.0
+    polygon_min_area_m2: float = DEFAULT_MIN_AREA_M2
 
 
 @dataclass

@@ -45,6 +45,8 @@ CODED_PRODUCTS = {
     "flood_extent": FLOOD_CLASSES,
     "burn_severity": SEVERITY_CLASSES,
 }
+# The smallest patch the plugin keeps unless told: 0.1 ha, ten 10 m pixels, three of 20 m.
+DEFAULT_MIN_AREA_M2 = 1000.0
 # The GeoPackage's fields: the class's code in the raster, its name, the polygon's area.
 CODE, CLASS, AREA_KM2 = "code", "class", "area_km2"
 # Where each step's share of the progress ends: sieve, codes, polygonize, write.

@@ -52,6 +52,7 @@ FLAG_ADVANCED = enum_value(
     "Qgis.ProcessingParameterFlag.Advanced", "QgsProcessingParameterDefinition.FlagAdvanced"
 )
 WKB_MULTIPOLYGON = enum_value("Qgis.WkbType.MultiPolygon", "QgsWkbTypes.MultiPolygon")
+WKB_POLYGON = enum_value("Qgis.WkbType.Polygon", "QgsWkbTypes.Polygon")
 GEOMETRY_POLYGON = enum_value("Qgis.GeometryType.Polygon", "QgsWkbTypes.PolygonGeometry")
 FAST_INSERT = enum_value("QgsFeatureSink.Flag.FastInsert", "QgsFeatureSink.FastInsert")
 STRETCH_TO_MINMAX = enum_value(

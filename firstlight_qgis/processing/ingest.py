@@ -18,6 +18,7 @@ from qgis.core import (
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputRasterLayer,
     QgsProcessingOutputString,
+    QgsProcessingOutputVectorLayer,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDateTime,
     QgsProcessingParameterFile,
@@ -34,8 +35,9 @@ from ..core.events import get_event
 from ..core.indices import IndexResult
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
 from ..core.mosaic import MOSAIC_FOLDER, mosaic_results
+from ..core.polygons import DEFAULT_MIN_AREA_M2
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
-from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_INTEGER
+from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_DOUBLE, NUMBER_INTEGER
 from .parameters import (
     Search,
     add_search_parameters,
@@ -47,8 +49,9 @@ from .parameters import (
     search_problem,
     signer_for,
 )
+from .styling import POLYGONS as POLYGONS_STYLE
 from .styling import PRODUCT, STACK, load_on_completion
-from .summaries import product_summary
+from .summaries import polygon_summary, product_summary
 
 SCENES = "SCENES"
 SCENES_JSON = "SCENES_JSON"
@@ -63,6 +66,8 @@ CLOUD_MASK = "CLOUD_MASK"
 MAX_RETRIES = "MAX_RETRIES"
 PRE_EVENT_START = "PRE_EVENT_START"
 PRE_EVENT_END = "PRE_EVENT_END"
+POLYGONS = "POLYGONS"
+POLYGON_MIN_AREA_M2 = "POLYGON_MIN_AREA_M2"
 
 OUTPUT_STACK = "OUTPUT_STACK"
 OUTPUT_INDEX = "OUTPUT_INDEX"
@@ -75,6 +80,7 @@ SCENE_IDS = "SCENE_IDS"
 SENSOR = "SENSOR"
 SUMMARY = "SUMMARY"
 OUTPUT_MOSAIC = "OUTPUT_MOSAIC"
+OUTPUT_POLYGONS = "OUTPUT_POLYGONS"
 # The products whose summary is said, the event's mark first: flooded, burnt, then water.
 _SUMMARISED = ("flood", "severity", "water")
 
@@ -294,6 +300,31 @@ class IngestAlgorithm(FirstLightAlgorithm):
             )
         )
         self.addParameter(mosaic)
+        polygons = QgsProcessingParameterBoolean(  # optional: models saved before it keep validating
+            POLYGONS,
+            translate("FirstLight", "Polygons of the flood, burn or water (GeoPackage)"),
+            False,
+            True,
+        )
+        polygons.setHelp(
+            translate(
+                "FirstLight",
+                "Also write each scene's flood extent (with pre-event dates), burn severity, or else "
+                "its water mask as polygons, <id>_<product>.gpkg beside it: one per patch, with its "
+                "class and area in km². Patches under POLYGON_MIN_AREA_M2 join the class around them.",
+            )
+        )
+        self.addParameter(polygons)
+        min_area = QgsProcessingParameterNumber(
+            POLYGON_MIN_AREA_M2,
+            translate("FirstLight", "Polygons: minimum area of a patch (m²)"),
+            NUMBER_DOUBLE,
+            DEFAULT_MIN_AREA_M2,
+            True,
+            0,
+        )
+        min_area.setFlags(min_area.flags() | FLAG_ADVANCED)
+        self.addParameter(min_area)
         self.addParameter(
             QgsProcessingParameterNumber(
                 PARALLEL_DOWNLOADS,
@@ -351,12 +382,17 @@ class IngestAlgorithm(FirstLightAlgorithm):
         self.addOutput(QgsProcessingOutputRasterLayer(OUTPUT_FLOOD, translate("FirstLight", "Flood extent")))
         self.addOutput(QgsProcessingOutputFile(OUTPUT_MANIFEST, translate("FirstLight", "Manifest")))
         self.addOutput(
-            QgsProcessingOutputMultipleLayers(OUTPUT_LAYERS, translate("FirstLight", "All rasters produced"))
+            QgsProcessingOutputMultipleLayers(OUTPUT_LAYERS, translate("FirstLight", "All layers produced"))
         )
         self.addOutput(QgsProcessingOutputString(SCENE_IDS, translate("FirstLight", "Ingested scene ids")))
         self.addOutput(
             QgsProcessingOutputString(
                 SENSOR, translate("FirstLight", "Sensor of the first scene (sentinel2, landsat, sentinel1)")
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                OUTPUT_POLYGONS, translate("FirstLight", "Polygons (with POLYGONS)")
             )
         )
         self.addOutput(
@@ -496,7 +532,10 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 self.parameterAsString(parameters, WATER_THRESHOLD, context)
             ),
             cloud_mask=self.parameterAsBoolean(parameters, CLOUD_MASK, context),
+            polygons=self.parameterAsBoolean(parameters, POLYGONS, context),
         )
+        if parameters.get(POLYGON_MIN_AREA_M2) is not None:
+            options.polygon_min_area_m2 = self.parameterAsDouble(parameters, POLYGON_MIN_AREA_M2, context)
         if options.skip_validation:
             feedback.pushWarning(
                 QCoreApplication.translate(
@@ -626,6 +665,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
             )
         for line in _summary(result.indices):
             feedback.pushInfo(line)
+        if result.polygons is not None:
+            for line in polygon_summary(result.polygons):
+                feedback.pushInfo(line)
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "Manifest: {path}").format(path=result.manifest_path)
         )
@@ -640,7 +682,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
     ) -> dict[str, Any]:
         """The outputs, those of ``first`` (the first scene asked for: not a pre-event one) where
         one raster is named; every scene's stack, event's index, water mask, flood extent and burn
-        severity loaded on completion."""
+        severity, and polygons, loaded on completion."""
         layers: list[str] = []
         for result in results:
             stack = result.stack.path if result.stack is not None else result.visual_path
@@ -649,6 +691,11 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 style = STACK if result.stack is not None else None
                 load_on_completion(context, str(stack), f"{result.scene_id} stack", style, OUTPUT_STACK)
             layers += _load_products(context, result.indices, result.scene_id, primary)
+            if result.polygons is not None:
+                polygons = str(result.polygons.path)
+                layers.append(polygons)
+                name = f"{result.scene_id} {result.polygons.layer.replace('_', ' ')} polygons"
+                load_on_completion(context, polygons, name, POLYGONS_STYLE, OUTPUT_POLYGONS)
         stack = first.stack.path if first.stack is not None else first.visual_path
         return {
             OUTPUT_FOLDER: str(folder),
@@ -662,6 +709,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
             SCENE_IDS: ",".join(r.scene_id for r in results),
             SUMMARY: " ".join(_summary(first.indices)),
             OUTPUT_MOSAIC: None,
+            OUTPUT_POLYGONS: str(first.polygons.path) if first.polygons is not None else None,
         }
 
 

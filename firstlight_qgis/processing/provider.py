@@ -13,6 +13,7 @@ from .discover import DiscoverAlgorithm
 from .index import IndexAlgorithm
 from .ingest import IngestAlgorithm
 from .paths import icon_path
+from .polygons import PolygonsAlgorithm
 
 PROVIDER_ID = "firstlight"
 
@@ -50,5 +51,6 @@ class FirstLightProvider(QgsProcessingProvider):
             IndexAlgorithm(),
             BurnSeverityAlgorithm(),
             FloodExtentAlgorithm(),
+            PolygonsAlgorithm(),
         ):
             self.addAlgorithm(algorithm)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from osgeo import gdal
 from qgis.core import (
+    QgsCategorizedSymbolRenderer,
     QgsColorRampShader,
     QgsContrastEnhancement,
     QgsFillSymbol,
@@ -33,6 +34,7 @@ from qgis.core import (
     QgsRasterMinMaxOrigin,
     QgsRasterShader,
     QgsRectangle,
+    QgsRendererCategory,
     QgsSingleBandPseudoColorRenderer,
     QgsSingleSymbolRenderer,
     QgsVectorLayer,
@@ -41,12 +43,14 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QColor
 
 from ..core.bands import SENSORS
-from ..core.indices import FLOOD_COLOURS, SEVERITY_COLOURS
+from ..core.indices import FLOOD_CLASSES, FLOOD_COLOURS, SEVERITY_CLASSES, SEVERITY_COLOURS, WATER_CLASSES
+from ..core.polygons import CLASS
 from .compat import RANGE_CUMULATIVE_CUT, RANGE_ESTIMATED, STRETCH_TO_MINMAX
 
 STACK = "stack"
 PRODUCT = "product"  # an index, water mask, flood extent or burn severity: told by the raster itself
 FOOTPRINTS = "footprints"
+POLYGONS = "polygons"  # a coded product's polygons: told by their class names
 
 WATER_COLOR = QColor(0, 112, 255)
 _CLEAR = QColor(0, 0, 0, 0)  # a class left undrawn: dry, unburned land
@@ -166,6 +170,21 @@ def class_names(product: str) -> tuple[str, ...]:
     return names[product]
 
 
+def polygon_classes() -> dict[str, tuple[QColor, str]]:
+    """The colour and legend name of each class a product's polygons may have, by the name the
+    core gives it ("water", "flooded", "high" ...), in the legend's order."""
+    products = (
+        ("water", WATER_CLASSES, (WATER_COLOR.name(),)),
+        ("flood", FLOOD_CLASSES, FLOOD_COLOURS),
+        ("severity", SEVERITY_CLASSES, SEVERITY_COLOURS),
+    )
+    return {
+        name: (QColor(colour), label)
+        for product, names, colours in products
+        for name, label, colour in zip(names[1:], class_names(product)[1:], colours, strict=True)
+    }
+
+
 def style_water_mask(layer: QgsRasterLayer) -> bool:
     """1 = water in blue; 0 = dry transparent; 255 (no data) not drawn."""
     dry, water = class_names("water")
@@ -239,10 +258,33 @@ def style_footprints(layer: QgsVectorLayer) -> bool:
     return True
 
 
+def style_polygons(layer: QgsVectorLayer) -> bool:
+    """Each class of a product's polygons filled in its raster's colour, half see-through so the
+    imagery shows under it, and outlined in it."""
+    present = layer.uniqueValues(layer.fields().indexOf(CLASS))
+    categories = []
+    for name, (color, label) in polygon_classes().items():
+        if name in present:
+            fill = QColor(color)
+            fill.setAlpha(128)
+            symbol = QgsFillSymbol.createSimple(
+                {
+                    "color": fill.name(QColor.NameFormat.HexArgb),
+                    "outline_color": color.name(),
+                    "outline_width": "0.3",
+                }
+            )
+            categories.append(QgsRendererCategory(name, symbol, label))
+    layer.setRenderer(QgsCategorizedSymbolRenderer(CLASS, categories))
+    layer.triggerRepaint()
+    return True
+
+
 _STYLES: dict[str, Callable[[QgsMapLayer], bool]] = {
     STACK: style_stack,
     PRODUCT: style_product,
     FOOTPRINTS: style_footprints,
+    POLYGONS: style_polygons,
 }
 
 
@@ -272,7 +314,8 @@ _ALIVE: deque[LayerStyler] = deque(maxlen=1024)
 
 
 def post_processor(kind: str) -> LayerStyler:
-    """A new post-processor applying ``kind`` (STACK, PRODUCT or FOOTPRINTS), kept referenced here."""
+    """A new post-processor applying ``kind`` (STACK, PRODUCT, FOOTPRINTS or POLYGONS), kept
+    referenced here."""
     if kind not in _STYLES:
         raise KeyError(kind)
     styler = LayerStyler(kind)

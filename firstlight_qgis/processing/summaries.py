@@ -6,7 +6,8 @@ from __future__ import annotations
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.indices import IndexResult
-from .styling import class_names
+from ..core.polygons import PolygonResult
+from .styling import class_names, polygon_classes
 
 
 def product_summary(result: IndexResult) -> list[str]:
@@ -34,3 +35,18 @@ def area_sentence(km2: float | None) -> str:
     if km2 is None:
         return ""
     return " " + QCoreApplication.translate("FirstLight", "Area: {area:.2f} km².").format(area=km2)
+
+
+def polygon_summary(result: PolygonResult) -> list[str]:
+    """How many polygons ``result`` holds, the smallest patch kept, and their area by class."""
+    translate = QCoreApplication.translate
+    lines = [
+        translate("FirstLight", "{count} polygons (patches of {pixels} pixels or more).").format(
+            count=result.features, pixels=result.min_pixels
+        )
+    ]
+    if result.areas_km2:
+        labels = polygon_classes()
+        by_class = ", ".join(f"{labels[name][1]} {area:.2f} km²" for name, area in result.areas_km2.items())
+        lines.append(translate("FirstLight", "Polygons by class: {classes}.").format(classes=by_class))
+    return lines

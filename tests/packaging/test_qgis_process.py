@@ -33,6 +33,7 @@ ALGORITHMS = (
     "firstlight:index",
     "firstlight:burnseverity",
     "firstlight:floodextent",
+    "firstlight:polygons",
 )
 DATES = ("START_DATE=2018-12-01", "END_DATE=2018-12-31")
 # An area on the other side of the world from the sample scene (Brazil/Argentina border).
@@ -209,7 +210,8 @@ def test_ingest_from_the_sample_the_zip_carries(qgis: QgisProcess, tmp_path: Pat
 
 
 def test_burn_severity_from_two_scenes_ingested_before(qgis: QgisProcess, tmp_path: Path) -> None:
-    """Two scenes ingested without pre-event dates, then their change: a toolbox user's second step."""
+    """Two scenes ingested without pre-event dates, then their change: a toolbox user's second step,
+    then its polygons."""
     out = tmp_path / "out"
     ingested = ingest(
         qgis,
@@ -239,6 +241,20 @@ def test_burn_severity_from_two_scenes_ingested_before(qgis: QgisProcess, tmp_pa
     assert Path(results["OUTPUT_SEVERITY"]) == tmp_path / "change" / "severity.tif"
     assert 0.02 < results["CHANGED_FRACTION"] < 0.15  # the burnt window
     assert (tmp_path / "change" / "dnbr.tif").is_file()
+
+    # Then the burn's polygons, for the report.
+    package = tmp_path / "change" / "severity.gpkg"
+    made = qgis(
+        "--json",
+        "run",
+        "firstlight:polygons",
+        "--",
+        f"INPUT={results['OUTPUT_SEVERITY']}",
+        f"OUTPUT={package}",
+    )
+    assert made.returncode == 0, output_of(made)
+    assert json.loads(made.stdout)["results"]["FEATURES"] > 0
+    assert package.is_file()
 
     refused = burn_severity(out / ITEM_ID / f"{ITEM_ID}_stack.vrt", "refused")
     assert refused.returncode != 0

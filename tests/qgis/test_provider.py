@@ -1,4 +1,4 @@
-"""The plugin registers a provider with its five algorithms, as QGIS and qgis_process load it."""
+"""The plugin registers a provider with its six algorithms, as QGIS and qgis_process load it."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ ALGORITHMS = {
     "firstlight:index",
     "firstlight:burnseverity",
     "firstlight:floodextent",
+    "firstlight:polygons",
 }
 
 
@@ -32,6 +33,7 @@ def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> Non
         "firstlight:index": ("indices", "Indices"),
         "firstlight:burnseverity": ("indices", "Indices"),
         "firstlight:floodextent": ("indices", "Indices"),
+        "firstlight:polygons": ("indices", "Indices"),
     }
     for algorithm in provider.algorithms():
         assert algorithm.displayName()
@@ -74,6 +76,8 @@ def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> Non
                 "PRE_EVENT_END",
                 "CLIP_TO_AREA",
                 "MOSAIC",
+                "POLYGONS",
+                "POLYGON_MIN_AREA_M2",
                 "PARALLEL_DOWNLOADS",
                 "SKIP_VALIDATION",
                 "WATER_THRESHOLD",
@@ -99,6 +103,7 @@ def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> Non
         ),
         ("firstlight:burnseverity", ["BEFORE", "AFTER", "OUTPUT", "OUTPUT_SEVERITY"]),
         ("firstlight:floodextent", ["BEFORE", "AFTER", "OUTPUT"]),
+        ("firstlight:polygons", ["INPUT", "MIN_AREA_M2", "OUTPUT"]),
     ],
 )
 def test_parameters_have_descriptive_ids_and_help(
@@ -117,7 +122,7 @@ def test_parameters_added_after_the_first_release_are_optional(provider: FirstLi
     would no longer validate ("Parameter ... is mandatory")."""
     algorithm = QgsApplication.processingRegistry().createAlgorithmById("firstlight:ingest")
     optional = QgsProcessingParameterDefinition.Flag.FlagOptional
-    for name in ("PRE_EVENT_START", "PRE_EVENT_END", "MOSAIC"):
+    for name in ("PRE_EVENT_START", "PRE_EVENT_END", "MOSAIC", "POLYGONS", "POLYGON_MIN_AREA_M2"):
         assert algorithm.parameterDefinition(name).flags() & optional, name
 
 
@@ -136,6 +141,7 @@ def test_ingest_outputs(provider: FirstLightProvider) -> None:
         "SENSOR",
         "SUMMARY",
         "OUTPUT_MOSAIC",
+        "OUTPUT_POLYGONS",
     }
 
 
