@@ -57,7 +57,7 @@ from .indices import (
 )
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
-from .polygons import DEFAULT_MIN_AREA_M2, PolygonResult, polygonize
+from .polygons import DEFAULT_MIN_AREA_M2, POLYGON_PRODUCTS, PolygonResult, product_polygons
 from .proxy import Proxy
 from .quicklook import Preview, read_preview, tints_for
 from .signing import Signer
@@ -73,8 +73,6 @@ SKIP_VALIDATION_WARNING = (
     "Validation skipped: the downloaded files were not checked and may not be suitable for "
     "spectral analysis (missing NIR/SWIR bands, wrong grid or empty data)."
 )
-# The product a scene's polygons are made of, the first it has: the event's mark before the water.
-POLYGON_PRODUCTS = ("flood", "severity", "water")
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -324,18 +322,14 @@ def _polygons(
     cancel: Cancel | None,
     warnings: list[str],
 ) -> PolygonResult | None:
-    """The polygons of the first of ``POLYGON_PRODUCTS`` the scene has, as ``<prefix>_<product>.gpkg``."""
-    name = next((name for name in POLYGON_PRODUCTS if name in indices), None)
-    if name is None:
-        warnings.append("No polygons were made: the event's products hold no water, flood or burn classes.")
-        return None
+    """The polygons of the scene's flood, burn severity or water, as ``<prefix>_<product>.gpkg``."""
     _check_cancel(cancel)
-    return polygonize(
-        indices[name].path,
-        Path(f"{prefix}_{name}.gpkg"),
-        min_area_m2=options.polygon_min_area_m2,
-        cancel=cancel,
+    polygons = product_polygons(
+        indices, lambda name: Path(f"{prefix}_{name}.gpkg"), options.polygon_min_area_m2, cancel
     )
+    if polygons is None:
+        warnings.append("No polygons were made: the event's products hold no water, flood or burn classes.")
+    return polygons
 
 
 @contextlib.contextmanager

@@ -66,6 +66,10 @@ def _beside(band_file: Path | None, name: Callable[[Path], Path]) -> Path | None
     return found if found is not None and found.is_file() else None
 
 
+def _polygons(polygons: PolygonResult | None, base: Path) -> dict[str, Any] | None:
+    return None if polygons is None else {**asdict(polygons), "path": _relative(polygons.path, base)}
+
+
 def _band_entry(result: BandDownloadResult, scene: Scene, base: Path) -> dict[str, Any]:
     asset = scene.assets.get(result.band_name) or (
         scene.mask_asset if scene.mask_asset and scene.mask_asset.band == result.band_name else None
@@ -149,9 +153,7 @@ def build(
         "pre_event": None
         if pre_event is None
         else {"scene": pre_event[0], "file": _relative_path(pre_event[1], scene_dir)},
-        "polygons": None
-        if polygons is None
-        else {**asdict(polygons), "path": _relative(polygons.path, scene_dir)},
+        "polygons": _polygons(polygons, scene_dir),
         "options": {k: asdict(v) if is_dataclass(v) else v for k, v in vars(options).items() if k[0] != "_"},
         "warnings": warnings or [],
         "elapsed_s": None if elapsed_s is None else round(elapsed_s, 3),
@@ -166,9 +168,14 @@ def write(scene_dir: Path, scene: Scene, bands: dict[str, BandDownloadResult], *
     return _write(scene_dir, build(scene_dir, scene, bands, **details))
 
 
-def write_mosaic(folder: Path, scene_ids: list[str], products: dict[str, IndexResult]) -> Path:
-    """``<folder>/manifest.json`` of a mosaic: the scenes it is made of, the first on top, and each
-    product with its fractions and areas (paths relative to the folder)."""
+def write_mosaic(
+    folder: Path,
+    scene_ids: list[str],
+    products: dict[str, IndexResult],
+    polygons: PolygonResult | None = None,
+) -> Path:
+    """``<folder>/manifest.json`` of a mosaic: the scenes it is made of, the first on top, each
+    product with its fractions and areas, and its polygons (paths relative to the folder)."""
     document = {
         "firstlight_manifest": 1,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -177,6 +184,7 @@ def write_mosaic(folder: Path, scene_ids: list[str], products: dict[str, IndexRe
             name: {**asdict(result), "path": _relative(result.path, folder.resolve())}
             for name, result in products.items()
         },
+        "polygons": _polygons(polygons, folder.resolve()),
         "software": _software(),
     }
     return _write(folder, document)

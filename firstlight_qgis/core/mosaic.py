@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from .indices import (
 )
 from .ingest import IngestResult
 from .manifest import MANIFEST_NAME, write_mosaic
+from .polygons import PolygonResult, product_polygons
 
 Cancel = Callable[[], bool]
 Progress = Callable[[float], None]
@@ -124,21 +126,33 @@ def _grid(opened: list[gdal.Dataset]) -> gdal.Dataset:
     return grid
 
 
+@dataclass
+class MosaicResult:
+    """A mosaic's products by name, and the polygons of its flood, burn severity or water if asked."""
+
+    products: dict[str, IndexResult]
+    polygons: PolygonResult | None = None
+
+
 def mosaic_results(
-    results: list[IngestResult], folder: Path, *, cancel: Cancel | None = None
-) -> dict[str, IndexResult]:
+    results: list[IngestResult],
+    folder: Path,
+    *,
+    cancel: Cancel | None = None,
+    polygons_min_area_m2: float | None = None,
+) -> MosaicResult:
     """Every product two scenes of ``results`` or more have, as ``<folder>/mosaic/<product>.tif``,
-    the first scene on top, and the mosaic's ``manifest.json``, written last (as a scene's: its
-    presence means the mosaic is whole); products of an earlier mosaic there that this one lacks
-    are removed."""
+    the first scene on top, with ``polygons_min_area_m2`` the polygons of one of them
+    (``product_polygons``), and the mosaic's ``manifest.json``, written last (as a scene's: its
+    presence means the mosaic is whole); products of an earlier mosaic there that this one lacks,
+    and its polygons, are removed."""
     every = dict.fromkeys(name for result in results for name in result.indices)
     names = [name for name in every if sum(name in result.indices for result in results) > 1]
     place = Path(folder) / MOSAIC_FOLDER
     place.mkdir(parents=True, exist_ok=True)
     (place / MANIFEST_NAME).unlink(missing_ok=True)
-    for stale in place.glob("*.tif"):
-        if stale.stem not in names:
-            stale.unlink()
+    for stale in [*place.glob("*.gpkg"), *(tif for tif in place.glob("*.tif") if tif.stem not in names)]:
+        stale.unlink()
     products = {
         name: mosaic(
             [r.indices[name].path for r in results if name in r.indices],
@@ -148,5 +162,10 @@ def mosaic_results(
         )
         for name in names
     }
-    write_mosaic(place, [result.scene_id for result in results], products)
-    return products
+    polygons = None
+    if polygons_min_area_m2 is not None:
+        polygons = product_polygons(
+            products, lambda name: place / f"{name}.gpkg", polygons_min_area_m2, cancel
+        )
+    write_mosaic(place, [result.scene_id for result in results], products, polygons)
+    return MosaicResult(products, polygons)

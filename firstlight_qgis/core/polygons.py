@@ -28,6 +28,7 @@ from .indices import (
     MASK_NODATA,
     SEVERITY_CLASSES,
     WATER_CLASSES,
+    IndexResult,
     check_outputs,
     open_raster,
     pixel_km2,
@@ -45,6 +46,8 @@ CODED_PRODUCTS = {
     "flood_extent": FLOOD_CLASSES,
     "burn_severity": SEVERITY_CLASSES,
 }
+# The product a run's polygons are made of, the first it has: the event's mark before the water.
+POLYGON_PRODUCTS = ("flood", "severity", "water")
 # The smallest patch the plugin keeps unless told: 0.1 ha, ten 10 m pixels, three of 20 m.
 DEFAULT_MIN_AREA_M2 = 1000.0
 # The GeoPackage's fields: the class's code in the raster, its name, the polygon's area.
@@ -111,6 +114,20 @@ def polygonize(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return PolygonResult(output, layer, patches.GetLayer(0).GetFeatureCount(), areas, min_pixels)
+
+
+def product_polygons(
+    products: dict[str, IndexResult],
+    path_of: Callable[[str], Path],
+    min_area_m2: float,
+    cancel: Cancel | None = None,
+) -> PolygonResult | None:
+    """The polygons of the first of ``POLYGON_PRODUCTS`` in ``products`` (by name), written to
+    ``path_of(name)``; None when there is none (an NDVI alone)."""
+    name = next((name for name in POLYGON_PRODUCTS if name in products), None)
+    if name is None:
+        return None
+    return polygonize(products[name].path, path_of(name), min_area_m2=min_area_m2, cancel=cancel)
 
 
 def _product_of(source: gdal.Dataset, name: str) -> str:

@@ -441,7 +441,14 @@ class FirstLightDock(QgsDockWidget):
                 "one raster each, in the output folder's mosaic folder, areas counted once"
             )
         )
-        for check in (self.clip_check, self.mosaic_check, self.skip_check):
+        self.polygons_check = QCheckBox(tr("Polygons of the flood, burn or water (GeoPackage)"))
+        self.polygons_check.setToolTip(
+            tr(
+                "Also the flood extent, burn severity or else the water mask as polygons, with their "
+                "class and area, patches under 0.1 ha merged into their surroundings: for a report or a map"
+            )
+        )
+        for check in (self.clip_check, self.mosaic_check, self.polygons_check, self.skip_check):
             layout.addWidget(check)
             check.toggled.connect(self._save_settings)
         self.output_widget.fileChanged.connect(self._save_settings)
@@ -505,6 +512,7 @@ class FirstLightDock(QgsDockWidget):
             self.clip_check.setChecked(saved.read(saved.CLIP_TO_AREA, True, bool))
             self.skip_check.setChecked(saved.read(saved.SKIP_VALIDATION, False, bool))
             self.mosaic_check.setChecked(saved.read(saved.MOSAIC, False, bool))
+            self.polygons_check.setChecked(saved.read(saved.POLYGONS, False, bool))
             layer = self.project.mapLayer(saved.read(saved.LAYER_ID, "", str))
             if layer is not None:
                 self.layer_combo.setLayer(layer)
@@ -539,6 +547,7 @@ class FirstLightDock(QgsDockWidget):
         saved.write(saved.CLIP_TO_AREA, self.clip_check.isChecked())
         saved.write(saved.SKIP_VALIDATION, self.skip_check.isChecked())
         saved.write(saved.MOSAIC, self.mosaic_check.isChecked())
+        saved.write(saved.POLYGONS, self.polygons_check.isChecked())
         layer = self.layer_combo.currentLayer()
         saved.write(saved.LAYER_ID, layer.id() if layer is not None else "")
 
@@ -958,6 +967,7 @@ class FirstLightDock(QgsDockWidget):
             ingest_alg.CLIP_TO_AREA: self.clip_check.isChecked(),
             ingest_alg.SKIP_VALIDATION: self.skip_check.isChecked(),
             ingest_alg.MOSAIC: self.mosaic_check.isChecked(),
+            ingest_alg.POLYGONS: self.polygons_check.isChecked(),
         } | self._pre_event_parameters(used[search_params.EVENT])
 
     def _pre_event_parameters(self, event: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Put what ``firstlight:ingest`` produced on the map: one group per scene, styled layers.
 
-The algorithm never touches the project: it asks its context to load the stack, the event's index
-and the water mask on completion, each with the provider's styling post-processor. The dock does
+The algorithm never touches the project: it asks its context to load the stack, the event's index,
+the water mask and the polygons on completion, each with the provider's styling post-processor. The dock does
 that loading itself on the main thread, into a group named after the scene, and then runs the very
 same post-processors, so the toolbox and the dock give identically styled layers. While it ingests
 a scene again, the dock closes the layers that read that scene's files (``release_layers``).
@@ -28,8 +28,17 @@ from qgis.core import (
 from ..processing.styling import style_footprints
 from .messages import log, tr
 
-# Bottom to top inside a scene's group: stack, index, water mask or burn severity, flood extent.
-_ORDER = {"OUTPUT_STACK": 0, "OUTPUT_INDEX": 1, "OUTPUT_WATER": 3, "OUTPUT_SEVERITY": 3, "OUTPUT_FLOOD": 4}
+# Bottom to top inside a scene's group: stack, index, water mask or burn severity, flood extent,
+# polygons.
+_ORDER = {
+    "OUTPUT_STACK": 0,
+    "OUTPUT_INDEX": 1,
+    "OUTPUT_WATER": 3,
+    "OUTPUT_SEVERITY": 3,
+    "OUTPUT_FLOOD": 4,
+    "OUTPUT_POLYGONS": 5,
+}
+_VECTOR_OUTPUTS = {"OUTPUT_POLYGONS"}
 _HIDDEN_OUTPUTS = {"OUTPUT_INDEX"}  # an opaque ramp: available, but not hiding the stack at first
 
 
@@ -81,9 +90,11 @@ def add_ingest_results(
 
     added: dict[str, SceneLayers] = {}
     for _, scene_id, path, details in pending:
-        layer = QgsRasterLayer(path, _short_name(details.name, scene_id), "gdal")
+        name = _short_name(details.name, scene_id)
+        vector = details.outputName in _VECTOR_OUTPUTS
+        layer = QgsVectorLayer(path, name, "ogr") if vector else QgsRasterLayer(path, name, "gdal")
         if not layer.isValid():
-            log(tr("Could not open {path} as a raster layer.").format(path=path))
+            log(tr("Could not open {path} as a layer.").format(path=path))
             continue
         if scene_id not in added:
             added[scene_id] = SceneLayers(scene_id, scene_group(project, scene_id, below))

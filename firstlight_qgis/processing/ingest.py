@@ -34,8 +34,8 @@ from ..core.errors import InputError
 from ..core.events import get_event
 from ..core.indices import IndexResult
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
-from ..core.mosaic import MOSAIC_FOLDER, mosaic_results
-from ..core.polygons import DEFAULT_MIN_AREA_M2
+from ..core.mosaic import MOSAIC_FOLDER, MosaicResult, mosaic_results
+from ..core.polygons import DEFAULT_MIN_AREA_M2, PolygonResult
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
 from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_DOUBLE, NUMBER_INTEGER
 from .parameters import (
@@ -594,29 +594,35 @@ class IngestAlgorithm(FirstLightAlgorithm):
         if pre_scene is not None and event.change == "burn":
             primary = "dnbr"  # the burn scar's mark, where NBR alone is ambiguous
         asked = results[len(queue) - len(scenes) :]
-        mosaics = (
-            self._mosaic(asked, scenes, folder, feedback)
+        made = (
+            self._mosaic(asked, scenes, folder, options, feedback)
             if self.parameterAsBoolean(parameters, MOSAIC, context)
-            else {}
+            else None
         )
         outputs = self._outputs(results, asked[0], primary, folder, context)
-        if mosaics:
-            layers = _load_products(context, mosaics, MOSAIC_FOLDER, primary)
-            outputs[OUTPUT_LAYERS] += layers
+        if made is not None and made.products:
+            outputs[OUTPUT_LAYERS] += _load_products(context, made.products, MOSAIC_FOLDER, primary)
+            outputs[OUTPUT_LAYERS] += _load_polygons(context, made.polygons, MOSAIC_FOLDER)
             outputs[OUTPUT_MOSAIC] = str(folder / MOSAIC_FOLDER)
-            outputs[SUMMARY] = " ".join(_summary(mosaics))  # the whole area's, counted once
+            outputs[SUMMARY] = " ".join(_summary(made.products))  # the whole area's, counted once
+            if made.polygons is not None:
+                outputs[OUTPUT_POLYGONS] = str(made.polygons.path)
         outputs[SENSOR] = scenes[0].source
         return outputs
 
     @staticmethod
     def _mosaic(
-        results: list[IngestResult], scenes: list[Scene], folder: Path, feedback: QgsProcessingFeedback
-    ) -> dict[str, IndexResult]:
-        """The products of the scenes asked for (``results``, of ``scenes``) as one raster each, if
-        there are two scenes or more."""
+        results: list[IngestResult],
+        scenes: list[Scene],
+        folder: Path,
+        options: IngestOptions,
+        feedback: QgsProcessingFeedback,
+    ) -> MosaicResult | None:
+        """The products of the scenes asked for (``results``, of ``scenes``) as one raster each, and
+        their polygons if ``options`` ask for them, if there are two scenes or more."""
         if len(results) < 2:
             feedback.pushInfo(QCoreApplication.translate("FirstLight", "One scene: nothing to mosaic."))
-            return {}
+            return None
         days = sorted({scene.datetime[:10] for scene in scenes})
         if len(days) > 1:
             feedback.pushWarning(
@@ -626,15 +632,17 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     "day, elsewhere another's. Mosaic scenes of one day to map one state of the event.",
                 ).format(days=", ".join(days))
             )
-        mosaics = mosaic_results(results, folder, cancel=feedback.isCanceled)
+        min_area = options.polygon_min_area_m2 if options.polygons else None
+        made = mosaic_results(results, folder, cancel=feedback.isCanceled, polygons_min_area_m2=min_area)
         feedback.pushInfo(
             QCoreApplication.translate(
                 "FirstLight", "Mosaic of {count} scenes: {products} in {folder}."
-            ).format(count=len(results), products=", ".join(mosaics), folder=folder / MOSAIC_FOLDER)
+            ).format(count=len(results), products=", ".join(made.products), folder=folder / MOSAIC_FOLDER)
         )
-        for line in _summary(mosaics):
+        lines = _summary(made.products) + (polygon_summary(made.polygons) if made.polygons else [])
+        for line in lines:
             feedback.pushInfo(QCoreApplication.translate("FirstLight", "Mosaic: {line}").format(line=line))
-        return mosaics
+        return made
 
     @staticmethod
     def _announce(
@@ -691,11 +699,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 style = STACK if result.stack is not None else None
                 load_on_completion(context, str(stack), f"{result.scene_id} stack", style, OUTPUT_STACK)
             layers += _load_products(context, result.indices, result.scene_id, primary)
-            if result.polygons is not None:
-                polygons = str(result.polygons.path)
-                layers.append(polygons)
-                name = f"{result.scene_id} {result.polygons.layer.replace('_', ' ')} polygons"
-                load_on_completion(context, polygons, name, POLYGONS_STYLE, OUTPUT_POLYGONS)
+            layers += _load_polygons(context, result.polygons, result.scene_id)
         stack = first.stack.path if first.stack is not None else first.visual_path
         return {
             OUTPUT_FOLDER: str(folder),
@@ -723,6 +727,15 @@ def _load_products(
         if output is not None:
             load_on_completion(context, str(product.path), f"{prefix} {name}", PRODUCT, output)
     return [str(product.path) for product in products.values()]
+
+
+def _load_polygons(context: QgsProcessingContext, polygons: PolygonResult | None, prefix: str) -> list[str]:
+    """Ask the context to load ``polygons`` as "<prefix> <product> polygons"; their path, if any."""
+    if polygons is None:
+        return []
+    name = f"{prefix} {polygons.layer.replace('_', ' ')} polygons"
+    load_on_completion(context, str(polygons.path), name, POLYGONS_STYLE, OUTPUT_POLYGONS)
+    return [str(polygons.path)]
 
 
 def _summary(products: dict[str, IndexResult]) -> list[str]:

@@ -29,6 +29,7 @@ def test_choices_survive_a_new_dock(dock, qgis_iface, tmp_path) -> None:
     dock.clip_check.setChecked(False)
     dock.skip_check.setChecked(True)
     dock.mosaic_check.setChecked(True)
+    dock.polygons_check.setChecked(True)
     dock.set_area(
         area_from_rectangle(QgsRectangle(310000, 6990000, 312000, 6993000), UTM22S, "drawn rectangle")
     )
@@ -46,7 +47,7 @@ def test_choices_survive_a_new_dock(dock, qgis_iface, tmp_path) -> None:
         assert again.catalog_file.filePath() == str(SAMPLE / "catalog.json")
         assert again.output_widget.filePath() == str(tmp_path / "elsewhere")
         assert not again.clip_check.isChecked() and again.skip_check.isChecked()
-        assert again.mosaic_check.isChecked()
+        assert again.mosaic_check.isChecked() and again.polygons_check.isChecked()
         assert again.area is not None and again.area.crs == UTM22S
         assert again.area.geometry.boundingBox().toString(0) == "310000,6990000 : 312000,6993000"
         assert again.area.square_km() == __import__("pytest").approx(6.0, rel=0.01)

@@ -61,9 +61,40 @@ def on_grid_of(path: Path, reference: Path) -> np.ndarray:
     return placed.ReadAsArray()
 
 
+def test_the_mosaics_polygons_are_the_wholes_water_counted_once(whole, halves) -> None:
+    out, results = halves
+    made = mosaic_results(results, out, polygons_min_area_m2=0)
+    polygons = made.polygons
+    assert polygons.path == out / MOSAIC_FOLDER / "water.gpkg"
+    whole_water = whole.indices["water"]
+    assert polygons.areas_km2["water"] == pytest.approx(whole_water.positive_km2)
+    burnt = gdal.Rasterize(
+        "",
+        str(polygons.path),
+        format="MEM",
+        attribute="code",
+        outputType=gdal.GDT_Byte,
+        outputBounds=_bounds(whole_water.path),
+        xRes=20,
+        yRes=20,
+    )
+    np.testing.assert_array_equal(burnt.ReadAsArray(), read(whole_water.path) == 1)
+    manifest = json.loads((out / MOSAIC_FOLDER / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["polygons"]["path"] == "water.gpkg"
+
+    again = mosaic_results(results, out)  # without polygons: none left from before
+    assert again.polygons is None and not polygons.path.exists()
+
+
+def _bounds(path: Path) -> tuple[float, float, float, float]:
+    grid = gdal.Open(str(path))
+    west, cell, _, north, _, cell_y = grid.GetGeoTransform()
+    return west, north + cell_y * grid.RasterYSize, west + cell * grid.RasterXSize, north
+
+
 def test_the_mosaic_of_two_halves_is_the_whole(whole, halves) -> None:
     out, results = halves
-    mosaics = mosaic_results(results, out)
+    mosaics = mosaic_results(results, out).products
 
     assert sorted(mosaics) == ["mndwi", "ndwi", "water"]
     assert {m.path for m in mosaics.values()} == {out / MOSAIC_FOLDER / f"{n}.tif" for n in mosaics}

@@ -77,3 +77,19 @@ def test_a_mosaic_of_two_days_comes_with_a_warning(provider, area_file, tmp_path
         "The mosaic mixes scenes of 2018-12-24, 2019-01-03: where they overlap it shows the first scene's "
         "day, elsewhere another's. Mosaic scenes of one day to map one state of the event."
     ]
+
+
+def test_a_mosaic_with_polygons_has_the_whole_areas_polygons(
+    provider, project, project_context, catalog, area_file, tmp_path
+) -> None:
+    given = ingest_parameters(
+        catalog, area_file, tmp_path, SCENES=f"{WEST_ID},{EAST_ID}", MOSAIC=True, POLYGONS=True
+    )
+    results = run_and_load("firstlight:ingest", given, project_context)
+    package = tmp_path / "mosaic" / "water.gpkg"
+    assert results["OUTPUT_POLYGONS"] == str(package)  # the whole area's, as SUMMARY
+    assert (tmp_path / WEST_ID / f"{WEST_ID}_water.gpkg").is_file()  # and each scene's own
+    layers = {layer.name(): layer for layer in project.mapLayers().values()}
+    assert layers["mosaic water mask polygons"].source() == str(package)
+    feedback: RecordingFeedback = project_context.feedback()
+    assert any(line.startswith("Mosaic: Polygons by class: Water ") for line in feedback.infos)
