@@ -114,25 +114,25 @@
       <location filename="../firstlight_qgis/gui/dock.py" line="182" />
       <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
       <location filename="../firstlight_qgis/gui/messages.py" line="50" />
-      <location filename="../firstlight_qgis/processing/provider.py" line="27" />
+      <location filename="../firstlight_qgis/processing/provider.py" line="28" />
       <source>FirstLight</source>
       <translation>FirstLight</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="212" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="162" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="168" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="213" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="177" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="183" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="215" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="605" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="652" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -305,7 +305,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="429" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="340" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="371" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -321,7 +321,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="433" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="341" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -341,47 +341,58 @@
       <translation>Avec deux scènes ou plus d'un même jour (une zone sur deux tuiles) : leurs produits aussi en un raster chacun, dans le dossier mosaic du dossier de sortie, les surfaces comptées une seule fois</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="450" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="444" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="305" />
+      <source>Polygons of the flood, burn or water (GeoPackage)</source>
+      <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
+      <source>Also the flood extent, burn severity or else the water mask as polygons, with their class and area, patches under 0.1 ha merged into their surroundings: for a report or a map</source>
+      <translation>Aussi l'étendue de l'inondation, la sévérité du brûlis ou sinon le masque d'eau en polygones, avec leur classe et leur surface, les taches de moins de 0,1 ha fondues dans leur voisinage : pour un rapport ou une carte</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="457" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="451" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="458" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="453" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="460" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="720" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="729" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="720" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="729" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="728" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="737" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="838" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="847" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="902" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="911" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1117" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1127" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
@@ -401,212 +412,212 @@
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="465" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="472" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="465" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="472" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="465" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="472" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="656" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="665" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="665" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="674" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="702" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="711" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="704" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="713" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="738" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="747" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="753" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="762" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="790" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="799" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="791" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="800" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="825" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="834" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="834" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="843" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="903" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="912" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="915" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="924" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="934" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="943" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="941" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="950" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="946" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="955" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1123" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1133" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="514" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="522" />
       <source>last session</source>
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="612" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="621" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="619" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="628" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="666" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="675" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="778" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="787" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="793" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="802" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="805" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="814" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="907" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="916" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="932" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="941" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="982" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="992" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1001" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1011" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1065" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1075" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1094" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1104" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1098" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1108" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1119" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1129" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1122" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1132" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1147" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1157" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1177" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1187" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1009" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1019" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1081" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1091" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1087" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1097" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1102" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1112" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="664" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="673" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -621,14 +632,14 @@
       <translation>FirstLight : imagerie satellite pour une zone et un événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="160" />
+      <location filename="../firstlight_qgis/gui/layers.py" line="171" />
       <source>FirstLight scenes</source>
       <translation>Scènes FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="86" />
-      <source>Could not open {path} as a raster layer.</source>
-      <translation>Impossible d'ouvrir {path} comme couche raster.</translation>
+      <location filename="../firstlight_qgis/gui/layers.py" line="97" />
+      <source>Could not open {path} as a layer.</source>
+      <translation>Impossible d'ouvrir {path} comme couche.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/runner.py" line="66" />
@@ -805,7 +816,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="161" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="349" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="380" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
@@ -826,7 +837,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="224" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="351" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="382" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
@@ -943,13 +954,13 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="96" />
       <location filename="../firstlight_qgis/processing/index.py" line="143" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="346" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="377" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="106" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="353" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
@@ -960,7 +971,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="146" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="347" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="378" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -1005,12 +1016,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="190" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="196" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="203" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="209" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1035,212 +1046,227 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="232" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="238" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="235" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="241" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="240" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="246" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="253" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="285" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="291" />
       <source>Mosaic the scenes (one raster per product)</source>
       <translation>Mosaïquer les scènes (un raster par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="288" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="294" />
       <source>With two scenes or more (an area over two tiles), their products are also mosaicked into OUTPUT_FOLDER/mosaic/&lt;product&gt;.tif: the first scene on top, the others filling its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of one day: a mosaic of several dates mixes the states of the event.</source>
       <translation>Avec deux scènes ou plus (une zone sur deux tuiles), leurs produits sont aussi mosaïqués dans OUTPUT_FOLDER/mosaic/&lt;produit&gt;.tif : la première scène au-dessus, les autres comblant ses manques (hors de son emprise, ses nuages), les surfaces comptées une seule fois. Choisissez des scènes d'un même jour : une mosaïque de plusieurs dates mêle les états de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="314" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
+      <source>Also write each scene's flood extent (with pre-event dates), burn severity, or else its water mask as polygons, &lt;id&gt;_&lt;product&gt;.gpkg beside it: one per patch, with its class and area in km². Patches under POLYGON_MIN_AREA_M2 join the class around them.</source>
+      <translation>Écrit aussi l'étendue de l'inondation de chaque scène (avec des dates avant l'événement), la sévérité du brûlis, ou sinon son masque d'eau en polygones, &lt;id&gt;_&lt;produit&gt;.gpkg à côté : un par tache, avec sa classe et sa surface en km². Les taches de moins de POLYGON_MIN_AREA_M2 rejoignent la classe qui les entoure.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="320" />
+      <source>Polygons: minimum area of a patch (m²)</source>
+      <translation>Polygones : surface minimale d'une tache (m²)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="345" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="325" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="356" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="362" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="334" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="365" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="463" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="499" />
       <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="467" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="503" />
       <source>Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}, {cloud:g} % de nuages) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="196" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="202" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="256" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="262" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="265" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="271" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="266" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="272" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="270" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest), before the event's dates, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La dernière scène claire entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse), avant celles de l'événement, est importée aussi, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie. Laissez les deux vides pour l'indice de l'événement et le masque d'eau seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="281" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="287" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="300" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="344" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="375" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="352" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="383" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="354" />
-      <source>All rasters produced</source>
-      <translation>Tous les rasters produits</translation>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="385" />
+      <source>All layers produced</source>
+      <translation>Toutes les couches produites</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="356" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="387" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="359" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="390" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="363" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="395" />
+      <source>Polygons (with POLYGONS)</source>
+      <translation>Polygones (avec POLYGONS)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
       <source>Mosaic folder (with MOSAIC)</source>
       <translation>Dossier de la mosaïque (avec MOSAIC)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="368" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
       <source>What the first scene (with MOSAIC, the whole area) shows: flooded, burnt or water share and area</source>
       <translation>Ce que montre la première scène (avec MOSAIC, toute la zone) : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="502" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="541" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="550" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="589" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="579" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="624" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="413" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="449" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="446" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="482" />
       <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="592" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="638" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="630" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="680" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="402" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="438" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="431" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="467" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="453" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="489" />
       <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="474" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="510" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="584" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="629" />
       <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
       <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="597" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="644" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="613" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="660" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="615" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="662" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="623" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="670" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
@@ -1325,7 +1351,46 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/provider.py" line="30" />
+      <location filename="../firstlight_qgis/processing/polygons.py" line="52" />
+      <source>Polygons of a water mask, flood or burn severity</source>
+      <translation>Polygones d'un masque d'eau, d'une inondation ou d'une sévérité de brûlis</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/polygons.py" line="63" />
+      <source>The classes of a water mask, flood extent or burn severity (as 'Ingest scenes', 'Compute index / water mask', 'Flood extent from two water masks' and 'Burn severity (dNBR) from two NBRs' write them) as polygons: one per patch of water, of flooded land, of water that was there before, of each severity class. Each has its code, its class and its area in km² (none on a grid in degrees). Dry or unburned land and no data make none.
+
+Patches smaller than MIN_AREA_M2 first join the class around them, as a minimum mapping unit: a speck of water in a field goes, a dry speck in a lake is filled. 0 keeps every pixel; the polygons then cover exactly the raster's pixels of their class.</source>
+      <translation>Les classes d'un masque d'eau, d'une étendue d'inondation ou d'une sévérité de brûlis (tels que les écrivent 'Importer des scènes', 'Calculer un indice / masque d'eau', 'Étendue de l'inondation à partir de deux masques d'eau' et 'Sévérité du brûlis (dNBR) à partir de deux NBR') en polygones : un par tache d'eau, de terre inondée, d'eau déjà présente avant, de chaque classe de sévérité. Chacun porte son code, sa classe et sa surface en km² (aucune sur une grille en degrés). Les terres sèches ou non brûlées et l'absence de données n'en donnent aucun.
+
+Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les entoure, comme unité minimale de cartographie : un point d'eau dans un champ disparaît, un point sec dans un lac est comblé. 0 garde chaque pixel ; les polygones couvrent alors exactement les pixels de leur classe dans le raster.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/polygons.py" line="58" />
+      <source>polygons,polygonize,vector,outline,flood,water,burn,severity,report,sieve</source>
+      <translation>polygones,polygoniser,vecteur,contour,inondation,eau,brûlis,sévérité,rapport,tamis</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/polygons.py" line="79" />
+      <source>Water mask, flood extent or burn severity</source>
+      <translation>Masque d'eau, étendue d'inondation ou sévérité de brûlis</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/polygons.py" line="85" />
+      <source>Minimum area of a patch (m²)</source>
+      <translation>Surface minimale d'une tache (m²)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/polygons.py" line="94" />
+      <source>Polygons</source>
+      <translation>Polygones</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/polygons.py" line="97" />
+      <source>Number of polygons</source>
+      <translation>Nombre de polygones</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/provider.py" line="31" />
       <source>FirstLight {version}: STAC imagery to event indices</source>
       <translation>FirstLight {version} : de l'imagerie STAC aux indices d'événement</translation>
     </message>
@@ -1335,80 +1400,90 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>QGIS est réglé sur un proxy SOCKS, que FirstLight ne sait pas utiliser : ses recherches et ses téléchargements passent par ce que disent les variables d’environnement HTTP_PROXY et HTTPS_PROXY (ou en direct).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="152" />
-      <location filename="../firstlight_qgis/processing/styling.py" line="154" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="156" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="158" />
       <source>Dry</source>
       <translation>Sec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="152" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="156" />
       <source>Water</source>
       <translation>Eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="155" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="159" />
       <source>Flooded</source>
       <translation>Inondé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="156" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="160" />
       <source>Water before the event</source>
       <translation>Eau avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="159" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="163" />
       <source>Unburned</source>
       <translation>Non brûlé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="160" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="164" />
       <source>Low severity</source>
       <translation>Sévérité faible</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="161" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="165" />
       <source>Moderate-low severity</source>
       <translation>Sévérité modérée-faible</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="162" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="166" />
       <source>Moderate-high severity</source>
       <translation>Sévérité modérée-forte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="163" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="167" />
       <source>High severity</source>
       <translation>Sévérité forte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/styling.py" line="264" />
+      <location filename="../firstlight_qgis/processing/styling.py" line="306" />
       <source>Could not style {name}: {error}</source>
       <translation>Impossible d'appliquer le style à {name} : {error}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="19" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="20" />
       <source>Water: {share:.1%} of the valid pixels.</source>
       <translation>Eau : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="20" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="21" />
       <source>Flooded (water now, dry before): {share:.1%} of the valid pixels.</source>
       <translation>Inondé (de l'eau maintenant, sec avant) : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="21" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="22" />
       <source>Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels.</source>
       <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="36" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="37" />
       <source>Area: {area:.2f} km².</source>
       <translation>Surface : {area:.2f} km².</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="28" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="44" />
+      <source>{count} polygons (patches of {pixels} pixels or more).</source>
+      <translation>{count} polygones (taches de {pixels} pixels ou plus).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="29" />
       <source>By class: {classes}.</source>
       <translation>Par classe : {classes}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="51" />
+      <source>Polygons by class: {classes}.</source>
+      <translation>Polygones par classe : {classes}.</translation>
     </message>
   </context>
 </TS>
