@@ -5,9 +5,11 @@ the area (footprints and a scene list), *Ingest scenes* on the best scene of tha
 NDWI, water mask), then *Compute index / water mask* on the stack for a second opinion: MNDWI,
 which separates water from built-up land better, with an Otsu threshold picked from the image
 itself. Its sensor is the one *Ingest* reports, so a Landsat or Sentinel-1 scene is read correctly.
+Last, that water as polygons (*Polygons of a water mask, flood or burn severity*).
 
 ``firstlight_burn_severity.model3`` maps a burn scar from two stacks already on disk, one from
-before the fire and one after it: the NBR of each, then their dNBR and burn severity classes.
+before the fire and one after it: the NBR of each, then their dNBR and burn severity classes, and
+those as polygons.
 
 Run with QGIS's Python (the venv sees it): ``.venv/bin/python tools/make_model.py``. The models are
 built through the QGIS API, not written by hand, so they stay loadable by every QGIS version that
@@ -103,7 +105,8 @@ class _Model:
 
 
 def build_flood_model():
-    """Discover, ingest the best scene, MNDWI with Otsu: built against the registered provider."""
+    """Discover, ingest the best scene, MNDWI with Otsu, its polygons: built against the registered
+    provider."""
     from qgis.core import (
         QgsProcessingParameterDateTime,
         QgsProcessingParameterEnum,
@@ -117,7 +120,8 @@ def build_flood_model():
     built = _Model(
         "FirstLight flood mapping",
         "Finds the best scene over the area for a flood event, ingests it (band stack, NDWI, "
-        "water mask) and maps water a second way: MNDWI with an Otsu threshold.",
+        "water mask) and maps water a second way: MNDWI with an Otsu threshold, then as polygons "
+        "(patches of 0.1 ha or more) for a report or a map.",
     )
     built.input(QgsProcessingParameterExtent("AREA", "Area of interest"), 120)
     built.input(
@@ -176,18 +180,28 @@ def build_flood_model():
         },
         {"mndwi": ("OUTPUT", "MNDWI"), "water": ("OUTPUT_WATER", "Water (MNDWI, Otsu)")},
     )
+    built.child(
+        "polygons",
+        "firstlight:polygons",
+        "Water polygons",
+        300,
+        760,
+        {"INPUT": _from_child("mndwi", "OUTPUT_WATER")},
+        {"water_polygons": ("OUTPUT", "Water polygons (MNDWI, Otsu)")},
+    )
     return built.model
 
 
 def build_burn_model():
-    """The NBR of two stacks, then their dNBR and burn severity."""
+    """The NBR of two stacks, then their dNBR and burn severity, and its polygons."""
     from qgis.core import QgsProcessingParameterEnum, QgsProcessingParameterRasterLayer
 
     built = _Model(
         "FirstLight burn severity from two stacks",
         "Maps a burn scar from two band stacks already on disk, one from before the fire and one "
         "after it (ingested on different days, or from any tool whose bands are named): the NBR of "
-        "each, then dNBR and its USGS burn severity classes on the grid of the stack after the fire.",
+        "each, then dNBR and its USGS burn severity classes on the grid of the stack after the fire, "
+        "and those classes as polygons (patches of 0.1 ha or more).",
     )
     built.input(QgsProcessingParameterRasterLayer("BEFORE_STACK", "Stack before the fire"), 120)
     built.input(QgsProcessingParameterRasterLayer("AFTER_STACK", "Stack after the fire"), 420)
@@ -220,6 +234,15 @@ def build_burn_model():
         400,
         {"BEFORE": _from_child("nbr_before", "OUTPUT"), "AFTER": _from_child("nbr_after", "OUTPUT")},
         {"dnbr": ("OUTPUT", "dNBR"), "severity": ("OUTPUT_SEVERITY", "Burn severity")},
+    )
+    built.child(
+        "polygons",
+        "firstlight:polygons",
+        "Burn severity polygons",
+        270,
+        580,
+        {"INPUT": _from_child("severity", "OUTPUT_SEVERITY")},
+        {"severity_polygons": ("OUTPUT", "Burn severity polygons")},
     )
     return built.model
 

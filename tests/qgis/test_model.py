@@ -31,6 +31,7 @@ def test_the_model_chains_discover_ingest_and_index(provider) -> None:
         "discover": "firstlight:discover",
         "ingest": "firstlight:ingest",
         "mndwi": "firstlight:index",
+        "polygons": "firstlight:polygons",
     }
     assert {p.name() for p in model.parameterDefinitions() if not p.isDestination()} == {
         "AREA",
@@ -100,6 +101,7 @@ def test_the_model_runs_against_a_stac_api_on_loopback(provider, stac_url, area_
             "ingest:folder": str(tmp_path / "out"),
             "mndwi:mndwi": str(tmp_path / "mndwi.tif"),
             "mndwi:water": str(tmp_path / "water.tif"),
+            "polygons:water_polygons": str(tmp_path / "water.gpkg"),
         },
     )
     assert results["discover:footprints"].featureCount() == 2
@@ -111,6 +113,8 @@ def test_the_model_runs_against_a_stac_api_on_loopback(provider, stac_url, area_
     assert results["CHILD_RESULTS"]["ingest"]["SENSOR"] == "sentinel2"
     assert results["CHILD_INPUTS"]["mndwi"]["WATER_THRESHOLD"] == "otsu"
     assert np.isfinite(results["CHILD_RESULTS"]["mndwi"]["THRESHOLD"])
+    assert results["CHILD_RESULTS"]["polygons"]["FEATURES"] > 0
+    assert Path(results["polygons:water_polygons"]).parent == tmp_path
 
 
 def test_the_burn_model_maps_a_burn_scar_from_two_stacks(provider, area_file, tmp_path) -> None:
@@ -133,6 +137,7 @@ def test_the_burn_model_maps_a_burn_scar_from_two_stacks(provider, area_file, tm
             "SENSOR": "sentinel2",
             "severity:dnbr": str(tmp_path / "dnbr.tif"),
             "severity:severity": str(tmp_path / "severity.tif"),
+            "polygons:severity_polygons": "TEMPORARY_OUTPUT",
         },
     )
     # The model's NBRs are the stacks' own, as the ingest computed them (with the scenes' cloud masks
@@ -143,3 +148,11 @@ def test_the_burn_model_maps_a_burn_scar_from_two_stacks(provider, area_file, tm
     severity = gdal.Open(results["severity:severity"]).ReadAsArray()
     assert 0.02 < ((severity > 0) & (severity < 255)).sum() / (severity < 255).sum() < 0.15
     assert results["CHILD_RESULTS"]["severity"]["CHANGED_FRACTION"] > 0.02
+    polygons = results["polygons:severity_polygons"]
+    assert polygons.featureCount() > 0
+    assert set(polygons.uniqueValues(polygons.fields().indexOf("class"))) <= {
+        "low",
+        "moderate-low",
+        "moderate-high",
+        "high",
+    }
