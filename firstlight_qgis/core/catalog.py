@@ -454,20 +454,40 @@ class _Collector:
 CLEAR_CLOUD = 10.0
 
 
-def best_pre_event(found: list[Scene], sensor: str | None) -> Scene:
-    """The scene from before the event to compare the event's scenes with, among ``found`` (as
-    ``discover`` ranks them, best first): of ``sensor`` when one is found; of those, covering the
+def best_pre_event(found: list[Scene], event_scene: Scene) -> Scene:
+    """The scene from before the event to compare ``event_scene`` with, among ``found`` (as
+    ``discover`` ranks them, best first): of its sensor when one is found; of those, covering the
     area as well as the best does; of those, the latest clear one (at most ``CLEAR_CLOUD`` % cloud;
-    radar sees through clouds), else the clearest. The latest, not the clearest: the less time
-    between the two, the less else has changed (a river's seasonal level, crops grown or cut), so
-    what changed is the event. ``found`` holds one scene at least."""
-    same = [scene for scene in found if scene.source == sensor] or found
+    radar sees through clouds), seen as ``event_scene`` was when one is (``same_view``), else the
+    clearest. The latest, not the clearest: the less time between the two, the less else has
+    changed (a river's seasonal level, crops grown or cut), so what changed is the event. Seen the
+    same way: a radar scene from another orbit casts its shadows, which read as water, elsewhere,
+    and an optical one of another tile must be resampled. ``found`` holds one scene at least."""
+    same = [scene for scene in found if scene.source == event_scene.source] or found
     best = round(same[0].coverage_percent or 0.0, 1)
     covering = [scene for scene in same if round(scene.coverage_percent or 0.0, 1) >= best]
     clear = [scene for scene in covering if _is_clear(scene)]
     if not clear:
         return covering[0]
+    view = same_view(event_scene)
+    clear = [scene for scene in clear if view is not None and same_view(scene) == view] or clear
     return max(clear, key=lambda scene: _parse_time(scene.datetime) or datetime.min.replace(tzinfo=UTC))
+
+
+def same_view(scene: Scene) -> str | None:
+    """How the scene sees the ground, as its item says: its tile (``grid:code``, Sentinel-2's MGRS
+    tile, Landsat's WRS path and row) or, for radar, its relative orbit and pass; None when the
+    item does not say."""
+    props = _props(scene.item)
+    if scene.source in _CLOUD_FREE_SENSORS:  # radar: the orbit sets the look angle and the shadows
+        orbit = props.get("sat:relative_orbit")
+        return None if orbit is None else f"orbit {orbit} {props.get('sat:orbit_state') or ''}".strip()
+    if isinstance(props.get("grid:code"), str):
+        return str(props["grid:code"])
+    if isinstance(props.get("s2:mgrs_tile"), str):
+        return f"MGRS-{props['s2:mgrs_tile']}"
+    path, row = props.get("landsat:wrs_path"), props.get("landsat:wrs_row")
+    return None if path is None or row is None else f"WRS{props.get('landsat:wrs_type', '2')}-{path}{row}"
 
 
 def _is_clear(scene: Scene) -> bool:

@@ -476,7 +476,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
         self, search: Search, window: tuple[date, date], scenes: list[Scene], feedback: QgsProcessingFeedback
     ) -> Scene:
         """The scene between the pre-event dates to compare with (``best_pre_event``: of the first
-        scene's sensor if there is one, the latest clear one that covers the area)."""
+        scene's sensor if there is one, the latest clear one that covers the area, seen as the
+        first scene was if one is)."""
         before = dataclasses.replace(search, start=window[0], end=window[1])
         feedback.pushInfo(
             QCoreApplication.translate(
@@ -494,7 +495,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     catalog=search.catalog_label, start=before.start, end=before.end, cloud=search.max_cloud
                 )
             )
-        scene = best_pre_event(found, scenes[0].source)
+        scene = best_pre_event(found, scenes[0])
         if scene.cloud_cover is None:  # radar
             line = QCoreApplication.translate(
                 "FirstLight", "Scene before the event: {id} ({date}); each scene is compared with it."

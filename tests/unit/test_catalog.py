@@ -10,7 +10,7 @@ import pytest
 
 from firstlight_qgis.core import catalog as catalog_module
 from firstlight_qgis.core.bands import LANDSAT, SENTINEL1, SENTINEL2
-from firstlight_qgis.core.catalog import Scene, best_pre_event, discover, scene_from_item
+from firstlight_qgis.core.catalog import Scene, best_pre_event, discover, same_view, scene_from_item
 from firstlight_qgis.core.errors import BandResolutionError, CancelledError, CatalogError, InputError
 from tests.conftest import STAC_FIXTURES
 
@@ -33,11 +33,12 @@ def _polygon(bbox: tuple[float, float, float, float]) -> dict:
 
 
 def _variant(
-    name: str, item_id: str, bbox=FULL, when="2025-07-01T10:00:00Z", cloud: float | None = 10.0
+    name: str, item_id: str, bbox=FULL, when="2025-07-01T10:00:00Z", cloud: float | None = 10.0, **props
 ) -> dict:
-    """A real item moved over ``bbox``, at another date and cloud cover."""
+    """A real item moved over ``bbox``, at another date and cloud cover, ``props`` changed."""
     item = _item(name)
     item.update(id=item_id, bbox=list(bbox), geometry=_polygon(bbox))
+    item["properties"].update({key.replace("__", ":"): value for key, value in props.items()})
     for key in ("datetime", "start_datetime", "end_datetime"):
         if key == "datetime" or key in item["properties"]:
             item["properties"][key] = when
@@ -527,6 +528,13 @@ def _before_the_flood(tmp_path: Path, *items: dict) -> list[Scene]:
     return discover(AREA, "flood.coastal", "2025-05-01", "2025-06-30", max_cloud=100, catalog=str(path))
 
 
+def _the_flood(tmp_path: Path, name: str, **props) -> Scene:
+    """The scene of the flood, on 2025-07-01: a real item of ``name``, ``props`` changed."""
+    path = _item_collection(tmp_path / f"flood-{name}", [_variant(name, "the-flood", cloud=0, **props)])
+    [scene] = discover(AREA, "flood.coastal", "2025-07-01", "2025-07-01", max_cloud=100, catalog=str(path))
+    return scene
+
+
 def test_the_pre_event_scene_is_the_latest_clear_one_not_the_clearest(tmp_path) -> None:
     s2 = "earthsearch_s2_l2a.json"
     found = _before_the_flood(
@@ -538,7 +546,7 @@ def test_the_pre_event_scene_is_the_latest_clear_one_not_the_clearest(tmp_path) 
         _variant(s2, "unknown-cloud-the-day-before", when="2025-06-29T10:00:00Z", cloud=None),
     )
     assert found[0].id == "clearest-two-months-before"  # the search's own ranking
-    assert best_pre_event(found, SENTINEL2).id == "clear-a-week-before"
+    assert best_pre_event(found, _the_flood(tmp_path, s2)).id == "clear-a-week-before"
 
 
 def test_without_a_clear_scene_the_clearest_and_the_sensor_asked_for_first(tmp_path) -> None:
@@ -549,9 +557,10 @@ def test_without_a_clear_scene_the_clearest_and_the_sensor_asked_for_first(tmp_p
         _variant(s2, "s2-less-cloudy", when="2025-05-20T10:00:00Z", cloud=15),
         _variant(landsat, "landsat-clear", when="2025-06-25T10:00:00Z", cloud=1),
     )
-    assert best_pre_event(found, SENTINEL2).id == "s2-less-cloudy"
-    assert best_pre_event(found, LANDSAT).id == "landsat-clear"
-    assert best_pre_event(found, SENTINEL1).id == "landsat-clear"  # none of its sensor: the best found
+    assert best_pre_event(found, _the_flood(tmp_path, s2)).id == "s2-less-cloudy"
+    assert best_pre_event(found, _the_flood(tmp_path, landsat)).id == "landsat-clear"
+    # None of its sensor: the best found.
+    assert best_pre_event(found, _the_flood(tmp_path, "pc_s1_rtc.json")).id == "landsat-clear"
 
 
 def test_radar_has_no_cloud_cover_and_its_latest_scene_is_taken(tmp_path) -> None:
@@ -562,4 +571,36 @@ def test_radar_has_no_cloud_cover_and_its_latest_scene_is_taken(tmp_path) -> Non
         _variant(s1, "s1-late", when="2025-06-27T10:00:00Z", cloud=None),
         _variant(s1, "s1-half", bbox=HALF, when="2025-06-29T10:00:00Z", cloud=None),
     )
-    assert best_pre_event(found, SENTINEL1).id == "s1-late"
+    assert best_pre_event(found, _the_flood(tmp_path, s1)).id == "s1-late"
+
+
+def test_radar_from_the_same_orbit_is_taken_before_a_later_one_from_another(tmp_path) -> None:
+    s1 = "pc_s1_rtc.json"  # relative orbit 51, descending
+    found = _before_the_flood(
+        tmp_path,
+        _variant(s1, "s1-orbit-120-late", when="2025-06-29T10:00:00Z", cloud=None, sat__relative_orbit=120),
+        _variant(
+            s1, "s1-orbit-51-ascending", when="2025-06-25T10:00:00Z", cloud=None, sat__orbit_state="ascending"
+        ),
+        _variant(s1, "s1-orbit-51", when="2025-06-17T10:00:00Z", cloud=None),
+        _variant(s1, "s1-orbit-51-early", when="2025-05-24T10:00:00Z", cloud=None),
+    )
+    flood = _the_flood(tmp_path, s1)
+    assert same_view(flood) == "orbit 51 descending"
+    assert best_pre_event(found, flood).id == "s1-orbit-51"
+    elsewhere = _the_flood(tmp_path, s1, sat__relative_orbit=7)  # no scene before from its orbit
+    assert best_pre_event(found, elsewhere).id == "s1-orbit-120-late"
+
+
+def test_optical_from_the_same_tile_if_clear_else_the_latest_clear(tmp_path) -> None:
+    s2 = "earthsearch_s2_l2a.json"  # tile MGRS-24MVV
+    found = _before_the_flood(
+        tmp_path,
+        _variant(s2, "other-tile-late", when="2025-06-29T10:00:00Z", cloud=2, grid__code="MGRS-24MWV"),
+        _variant(s2, "same-tile-cloudy", when="2025-06-27T10:00:00Z", cloud=40),
+        _variant(s2, "same-tile", when="2025-06-19T10:00:00Z", cloud=5),
+    )
+    assert best_pre_event(found, _the_flood(tmp_path, s2)).id == "same-tile"
+    assert best_pre_event(found, _the_flood(tmp_path, s2, grid__code="MGRS-24MXV")).id == "other-tile-late"
+    landsat = _the_flood(tmp_path, "usgs_landsat_c2l2_sr.json")  # no grid:code: WRS path and row
+    assert same_view(landsat) == "WRS2-028030"
