@@ -57,7 +57,13 @@ from .indices import (
 )
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
-from .polygons import DEFAULT_MIN_AREA_M2, POLYGON_PRODUCTS, PolygonResult, product_polygons
+from .polygons import (
+    DEFAULT_MIN_AREA_M2,
+    POLYGON_PRODUCTS,
+    PolygonResult,
+    discard_polygons,
+    product_polygons,
+)
 from .proxy import Proxy
 from .quicklook import Preview, read_preview, tints_for
 from .signing import Signer
@@ -462,9 +468,10 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
     names = [manifest.MANIFEST_NAME, f"{prefix}_stack.vrt", f"{prefix}_quicklook.png", f"{prefix}_water.tif"]
     derived = [*INDEX_BANDS, *(name for products in CHANGE_PRODUCTS.values() for name in products)]
     names += [f"{prefix}_{name}.tif" for name in derived]
-    names += [f"{prefix}_{name}.gpkg" for name in POLYGON_PRODUCTS]
     for name in names:
         (scene_dir / name).unlink(missing_ok=True)
+    for name in POLYGON_PRODUCTS:
+        discard_polygons(scene_dir / f"{prefix}_{name}.gpkg")
     for pattern in (f"*{OVR_PART}", "*.tmp", f".{prefix}_*.part*"):
         for leftover in scene_dir.glob(pattern):
             leftover.unlink(missing_ok=True)

@@ -37,7 +37,7 @@ from .indices import (
 )
 from .ingest import IngestResult
 from .manifest import MANIFEST_NAME, write_mosaic
-from .polygons import PolygonResult, product_polygons
+from .polygons import PolygonResult, discard_polygons, product_polygons
 
 Cancel = Callable[[], bool]
 Progress = Callable[[float], None]
@@ -151,8 +151,11 @@ def mosaic_results(
     place = Path(folder) / MOSAIC_FOLDER
     place.mkdir(parents=True, exist_ok=True)
     (place / MANIFEST_NAME).unlink(missing_ok=True)
-    for stale in [*place.glob("*.gpkg"), *(tif for tif in place.glob("*.tif") if tif.stem not in names)]:
-        stale.unlink()
+    for stale in place.glob("*.tif"):
+        if stale.stem not in names:
+            stale.unlink()
+    for polygons in place.glob("*.gpkg"):
+        discard_polygons(polygons)
     products = {
         name: mosaic(
             [r.indices[name].path for r in results if name in r.indices],

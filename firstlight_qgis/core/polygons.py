@@ -52,6 +52,9 @@ POLYGON_PRODUCTS = ("flood", "severity", "water")
 DEFAULT_MIN_AREA_M2 = 1000.0
 # The GeoPackage's fields: the class's code in the raster, its name, the polygon's area.
 CODE, CLASS, AREA_KM2 = "code", "class", "area_km2"
+# The files SQLite keeps beside a GeoPackage while it is open (QGIS opens one in WAL mode): a
+# stale write-ahead log beside a new file of the same name would be replayed into it.
+_SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 # Where each step's share of the progress ends: sieve, codes, polygonize, write.
 _STEPS = (0.35, 0.45, 0.85, 1.0)
 
@@ -102,6 +105,7 @@ def polygonize(
         patches = _patches(kept, shapes)
         part = work / output.name
         areas = _write(patches, part, layer, CODED_PRODUCTS[layer], write)
+        discard_polygons(output, sidecars_only=True)
         os.replace(part, output)
     except RuntimeError as error:
         if cancel is not None and cancel():  # GDAL stopped: its callback said so
@@ -128,6 +132,12 @@ def product_polygons(
     if name is None:
         return None
     return polygonize(products[name].path, path_of(name), min_area_m2=min_area_m2, cancel=cancel)
+
+
+def discard_polygons(path: Path, sidecars_only: bool = False) -> None:
+    """Remove the GeoPackage ``path`` (unless ``sidecars_only``) and SQLite's files beside it."""
+    for suffix in _SQLITE_SIDECARS if sidecars_only else ("", *_SQLITE_SIDECARS):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _product_of(source: gdal.Dataset, name: str) -> str:

@@ -104,6 +104,7 @@ def test_an_ingest_without_polygons_leaves_none_from_before(catalog, area, tmp_p
     scene = _scene(catalog, area, "2018-12")
     first = ingest_scene(scene, tmp_path, area=area, event=FLOOD, options=EXACT)
     assert first.polygons.path.is_file()
+    Path(f"{first.polygons.path}-wal").write_bytes(b"QGIS's log of it")  # as a layer left it
     again = ingest_scene(scene, tmp_path, area=area, event=FLOOD)
     assert again.polygons is None
     assert not first.polygons.path.exists()

@@ -199,6 +199,18 @@ def test_an_earlier_file_is_replaced_only_when_the_new_one_is_whole(tmp_path: Pa
     assert len(_features(output)) == 2
 
 
+def test_a_stale_write_ahead_log_beside_the_file_is_removed_with_it(tmp_path: Path) -> None:
+    """QGIS opens a GeoPackage in WAL mode: a log left beside an earlier file of the same name
+    would be replayed into the new one."""
+    mask = _water_mask(tmp_path, _lake_and_speck())
+    output = tmp_path / "water.gpkg"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{output}{suffix}").write_bytes(b"an earlier file's log")
+    polygonize(mask, output)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ndwi.tif", "water.gpkg", "water.tif"]
+    assert len(_features(output)) == 2
+
+
 def test_progress_runs_from_zero_to_one(tmp_path: Path) -> None:
     mask = _water_mask(tmp_path, _lake_and_speck())
     seen: list[float] = []
