@@ -14,6 +14,7 @@ from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.errors import InputError
 from firstlight_qgis.core.ingest import IngestOptions, ingest_scene
+from tests.support.polygons import burnt
 from tests.support.sample import FLOODED_ID, FLOODED_WINDOW, ITEM_ID, SAMPLE, flood_catalog, window_pixels
 
 pytestmark = pytest.mark.integration
@@ -37,16 +38,6 @@ def _scene(catalog: Path, area, month: str, event: str = FLOOD):
     return found
 
 
-def _burnt(package: Path, grid: Path) -> np.ndarray:
-    """The polygons' codes burnt onto ``grid``'s pixels (0 where none lies)."""
-    raster = gdal.Open(str(grid))
-    burnt = gdal.GetDriverByName("MEM").Create("", raster.RasterXSize, raster.RasterYSize, 1, gdal.GDT_Byte)
-    burnt.SetGeoTransform(raster.GetGeoTransform())
-    burnt.SetProjection(raster.GetProjection())
-    gdal.Rasterize(burnt, str(package), attribute="code")
-    return burnt.ReadAsArray()
-
-
 def _read(path: Path) -> np.ndarray:
     return gdal.Open(str(path)).ReadAsArray()
 
@@ -60,7 +51,7 @@ def test_the_flood_polygons_are_the_flood_extent_pixel_for_pixel(catalog, area, 
     package = post.polygons.path
     assert package == tmp_path / FLOODED_ID / f"{FLOODED_ID}_flood.gpkg"
     codes = _read(flood.path)
-    np.testing.assert_array_equal(_burnt(package, flood.path), np.where(codes == 255, 0, codes))
+    np.testing.assert_array_equal(burnt(package, flood.path), np.where(codes == 255, 0, codes))
     assert post.polygons.areas_km2 == pytest.approx(
         {name: flood.areas_km2[name] for name in ("flooded", "water before")}
     )
@@ -80,7 +71,7 @@ def test_the_flood_polygons_are_the_flood_extent_pixel_for_pixel(catalog, area, 
     rows, columns = window_pixels(FLOODED_WINDOW, flood.path)
     fields = np.zeros(codes.shape, dtype=bool)
     fields[rows, columns] = True
-    alone = _burnt(package, flood.path)
+    alone = burnt(package, flood.path)
     assert (alone[~fields] == 0).all() and (alone[fields] == 1).mean() > 0.9
 
 

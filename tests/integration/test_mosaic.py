@@ -15,6 +15,7 @@ from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.ingest import ingest_scene
 from firstlight_qgis.core.mosaic import MOSAIC_FOLDER, mosaic, mosaic_results
+from tests.support.polygons import burnt
 from tests.support.sample import EAST_ID, SAMPLE, WEST_ID, split_catalog
 
 pytestmark = pytest.mark.integration
@@ -68,28 +69,12 @@ def test_the_mosaics_polygons_are_the_wholes_water_counted_once(whole, halves) -
     assert polygons.path == out / MOSAIC_FOLDER / "water.gpkg"
     whole_water = whole.indices["water"]
     assert polygons.areas_km2["water"] == pytest.approx(whole_water.positive_km2)
-    burnt = gdal.Rasterize(
-        "",
-        str(polygons.path),
-        format="MEM",
-        attribute="code",
-        outputType=gdal.GDT_Byte,
-        outputBounds=_bounds(whole_water.path),
-        xRes=20,
-        yRes=20,
-    )
-    np.testing.assert_array_equal(burnt.ReadAsArray(), read(whole_water.path) == 1)
+    np.testing.assert_array_equal(burnt(polygons.path, whole_water.path), read(whole_water.path) == 1)
     manifest = json.loads((out / MOSAIC_FOLDER / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["polygons"]["path"] == "water.gpkg"
 
     again = mosaic_results(results, out)  # without polygons: none left from before
     assert again.polygons is None and not polygons.path.exists()
-
-
-def _bounds(path: Path) -> tuple[float, float, float, float]:
-    grid = gdal.Open(str(path))
-    west, cell, _, north, _, cell_y = grid.GetGeoTransform()
-    return west, north + cell_y * grid.RasterYSize, west + cell * grid.RasterXSize, north
 
 
 def test_the_mosaic_of_two_halves_is_the_whole(whole, halves) -> None:

@@ -16,6 +16,7 @@ from qgis.core import (
 )
 
 from tests.qgis.support import ITEM_ID, RecordingFeedback, ingest_parameters, our_line, run, run_and_load
+from tests.support.polygons import burnt
 from tests.support.sample import FLOODED_ID, flood_catalog
 
 DATES = {"START_DATE": "2019-01-01", "END_DATE": "2019-01-31"}
@@ -38,16 +39,6 @@ def flooded(plugin, catalog, area_file, tmp_path_factory: pytest.TempPathFactory
     output = tmp_path_factory.mktemp("polygons")
     run("firstlight:ingest", _parameters(catalog, area_file, output) | {"POLYGON_MIN_AREA_M2": 0})
     return output
-
-
-def _burnt(layer: QgsVectorLayer, grid: Path) -> np.ndarray:
-    """``layer``'s codes burnt onto ``grid``'s pixels (0 where no polygon lies)."""
-    raster = gdal.Open(str(grid))
-    burnt = gdal.GetDriverByName("MEM").Create("", raster.RasterXSize, raster.RasterYSize, 1, gdal.GDT_Byte)
-    burnt.SetGeoTransform(raster.GetGeoTransform())
-    burnt.SetProjection(raster.GetProjection())
-    gdal.Rasterize(burnt, layer.source().split("|")[0], attribute="code")
-    return burnt.ReadAsArray()
 
 
 def _classes(layer: QgsVectorLayer) -> list[tuple[str, str]]:
@@ -87,7 +78,9 @@ def test_polygons_of_a_flood_extent_into_a_shapefile(provider, project, project_
     assert layer.isValid() and layer.featureCount() == results["FEATURES"] > 0
     assert [field.name() for field in layer.fields()] == ["code", "class", "area_km2"]
     codes = gdal.Open(str(extent)).ReadAsArray()
-    np.testing.assert_array_equal(_burnt(layer, extent), np.where(codes == 255, 0, codes))
+    np.testing.assert_array_equal(
+        burnt(layer.source().split("|")[0], extent), np.where(codes == 255, 0, codes)
+    )
     loaded = [layer for layer in project.mapLayers().values() if isinstance(layer, QgsVectorLayer)]
     assert [_classes(layer) for layer in loaded] == [
         [("flooded", "Flooded"), ("water before", "Water before the event")]
