@@ -61,6 +61,7 @@ from .polygons import (
     DEFAULT_MIN_AREA_M2,
     POLYGON_PRODUCTS,
     PolygonResult,
+    check_min_area,
     discard_polygons,
     product_polygons,
 )
@@ -421,10 +422,8 @@ def ingest_scene(
     """
     options = options or IngestOptions()
     event_config = get_event(event)
-    if options.polygons and not options.polygon_min_area_m2 >= 0:  # NaN too
-        raise InputError(
-            f"The polygons' minimum area must be 0 m² or more, not {options.polygon_min_area_m2}."
-        )
+    if options.polygons:
+        check_min_area(options.polygon_min_area_m2)  # said before any download, not after
     before = _pre_event_product(event_config, pre_event)  # said before any download, not after
     if scene.source not in event_config.sensors:
         raise InputError(

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from osgeo import gdal, ogr
 
+from .download import disk_error
 from .errors import CancelledError, InputError, raise_for_write
 from .gdalconfig import raising
 from .indices import (
@@ -92,32 +93,35 @@ def polygonize(
             f"The polygons' file {output.name} must be a GeoPackage (.gpkg): change its extension."
         )
     check_outputs([output], {"product": product})
+    check_min_area(min_area_m2)
     source = open_raster(product, "product to make polygons of")
     layer = _product_of(source, product.name)
     min_pixels = _min_pixels(source, min_area_m2, product.name)
-    sieve, codes, shapes, write = (
-        _callback(cancel, progress, start, end) for start, end in itertools.pairwise((0.0, *_STEPS))
-    )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    steps = [_callback(cancel, progress, start, end) for start, end in itertools.pairwise((0.0, *_STEPS))]
+    work = None
     try:
-        kept = _codes(source, work / "codes.tif", min_pixels, sieve, codes)
-        patches = _patches(kept, shapes)
-        part = work / output.name
-        areas = _write(patches, part, layer, CODED_PRODUCTS[layer], write)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+        features, areas = _polygons_into(work / output.name, source, layer, min_pixels, steps)
         discard_polygons(output, sidecars_only=True)
-        os.replace(part, output)
+        os.replace(work / output.name, output)
     except RuntimeError as error:
         if cancel is not None and cancel():  # GDAL stopped: its callback said so
             raise _cancelled() from None
         raise_for_write(output.parent, error, "run it again")
         raise
     except OSError as error:
-        raise_for_write(output.parent, error, "run it again")
-        raise
+        raise disk_error(output.parent, error) from None
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return PolygonResult(output, layer, patches.GetLayer(0).GetFeatureCount(), areas, min_pixels)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    return PolygonResult(output, layer, features, areas, min_pixels)
+
+
+def check_min_area(min_area_m2: float) -> None:
+    """The error for a minimum area a patch cannot have (negative, NaN)."""
+    if not min_area_m2 >= 0:
+        raise InputError(f"The polygons' minimum area must be 0 m² or more, not {min_area_m2}.")
 
 
 def product_polygons(
@@ -160,8 +164,6 @@ def _product_of(source: gdal.Dataset, name: str) -> str:
 
 def _min_pixels(source: gdal.Dataset, min_area_m2: float, name: str) -> int:
     """The smallest patch kept, in pixels: ``min_area_m2`` rounded up to whole pixels."""
-    if not min_area_m2 >= 0:  # NaN too
-        raise InputError(f"The minimum area must be 0 m² or more, not {min_area_m2}.")
     if min_area_m2 == 0:
         return 1
     km2 = pixel_km2(source)
@@ -189,6 +191,16 @@ def _callback(cancel: Cancel | None, progress: Progress | None, start: float, en
 
 def _cancelled() -> CancelledError:
     return CancelledError("Making the polygons was cancelled; no file was written, run it again to get it.")
+
+
+def _polygons_into(
+    path: Path, source: gdal.Dataset, layer: str, min_pixels: int, steps: list[GdalProgress]
+) -> tuple[int, dict[str, float] | None]:
+    """``polygonize``'s work, into the GeoPackage ``path`` beside which its temporary codes are
+    written: (the number of polygons, their areas by class name)."""
+    sieve, copy, shapes, write = steps
+    codes = _codes(source, path.with_name("codes.tif"), min_pixels, sieve, copy)
+    return _write(_patches(codes, shapes), path, layer, CODED_PRODUCTS[layer], write)
 
 
 def _codes(
@@ -230,9 +242,9 @@ def _patches(codes: gdal.Dataset, callback: GdalProgress) -> ogr.DataSource:
 
 def _write(
     patches: ogr.DataSource, path: Path, name: str, classes: tuple[str, ...], callback: GdalProgress
-) -> dict[str, float] | None:
+) -> tuple[int, dict[str, float] | None]:
     """Write each patch with its class name and area into the GeoPackage ``path``, layer ``name``.
-    Returns the areas by class name (None in a CRS not in metres or feet)."""
+    Returns their number and their areas by class name (None in a CRS not in metres or feet)."""
     source = patches.GetLayer(0)
     srs = source.GetSpatialRef()
     unit_km2 = srs.GetLinearUnits() ** 2 / 1e6 if srs is not None and srs.IsProjected() else None
@@ -260,4 +272,4 @@ def _write(
     layer.CommitTransaction()
     package = None  # closed here, so that a failed write raises before the rename
     callback(1.0)
-    return areas if unit_km2 is not None else None
+    return total, areas if unit_km2 is not None else None

@@ -534,9 +534,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
             ),
             cloud_mask=self.parameterAsBoolean(parameters, CLOUD_MASK, context),
             polygons=self.parameterAsBoolean(parameters, POLYGONS, context),
+            polygon_min_area_m2=self.parameterAsDouble(parameters, POLYGON_MIN_AREA_M2, context),
         )
-        if parameters.get(POLYGON_MIN_AREA_M2) is not None:
-            options.polygon_min_area_m2 = self.parameterAsDouble(parameters, POLYGON_MIN_AREA_M2, context)
         if options.skip_validation:
             feedback.pushWarning(
                 QCoreApplication.translate(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from osgeo import gdal, ogr
 
-from firstlight_qgis.core.errors import CancelledError, InputError
+from firstlight_qgis.core.errors import CancelledError, FirstLightError, InputError
 from firstlight_qgis.core.indices import MASK_NODATA, flood_extent, water_mask
 from firstlight_qgis.core.polygons import polygonize
 
@@ -185,6 +185,16 @@ def test_bad_outputs_and_areas_are_refused_and_nothing_written(tmp_path: Path) -
     mask = (tmp_path / "water.gpkg").rename(mask)
     _refused(mask, tmp_path / "out.gpkg", "0 m² or more", min_area_m2=-1)
     _refused(mask, tmp_path / "out.gpkg", "0 m² or more", min_area_m2=float("nan"))
+
+
+def test_a_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:
+    mask = _water_mask(tmp_path, _lake_and_speck())
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(
+        FirstLightError, match=r"Could not write .*not-a-folder: File exists; choose another folder\."
+    ):
+        polygonize(mask, blocker / "out.gpkg")
 
 
 def test_an_earlier_file_is_replaced_only_when_the_new_one_is_whole(tmp_path: Path) -> None:
