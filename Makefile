@@ -107,7 +107,7 @@ demo: package
 	QGIS_CUSTOM_CONFIG_PATH="$(DEMO_QGIS)" "$(QGIS_PROCESS)" plugins enable firstlight_qgis >/dev/null
 	QGIS_CUSTOM_CONFIG_PATH="$(DEMO_QGIS)" "$(QGIS_PROCESS)" run firstlight:ingest -- \
 	  AREA="$(SAMPLE)/area.geojson" EVENT=flood.riverine START_DATE=2018-12-01 END_DATE=2018-12-31 \
-	  CATALOG="$(SAMPLE)/catalog.json" OUTPUT_FOLDER="$(DEMO_DIR)"
+	  CATALOG="$(SAMPLE)/catalog.json" POLYGONS=true OUTPUT_FOLDER="$(DEMO_DIR)"
 	@echo; echo "Everything is in $(DEMO_DIR)"
 
 ## The same ingest through the headless core in the venv, no QGIS (tools/demo.py).

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             args.output,
             area=area,
             event=EVENT,
-            options=IngestOptions(clip_to_area=not args.whole_scene),
+            options=IngestOptions(clip_to_area=not args.whole_scene, polygons=True),
             progress=_progress,
         )
     except FirstLightError as error:
@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name + ':':<11} {index.path}")
     if water is not None and water.positive_fraction is not None:
         print(f"Water:      {water.positive_fraction:.1%} of the valid pixels")
+    if result.polygons is not None:
+        print(f"Polygons:   {result.polygons.path} ({result.polygons.features} polygons)")
     print(f"Quicklook:  {result.quicklook_path}")
     print(f"Manifest:   {result.manifest_path}")
     print(f"\nEverything is in {result.scene_dir}")
