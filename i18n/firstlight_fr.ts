@@ -657,58 +657,68 @@
       <translation>n.d.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="58" />
       <source>#</source>
       <translation>#</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="59" />
       <source>Date</source>
       <translation>Date</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="60" />
       <location filename="../firstlight_qgis/processing/index.py" line="101" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="61" />
+      <source>Tile / orbit</source>
+      <translation>Tuile / orbite</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="62" />
       <source>Cloud %</source>
       <translation>Nuages %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="63" />
       <source>Area %</source>
       <translation>Zone %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="64" />
       <source>Missing bands</source>
       <translation>Bandes manquantes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="56" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="65" />
       <source>Scene</source>
       <translation>Scène</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="59" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="69" />
       <source>Rank: best first (coverage, cloud, recency, preferred sensor)</source>
       <translation>Rang : les meilleures d'abord (couverture, nuages, date récente, capteur préféré)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="60" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="70" />
+      <source>The scene's tile (Sentinel-2, Landsat) or relative orbit and pass (Sentinel-1)</source>
+      <translation>La tuile de la scène (Sentinel-2, Landsat) ou son orbite relative et son passage (Sentinel-1)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="71" />
       <source>Cloud cover of the scene, %</source>
       <translation>Couverture nuageuse de la scène, %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="61" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="72" />
       <source>Share of your area the scene covers, %</source>
       <translation>Part de votre zone couverte par la scène, %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="62" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="73" />
       <source>Bands the event needs that the catalog does not have for this scene</source>
       <translation>Bandes dont l'événement a besoin et que le catalogue n'a pas pour cette scène</translation>
     </message>
@@ -842,12 +852,12 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
       <translation>Étendue de l'inondation</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="133" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="135" />
       <source>Discover scenes</source>
       <translation>Découvrir des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="144" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="146" />
       <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
 
 Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
@@ -860,47 +870,47 @@ Catalogue : earth-search (par défaut), planetary-computer, l'URL de n'importe q
 Sorties : les emprises (un polygone par scène avec son identifiant, sa date, son capteur, sa couverture nuageuse en %, le % de la zone couvert, les bandes manquantes et son rang) et un fichier JSON des scènes, que « Importer des scènes » lit par son paramètre SCENES_JSON.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="160" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="162" />
       <source>Maximum number of scenes</source>
       <translation>Nombre maximal de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="139" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="141" />
       <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
       <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="172" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="174" />
       <source>Scene footprints</source>
       <translation>Emprises des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="179" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="181" />
       <source>Scenes (JSON)</source>
       <translation>Scènes (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="180" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="182" />
       <source>JSON files (*.json)</source>
       <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="185" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="187" />
       <source>Number of scenes</source>
       <translation>Nombre de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="190" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="192" />
       <source>Scene ids, best first (comma-separated)</source>
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="211" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="213" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}, avec au plus {cloud:g} % de nuages.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="240" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="242" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
@@ -1106,12 +1116,12 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="499" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="500" />
       <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="503" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="504" />
       <source>Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}, {cloud:g} % de nuages) ; chaque scène est comparée avec elle.</translation>
     </message>
@@ -1211,7 +1221,7 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="482" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="483" />
       <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
@@ -1236,12 +1246,12 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="489" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="490" />
       <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="510" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="511" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>

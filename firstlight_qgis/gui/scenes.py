@@ -8,13 +8,13 @@ from pathlib import Path
 from qgis.PyQt.QtCore import QSortFilterProxyModel, Qt
 from qgis.PyQt.QtGui import QStandardItem, QStandardItemModel
 
-from ..core.catalog import Scene
+from ..core.catalog import Scene, same_view
 from .messages import tr
 
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-RANK, DATE, SENSOR, CLOUD, COVERAGE, MISSING, SCENE = range(7)
+RANK, DATE, SENSOR, VIEW, CLOUD, COVERAGE, MISSING, SCENE = range(8)
 _SENSOR_NAMES = {"sentinel2": "Sentinel-2", "landsat": "Landsat", "sentinel1": "Sentinel-1"}
 
 
@@ -48,15 +48,26 @@ def _number(value: float | None) -> tuple[str, float]:
 
 
 class ScenesModel(QStandardItemModel):
-    """Rank, date, sensor, cloud %, % of the area covered, missing bands and id of each scene."""
+    """Rank, date, sensor, tile or orbit, cloud %, % of the area covered, missing bands and id of
+    each scene."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(0, 7, parent)
+        super().__init__(0, 8, parent)
         self.setHorizontalHeaderLabels(
-            [tr("#"), tr("Date"), tr("Sensor"), tr("Cloud %"), tr("Area %"), tr("Missing bands"), tr("Scene")]
+            [
+                tr("#"),
+                tr("Date"),
+                tr("Sensor"),
+                tr("Tile / orbit"),
+                tr("Cloud %"),
+                tr("Area %"),
+                tr("Missing bands"),
+                tr("Scene"),
+            ]
         )
         for column, tip in (
             (RANK, tr("Rank: best first (coverage, cloud, recency, preferred sensor)")),
+            (VIEW, tr("The scene's tile (Sentinel-2, Landsat) or relative orbit and pass (Sentinel-1)")),
             (CLOUD, tr("Cloud cover of the scene, %")),
             (COVERAGE, tr("Share of your area the scene covers, %")),
             (MISSING, tr("Bands the event needs that the catalog does not have for this scene")),
@@ -71,11 +82,13 @@ class ScenesModel(QStandardItemModel):
             cloud_text, cloud_key = _number(scene.cloud_cover)
             cover_text, cover_key = _number(scene.coverage_percent)
             missing = ", ".join(scene.missing_bands)
+            view = same_view(scene) or ""
             self.appendRow(
                 [
                     _item(str(scene.priority or rank), int(scene.priority or rank), scene.id),
                     _item(scene.datetime[:10], scene.datetime, scene.id, scene.datetime),
                     _item(sensor_name(scene), sensor_name(scene), scene.id, scene.collection or ""),
+                    _item(view or "—", view, scene.id),
                     _item(cloud_text, cloud_key, scene.id),
                     _item(cover_text, cover_key, scene.id),
                     _item(missing or "—", missing, scene.id, missing),

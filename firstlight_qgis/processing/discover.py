@@ -24,7 +24,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QDateTime, Qt
 
 from ..core.area import footprint_geometry
-from ..core.catalog import Scene
+from ..core.catalog import Scene, same_view
 from ..core.errors import InputError, raise_for_write
 from ..core.fileio import clean_up
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
@@ -60,6 +60,7 @@ def footprint_fields() -> QgsFields:
         make_field("coverage", "Double", 10, 2),
         make_field("missing_bands", "String", 254),
         make_field("priority", "Int"),
+        make_field("tile_orbit", "String", 64),
     ):
         fields.append(field)
     return fields
@@ -100,6 +101,7 @@ def scene_feature(scene: Scene, fields: QgsFields) -> QgsFeature:
             scene.coverage_percent,
             ", ".join(scene.missing_bands),
             scene.priority,
+            same_view(scene),
         ]
     )
     return feature

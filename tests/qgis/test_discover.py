@@ -53,6 +53,7 @@ def test_footprints_and_json_from_a_stac_api(provider, stac_url, area_file, feed
         "coverage",
         "missing_bands",
         "priority",
+        "tile_orbit",
     ]
     features = {f["id"]: f for f in layer.getFeatures()}
     assert list(features) == [ITEM_ID, NO_NIR_ID]  # best first
