@@ -14,7 +14,7 @@ from .messages import tr
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-RANK, DATE, SENSOR, VIEW, CLOUD, COVERAGE, MISSING, SCENE = range(8)
+RANK, DATE, SENSOR, CLOUD, COVERAGE, MISSING, VIEW, SCENE = range(8)
 _SENSOR_NAMES = {"sentinel2": "Sentinel-2", "landsat": "Landsat", "sentinel1": "Sentinel-1"}
 
 
@@ -48,7 +48,7 @@ def _number(value: float | None) -> tuple[str, float]:
 
 
 class ScenesModel(QStandardItemModel):
-    """Rank, date, sensor, tile or orbit, cloud %, % of the area covered, missing bands and id of
+    """Rank, date, sensor, cloud %, % of the area covered, missing bands, tile or orbit and id of
     each scene."""
 
     def __init__(self, parent=None) -> None:
@@ -58,10 +58,10 @@ class ScenesModel(QStandardItemModel):
                 tr("#"),
                 tr("Date"),
                 tr("Sensor"),
-                tr("Tile / orbit"),
                 tr("Cloud %"),
                 tr("Area %"),
                 tr("Missing bands"),
+                tr("Tile / orbit"),
                 tr("Scene"),
             ]
         )
@@ -88,10 +88,10 @@ class ScenesModel(QStandardItemModel):
                     _item(str(scene.priority or rank), int(scene.priority or rank), scene.id),
                     _item(scene.datetime[:10], scene.datetime, scene.id, scene.datetime),
                     _item(sensor_name(scene), sensor_name(scene), scene.id, scene.collection or ""),
-                    _item(view or "—", view, scene.id),
                     _item(cloud_text, cloud_key, scene.id),
                     _item(cover_text, cover_key, scene.id),
                     _item(missing or "—", missing, scene.id, missing),
+                    _item(view or "—", view, scene.id),
                     _item(scene.id, scene.id, scene.id, scene.id),
                 ]
             )
