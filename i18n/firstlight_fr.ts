@@ -668,29 +668,29 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="60" />
-      <location filename="../firstlight_qgis/processing/index.py" line="101" />
+      <location filename="../firstlight_qgis/processing/index.py" line="108" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="61" />
-      <source>Tile / orbit</source>
-      <translation>Tuile / orbite</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="62" />
       <source>Cloud %</source>
       <translation>Nuages %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="63" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="62" />
       <source>Area %</source>
       <translation>Zone %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="64" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="63" />
       <source>Missing bands</source>
       <translation>Bandes manquantes</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="64" />
+      <source>Tile / orbit</source>
+      <translation>Tuile / orbite</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="65" />
@@ -790,7 +790,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="57" />
-      <location filename="../firstlight_qgis/processing/index.py" line="150" />
+      <location filename="../firstlight_qgis/processing/index.py" line="157" />
       <source>Share of valid pixels</source>
       <translation>Part de pixels valides</translation>
     </message>
@@ -915,12 +915,12 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="65" />
+      <location filename="../firstlight_qgis/processing/index.py" line="72" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="76" />
+      <location filename="../firstlight_qgis/processing/index.py" line="83" />
       <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
 
 Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
@@ -937,91 +937,91 @@ Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse W
 Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="122" />
+      <location filename="../firstlight_qgis/processing/index.py" line="129" />
       <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
       <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="128" />
+      <location filename="../firstlight_qgis/processing/index.py" line="135" />
       <source>Reflectance scale (empty: sensor default)</source>
       <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="135" />
+      <location filename="../firstlight_qgis/processing/index.py" line="142" />
       <source>Reflectance offset (empty: sensor default)</source>
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="71" />
+      <location filename="../firstlight_qgis/processing/index.py" line="78" />
       <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
       <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="93" />
+      <location filename="../firstlight_qgis/processing/index.py" line="100" />
       <source>Band stack</source>
       <translation>Pile de bandes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="96" />
-      <location filename="../firstlight_qgis/processing/index.py" line="143" />
+      <location filename="../firstlight_qgis/processing/index.py" line="103" />
+      <location filename="../firstlight_qgis/processing/index.py" line="150" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="377" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="106" />
+      <location filename="../firstlight_qgis/processing/index.py" line="113" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="353" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="112" />
+      <location filename="../firstlight_qgis/processing/index.py" line="119" />
       <source>Sentinel-1 water threshold (dB)</source>
       <translation>Seuil d'eau Sentinel-1 (dB)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="146" />
+      <location filename="../firstlight_qgis/processing/index.py" line="153" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="378" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="154" />
+      <location filename="../firstlight_qgis/processing/index.py" line="161" />
       <source>Share of valid pixels that are water</source>
       <translation>Part des pixels valides qui sont de l'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="159" />
+      <location filename="../firstlight_qgis/processing/index.py" line="166" />
       <source>Area of water (km², none on a grid in degrees)</source>
       <translation>Surface en eau (km², aucune sur une grille en degrés)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="162" />
+      <location filename="../firstlight_qgis/processing/index.py" line="169" />
       <source>Threshold applied</source>
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="227" />
+      <location filename="../firstlight_qgis/processing/index.py" line="234" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
       <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="238" />
+      <location filename="../firstlight_qgis/processing/index.py" line="245" />
       <source>Set OUTPUT: the index raster.</source>
       <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="222" />
+      <location filename="../firstlight_qgis/processing/index.py" line="229" />
       <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
       <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="253" />
+      <location filename="../firstlight_qgis/processing/index.py" line="260" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="260" />
+      <location filename="../firstlight_qgis/processing/index.py" line="267" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>

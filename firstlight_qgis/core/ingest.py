@@ -52,6 +52,7 @@ from .indices import (
     canonical_band,
     compute_indices,
     flood_extent,
+    otsu_caveat,
     sar_water_mask,
     sensor_caveat,
 )
@@ -247,7 +248,7 @@ def _compute_indices(
         return {}
     _check_cancel(cancel)
     primary = event.water_mask and event.indices[0] in outputs  # the water mask is drawn from it
-    return compute_indices(  # in one pass: NDWI and MNDWI share green, the water mask reads no file
+    results = compute_indices(  # in one pass: NDWI and MNDWI share green, the water mask reads no file
         stack.path,
         outputs,
         sensor=scene.source,
@@ -257,6 +258,10 @@ def _compute_indices(
         water=(Path(f"{prefix}_water.tif"), options.water_threshold) if primary else None,
         cancel=cancel,
     )
+    caveat = otsu_caveat(results["water"]) if "water" in results else None
+    if caveat:
+        warnings.append(caveat)
+    return results
 
 
 # The product of each ingest a change is computed from, and what it is called in messages.

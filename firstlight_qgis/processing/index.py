@@ -20,7 +20,14 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.bands import LANDSAT, SENTINEL1, SENTINEL2
 from ..core.errors import InputError
-from ..core.indices import INDEX_BANDS, IndexResult, canonical_band, compute_indices, sar_water_mask
+from ..core.indices import (
+    INDEX_BANDS,
+    IndexResult,
+    canonical_band,
+    compute_indices,
+    otsu_caveat,
+    sar_water_mask,
+)
 from .base import GROUP_INDICES, FirstLightAlgorithm
 from .compat import FLAG_ADVANCED, NUMBER_DOUBLE
 from .ingest import parse_water_threshold
@@ -265,6 +272,9 @@ class IndexAlgorithm(FirstLightAlgorithm):
                 )
                 + area_sentence(water.positive_km2)
             )
+            caveat = otsu_caveat(water)
+            if caveat:
+                feedback.pushWarning(caveat)
             style_on_completion(context, water_output, PRODUCT)
         return self._results(output, water_output or None, computed, water)
 

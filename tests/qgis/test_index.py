@@ -14,6 +14,7 @@ from qgis.core import (
     QgsSingleBandPseudoColorRenderer,
 )
 
+from tests.conftest import RASTER_FIXTURES
 from tests.qgis.support import DATES, EVENT, RecordingFeedback, run, run_and_load
 
 
@@ -38,6 +39,7 @@ def test_mndwi_with_otsu_after_a_gdal_clip(provider, stack, tmp_path) -> None:
         {"INPUT": stack, "PROJWIN": clip, "OUTPUT": str(tmp_path / "clipped.tif")},
     )["OUTPUT"]
 
+    feedback = RecordingFeedback()
     results = run(
         "firstlight:index",
         {
@@ -48,7 +50,9 @@ def test_mndwi_with_otsu_after_a_gdal_clip(provider, stack, tmp_path) -> None:
             "OUTPUT": str(tmp_path / "mndwi.tif"),
             "OUTPUT_WATER": str(tmp_path / "water.tif"),
         },
+        feedback,
     )
+    assert not feedback.warnings  # a river: two modes, Otsu is trusted
     index = gdal.Open(results["OUTPUT"])
     assert index.GetMetadataItem("FIRSTLIGHT_INDEX") == "mndwi"
     assert index.RasterXSize == gdal.Open(clipped).RasterXSize
@@ -59,6 +63,29 @@ def test_mndwi_with_otsu_after_a_gdal_clip(provider, stack, tmp_path) -> None:
     assert np.array_equal(water == 1, values > results["THRESHOLD"])
     assert 0 < results["THRESHOLD"] < 0.5
     assert 0.05 < results["WATER_FRACTION"] < 0.3
+
+
+def test_otsu_over_a_desert_warns_that_it_found_no_clear_water(provider, tmp_path) -> None:
+    """A real Sentinel-2 scene of the Western Sahara, no water: Otsu splits the sand all the same."""
+    desert = RASTER_FIXTURES / "s2_29RKH_20200219_desert"
+    bands = [str(desert / f"{name}.tif") for name in ("B02", "B03", "B04", "B08", "B11", "B12")]
+    gdal.BuildVRT(str(tmp_path / "stack.vrt"), bands, separate=True, resolution="highest")
+    feedback = RecordingFeedback()
+    results = run(
+        "firstlight:index",
+        {
+            "INPUT": str(tmp_path / "stack.vrt"),
+            "INDEX": "mndwi",
+            "SENSOR": "sentinel2",
+            "WATER_THRESHOLD": "otsu",
+            "OUTPUT": str(tmp_path / "mndwi.tif"),
+            "OUTPUT_WATER": str(tmp_path / "water.tif"),
+        },
+        feedback,
+    )
+    assert results["WATER_FRACTION"] > 0.2  # what Otsu makes of one mode
+    [caveat] = [w for w in feedback.warnings if w.startswith("Otsu's threshold")]
+    assert "found no clear water" in caveat and caveat.endswith("use a fixed threshold such as 0.")
 
 
 def test_index_and_water_mask_in_one_pass_report_progress_strip_by_strip(provider, stack, tmp_path) -> None:

@@ -14,8 +14,10 @@ from firstlight_qgis.core.indices import (
     BLOCK_ROWS,
     INDEX_BANDS,
     MASK_NODATA,
+    OTSU_MIN_SEPARABILITY,
     compute_index,
     compute_indices,
+    otsu_caveat,
     otsu_threshold,
     sar_water_mask,
     water_mask,
@@ -201,6 +203,25 @@ def test_desert_has_no_water(desert_stack, tmp_path):
         result = compute_index(desert_stack, name, tmp_path / f"{name}.tif", sensor="sentinel2")
         assert result.valid_fraction > 0.99
         assert result.positive_fraction < 0.005
+
+
+def test_otsu_in_a_desert_is_said_to_find_no_clear_water(desert_stack, sample_ndwi, tmp_path):
+    """A desert's MNDWI has one mode: Otsu splits it all the same and calls 40 % of the sand water.
+    The mask says how well its threshold split the index, and a sentence says what to do."""
+    mndwi = compute_index(desert_stack, "mndwi", tmp_path / "mndwi.tif", sensor="sentinel2")
+    desert = water_mask(mndwi.path, tmp_path / "desert_water.tif", "otsu")
+    assert desert.positive_fraction > 0.2  # what Otsu does to one mode
+    assert desert.otsu_separability < OTSU_MIN_SEPARABILITY
+    assert gdal.Open(str(desert.path)).GetMetadataItem("FIRSTLIGHT_OTSU_SEPARABILITY") == (
+        f"{desert.otsu_separability:.3f}"
+    )
+    caveat = otsu_caveat(desert)
+    assert caveat.startswith(f"Otsu's threshold ({desert.threshold:.2f}) found no clear water")
+    assert caveat.endswith("use a fixed threshold such as 0.")
+
+    river = water_mask(sample_ndwi.path, tmp_path / "river_water.tif", "otsu")  # a river: two modes
+    assert river.otsu_separability > 0.85 and otsu_caveat(river) is None
+    assert otsu_caveat(water_mask(mndwi.path, tmp_path / "fixed.tif", 0.0)) is None  # no Otsu, no doubt
 
 
 def _scl_on_stack_grid(scl: np.ndarray) -> np.ndarray:
