@@ -592,12 +592,16 @@ class FirstLightDock(QgsDockWidget):
             self.set_pre_event_dates(*_days_before(start))
 
     def _event_changed(self, *_: object) -> None:
-        change = EVENTS[self.event_name()].change
+        event = EVENTS[self.event_name()]
         for widget in (self.pre_event_label, self.pre_event_check, self.pre_dates_widget):
-            widget.setVisible(change is not None)
-        if change is not None:
-            self.pre_event_check.setText(self._change_titles[change])
+            widget.setVisible(event.change is not None)
+        if event.change is not None:
+            self.pre_event_check.setText(self._change_titles[event.change])
         self.pre_dates_widget.setEnabled(self.pre_event_check.isChecked())
+        # Polygons are made of classes: water, the flood, burn severity (a burn scar's needs the
+        # scene from before the fire); drought's NDVI has none.
+        compared = self.pre_event_check.isChecked() and event.change is not None
+        self.polygons_check.setEnabled(event.water_mask or compared)
 
     def catalog_kind(self) -> str:
         return str(self.catalog_combo.currentData())
@@ -967,7 +971,7 @@ class FirstLightDock(QgsDockWidget):
             ingest_alg.CLIP_TO_AREA: self.clip_check.isChecked(),
             ingest_alg.SKIP_VALIDATION: self.skip_check.isChecked(),
             ingest_alg.MOSAIC: self.mosaic_check.isChecked(),
-            ingest_alg.POLYGONS: self.polygons_check.isChecked(),
+            ingest_alg.POLYGONS: self.polygons_check.isChecked() and self.polygons_check.isEnabled(),
         } | self._pre_event_parameters(used[search_params.EVENT])
 
     def _pre_event_parameters(self, event: str) -> dict[str, str]:

@@ -48,3 +48,17 @@ def test_a_flood_ingest_with_polygons_adds_them_on_top(dock, messages, tmp_path)
     assert not messages(CRITICAL), messages(CRITICAL)
     assert _names(FLOODED_ID) == ["flood extent polygons", "flood", "water", "ndwi", "stack"]
     assert group_layers(FLOODED_ID)["flood extent polygons"].layer().featureCount() == count
+
+
+def test_polygons_are_offered_where_there_are_classes(dock) -> None:
+    dock.polygons_check.setChecked(True)
+    dock.set_event("flood.riverine")
+    assert dock.polygons_check.isEnabled()  # the water, or the flood
+    dock.set_event("wildfire.burn_scar")
+    dock.pre_event_check.setChecked(False)
+    assert not dock.polygons_check.isEnabled()  # NBR alone has no classes
+    dock.pre_event_check.setChecked(True)
+    assert dock.polygons_check.isEnabled()  # burn severity
+    dock.set_event("drought.vegetation")
+    assert not dock.polygons_check.isEnabled()
+    assert dock.polygons_check.isChecked()  # the choice kept for the next flood
