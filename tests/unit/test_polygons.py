@@ -10,7 +10,7 @@ import pytest
 from osgeo import gdal, ogr
 
 from firstlight_qgis.core.errors import CancelledError, FirstLightError, InputError
-from firstlight_qgis.core.indices import MASK_NODATA, flood_extent, water_mask
+from firstlight_qgis.core.indices import MASK_NODATA, flood_extent, sar_water_mask, water_mask
 from firstlight_qgis.core.polygons import polygonize
 
 WEST, NORTH, CELL = 500000.0, 7000000.0, 10.0  # 10 m pixels in UTM 22S
@@ -146,6 +146,26 @@ def test_a_flood_extent_gives_the_flooded_land_and_the_water_before_apart(tmp_pa
     assert result.layer == "flood_extent"
     assert result.areas_km2 == pytest.approx({"flooded": 27 * PIXEL_KM2, "water before": 18 * PIXEL_KM2})
     assert result.areas_km2["flooded"] == pytest.approx(flood.areas_km2["flooded"])
+
+
+def test_a_sentinel_1_water_mask_gives_its_river(tmp_path: Path) -> None:
+    """VV backscatter: a dark river (-25 dB) in the west 15 columns, land (-10 dB) east of it."""
+    vv = np.full((30, 40), 10 ** (-1.0), dtype=np.float32)
+    vv[:, :15] = 10 ** (-2.5)
+    s1 = gdal.GetDriverByName("GTiff").Create(str(tmp_path / "s1.tif"), 40, 30, 1, gdal.GDT_Float32)
+    s1.SetGeoTransform((WEST, CELL, 0.0, NORTH, 0.0, -CELL))
+    s1.SetProjection("EPSG:32722")
+    s1.GetRasterBand(1).WriteArray(vv)
+    s1.GetRasterBand(1).SetDescription("vv")
+    s1 = None
+    mask = sar_water_mask(tmp_path / "s1.tif", tmp_path / "water.tif")
+    result = polygonize(mask.path, tmp_path / "water.gpkg", min_area_m2=1000)
+    [river] = _features(tmp_path / "water.gpkg")
+    assert (result.layer, river["class"], river["envelope"]) == (
+        "sar_water_mask",
+        "water",
+        _pixels(0, 15, 0, 30),
+    )
 
 
 def test_on_a_grid_in_degrees_polygons_have_no_area_and_a_minimum_area_is_refused(tmp_path: Path) -> None:
