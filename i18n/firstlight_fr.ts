@@ -132,7 +132,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="215" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="652" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="676" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -367,32 +367,32 @@
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="729" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="733" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="729" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="733" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="737" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="741" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="847" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="851" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="911" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="915" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1127" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1131" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
@@ -427,82 +427,82 @@
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="665" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="669" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="674" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="678" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="711" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="715" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="713" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="717" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="747" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="751" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="762" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="766" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="799" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="803" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="800" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="804" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="834" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="838" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="843" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="847" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="912" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="916" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="924" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="928" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="943" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="947" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="950" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="954" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="955" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="959" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1133" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1137" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
@@ -512,112 +512,112 @@
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="621" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="625" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="628" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="632" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="675" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="679" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="787" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="791" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="802" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="806" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="814" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="818" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="916" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="920" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="941" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="945" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="992" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="996" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1011" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1015" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1075" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1079" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1104" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1108" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1108" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1112" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1129" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1133" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1132" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1136" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1157" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1161" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1187" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1191" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1019" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1023" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1091" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1095" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1097" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1101" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1112" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1116" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="673" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="677" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -1201,17 +1201,17 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Ce que montre la première scène (avec MOSAIC, toute la zone) : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="541" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="565" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="589" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="613" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="624" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="648" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
@@ -1226,12 +1226,17 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="638" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="535" />
+      <source>The scene before the event is seen from {seen}, {id} from {view}: no clear scene from {view} was found between the pre-event dates. Some of the changes may be the view's, not the event's (for radar, shadows on the other side of the relief).</source>
+      <translation>La scène d'avant l'événement est vue depuis {seen}, {id} depuis {view} : aucune scène dégagée depuis {view} n'a été trouvée entre les dates d'avant l'événement. Une partie des changements peut venir de la prise de vue et non de l'événement (pour le radar, les ombres de l'autre côté du relief).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="662" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="680" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="704" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
@@ -1251,32 +1256,37 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="511" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="512" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="629" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="529" />
+      <source>It is seen as {id} is: {view}.</source>
+      <translation>Elle est vue comme {id} : {view}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="653" />
       <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
       <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="644" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="668" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="660" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="684" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="662" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="686" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="670" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="694" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>

@@ -28,7 +28,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..core.catalog import Scene, best_pre_event
+from ..core.catalog import Scene, best_pre_event, same_view
 from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
@@ -506,6 +506,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 "Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.",
             )
         feedback.pushInfo(line.format(id=scene.id, date=scene.datetime, cloud=scene.cloud_cover))
+        self._compare_views(scene, scenes[0], feedback)
         if scene.id in {s.id for s in scenes}:
             raise InputError(
                 QCoreApplication.translate(
@@ -515,6 +516,29 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 ).format(id=scene.id)
             )
         return scene
+
+    @staticmethod
+    def _compare_views(before: Scene, after: Scene, feedback: QgsProcessingFeedback) -> None:
+        """Say whether the scene before the event sees the ground as ``after`` does (``same_view``):
+        changes between two views are partly the view's."""
+        seen, view = same_view(before), same_view(after)
+        if seen is None or view is None:
+            return
+        if seen == view:
+            feedback.pushInfo(
+                QCoreApplication.translate("FirstLight", "It is seen as {id} is: {view}.").format(
+                    id=after.id, view=view
+                )
+            )
+            return
+        feedback.pushWarning(
+            QCoreApplication.translate(
+                "FirstLight",
+                "The scene before the event is seen from {seen}, {id} from {view}: no clear scene from "
+                "{view} was found between the pre-event dates. Some of the changes may be the view's, "
+                "not the event's (for radar, shadows on the other side of the relief).",
+            ).format(seen=seen, id=after.id, view=view)
+        )
 
     def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> Search:
         return read_search(self, parameters, context)  # AREA may be a layer

@@ -5,6 +5,7 @@ or flooded, in one window."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +127,43 @@ def test_pre_event_dates_give_a_flood_its_extent(
     assert isinstance(renderer, QgsPalettedRasterRenderer)
     colors = {c.value: c.color for c in renderer.classes()}
     assert sorted(colors) == [0, 1, 2] and colors[0].alpha() == 0
+
+
+def _tiled(catalog: str, tmp_path: Path, tiles: tuple[str, str]) -> str:
+    """``catalog``'s two items (before, after) said to be of the tiles ``tiles``, in a copy."""
+    document = json.loads(Path(catalog).read_text(encoding="utf-8"))
+    for item, tile in zip(document["features"], tiles, strict=True):
+        item["properties"]["grid:code"] = tile
+        for asset in item["assets"].values():  # the copy is elsewhere: the files stay where they are
+            asset["href"] = str(Path(catalog).parent / asset["href"])
+    copy = tmp_path / "items.json"
+    copy.write_text(json.dumps(document), encoding="utf-8")
+    return str(copy)
+
+
+@pytest.mark.parametrize(
+    ("tiles", "same"),
+    [(("MGRS-22JBM", "MGRS-22JBM"), True), (("MGRS-22JCM", "MGRS-22JBM"), False)],
+    ids=["same-tile", "another-tile"],
+)
+def test_the_run_says_whether_the_scene_before_is_seen_as_the_events(
+    provider, flooded, area_file, tmp_path, tiles, same
+) -> None:
+    catalog = _tiled(flooded, tmp_path, tiles)
+    feedback = RecordingFeedback()
+    run(
+        "firstlight:ingest",
+        parameters(catalog, area_file, tmp_path / "out", EVENT="flood.riverine", **BEFORE),
+        feedback,
+    )
+    said = f"It is seen as {FLOODED_ID} is: MGRS-22JBM."
+    warned = [w for w in feedback.warnings if w.startswith("The scene before the event is seen from")]
+    if same:
+        assert said in feedback.infos and not warned
+    else:
+        assert said not in feedback.infos
+        assert warned == [
+            f"The scene before the event is seen from MGRS-22JCM, {FLOODED_ID} from MGRS-22JBM: no clear "
+            "scene from MGRS-22JBM was found between the pre-event dates. Some of the changes may be the "
+            "view's, not the event's (for radar, shadows on the other side of the relief)."
+        ]
