@@ -29,6 +29,19 @@ def stack(plugin, stac_url, area_file, tmp_path_factory) -> str:
     return results["OUTPUT_STACK"]
 
 
+def _mndwi_by_otsu(stack: str, folder: Path, feedback: RecordingFeedback) -> dict:
+    """firstlight:index: the MNDWI of a Sentinel-2 ``stack`` and its water by Otsu's threshold."""
+    parameters = {
+        "INPUT": stack,
+        "INDEX": "mndwi",
+        "SENSOR": "sentinel2",
+        "WATER_THRESHOLD": "otsu",
+        "OUTPUT": str(folder / "mndwi.tif"),
+        "OUTPUT_WATER": str(folder / "water.tif"),
+    }
+    return run("firstlight:index", parameters, feedback)
+
+
 def test_mndwi_with_otsu_after_a_gdal_clip(provider, stack, tmp_path) -> None:
     """Any raster step may come before the index: here GDAL's clip by extent, in a model's place."""
     source = gdal.Open(stack)
@@ -40,18 +53,7 @@ def test_mndwi_with_otsu_after_a_gdal_clip(provider, stack, tmp_path) -> None:
     )["OUTPUT"]
 
     feedback = RecordingFeedback()
-    results = run(
-        "firstlight:index",
-        {
-            "INPUT": clipped,
-            "INDEX": "mndwi",
-            "SENSOR": "sentinel2",
-            "WATER_THRESHOLD": "otsu",
-            "OUTPUT": str(tmp_path / "mndwi.tif"),
-            "OUTPUT_WATER": str(tmp_path / "water.tif"),
-        },
-        feedback,
-    )
+    results = _mndwi_by_otsu(clipped, tmp_path, feedback)
     assert not feedback.warnings  # a river: two modes, Otsu is trusted
     index = gdal.Open(results["OUTPUT"])
     assert index.GetMetadataItem("FIRSTLIGHT_INDEX") == "mndwi"
@@ -71,18 +73,7 @@ def test_otsu_over_a_desert_warns_that_it_found_no_clear_water(provider, tmp_pat
     bands = [str(desert / f"{name}.tif") for name in ("B02", "B03", "B04", "B08", "B11", "B12")]
     gdal.BuildVRT(str(tmp_path / "stack.vrt"), bands, separate=True, resolution="highest")
     feedback = RecordingFeedback()
-    results = run(
-        "firstlight:index",
-        {
-            "INPUT": str(tmp_path / "stack.vrt"),
-            "INDEX": "mndwi",
-            "SENSOR": "sentinel2",
-            "WATER_THRESHOLD": "otsu",
-            "OUTPUT": str(tmp_path / "mndwi.tif"),
-            "OUTPUT_WATER": str(tmp_path / "water.tif"),
-        },
-        feedback,
-    )
+    results = _mndwi_by_otsu(str(tmp_path / "stack.vrt"), tmp_path, feedback)
     assert results["WATER_FRACTION"] > 0.2  # what Otsu makes of one mode
     [caveat] = [w for w in feedback.warnings if w.startswith("Otsu's threshold")]
     assert "found no clear water" in caveat and caveat.endswith("use a fixed threshold such as 0.")
