@@ -21,7 +21,7 @@ from pathlib import Path
 from osgeo import gdal, ogr
 
 from .download import disk_error
-from .errors import CancelledError, InputError, raise_for_write
+from .errors import CancelledError, InputError, one_line, raise_for_write
 from .gdalconfig import raising
 from .indices import (
     BLOCK_ROWS,
@@ -109,7 +109,9 @@ def polygonize(
         if cancel is not None and cancel():  # GDAL stopped: its callback said so
             raise _cancelled() from None
         raise_for_write(output.parent, error, "run it again")
-        raise
+        raise InputError(  # not a write: a tile of the product that does not decode
+            f"{product.name} could not be read whole ({one_line(error, 120)}): compute it again."
+        ) from None
     except OSError as error:
         raise disk_error(output.parent, error) from None
     finally:

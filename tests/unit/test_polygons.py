@@ -217,6 +217,18 @@ def test_a_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:
         polygonize(mask, blocker / "out.gpkg")
 
 
+def test_a_product_that_does_not_decode_is_one_sentence_and_nothing_written(tmp_path: Path) -> None:
+    water = np.zeros((1024, 1024), np.uint8)
+    water[100:900, 100:900] = 1
+    mask = _water_mask(tmp_path, water)
+    data = mask.read_bytes()
+    mask.write_bytes(data[: len(data) // 2] + bytes(len(data) - len(data) // 2))  # tiles zeroed
+    before = sorted(path.name for path in tmp_path.iterdir())
+    with pytest.raises(InputError, match=r"water\.tif could not be read whole \(.*\): compute it again\."):
+        polygonize(mask, tmp_path / "water.gpkg")
+    assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
 def test_an_earlier_file_is_replaced_only_when_the_new_one_is_whole(tmp_path: Path) -> None:
     mask = _water_mask(tmp_path, _lake_and_speck())
     output = tmp_path / "water.gpkg"
