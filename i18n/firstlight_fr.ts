@@ -1486,22 +1486,27 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="37" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="43" />
+      <source>No data (clouds, beyond the scene) hides {hidden:.0%} of the pixels: these are of what is seen.</source>
+      <translation>L'absence de données (nuages, hors de la scène) cache {hidden:.0%} des pixels : ces chiffres portent sur ce qui est vu.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="53" />
       <source>Area: {area:.2f} km².</source>
       <translation>Surface : {area:.2f} km².</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="44" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="60" />
       <source>{count} polygons (patches of {pixels} pixels or more).</source>
       <translation>{count} polygones (taches de {pixels} pixels ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="29" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="33" />
       <source>By class: {classes}.</source>
       <translation>Par classe : {classes}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="51" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="67" />
       <source>Polygons by class: {classes}.</source>
       <translation>Polygones par classe : {classes}.</translation>
     </message>

@@ -21,13 +21,29 @@ def product_summary(result: IndexResult) -> list[str]:
         "flood": translate("FirstLight", "Flooded (water now, dry before): {share:.1%} of the valid pixels."),
         "severity": translate("FirstLight", "Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels."),
     }
-    lines = [shares[result.name].format(share=result.positive_fraction) + area_sentence(result.positive_km2)]
+    lines = [
+        shares[result.name].format(share=result.positive_fraction)
+        + area_sentence(result.positive_km2)
+        + _hidden_sentence(result.valid_fraction)
+    ]
     if result.name == "severity" and result.areas_km2 is not None:
         names = class_names("severity")[1:]  # unburned left out
         areas = list(result.areas_km2.values())[1:]
         by_class = ", ".join(f"{name} {area:.2f} km²" for name, area in zip(names, areas, strict=True))
         lines.append(translate("FirstLight", "By class: {classes}.").format(classes=by_class))
     return lines
+
+
+def _hidden_sentence(valid_fraction: float) -> str:
+    """What a report must say beside a share and an area measured on part of the raster only: how
+    much of it no data hides (clouds, beyond the scene); nothing under 1 %."""
+    hidden = 1.0 - valid_fraction
+    if hidden < 0.01:
+        return ""
+    return " " + QCoreApplication.translate(
+        "FirstLight",
+        "No data (clouds, beyond the scene) hides {hidden:.0%} of the pixels: these are of what is seen.",
+    ).format(hidden=hidden)
 
 
 def area_sentence(km2: float | None) -> str:

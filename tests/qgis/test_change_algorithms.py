@@ -131,6 +131,29 @@ def test_flood_extent_from_two_water_masks(provider, project, project_context, f
     assert isinstance(layer.renderer(), QgsPalettedRasterRenderer)
 
 
+def test_a_flood_seen_in_part_says_how_much_no_data_hides(provider, flooded, tmp_path) -> None:
+    """The mask from before the flood with a cloud over its northern third: the flood is measured
+    where both scenes see the ground, and the run says how much that leaves out."""
+    before = gdal.Translate(str(tmp_path / "cloudy.tif"), str(flooded / ITEM_ID / f"{ITEM_ID}_water.tif"))
+    codes = before.GetRasterBand(1).ReadAsArray()
+    codes[: codes.shape[0] // 3] = 255
+    before.GetRasterBand(1).WriteArray(codes)
+    before = None
+    feedback = RecordingFeedback()
+    given = {
+        "BEFORE": str(tmp_path / "cloudy.tif"),
+        "AFTER": str(flooded / FLOODED_ID / f"{FLOODED_ID}_water.tif"),
+        "OUTPUT": str(tmp_path / "flood.tif"),
+    }
+    results = run("firstlight:floodextent", given, feedback)
+    hidden = 1 - results["VALID_FRACTION"]
+    assert 0.3 < hidden < 0.4
+    [line] = [info for info in feedback.infos if info.startswith("Flooded (water now, dry before)")]
+    assert line.endswith(
+        f"No data (clouds, beyond the scene) hides {hidden:.0%} of the pixels: these are of what is seen."
+    )
+
+
 def test_the_same_flood_extent_as_an_ingest_with_pre_event_dates(
     provider, flooded, area_file, tmp_path
 ) -> None:
