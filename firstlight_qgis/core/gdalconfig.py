@@ -92,11 +92,16 @@ def _within(
     return wrapper
 
 
+# GDAL's dataset destructors as Python names them: a raster's, an OGR data source's (before GDAL 3.8).
+_DESTRUCTORS = frozenset({"delete_Dataset", "delete_DataSource"})
+
+
 class _CloseErrors:
-    """What GDAL's dataset destructors raise inside the block, collected for the thread that runs
-    it: a close that fails (a full disk: the TIFF directory cannot be written) raises in a
-    destructor, where Python can only print "Exception ignored". ``sys.unraisablehook`` is one for
-    the process: it is replaced while any thread is inside, and restored when the last one leaves."""
+    """What GDAL's dataset destructors (``_DESTRUCTORS``) raise inside the block, collected for the
+    thread that runs it: a close that fails (a full disk: the TIFF directory cannot be written)
+    raises in a destructor, where Python can only print "Exception ignored". ``sys.unraisablehook``
+    is one for the process: it is replaced while any thread is inside, and restored when the last
+    one leaves."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -105,7 +110,7 @@ class _CloseErrors:
 
     def _collect(self, unraisable: Any) -> None:
         failed = self._collecting.get(threading.get_ident())
-        if failed is not None and getattr(unraisable.object, "__name__", None) == "delete_Dataset":
+        if failed is not None and getattr(unraisable.object, "__name__", None) in _DESTRUCTORS:
             failed.append(unraisable.exc_value)
         else:
             self._previous(unraisable)

@@ -22,7 +22,7 @@ from osgeo import gdal, ogr
 
 from .download import disk_error
 from .errors import CancelledError, InputError, one_line, raise_for_write
-from .gdalconfig import raising
+from .gdalconfig import close_after, close_whole, raising
 from .indices import (
     BLOCK_ROWS,
     FLOOD_CLASSES,
@@ -106,6 +106,7 @@ def polygonize(
         discard_polygons(output, sidecars_only=True)
         os.replace(work / output.name, output)
     except RuntimeError as error:
+        close_after(error)  # its frames hold the work files open: dropped before they are removed
         if cancel is not None and cancel():  # GDAL stopped: its callback said so
             raise _cancelled() from None
         raise_for_write(output.parent, error, "run it again")
@@ -113,6 +114,7 @@ def polygonize(
             f"{product.name} could not be read whole ({one_line(error, 120)}): compute it again."
         ) from None
     except OSError as error:
+        close_after(error)
         raise disk_error(output.parent, error) from None
     finally:
         if work is not None:
@@ -250,8 +252,8 @@ def _write(
     source = patches.GetLayer(0)
     srs = source.GetSpatialRef()
     unit_km2 = srs.GetLinearUnits() ** 2 / 1e6 if srs is not None and srs.IsProjected() else None
-    package = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
-    layer = package.CreateLayer(name, srs, ogr.wkbPolygon)
+    package = [ogr.GetDriverByName("GPKG").CreateDataSource(str(path))]  # (no other reference: closed)
+    layer = package[0].CreateLayer(name, srs, ogr.wkbPolygon)
     for field, kind in ((CODE, ogr.OFTInteger), (CLASS, ogr.OFTString), (AREA_KM2, ogr.OFTReal)):
         layer.CreateField(ogr.FieldDefn(field, kind))
     areas = dict.fromkeys(classes[1:], 0.0)
@@ -272,6 +274,7 @@ def _write(
         if number % 1000 == 0 and not callback(number / total):
             raise _cancelled()
     layer.CommitTransaction()
-    package = None  # closed here, so that a failed write raises before the rename
+    layer = None
+    close_whole(package)  # a close that fails (a full disk) raises here, before the rename
     callback(1.0)
     return total, areas if unit_km2 is not None else None

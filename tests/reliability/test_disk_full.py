@@ -16,6 +16,7 @@ from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.clip import clip_bands
 from firstlight_qgis.core.errors import DiskFullError
 from firstlight_qgis.core.indices import compute_indices
+from firstlight_qgis.core.polygons import polygonize
 from tests.reliability.harness import (
     BANDS,
     ITEM_ID,
@@ -130,6 +131,40 @@ def test_indices_on_a_full_disk_are_one_clear_error_and_leave_no_file(
         products(small_disk)
     assert "\n" not in str(raised.value)
     assert list(small_disk.iterdir()) == []
+
+
+def _sample_water(folder: Path) -> Path:
+    """The sample's water mask, as the ingest writes it."""
+    stack = str(folder / "stack.vrt")
+    gdal.BuildVRT(stack, [str(SAMPLE / f"{band}.tif") for band in BANDS], separate=True)
+    outputs = {"ndwi": folder / "ndwi.tif"}
+    return compute_indices(Path(stack), outputs, sensor="sentinel2", water=(folder / "water.tif", 0.0))[
+        "water"
+    ].path
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # a close's error lost
+@pytest.mark.parametrize("fraction", (0.1, 0.5, 0.9))
+def test_polygons_on_a_full_disk_are_one_clear_error_and_keep_the_earlier_file(
+    small_disk: Path, tmp_path: Path, fraction: float
+) -> None:
+    """The sample's water as polygons, every pixel kept (the largest file), onto a disk that fills
+    up while its work files or the GeoPackage are written: one DiskFullError, the earlier
+    polygons there as they were, nothing else left."""
+    water = _sample_water(tmp_path)
+    earlier = polygonize(water, tmp_path / "earlier.gpkg", min_area_m2=1000).path.read_bytes()
+    clean = polygonize(water, tmp_path / "clean.gpkg")
+    needed = clean.path.stat().st_size  # and the work folder's codes, 3 % of it
+    remount(small_disk, (len(earlier) + 4096 + int(needed * fraction)) // 4096 * 4096)
+    (small_disk / "water.gpkg").write_bytes(earlier)
+    with pytest.raises(DiskFullError, match="no space left") as raised:
+        polygonize(water, small_disk / "water.gpkg")
+    assert "\n" not in str(raised.value)
+    assert [path.name for path in small_disk.iterdir()] == ["water.gpkg"]
+    assert (small_disk / "water.gpkg").read_bytes() == earlier
+
+    remount(small_disk, 64 * 1024 * 1024)  # space is back
+    assert polygonize(water, small_disk / "water.gpkg").features == clean.features
 
 
 @pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # a close's error lost

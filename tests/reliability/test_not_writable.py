@@ -21,6 +21,7 @@ from firstlight_qgis.core.area import Area
 from firstlight_qgis.core.errors import NotWritableError
 from firstlight_qgis.core.indices import compute_indices
 from firstlight_qgis.core.lock import LOCK_NAME
+from firstlight_qgis.core.polygons import polygonize
 from tests.reliability.harness import (
     BANDS,
     ITEM_ID,
@@ -183,6 +184,20 @@ def test_indices_into_a_read_only_folder_are_one_clear_error(small_disk: Path, t
     with pytest.raises(NotWritableError) as raised:
         compute_indices(Path(stack), {"ndwi": small_disk / "ndwi.tif"}, sensor="sentinel2")
     assert _one_line(raised).startswith(f"Cannot write in {small_disk} (read-only file system)")
+
+
+def test_polygons_into_a_read_only_folder_are_one_clear_error(small_disk: Path, tmp_path: Path) -> None:
+    """``firstlight:polygons`` or the ingest's polygons on a read-only disk."""
+    stack = str(tmp_path / "stack.vrt")
+    gdal.BuildVRT(stack, [str(SAMPLE / f"{band}.tif") for band in BANDS], separate=True)
+    water = compute_indices(
+        Path(stack), {"ndwi": tmp_path / "ndwi.tif"}, sensor="sentinel2", water=(tmp_path / "water.tif", 0.0)
+    )["water"]
+    remount(small_disk, ROOM, read_only=True)
+    with pytest.raises(NotWritableError) as raised:
+        polygonize(water.path, small_disk / "water.gpkg")
+    assert _one_line(raised).startswith("Cannot write ")
+    assert "(read-only file system)" in _one_line(raised)
 
 
 def test_the_next_run_removes_what_a_refused_clean_up_left(server, reference, item, area, tmp_path) -> None:
