@@ -105,17 +105,18 @@ def polygonize(
         features, areas = _polygons_into(work / output.name, source, layer, min_pixels, steps)
         discard_polygons(output, sidecars_only=True)
         os.replace(work / output.name, output)
-    except RuntimeError as error:
+    except BaseException as error:
         close_after(error)  # its frames hold the work files open: dropped before they are removed
-        if cancel is not None and cancel():  # GDAL stopped: its callback said so
-            raise _cancelled() from None
-        raise_for_write(output.parent, error, "run it again")
-        raise InputError(  # not a write: a tile of the product that does not decode
-            f"{product.name} could not be read whole ({one_line(error, 120)}): compute it again."
-        ) from None
-    except OSError as error:
-        close_after(error)
-        raise disk_error(output.parent, error) from None
+        if isinstance(error, RuntimeError):
+            if cancel is not None and cancel():  # GDAL stopped: its callback said so
+                raise _cancelled() from None
+            raise_for_write(output.parent, error, "run it again")
+            raise InputError(  # not a write: a tile of the product that does not decode
+                f"{product.name} could not be read whole ({one_line(error, 120)}): compute it again."
+            ) from None
+        if isinstance(error, OSError):
+            raise disk_error(output.parent, error) from None
+        raise
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
