@@ -594,7 +594,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 folder,
                 area=search.area,
                 event=search.event,
-                options=options,
+                # The scene before the event has no polygons of its own: its water is the flood
+                # extent's "water before".
+                options=dataclasses.replace(options, polygons=False) if scene is pre_scene else options,
                 progress=_BandProgress(feedback, scene, base, span),
                 cancel=feedback.isCanceled,
                 signer=signer_for(search.catalog, search.proxy) or signer_for(scene.catalog, search.proxy),

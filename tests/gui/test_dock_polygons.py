@@ -40,7 +40,7 @@ def test_a_flood_ingest_with_polygons_adds_them_on_top(dock, messages, tmp_path)
     ]
     count = layer.featureCount()
     assert count > 0
-    assert "water mask polygons" in group_layers(ITEM_ID)  # the scene from before, to compare
+    assert "water mask polygons" not in group_layers(ITEM_ID)  # before: its water is "water before"
 
     # Again, with its layers on the map: replaced in place, not duplicated.
     dock.ingest_button.click()

@@ -49,16 +49,10 @@ def _classes(layer: QgsVectorLayer) -> list[tuple[str, str]]:
 
 
 def test_the_ingest_writes_and_loads_the_flood_polygons(
-    provider, project, project_context, flooded, area_file
-):
-    package = flooded / FLOODED_ID / f"{FLOODED_ID}_flood.gpkg"
-    assert package.is_file()
-    assert not (flooded / ITEM_ID / f"{ITEM_ID}_water.gpkg").exists() or True  # the pre-event's: its water
-    catalog = flooded.parent / "catalog"
-    given = ingest_parameters(
-        flood_catalog(catalog), area_file, flooded, "flood.riverine", DATES, **PRE_EVENT, POLYGONS=True
-    )
-    results = run_and_load("firstlight:ingest", given, project_context)
+    provider, project, project_context, catalog, area_file, tmp_path
+) -> None:
+    results = run_and_load("firstlight:ingest", _parameters(catalog, area_file, tmp_path), project_context)
+    package = tmp_path / FLOODED_ID / f"{FLOODED_ID}_flood.gpkg"
     assert results["OUTPUT_POLYGONS"] == str(package)
     assert str(package) in results["OUTPUT_LAYERS"]
     layers = {layer.name(): layer for layer in project.mapLayers().values()}
@@ -66,6 +60,9 @@ def test_the_ingest_writes_and_loads_the_flood_polygons(
     assert _classes(polygons) == [("flooded", "Flooded"), ("water before", "Water before the event")]
     feedback: RecordingFeedback = project_context.feedback()
     assert any(line.startswith("Polygons by class: Flooded ") for line in feedback.infos)
+    # The scene from before the flood has none: its water is the flood extent's "water before".
+    assert not [name for name in layers if name.startswith(ITEM_ID) and name.endswith("polygons")]
+    assert not list((tmp_path / ITEM_ID).glob("*.gpkg"))
 
 
 def test_polygons_of_a_flood_extent_into_a_shapefile(provider, project, project_context, flooded, tmp_path):
