@@ -120,19 +120,19 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="212" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="168" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="169" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="213" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="183" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="184" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="215" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="676" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="708" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -305,7 +305,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="429" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="371" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="388" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -321,7 +321,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="433" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="341" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="358" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -342,7 +342,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="444" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="305" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
       <source>Polygons of the flood, burn or water (GeoPackage)</source>
       <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
     </message>
@@ -826,7 +826,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="161" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="380" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="397" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
@@ -847,7 +847,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="224" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="382" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
@@ -964,13 +964,13 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="103" />
       <location filename="../firstlight_qgis/processing/index.py" line="150" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="377" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="113" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="353" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="370" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
@@ -981,7 +981,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="153" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="378" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="395" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -1026,12 +1026,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="196" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="197" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="209" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="210" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1056,237 +1056,257 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="238" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="239" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="241" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="242" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="246" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="253" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="254" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="291" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="289" />
+      <source>Pre-event scene id (empty: the best found)</source>
+      <translation>Identifiant de la scène d'avant l'événement (vide : la meilleure trouvée)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="295" />
+      <source>The scene to compare with, rather than the one FirstLight picks: the id of a scene found between the pre-event dates (as firstlight:discover lists them).</source>
+      <translation>La scène à laquelle comparer, plutôt que celle que choisit FirstLight : l'identifiant d'une scène trouvée entre les dates d'avant l'événement (telle que firstlight:discover les liste).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="308" />
       <source>Mosaic the scenes (one raster per product)</source>
       <translation>Mosaïquer les scènes (un raster par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="294" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="311" />
       <source>With two scenes or more (an area over two tiles), their products are also mosaicked into OUTPUT_FOLDER/mosaic/&lt;product&gt;.tif: the first scene on top, the others filling its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of one day: a mosaic of several dates mixes the states of the event.</source>
       <translation>Avec deux scènes ou plus (une zone sur deux tuiles), leurs produits sont aussi mosaïqués dans OUTPUT_FOLDER/mosaic/&lt;produit&gt;.tif : la première scène au-dessus, les autres comblant ses manques (hors de son emprise, ses nuages), les surfaces comptées une seule fois. Choisissez des scènes d'un même jour : une mosaïque de plusieurs dates mêle les états de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="327" />
       <source>Also write each scene's flood extent (with pre-event dates), burn severity, or else its water mask as polygons, &lt;id&gt;_&lt;product&gt;.gpkg beside it: one per patch, with its class and area in km². Patches under POLYGON_MIN_AREA_M2 join the class around them.</source>
       <translation>Écrit aussi l'étendue de l'inondation de chaque scène (avec des dates avant l'événement), la sévérité du brûlis, ou sinon son masque d'eau en polygones, &lt;id&gt;_&lt;produit&gt;.gpkg à côté : un par tache, avec sa classe et sa surface en km². Les taches de moins de POLYGON_MIN_AREA_M2 rejoignent la classe qui les entoure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="320" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="337" />
       <source>Polygons: minimum area of a patch (m²)</source>
       <translation>Polygones : surface minimale d'une tache (m²)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="345" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="362" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="356" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="373" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="362" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="379" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="365" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="382" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="500" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="522" />
       <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="504" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="526" />
       <source>Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}, {cloud:g} % de nuages) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="202" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="203" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="262" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="263" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="271" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="272" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="272" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="273" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
-      <source>The latest clear scene between these dates (at most 10% cloud, else the clearest), before the event's dates, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
-      <translation>La dernière scène claire entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse), avant celles de l'événement, est importée aussi, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie. Laissez les deux vides pour l'indice de l'événement et le masque d'eau seuls.</translation>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="277" />
+      <source>The latest clear scene between these dates (at most 10% cloud, else the clearest; of the first scene's tile or orbit when there is one), before the event's dates, or the one PRE_EVENT_SCENE names, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
+      <translation>La scène dégagée la plus récente entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse ; de la tuile ou de l'orbite de la première scène s'il y en a une), avant les dates de l'événement, ou celle que nomme PRE_EVENT_SCENE, est aussi importée, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité d'un brûlis. Laisser les deux vides pour l'indice et le masque d'eau de l'événement seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="287" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="331" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="348" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="375" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="392" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="383" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="400" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="385" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="402" />
       <source>All layers produced</source>
       <translation>Toutes les couches produites</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="387" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="390" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="407" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="395" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="412" />
       <source>Polygons (with POLYGONS)</source>
       <translation>Polygones (avec POLYGONS)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="416" />
       <source>Mosaic folder (with MOSAIC)</source>
       <translation>Dossier de la mosaïque (avec MOSAIC)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="421" />
       <source>What the first scene (with MOSAIC, the whole area) shows: flooded, burnt or water share and area</source>
       <translation>Ce que montre la première scène (avec MOSAIC, toute la zone) : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="565" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="587" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="613" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="645" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="648" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="680" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="449" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="466" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="483" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="505" />
       <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="535" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="557" />
       <source>The scene before the event is seen from {seen}, {id} from {view}: no clear scene from {view} was found between the pre-event dates. Some of the changes may be the view's, not the event's (for radar, shadows on the other side of the relief).</source>
       <translation>La scène d'avant l'événement est vue depuis {seen}, {id} depuis {view} : aucune scène dégagée depuis {view} n'a été trouvée entre les dates d'avant l'événement. Une partie des changements peut venir de la prise de vue et non de l'événement (pour le radar, les ombres de l'autre côté du relief).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="662" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="694" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="704" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="736" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="438" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="794" />
+      <source>The pre-event scene {id} is not among the {count} found in {catalog} between {start} and {end} with at most {cloud:g}% cloud ({ids}): give one of those, or leave it empty.</source>
+      <translation>La scène d'avant l'événement {id} n'est pas parmi les {count} trouvées dans {catalog} entre le {start} et le {end} avec au plus {cloud:g} % de nuages ({ids}) : donnez l'une d'elles, ou laissez vide.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="455" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="467" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="484" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="490" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="512" />
       <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="512" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="534" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="529" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="551" />
       <source>It is seen as {id} is: {view}.</source>
       <translation>Elle est vue comme {id} : {view}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="653" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="605" />
+      <source>The pre-event scene {id} is looked for between the pre-event dates: give them too.</source>
+      <translation>La scène d'avant l'événement {id} est cherchée entre les dates d'avant l'événement : donnez-les aussi.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="685" />
       <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
       <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="668" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="700" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="684" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="716" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="686" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="718" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="694" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="726" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>

@@ -66,6 +66,7 @@ CLOUD_MASK = "CLOUD_MASK"
 MAX_RETRIES = "MAX_RETRIES"
 PRE_EVENT_START = "PRE_EVENT_START"
 PRE_EVENT_END = "PRE_EVENT_END"
+PRE_EVENT_SCENE = "PRE_EVENT_SCENE"
 POLYGONS = "POLYGONS"
 POLYGON_MIN_AREA_M2 = "POLYGON_MIN_AREA_M2"
 
@@ -275,13 +276,29 @@ class IngestAlgorithm(FirstLightAlgorithm):
             pre.setHelp(
                 translate(
                     "FirstLight",
-                    "The latest clear scene between these dates (at most 10% cloud, else the clearest), "
-                    "before the event's dates, is ingested too, and each scene's change since is "
-                    "computed: a flood's extent, a burn scar's dNBR and "
-                    "burn severity. Leave both empty for the event's index and water mask alone.",
+                    "The latest clear scene between these dates (at most 10% cloud, else the clearest; "
+                    "of the first scene's tile or orbit when there is one), before the event's dates, "
+                    "or the one PRE_EVENT_SCENE names, is ingested too, and each scene's change since "
+                    "is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both "
+                    "empty for the event's index and water mask alone.",
                 )
             )
             self.addParameter(pre)
+        chosen = QgsProcessingParameterString(
+            PRE_EVENT_SCENE,
+            translate("FirstLight", "Pre-event scene id (empty: the best found)"),
+            None,
+            False,
+            True,
+        )
+        chosen.setHelp(
+            translate(
+                "FirstLight",
+                "The scene to compare with, rather than the one FirstLight picks: the id of a scene "
+                "found between the pre-event dates (as firstlight:discover lists them).",
+            )
+        )
+        self.addParameter(chosen)
         self.addParameter(
             QgsProcessingParameterBoolean(
                 CLIP_TO_AREA, translate("FirstLight", "Clip to the area (else whole scene)"), True
@@ -473,11 +490,16 @@ class IngestAlgorithm(FirstLightAlgorithm):
         return window
 
     def _pre_event_scene(
-        self, search: Search, window: tuple[date, date], scenes: list[Scene], feedback: QgsProcessingFeedback
+        self,
+        search: Search,
+        window: tuple[date, date],
+        scenes: list[Scene],
+        chosen: str,
+        feedback: QgsProcessingFeedback,
     ) -> Scene:
-        """The scene between the pre-event dates to compare with (``best_pre_event``: of the first
-        scene's sensor if there is one, the latest clear one that covers the area, seen as the
-        first scene was if one is)."""
+        """The scene between the pre-event dates to compare with: the one ``chosen`` names, else
+        ``best_pre_event`` (of the first scene's sensor if there is one, the latest clear one that
+        covers the area, seen as the first scene was if one is)."""
         before = dataclasses.replace(search, start=window[0], end=window[1])
         feedback.pushInfo(
             QCoreApplication.translate(
@@ -495,7 +517,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     catalog=search.catalog_label, start=before.start, end=before.end, cloud=search.max_cloud
                 )
             )
-        scene = best_pre_event(found, scenes[0])
+        scene = _named(found, chosen, before) if chosen else best_pre_event(found, scenes[0])
         if scene.cloud_cover is None:  # radar
             line = QCoreApplication.translate(
                 "FirstLight", "Scene before the event: {id} ({date}); each scene is compared with it."
@@ -577,7 +599,15 @@ class IngestAlgorithm(FirstLightAlgorithm):
         feedback.setProgress(1)
         scenes = self._scenes(search, parameters, context, feedback)
         window = self._pre_event_window(parameters, context)
-        pre_scene = self._pre_event_scene(search, window, scenes, feedback) if window else None
+        chosen = self.parameterAsString(parameters, PRE_EVENT_SCENE, context).strip()
+        if chosen and window is None:
+            raise InputError(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "The pre-event scene {id} is looked for between the pre-event dates: give them too.",
+                ).format(id=one_line(chosen))
+            )
+        pre_scene = self._pre_event_scene(search, window, scenes, chosen, feedback) if window else None
         feedback.setProgress(5)
 
         queue = [pre_scene, *scenes] if pre_scene is not None else scenes
@@ -753,6 +783,29 @@ def _load_products(
         if output is not None:
             load_on_completion(context, str(product.path), f"{prefix} {name}", PRODUCT, output)
     return [str(product.path) for product in products.values()]
+
+
+def _named(found: list[Scene], chosen: str, window: Search) -> Scene:
+    """The scene of ``found`` (between the pre-event dates of ``window``) whose id is ``chosen``."""
+    named = next((scene for scene in found if scene.id == chosen), None)
+    if named is None:
+        ids = ", ".join(scene.id for scene in found[:5]) + (", ..." if len(found) > 5 else "")
+        raise InputError(
+            QCoreApplication.translate(
+                "FirstLight",
+                "The pre-event scene {id} is not among the {count} found in {catalog} between {start} "
+                "and {end} with at most {cloud:g}% cloud ({ids}): give one of those, or leave it empty.",
+            ).format(
+                id=one_line(chosen),
+                count=len(found),
+                catalog=window.catalog_label,
+                start=window.start,
+                end=window.end,
+                cloud=window.max_cloud,
+                ids=ids,
+            )
+        )
+    return named
 
 
 def _load_polygons(context: QgsProcessingContext, polygons: PolygonResult | None, prefix: str) -> list[str]:

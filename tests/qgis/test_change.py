@@ -90,13 +90,28 @@ def test_without_pre_event_dates_a_burn_scar_is_nbr_alone(provider, catalog, are
         ({"PRE_EVENT_START": "2018-12-01", "PRE_EVENT_END": "2019-01-01"}, "must end before the event's"),
         ({**BEFORE, "EVENT": "drought.vegetation"}, "or a burn scar's dNBR, not drought.vegetation"),
         ({"PRE_EVENT_START": "2018-11-01", "PRE_EVENT_END": "2018-11-30"}, "No pre-event scene"),
+        ({"PRE_EVENT_SCENE": ITEM_ID}, f"The pre-event scene {ITEM_ID} is looked for between the pre-event"),
+        (
+            {**BEFORE, "PRE_EVENT_SCENE": "S2_elsewhere"},
+            f"The pre-event scene S2_elsewhere is not among the 1 found in {{catalog}} between 2018-12-01 "
+            f"and 2018-12-31 with at most 30% cloud ({ITEM_ID}): give one of those, or leave it empty.",
+        ),
     ],
 )
 def test_bad_pre_event_dates_are_one_sentence(provider, catalog, area_file, tmp_path, extra, message) -> None:
     with pytest.raises(QgsProcessingException) as raised:
         run("firstlight:ingest", parameters(catalog, area_file, tmp_path / "out", **extra))
-    assert message in our_line(raised.value), str(raised.value)
+    assert message.format(catalog=catalog) in our_line(raised.value), str(raised.value)
     assert not any((tmp_path / "out").glob("*/*.tif"))  # nothing was ingested
+
+
+def test_the_pre_event_scene_named_is_the_one_compared_with(provider, catalog, area_file, tmp_path) -> None:
+    feedback = RecordingFeedback()
+    given = parameters(catalog, area_file, tmp_path, **BEFORE, PRE_EVENT_SCENE=f" {ITEM_ID} ")
+    results = run("firstlight:ingest", given, feedback)
+    assert results["SCENE_IDS"] == f"{ITEM_ID},{BURNT_ID}"
+    assert results["OUTPUT_SEVERITY"] is not None
+    assert any(info.startswith(f"Scene before the event: {ITEM_ID} (") for info in feedback.infos)
 
 
 def test_pre_event_dates_give_a_flood_its_extent(

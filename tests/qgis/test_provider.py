@@ -74,6 +74,7 @@ def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> Non
                 "BEST_N",
                 "PRE_EVENT_START",
                 "PRE_EVENT_END",
+                "PRE_EVENT_SCENE",
                 "CLIP_TO_AREA",
                 "MOSAIC",
                 "POLYGONS",
@@ -122,7 +123,14 @@ def test_parameters_added_after_the_first_release_are_optional(provider: FirstLi
     would no longer validate ("Parameter ... is mandatory")."""
     algorithm = QgsApplication.processingRegistry().createAlgorithmById("firstlight:ingest")
     optional = QgsProcessingParameterDefinition.Flag.FlagOptional
-    for name in ("PRE_EVENT_START", "PRE_EVENT_END", "MOSAIC", "POLYGONS", "POLYGON_MIN_AREA_M2"):
+    for name in (
+        "PRE_EVENT_START",
+        "PRE_EVENT_END",
+        "PRE_EVENT_SCENE",
+        "MOSAIC",
+        "POLYGONS",
+        "POLYGON_MIN_AREA_M2",
+    ):
         assert algorithm.parameterDefinition(name).flags() & optional, name
 
 
