@@ -120,19 +120,19 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="212" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="169" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="170" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="213" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="184" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="185" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="215" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="708" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="636" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -198,7 +198,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="296" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="100" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="101" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
@@ -259,7 +259,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="336" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="157" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="158" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
@@ -305,7 +305,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="429" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="388" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="389" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -321,7 +321,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="433" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="358" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="359" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -342,7 +342,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="444" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="323" />
       <source>Polygons of the flood, burn or water (GeoPackage)</source>
       <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
     </message>
@@ -826,7 +826,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="161" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="397" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="398" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
@@ -847,17 +847,17 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="224" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="400" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="135" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="133" />
       <source>Discover scenes</source>
       <translation>Découvrir des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="146" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="144" />
       <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
 
 Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
@@ -870,47 +870,47 @@ Catalogue : earth-search (par défaut), planetary-computer, l'URL de n'importe q
 Sorties : les emprises (un polygone par scène avec son identifiant, sa date, son capteur, sa couverture nuageuse en %, le % de la zone couvert, les bandes manquantes et son rang) et un fichier JSON des scènes, que « Importer des scènes » lit par son paramètre SCENES_JSON.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="162" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="160" />
       <source>Maximum number of scenes</source>
       <translation>Nombre maximal de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="141" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="139" />
       <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
       <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="174" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="172" />
       <source>Scene footprints</source>
       <translation>Emprises des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="181" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="179" />
       <source>Scenes (JSON)</source>
       <translation>Scènes (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="182" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="180" />
       <source>JSON files (*.json)</source>
       <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="187" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="185" />
       <source>Number of scenes</source>
       <translation>Nombre de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="192" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="190" />
       <source>Scene ids, best first (comma-separated)</source>
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="213" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="211" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}, avec au plus {cloud:g} % de nuages.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="242" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="240" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
@@ -964,13 +964,13 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="103" />
       <location filename="../firstlight_qgis/processing/index.py" line="150" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="395" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="113" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="370" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="371" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
@@ -981,7 +981,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="153" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="395" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="396" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -1026,12 +1026,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="197" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="198" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="210" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="211" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1056,337 +1056,297 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="239" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="240" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="242" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="243" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="248" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="254" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="255" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="289" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="290" />
       <source>Pre-event scene id (empty: the best found)</source>
       <translation>Identifiant de la scène d'avant l'événement (vide : la meilleure trouvée)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="295" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="296" />
       <source>The scene to compare with, rather than the one FirstLight picks: the id of a scene found between the pre-event dates (as firstlight:discover lists them).</source>
       <translation>La scène à laquelle comparer, plutôt que celle que choisit FirstLight : l'identifiant d'une scène trouvée entre les dates d'avant l'événement (telle que firstlight:discover les liste).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="308" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="309" />
       <source>Mosaic the scenes (one raster per product)</source>
       <translation>Mosaïquer les scènes (un raster par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="311" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="312" />
       <source>With two scenes or more (an area over two tiles), their products are also mosaicked into OUTPUT_FOLDER/mosaic/&lt;product&gt;.tif: the first scene on top, the others filling its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of one day: a mosaic of several dates mixes the states of the event.</source>
       <translation>Avec deux scènes ou plus (une zone sur deux tuiles), leurs produits sont aussi mosaïqués dans OUTPUT_FOLDER/mosaic/&lt;produit&gt;.tif : la première scène au-dessus, les autres comblant ses manques (hors de son emprise, ses nuages), les surfaces comptées une seule fois. Choisissez des scènes d'un même jour : une mosaïque de plusieurs dates mêle les états de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="327" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
       <source>Also write each scene's flood extent (with pre-event dates), burn severity, or else its water mask as polygons, &lt;id&gt;_&lt;product&gt;.gpkg beside it: one per patch, with its class and area in km². Patches under POLYGON_MIN_AREA_M2 join the class around them.</source>
       <translation>Écrit aussi l'étendue de l'inondation de chaque scène (avec des dates avant l'événement), la sévérité du brûlis, ou sinon son masque d'eau en polygones, &lt;id&gt;_&lt;produit&gt;.gpkg à côté : un par tache, avec sa classe et sa surface en km². Les taches de moins de POLYGON_MIN_AREA_M2 rejoignent la classe qui les entoure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="337" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="338" />
       <source>Polygons: minimum area of a patch (m²)</source>
       <translation>Polygones : surface minimale d'une tache (m²)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="362" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="363" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="373" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="374" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="379" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="380" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="382" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="383" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="522" />
-      <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
-      <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="526" />
-      <source>Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.</source>
-      <translation>Scène d'avant l'événement : {id} ({date}, {cloud:g} % de nuages) ; chaque scène est comparée avec elle.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="203" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="204" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="263" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="264" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="272" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="273" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="273" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="274" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="277" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="278" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest; of the first scene's tile or orbit when there is one), before the event's dates, or the one PRE_EVENT_SCENE names, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La scène dégagée la plus récente entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse ; de la tuile ou de l'orbite de la première scène s'il y en a une), avant les dates de l'événement, ou celle que nomme PRE_EVENT_SCENE, est aussi importée, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité d'un brûlis. Laisser les deux vides pour l'indice et le masque d'eau de l'événement seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="305" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="348" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="349" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="392" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="393" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="400" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="401" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="402" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="403" />
       <source>All layers produced</source>
       <translation>Toutes les couches produites</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="405" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="407" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="408" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="412" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="413" />
       <source>Polygons (with POLYGONS)</source>
       <translation>Polygones (avec POLYGONS)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="416" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="417" />
       <source>Mosaic folder (with MOSAIC)</source>
       <translation>Dossier de la mosaïque (avec MOSAIC)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="421" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="422" />
       <source>What the first scene (with MOSAIC, the whole area) shows: flooded, burnt or water share and area</source>
       <translation>Ce que montre la première scène (avec MOSAIC, toute la zone) : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="587" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="515" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="645" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="573" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="680" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="608" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="466" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="467" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="505" />
-      <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
-      <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="557" />
-      <source>The scene before the event is seen from {seen}, {id} from {view}: no clear scene from {view} was found between the pre-event dates. Some of the changes may be the view's, not the event's (for radar, shadows on the other side of the relief).</source>
-      <translation>La scène d'avant l'événement est vue depuis {seen}, {id} depuis {view} : aucune scène dégagée depuis {view} n'a été trouvée entre les dates d'avant l'événement. Une partie des changements peut venir de la prise de vue et non de l'événement (pour le radar, les ombres de l'autre côté du relief).</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="694" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="622" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="736" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="664" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="794" />
-      <source>The pre-event scene {id} is not among the {count} found in {catalog} between {start} and {end} with at most {cloud:g}% cloud ({ids}): give one of those, or leave it empty.</source>
-      <translation>La scène d'avant l'événement {id} n'est pas parmi les {count} trouvées dans {catalog} entre le {start} et le {end} avec au plus {cloud:g} % de nuages ({ids}) : donnez l'une d'elles, ou laissez vide.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="455" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="456" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="484" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="485" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="512" />
-      <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
-      <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="534" />
-      <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
-      <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="551" />
-      <source>It is seen as {id} is: {view}.</source>
-      <translation>Elle est vue comme {id} : {view}.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="605" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="533" />
       <source>The pre-event scene {id} is looked for between the pre-event dates: give them too.</source>
       <translation>La scène d'avant l'événement {id} est cherchée entre les dates d'avant l'événement : donnez-les aussi.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="685" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="613" />
       <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
       <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="700" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="628" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="716" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="644" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="718" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="646" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="726" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="654" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="89" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="90" />
       <source>The area to search and clip to: an extent in any CRS (xmin,xmax,ymin,ymax [EPSG:n]), or a polygon layer or vector file whose polygons are used as drawn.</source>
       <translation>La zone où chercher et à laquelle découper : une emprise dans n'importe quel SCR (xmin,xmax,ymin,ymax [EPSG:n]), ou une couche de polygones ou un fichier vecteur dont les polygones sont utilisés tels que dessinés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="107" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="108" />
       <source>What happened: flood.* events give a water mask (NDWI/MNDWI, Sentinel-1 VV), wildfire.burn_scar the NBR (and with pre-event dates, dNBR and burn severity), drought.vegetation the NDVI.</source>
       <translation>Ce qui s'est passé : les événements flood.* donnent un masque d'eau (NDWI/MNDWI, VV de Sentinel-1), wildfire.burn_scar le NBR (et avec des dates d'avant l'événement, le dNBR et la sévérité du brûlis), drought.vegetation le NDVI.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="123" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="124" />
       <source>First day of the search (YYYY-MM-DD, UTC, inclusive).</source>
       <translation>Premier jour de la recherche (AAAA-MM-JJ, UTC, inclus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="131" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="132" />
       <source>Last day of the search (YYYY-MM-DD, UTC, inclusive); not before the start date.</source>
       <translation>Dernier jour de la recherche (AAAA-MM-JJ, UTC, inclus) ; pas avant la date de début.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="148" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="149" />
       <source>Optical scenes cloudier than this are left out; Sentinel-1 radar is never filtered.</source>
       <translation>Les scènes optiques plus nuageuses sont écartées ; le radar Sentinel-1 n'est jamais filtré.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="159" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="160" />
       <source>earth-search (Earth Search v1, no account), planetary-computer (Microsoft Planetary Computer), the URL of any STAC API, or the path of a local STAC catalog, collection or ItemCollection file.</source>
       <translation>earth-search (Earth Search v1, sans compte), planetary-computer (Microsoft Planetary Computer), l'URL de n'importe quelle API STAC, ou le chemin d'un fichier local de catalogue, de collection ou d'ItemCollection STAC.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="176" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="177" />
       <source>STAC collection ids to search; empty searches the event's sensors' usual collections (e.g. sentinel-2-l2a, landsat-c2-l2).</source>
       <translation>Identifiants des collections STAC où chercher ; vide cherche dans les collections habituelles des capteurs de l'événement (par ex. sentinel-2-l2a, landsat-c2-l2).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="460" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="461" />
       <source>selected features</source>
       <translation>entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="462" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="463" />
       <source>features</source>
       <translation>entités</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="478" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="479" />
       <source>(none)</source>
       <translation>(aucune)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="88" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="89" />
       <source>Area of interest</source>
       <translation>Zone d'intérêt</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="119" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="120" />
       <source>Start date</source>
       <translation>Date de début</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="129" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="130" />
       <source>End date</source>
       <translation>Date de fin</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="141" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="142" />
       <source>Maximum cloud cover (%)</source>
       <translation>Couverture nuageuse maximale (%)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="171" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="172" />
       <source>Collections (comma-separated)</source>
       <translation>Collections (séparées par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="218" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="219" />
       <source>No scene for {event} in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the dates, raise the maximum cloud cover or check the area and catalog.</source>
       <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
     </message>
@@ -1428,6 +1388,46 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <location filename="../firstlight_qgis/processing/polygons.py" line="97" />
       <source>Number of polygons</source>
       <translation>Nombre de polygones</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="45" />
+      <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
+      <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="49" />
+      <source>Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.</source>
+      <translation>Scène d'avant l'événement : {id} ({date}, {cloud:g} % de nuages) ; chaque scène est comparée avec elle.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="30" />
+      <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
+      <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="80" />
+      <source>The scene before the event is seen from {seen}, {id} from {view}: no clear scene from {view} was found between the pre-event dates. Some of the changes may be the view's, not the event's (for radar, shadows on the other side of the relief).</source>
+      <translation>La scène d'avant l'événement est vue depuis {seen}, {id} depuis {view} : aucune scène dégagée depuis {view} n'a été trouvée entre les dates d'avant l'événement. Une partie des changements peut venir de la prise de vue et non de l'événement (pour le radar, les ombres de l'autre côté du relief).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="37" />
+      <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
+      <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="57" />
+      <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
+      <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="74" />
+      <source>It is seen as {id} is: {view}.</source>
+      <translation>Elle est vue comme {id} : {view}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="95" />
+      <source>The pre-event scene {id} is not among the {count} found in {catalog} between {start} and {end} with at most {cloud:g}% cloud ({ids}): give one of those, or leave it empty.</source>
+      <translation>La scène d'avant l'événement {id} n'est pas parmi les {count} trouvées dans {catalog} entre le {start} et le {end} avec au plus {cloud:g} % de nuages ({ids}) : donnez l'une d'elles, ou laissez vide.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/provider.py" line="31" />

@@ -36,7 +36,7 @@ from .compat import (
     WKB_MULTIPOLYGON,
     make_field,
 )
-from .parameters import Search, add_search_parameters, read_search, search_problem
+from .parameters import SEARCH_LIMIT, Search, add_search_parameters, read_search, search_problem
 from .styling import FOOTPRINTS as FOOTPRINT_STYLE
 from .styling import style_on_completion
 
@@ -45,8 +45,6 @@ SCENES_JSON = "SCENES_JSON"
 LIMIT = "LIMIT"
 SCENE_COUNT = "SCENE_COUNT"
 SCENE_IDS = "SCENE_IDS"
-
-DEFAULT_LIMIT = 50
 
 
 def footprint_fields() -> QgsFields:
@@ -161,7 +159,7 @@ class DiscoverAlgorithm(FirstLightAlgorithm):
             LIMIT,
             QCoreApplication.translate("FirstLight", "Maximum number of scenes"),
             NUMBER_INTEGER,
-            DEFAULT_LIMIT,
+            SEARCH_LIMIT,
             False,
             1,
             1000,

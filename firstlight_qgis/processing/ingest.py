@@ -28,7 +28,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..core.catalog import Scene, best_pre_event, same_view
+from ..core.catalog import Scene
 from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
@@ -39,6 +39,7 @@ from ..core.polygons import DEFAULT_MIN_AREA_M2, PolygonResult
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
 from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_DOUBLE, NUMBER_INTEGER
 from .parameters import (
+    SEARCH_LIMIT,
     Search,
     add_search_parameters,
     date_values,
@@ -49,6 +50,7 @@ from .parameters import (
     search_problem,
     signer_for,
 )
+from .pre_event import pre_event_scene
 from .styling import POLYGONS as POLYGONS_STYLE
 from .styling import PRODUCT, STACK, load_on_completion
 from .summaries import polygon_summary, product_summary
@@ -85,7 +87,6 @@ OUTPUT_POLYGONS = "OUTPUT_POLYGONS"
 # The products whose summary is said, the event's mark first: flooded, burnt, then water.
 _SUMMARISED = ("flood", "severity", "water")
 
-_SEARCH_LIMIT = 50
 _DOWNLOAD_SHARE = 0.85  # of each scene's progress span; stacking, validation and indices take the rest
 _REPORTED = {"started", "done", "skipped", "failed", "retrying"}
 _PERCENT_EVERY_S = 1.0  # a band's percentage: told in 10 % steps, at most this often
@@ -467,7 +468,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 "FirstLight", "Searching {catalog} for {event} scenes from {start} to {end}."
             ).format(catalog=search.catalog_label, event=search.event, start=search.start, end=search.end)
         )
-        found = search.run(feedback.isCanceled, limit=max(_SEARCH_LIMIT, best_n))
+        found = search.run(feedback.isCanceled, limit=max(SEARCH_LIMIT, best_n))
         if not found:
             raise QgsProcessingException(one_line(search.nothing_found()))
         return _pick(found, ids, best_n, f"found in {search.catalog_label}")
@@ -488,79 +489,6 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 ).format(event=event)
             )
         return window
-
-    def _pre_event_scene(
-        self,
-        search: Search,
-        window: tuple[date, date],
-        scenes: list[Scene],
-        chosen: str,
-        feedback: QgsProcessingFeedback,
-    ) -> Scene:
-        """The scene between the pre-event dates to compare with: the one ``chosen`` names, else
-        ``best_pre_event`` (of the first scene's sensor if there is one, the latest clear one that
-        covers the area, seen as the first scene was if one is)."""
-        before = dataclasses.replace(search, start=window[0], end=window[1])
-        feedback.pushInfo(
-            QCoreApplication.translate(
-                "FirstLight", "Searching {catalog} for a pre-event scene from {start} to {end}."
-            ).format(catalog=search.catalog_label, start=before.start, end=before.end)
-        )
-        found = before.run(feedback.isCanceled, limit=_SEARCH_LIMIT)
-        if not found:
-            raise InputError(
-                QCoreApplication.translate(
-                    "FirstLight",
-                    "No pre-event scene in {catalog} covers the area between {start} and {end} with at "
-                    "most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.",
-                ).format(
-                    catalog=search.catalog_label, start=before.start, end=before.end, cloud=search.max_cloud
-                )
-            )
-        scene = _named(found, chosen, before) if chosen else best_pre_event(found, scenes[0])
-        if scene.cloud_cover is None:  # radar
-            line = QCoreApplication.translate(
-                "FirstLight", "Scene before the event: {id} ({date}); each scene is compared with it."
-            )
-        else:
-            line = QCoreApplication.translate(
-                "FirstLight",
-                "Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.",
-            )
-        feedback.pushInfo(line.format(id=scene.id, date=scene.datetime, cloud=scene.cloud_cover))
-        self._compare_views(scene, scenes[0], feedback)
-        if scene.id in {s.id for s in scenes}:
-            raise InputError(
-                QCoreApplication.translate(
-                    "FirstLight",
-                    "The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates "
-                    "from before those scenes.",
-                ).format(id=scene.id)
-            )
-        return scene
-
-    @staticmethod
-    def _compare_views(before: Scene, after: Scene, feedback: QgsProcessingFeedback) -> None:
-        """Say whether the scene before the event sees the ground as ``after`` does (``same_view``):
-        changes between two views are partly the view's."""
-        seen, view = same_view(before), same_view(after)
-        if seen is None or view is None:
-            return
-        if seen == view:
-            feedback.pushInfo(
-                QCoreApplication.translate("FirstLight", "It is seen as {id} is: {view}.").format(
-                    id=after.id, view=view
-                )
-            )
-            return
-        feedback.pushWarning(
-            QCoreApplication.translate(
-                "FirstLight",
-                "The scene before the event is seen from {seen}, {id} from {view}: no clear scene from "
-                "{view} was found between the pre-event dates. Some of the changes may be the view's, "
-                "not the event's (for radar, shadows on the other side of the relief).",
-            ).format(seen=seen, id=after.id, view=view)
-        )
 
     def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> Search:
         return read_search(self, parameters, context)  # AREA may be a layer
@@ -607,7 +535,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     "The pre-event scene {id} is looked for between the pre-event dates: give them too.",
                 ).format(id=one_line(chosen))
             )
-        pre_scene = self._pre_event_scene(search, window, scenes, chosen, feedback) if window else None
+        pre_scene = pre_event_scene(search, window, scenes, chosen, feedback) if window else None
         feedback.setProgress(5)
 
         queue = [pre_scene, *scenes] if pre_scene is not None else scenes
@@ -783,29 +711,6 @@ def _load_products(
         if output is not None:
             load_on_completion(context, str(product.path), f"{prefix} {name}", PRODUCT, output)
     return [str(product.path) for product in products.values()]
-
-
-def _named(found: list[Scene], chosen: str, window: Search) -> Scene:
-    """The scene of ``found`` (between the pre-event dates of ``window``) whose id is ``chosen``."""
-    named = next((scene for scene in found if scene.id == chosen), None)
-    if named is None:
-        ids = ", ".join(scene.id for scene in found[:5]) + (", ..." if len(found) > 5 else "")
-        raise InputError(
-            QCoreApplication.translate(
-                "FirstLight",
-                "The pre-event scene {id} is not among the {count} found in {catalog} between {start} "
-                "and {end} with at most {cloud:g}% cloud ({ids}): give one of those, or leave it empty.",
-            ).format(
-                id=one_line(chosen),
-                count=len(found),
-                catalog=window.catalog_label,
-                start=window.start,
-                end=window.end,
-                cloud=window.max_cloud,
-                ids=ids,
-            )
-        )
-    return named
 
 
 def _load_polygons(context: QgsProcessingContext, polygons: PolygonResult | None, prefix: str) -> list[str]:

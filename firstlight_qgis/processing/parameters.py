@@ -61,6 +61,7 @@ CATALOG_ALIASES = {EARTH_SEARCH: EARTH_SEARCH_URL, PLANETARY_COMPUTER: PLANETARY
 DEFAULT_EVENT = "flood.coastal"
 DEFAULT_MAX_CLOUD = 30.0
 DEFAULT_DAYS = 30
+SEARCH_LIMIT = 50  # the scenes a search looks at, best first
 
 _WGS84 = "EPSG:4326"
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -200,7 +201,7 @@ class Search:
     def catalog_label(self) -> str:
         return redact_url(self.catalog)
 
-    def run(self, cancel: Any, limit: int = 50) -> list[Scene]:
+    def run(self, cancel: Any, limit: int = SEARCH_LIMIT) -> list[Scene]:
         return discover(
             self.area,
             self.event,
