@@ -59,6 +59,9 @@ FLOOD_CLASSES = ("dry", "flooded", "water before")  # codes 0 to 2
 FLOOD_COLOURS = ("#00c5ff", "#00387a")  # of codes 1 and 2: flood light blue, standing water dark
 # What a pre-event scene adds, by the event's ``change``: the products' names.
 CHANGE_PRODUCTS = {"burn": ("dnbr", "severity"), "flood": ("flood",)}
+# The coded products by name, the event's mark first: flooded, burnt, then water. A run's summary
+# says them in this order; its polygons are of the first it has.
+EVENT_MARKS = ("flood", "severity", "water")
 _OTSU_BINS = 1024
 # Otsu's separability (between-class over total variance) below which the index has no two modes
 # to split: water scenes of the fixtures give 0.89-0.94, a desert 0.61-0.64 (one mode: Otsu then

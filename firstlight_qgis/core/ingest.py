@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +45,7 @@ from .events import EventConfig, get_event
 from .gdalconfig import raising
 from .indices import (
     CHANGE_PRODUCTS,
+    EVENT_MARKS,
     INDEX_BANDS,
     IndexResult,
     burn_severity,
@@ -60,7 +60,6 @@ from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
 from .polygons import (
     DEFAULT_MIN_AREA_M2,
-    POLYGON_PRODUCTS,
     PolygonResult,
     check_min_area,
     discard_polygons,
@@ -100,7 +99,7 @@ class IngestOptions:
     Retry-After honoured up to 120 s). ``lock_wait_s`` is how long to wait for another ingest of
     the same scene into the same folder before failing with SceneBusyError (0: fail at once).
 
-    ``polygons``: also write the event's coded product (``POLYGON_PRODUCTS``) as polygons in a
+    ``polygons``: also write the event's coded product (``EVENT_MARKS``) as polygons in a
     GeoPackage, patches under ``polygon_min_area_m2`` merged into their surroundings."""
 
     clip_to_area: bool = True
@@ -474,13 +473,11 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
     names += [f"{prefix}_{name}.tif" for name in derived]
     for name in names:
         (scene_dir / name).unlink(missing_ok=True)
-    for name in POLYGON_PRODUCTS:
+    for name in EVENT_MARKS:
         discard_polygons(scene_dir / f"{prefix}_{name}.gpkg")
     for pattern in (f"*{OVR_PART}", "*.tmp", f".{prefix}_*.part*"):
         for leftover in scene_dir.glob(pattern):
             leftover.unlink(missing_ok=True)
-    for work in scene_dir.glob(f".{prefix}_*.gpkg.*"):  # polygons' work folders
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _ingest(

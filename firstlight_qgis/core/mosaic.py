@@ -22,6 +22,7 @@ from osgeo import gdal
 from .errors import InputError
 from .gdalconfig import on_all_cores, raising
 from .indices import (
+    EVENT_MARKS,
     FLOOD_CLASSES,
     MASK_NODATA,
     SEVERITY_CLASSES,
@@ -154,8 +155,8 @@ def mosaic_results(
     for stale in place.glob("*.tif"):
         if stale.stem not in names:
             stale.unlink()
-    for polygons in place.glob("*.gpkg"):
-        discard_polygons(polygons)
+    for name in EVENT_MARKS:
+        discard_polygons(place / f"{name}.gpkg")
     products = {
         name: mosaic(
             [r.indices[name].path for r in results if name in r.indices],

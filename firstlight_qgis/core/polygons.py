@@ -9,6 +9,7 @@ raster's size. The GeoPackage is written under a temporary name and renamed only
 
 from __future__ import annotations
 
+import glob
 import itertools
 import math
 import os
@@ -25,6 +26,7 @@ from .errors import CancelledError, InputError, one_line, raise_for_write
 from .gdalconfig import close_after, close_whole, raising
 from .indices import (
     BLOCK_ROWS,
+    EVENT_MARKS,
     FLOOD_CLASSES,
     MASK_NODATA,
     SEVERITY_CLASSES,
@@ -47,8 +49,6 @@ CODED_PRODUCTS = {
     "flood_extent": FLOOD_CLASSES,
     "burn_severity": SEVERITY_CLASSES,
 }
-# The product a run's polygons are made of, the first it has: the event's mark before the water.
-POLYGON_PRODUCTS = ("flood", "severity", "water")
 # The smallest patch the plugin keeps unless told: 0.1 ha, ten 10 m pixels, three of 20 m.
 DEFAULT_MIN_AREA_M2 = 1000.0
 # The GeoPackage's fields: the class's code in the raster, its name, the polygon's area.
@@ -135,18 +135,23 @@ def product_polygons(
     min_area_m2: float,
     cancel: Cancel | None = None,
 ) -> PolygonResult | None:
-    """The polygons of the first of ``POLYGON_PRODUCTS`` in ``products`` (by name), written to
+    """The polygons of the first of ``EVENT_MARKS`` in ``products`` (by name), written to
     ``path_of(name)``; None when there is none (an NDVI alone)."""
-    name = next((name for name in POLYGON_PRODUCTS if name in products), None)
+    name = next((name for name in EVENT_MARKS if name in products), None)
     if name is None:
         return None
     return polygonize(products[name].path, path_of(name), min_area_m2=min_area_m2, cancel=cancel)
 
 
 def discard_polygons(path: Path, sidecars_only: bool = False) -> None:
-    """Remove the GeoPackage ``path`` (unless ``sidecars_only``) and SQLite's files beside it."""
+    """Remove the GeoPackage ``path`` and the work folders a crash left beside it (unless
+    ``sidecars_only``), and SQLite's files beside it."""
+    path = Path(path)
     for suffix in _SQLITE_SIDECARS if sidecars_only else ("", *_SQLITE_SIDECARS):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if not sidecars_only:
+        for work in path.parent.glob(f".{glob.escape(path.name)}.*"):  # ``polygonize``'s
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _product_of(source: gdal.Dataset, name: str) -> str:

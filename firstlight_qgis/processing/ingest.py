@@ -32,7 +32,7 @@ from ..core.catalog import Scene
 from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
-from ..core.indices import IndexResult
+from ..core.indices import EVENT_MARKS, IndexResult
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
 from ..core.mosaic import MOSAIC_FOLDER, MosaicResult, mosaic_results
 from ..core.polygons import DEFAULT_MIN_AREA_M2, PolygonResult
@@ -84,8 +84,6 @@ SENSOR = "SENSOR"
 SUMMARY = "SUMMARY"
 OUTPUT_MOSAIC = "OUTPUT_MOSAIC"
 OUTPUT_POLYGONS = "OUTPUT_POLYGONS"
-# The products whose summary is said, the event's mark first: flooded, burnt, then water.
-_SUMMARISED = ("flood", "severity", "water")
 
 _DOWNLOAD_SHARE = 0.85  # of each scene's progress span; stacking, validation and indices take the rest
 _REPORTED = {"started", "done", "skipped", "failed", "retrying"}
@@ -723,7 +721,7 @@ def _load_polygons(context: QgsProcessingContext, polygons: PolygonResult | None
 
 
 def _summary(products: dict[str, IndexResult]) -> list[str]:
-    return [line for name in _SUMMARISED if name in products for line in product_summary(products[name])]
+    return [line for name in EVENT_MARKS if name in products for line in product_summary(products[name])]
 
 
 def _path_of(result: IngestResult, name: str | None) -> str | None:
