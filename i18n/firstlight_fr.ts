@@ -56,62 +56,62 @@
       <translation>La zone n'a pas pu être convertie de {source} en {target} : vérifiez le SCR de la couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="113" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="114" />
       <source>Coastal flood</source>
       <translation>Inondation côtière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="114" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="115" />
       <source>Riverine flood</source>
       <translation>Crue fluviale</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="115" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="116" />
       <source>Flash flood</source>
       <translation>Crue éclair</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="116" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="117" />
       <source>Wildfire burn scar</source>
       <translation>Cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="117" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="118" />
       <source>Drought (vegetation)</source>
       <translation>Sécheresse (végétation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="123" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="124" />
       <source>{area} km²</source>
       <translation>{area} km²</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="143" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="144" />
       <source>downloading</source>
       <translation>téléchargement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="144" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="145" />
       <source>retrying</source>
       <translation>nouvelle tentative</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="145" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="146" />
       <source>done</source>
       <translation>terminé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="146" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="147" />
       <source>already there</source>
       <translation>déjà présent</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="147" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="148" />
       <source>failed</source>
       <translation>échec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="182" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="183" />
       <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
       <location filename="../firstlight_qgis/gui/messages.py" line="50" />
       <location filename="../firstlight_qgis/processing/provider.py" line="28" />
@@ -119,505 +119,535 @@
       <translation>FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="212" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="170" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="214" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="168" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="213" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="185" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="215" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="183" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="215" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="636" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="217" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="634" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="242" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="244" />
       <source>1. Area</source>
       <translation>1. Zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="245" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="247" />
       <source>Rectangle</source>
       <translation>Rectangle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="245" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="247" />
       <source>Draw a rectangle: press, drag, release</source>
       <translation>Dessiner un rectangle : appuyer, faire glisser, relâcher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="248" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="250" />
       <source>Polygon</source>
       <translation>Polygone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="248" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="250" />
       <source>Draw a polygon: click the corners, right-click to finish, Esc to cancel</source>
       <translation>Dessiner un polygone : cliquer sur les sommets, clic droit pour terminer, Échap pour annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="250" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="252" />
       <source>Map view</source>
       <translation>Vue de la carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="251" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="253" />
       <source>Use the extent of the map as it is shown now</source>
       <translation>Utiliser l'emprise de la carte telle qu'elle est affichée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="262" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="264" />
       <source>A layer whose extent or selected features give the area</source>
       <translation>Une couche dont l'emprise ou les entités sélectionnées donnent la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="263" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="265" />
       <source>Layer extent</source>
       <translation>Emprise de la couche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="264" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="266" />
       <source>Selected features</source>
       <translation>Entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="271" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="273" />
       <source>Clear</source>
       <translation>Effacer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="290" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="292" />
       <source>2. Search</source>
       <translation>2. Recherche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="296" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="101" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="299" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="301" />
       <source>Dates</source>
       <translation>Dates</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="304" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="306" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest), before the event, is ingested too; each scene gets its change since: a flood's extent, a burn scar's dNBR and burn severity</source>
       <translation>La dernière scène claire entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse), avant l'événement, est importée aussi ; chaque scène en tire son changement depuis : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="311" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="313" />
       <source>Compare with an earlier scene (flood extent)</source>
       <translation>Comparer avec une scène antérieure (étendue de l'inondation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="312" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="314" />
       <source>Compare with an earlier scene (dNBR)</source>
       <translation>Comparer avec une scène antérieure (dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="315" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="317" />
       <source>Before</source>
       <translation>Avant</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="328" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
       <source>Optical scenes cloudier than this are left out</source>
       <translation>Les scènes optiques plus nuageuses sont écartées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="329" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="333" />
       <source>Max cloud</source>
       <translation>Nuages max.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="336" />
       <source>Earth Search v1 (AWS, no account)</source>
       <translation>Earth Search v1 (AWS, sans compte)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="333" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="337" />
       <source>Microsoft Planetary Computer</source>
       <translation>Microsoft Planetary Computer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="334" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="338" />
       <source>Custom STAC API URL</source>
       <translation>URL d'API STAC personnalisée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="335" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="339" />
       <source>Local catalog file</source>
       <translation>Fichier de catalogue local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="336" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="340" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="158" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="339" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="343" />
       <source>STAC API URL</source>
       <translation>URL de l'API STAC</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="343" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="347" />
       <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
       <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="344" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="348" />
       <source>Local STAC catalog, collection or ItemCollection</source>
       <translation>Catalogue, collection ou ItemCollection STAC local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="345" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="349" />
       <source>Catalog file</source>
       <translation>Fichier de catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="349" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="353" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="386" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="390" />
       <source>3. Scenes</source>
       <translation>3. Scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="423" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="438" />
       <source>4. Ingest</source>
       <translation>4. Import</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="428" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="443" />
       <source>Folder for the bands, stacks and indices</source>
       <translation>Dossier des bandes, des piles et des indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="429" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="389" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="444" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="387" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="431" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
       <source>Clip to the area (reads only its pixels)</source>
       <translation>Découper à la zone (ne lit que ses pixels)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="432" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="447" />
       <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
       <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="433" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="359" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="448" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="357" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="435" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="450" />
       <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="437" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="452" />
       <source>Mosaic the scenes (one layer per product)</source>
       <translation>Mosaïquer les scènes (une couche par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="439" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="454" />
       <source>With two scenes or more of one day (an area over two tiles): their products also as one raster each, in the output folder's mosaic folder, areas counted once</source>
       <translation>Avec deux scènes ou plus d'un même jour (une zone sur deux tuiles) : leurs produits aussi en un raster chacun, dans le dossier mosaic du dossier de sortie, les surfaces comptées une seule fois</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="444" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="323" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="459" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="321" />
       <source>Polygons of the flood, burn or water (GeoPackage)</source>
       <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="461" />
       <source>Also the flood extent, burn severity or else the water mask as polygons, with their class and area, patches under 0.1 ha merged into their surroundings: for a report or a map</source>
       <translation>Aussi l'étendue de l'inondation, la sévérité du brûlis ou sinon le masque d'eau en polygones, avec leur classe et leur surface, les taches de moins de 0,1 ha fondues dans leur voisinage : pour un rapport ou une carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="457" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="472" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="458" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="473" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="460" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="475" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="733" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="763" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="733" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="763" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="741" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="771" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="851" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="915" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="915" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="933" />
+      <source>The search for a scene from before the event failed; the ingest searches again.</source>
+      <translation>La recherche d'une scène d'avant l'événement a échoué ; l'ingestion cherche à nouveau.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1025" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1131" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1255" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="130" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="131" />
       <source>waiting</source>
       <translation>en attente</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="171" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="172" />
       <source>stopped</source>
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="374" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="378" />
       <source>to</source>
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="472" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="472" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="472" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="669" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="699" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="678" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="708" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="715" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="745" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="717" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="747" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="751" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="781" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="766" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="799" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="803" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="839" />
+      <source>The earlier scene's end date is before its start date: pick an end date on or after it.</source>
+      <translation>La date de fin de la scène antérieure précède sa date de début : choisissez une date de fin égale ou postérieure.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="858" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="804" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="859" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="838" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="902" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="847" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="911" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="916" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="948" />
+      <source>{count} scenes from before the event: the one to compare with is chosen under the table.</source>
+      <translation>{count} scènes d'avant l'événement : celle à comparer se choisit sous le tableau.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1026" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="928" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1044" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="947" />
-      <source>No preview available.</source>
-      <translation>Aucun aperçu disponible.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="954" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1071" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="959" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1076" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1137" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1261" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="522" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="537" />
       <source>last session</source>
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="625" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="655" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="632" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="662" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="679" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="791" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="827" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="806" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="861" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="818" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="877" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="920" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="944" />
+      <source>No scene from before the event covers the area between {start} and {end}: widen the earlier scene's dates or raise the maximum cloud cover.</source>
+      <translation>Aucune scène d'avant l'événement ne couvre la zone entre le {start} et le {end} : élargissez les dates de la scène antérieure ou augmentez la couverture nuageuse maximale.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1030" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="945" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1061" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="996" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1064" />
+      <source>No preview available.</source>
+      <translation>Aucun aperçu disponible.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1120" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1015" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1139" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1079" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1203" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1108" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1232" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1112" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1236" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1133" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1257" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1136" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1260" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1161" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1285" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1191" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1315" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1023" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="928" />
+      <source>The search for a scene from before the event failed: {errors}</source>
+      <translation>La recherche d'une scène d'avant l'événement a échoué : {errors}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1032" />
+      <source>Compared with {id}: {sensor}, {date}.</source>
+      <translation>Comparée avec {id} : {sensor}, {date}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1147" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1095" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1219" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1101" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1225" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1116" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1240" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="677" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="707" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -640,6 +670,36 @@
       <location filename="../firstlight_qgis/gui/layers.py" line="97" />
       <source>Could not open {path} as a layer.</source>
       <translation>Impossible d'ouvrir {path} comme couche.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="44" />
+      <source>Compare with</source>
+      <translation>Comparer avec</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="49" />
+      <source>The scene from before the event each scene is compared with. Automatic: the latest clear one, seen as the first selected scene is (same tile or orbit)</source>
+      <translation>La scène d'avant l'événement avec laquelle chaque scène est comparée. Automatique : la plus récente dégagée, vue comme la première scène sélectionnée (même tuile ou orbite)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="94" />
+      <source>Automatic (the latest clear scene)</source>
+      <translation>Automatique (la scène dégagée la plus récente)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="29" />
+      <source>{cloud:.1f}% cloud</source>
+      <translation>{cloud:.1f} % de nuages</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="92" />
+      <source>Automatic: {scene}</source>
+      <translation>Automatique : {scene}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="73" />
+      <source>No scene found between {start} and {end}</source>
+      <translation>Aucune scène trouvée entre le {start} et le {end}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/runner.py" line="66" />
@@ -826,7 +886,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="161" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="398" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="396" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
@@ -847,7 +907,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="224" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="400" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="398" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
@@ -964,13 +1024,13 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="103" />
       <location filename="../firstlight_qgis/processing/index.py" line="150" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="395" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="393" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="113" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="371" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="369" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
@@ -981,7 +1041,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="153" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="396" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -1026,12 +1086,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="198" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="196" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="211" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="209" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1056,217 +1116,217 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="240" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="238" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="243" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="241" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="248" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="246" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="255" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="253" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="290" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="288" />
       <source>Pre-event scene id (empty: the best found)</source>
       <translation>Identifiant de la scène d'avant l'événement (vide : la meilleure trouvée)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="296" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="294" />
       <source>The scene to compare with, rather than the one FirstLight picks: the id of a scene found between the pre-event dates (as firstlight:discover lists them).</source>
       <translation>La scène à laquelle comparer, plutôt que celle que choisit FirstLight : l'identifiant d'une scène trouvée entre les dates d'avant l'événement (telle que firstlight:discover les liste).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="309" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="307" />
       <source>Mosaic the scenes (one raster per product)</source>
       <translation>Mosaïquer les scènes (un raster par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="312" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
       <source>With two scenes or more (an area over two tiles), their products are also mosaicked into OUTPUT_FOLDER/mosaic/&lt;product&gt;.tif: the first scene on top, the others filling its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of one day: a mosaic of several dates mixes the states of the event.</source>
       <translation>Avec deux scènes ou plus (une zone sur deux tuiles), leurs produits sont aussi mosaïqués dans OUTPUT_FOLDER/mosaic/&lt;produit&gt;.tif : la première scène au-dessus, les autres comblant ses manques (hors de son emprise, ses nuages), les surfaces comptées une seule fois. Choisissez des scènes d'un même jour : une mosaïque de plusieurs dates mêle les états de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="328" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="326" />
       <source>Also write each scene's flood extent (with pre-event dates), burn severity, or else its water mask as polygons, &lt;id&gt;_&lt;product&gt;.gpkg beside it: one per patch, with its class and area in km². Patches under POLYGON_MIN_AREA_M2 join the class around them.</source>
       <translation>Écrit aussi l'étendue de l'inondation de chaque scène (avec des dates avant l'événement), la sévérité du brûlis, ou sinon son masque d'eau en polygones, &lt;id&gt;_&lt;produit&gt;.gpkg à côté : un par tache, avec sa classe et sa surface en km². Les taches de moins de POLYGON_MIN_AREA_M2 rejoignent la classe qui les entoure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="338" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="336" />
       <source>Polygons: minimum area of a patch (m²)</source>
       <translation>Polygones : surface minimale d'une tache (m²)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="363" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="361" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="374" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="372" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="380" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="378" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="383" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="381" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="204" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="202" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="264" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="262" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="273" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="271" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="274" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="272" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="278" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="276" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest; of the first scene's tile or orbit when there is one), before the event's dates, or the one PRE_EVENT_SCENE names, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La scène dégagée la plus récente entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse ; de la tuile ou de l'orbite de la première scène s'il y en a une), avant les dates de l'événement, ou celle que nomme PRE_EVENT_SCENE, est aussi importée, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité d'un brûlis. Laisser les deux vides pour l'indice et le masque d'eau de l'événement seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="305" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="303" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="349" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="347" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="393" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="391" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="401" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="403" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="401" />
       <source>All layers produced</source>
       <translation>Toutes les couches produites</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="405" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="403" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="408" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="413" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="411" />
       <source>Polygons (with POLYGONS)</source>
       <translation>Polygones (avec POLYGONS)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="417" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="415" />
       <source>Mosaic folder (with MOSAIC)</source>
       <translation>Dossier de la mosaïque (avec MOSAIC)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="422" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="420" />
       <source>What the first scene (with MOSAIC, the whole area) shows: flooded, burnt or water share and area</source>
       <translation>Ce que montre la première scène (avec MOSAIC, toute la zone) : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="515" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="513" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="573" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="571" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="608" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="606" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="467" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="465" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="622" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="620" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="664" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="662" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="456" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="454" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="485" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="483" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="533" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="531" />
       <source>The pre-event scene {id} is looked for between the pre-event dates: give them too.</source>
       <translation>La scène d'avant l'événement {id} est cherchée entre les dates d'avant l'événement : donnez-les aussi.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="613" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="611" />
       <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
       <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="628" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="626" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="644" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="642" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="646" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="644" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="654" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="652" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>

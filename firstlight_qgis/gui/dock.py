@@ -74,6 +74,7 @@ from .layers import (
     restore_layers,
 )
 from .messages import Notifier, log, one_sentence, tr
+from .pre_event import PreEventChoice
 from .runner import AlgorithmRun, RunError
 from .scenes import SCENE_ID_ROLE, ScenesModel, ScenesProxy, read_scenes, sensor_name
 from .thumbnail import ThumbnailLoader
@@ -196,6 +197,7 @@ class FirstLightDock(QgsDockWidget):
         self.workdir = Path(tempfile.mkdtemp(prefix="firstlight-dock-"))
         self.run_count = 0
         self.search_run: AlgorithmRun | None = None
+        self.pre_search_run: AlgorithmRun | None = None  # the same search between the pre-event dates
         self.ingest_run: AlgorithmRun | None = None
         self._search_used: dict[str, Any] | None = None  # parameters of the search the table shows
         self.scenes_json: Path | None = None
@@ -206,7 +208,7 @@ class FirstLightDock(QgsDockWidget):
         self.thumbnails = ThumbnailLoader(self)
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
         self.thumbnails.failed.connect(self._thumbnail_failed)
-        self.shown_thumbnail: str | None = None
+        self.shown_thumbnails: dict[QLabel, str | None] = {}  # what each preview shows or awaits
         self._restoring = False
         self._shut_down = False
         self._band_pattern = template_pattern(tr("Band {band}: {status}"))
@@ -321,6 +323,8 @@ class FirstLightDock(QgsDockWidget):
         self.event_combo.currentIndexChanged.connect(self._event_changed)
         self.pre_event_check.toggled.connect(self._event_changed)
         self.start_edit.dateChanged.connect(self._keep_pre_event_before)
+        self.pre_start_edit.dateChanged.connect(self._pre_dates_changed)
+        self.pre_end_edit.dateChanged.connect(self._pre_dates_changed)
 
         self.cloud_spin = QSpinBox()
         self.cloud_spin.setRange(0, 100)
@@ -403,14 +407,16 @@ class FirstLightDock(QgsDockWidget):
         self._fit_table_height()
         self.scenes_view.selectionModel().selectionChanged.connect(self._scene_selection_changed)
         layout.addWidget(self.scenes_view, 1)
+        self.pre_choice = PreEventChoice()
+        self.pre_choice.setVisible(False)
+        self.pre_choice.combo.currentIndexChanged.connect(self._show_preview)
+        layout.addWidget(self.pre_choice)
 
         preview = QHBoxLayout()
-        self.thumbnail_label = QLabel()
-        self.thumbnail_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.thumbnail_label.setFixedSize(THUMBNAIL_HEIGHT, THUMBNAIL_HEIGHT)
-        self.thumbnail_label.setWordWrap(True)
-        self.thumbnail_label.setVisible(False)
+        self.thumbnail_label = self._thumbnail_label()
+        self.pre_thumbnail_label = self._thumbnail_label()  # the scene before the event, beside
         preview.addWidget(self.thumbnail_label)
+        preview.addWidget(self.pre_thumbnail_label)
         self.scene_label = QLabel()
         self.scene_label.setWordWrap(True)
         self.scene_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -418,6 +424,15 @@ class FirstLightDock(QgsDockWidget):
         preview.addWidget(self.scene_label, 1)
         layout.addLayout(preview)
         return box
+
+    @staticmethod
+    def _thumbnail_label() -> QLabel:
+        label = QLabel()
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setFixedSize(THUMBNAIL_HEIGHT, THUMBNAIL_HEIGHT)
+        label.setWordWrap(True)
+        label.setVisible(False)
+        return label
 
     def _build_ingest(self) -> QGroupBox:
         box = QGroupBox(tr("4. Ingest"))
@@ -600,8 +615,23 @@ class FirstLightDock(QgsDockWidget):
         self.pre_dates_widget.setEnabled(self.pre_event_check.isChecked())
         # Polygons are made of classes: water, the flood, burn severity (a burn scar's needs the
         # scene from before the fire); drought's NDVI has none.
-        compared = self.pre_event_check.isChecked() and event.change is not None
-        self.polygons_check.setEnabled(event.water_mask or compared)
+        self.polygons_check.setEnabled(event.water_mask or self._comparing())
+        self._show_pre_choice()
+
+    def _comparing(self) -> bool:
+        """*Compare with an earlier scene* is on, for an event with a change (flood, burn scar)."""
+        return self.pre_event_check.isChecked() and EVENTS[self.event_name()].change is not None
+
+    def _pre_dates_changed(self, *_: object) -> None:
+        """The scenes listed were found between other pre-event dates: the list goes, and the
+        ingest searches the new dates itself."""
+        if self.pre_choice.window is not None and self.pre_choice.window != self.pre_event_dates():
+            self.pre_choice.clear()
+            self._show_pre_choice()
+
+    def _show_pre_choice(self) -> None:
+        self.pre_choice.setVisible(self._comparing() and self.pre_choice.window is not None)
+        self._show_preview()
 
     def catalog_kind(self) -> str:
         return str(self.catalog_combo.currentData())
@@ -757,7 +787,10 @@ class FirstLightDock(QgsDockWidget):
 
     @property
     def busy(self) -> bool:
-        return any(run is not None and run.running for run in (self.search_run, self.ingest_run))
+        return any(run is not None and run.running for run in self._runs())
+
+    def _runs(self) -> tuple[AlgorithmRun | None, ...]:
+        return self.search_run, self.pre_search_run, self.ingest_run
 
     def search_parameters(self) -> dict[str, Any]:
         """The ``firstlight:discover`` parameters for the current choices (ValueError if one is wrong)."""
@@ -779,6 +812,7 @@ class FirstLightDock(QgsDockWidget):
             return False
         try:
             parameters = self.search_parameters()
+            before = self._pre_search_parameters(parameters)
         except (ValueError, AreaError) as error:
             self.notifier.warning(str(error))
             return False
@@ -788,39 +822,69 @@ class FirstLightDock(QgsDockWidget):
         if run is None:
             return False
         self.search_run = run
+        # Both searches run at once, and are shown together when both are done.
+        self.pre_search_run = self._start(DISCOVER_ID, before, self._search_finished) if before else None
         self._set_status(tr("Searching {catalog}…").format(catalog=self.catalog_combo.currentText()))
         self.progress_bar.setRange(0, 0)
         self._update_buttons()
         return True
 
-    def _search_finished(self, ok: bool, results: dict[str, Any]) -> None:
+    def _pre_search_parameters(self, parameters: dict[str, Any]) -> dict[str, Any] | None:
+        """The search between the pre-event dates, when the event's scenes are to be compared."""
+        if not self._comparing():
+            return None
+        start, end = self.pre_event_dates()
+        if end < start:
+            raise ValueError(
+                tr("The earlier scene's end date is before its start date: pick an end date on or after it.")
+            )
+        return parameters | {
+            search_params.START_DATE: start.isoformat(),
+            search_params.END_DATE: end.isoformat(),
+            discover_alg.FOOTPRINTS: "TEMPORARY_OUTPUT",
+            discover_alg.SCENES_JSON: str(self.workdir / f"pre-event-scenes-{self.run_count}.json"),
+        }
+
+    def _search_finished(self, *_: object) -> None:
+        if any(run is not None and run.running for run in (self.search_run, self.pre_search_run)):
+            return  # the other search runs still
         run = self.search_run
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setValue(100 if ok else 0)
         if run is None:
             return
+        ok = bool(run.ok) and not run.canceled
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(100 if ok else 0)
         if run.canceled:
             self._set_status(tr("Search cancelled."))
             self.notifier.info(tr("Search cancelled; the scenes table is unchanged."))
         elif not ok:
             self._report_failure(run, tr("The search failed."))
         else:
-            self._show_search_results(run, results)
+            self._show_search_results(run)
         self._update_buttons()
-        self.searchFinished.emit(ok and not run.canceled)
+        self.searchFinished.emit(ok)
 
-    def _show_search_results(self, run: AlgorithmRun, results: dict[str, Any]) -> None:
-        scenes_json = Path(results.get(discover_alg.SCENES_JSON) or run.parameters[discover_alg.SCENES_JSON])
+    @staticmethod
+    def _scenes_file(run: AlgorithmRun) -> Path:
+        return Path(run.results.get(discover_alg.SCENES_JSON) or run.parameters[discover_alg.SCENES_JSON])
+
+    def _read_scenes(self, run: AlgorithmRun) -> list[Scene] | None:
+        """The scenes a search run wrote; None (and said) when they cannot be read."""
         try:
-            scenes = read_scenes(scenes_json)
+            return read_scenes(self._scenes_file(run))
         except (OSError, ValueError, KeyError, TypeError) as error:
             self.notifier.error(
                 tr("The search results could not be read: run the search again."), details=str(error)
             )
+            return None
+
+    def _show_search_results(self, run: AlgorithmRun) -> None:
+        scenes = self._read_scenes(run)
+        if scenes is None:
             return
-        self.scenes_json = scenes_json
+        self.scenes_json = self._scenes_file(run)
         self._search_used = dict(run.parameters)
-        layer_id = results.get(discover_alg.FOOTPRINTS)
+        layer_id = run.results.get(discover_alg.FOOTPRINTS)
         layer = run.context.takeResultLayer(layer_id) if layer_id else None
         if layer is not None:
             layer = add_footprints(self.project, layer, self.footprints_id)
@@ -829,8 +893,8 @@ class FirstLightDock(QgsDockWidget):
         self.scenes_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.scenes_view.resizeColumnsToContents()
         self._fit_table_height()
-        self._set_thumbnail(None)
-        self.scene_label.clear()
+        self.pre_choice.clear()
+        self._show_pre_choice()
         if not scenes:
             warning = (
                 run.warnings[-1]
@@ -849,8 +913,41 @@ class FirstLightDock(QgsDockWidget):
         )
         if len(scenes) == 1:
             message = tr("1 scene found and selected: press Ingest to put it on the map.")
+        before = self._show_pre_event_scenes(self.pre_search_run)
+        if before:
+            message += " " + before
         self._set_status(message)
         self.notifier.info(message)
+
+    def _show_pre_event_scenes(self, run: AlgorithmRun | None) -> str:
+        """List under the table the scenes the pre-event search found; what to say of them."""
+        if run is None:
+            return ""
+        if not run.ok:
+            log(
+                tr("The search for a scene from before the event failed: {errors}").format(
+                    errors=" ".join(run.errors)
+                ),
+                WARNING,
+            )
+            return tr("The search for a scene from before the event failed; the ingest searches again.")
+        scenes = self._read_scenes(run)
+        if scenes is None:
+            return ""
+        window = (
+            date.fromisoformat(run.parameters[search_params.START_DATE]),
+            date.fromisoformat(run.parameters[search_params.END_DATE]),
+        )
+        self.pre_choice.set_scenes(scenes, window, self._first_selected())
+        self._show_pre_choice()
+        if not scenes:
+            return tr(
+                "No scene from before the event covers the area between {start} and {end}: widen the "
+                "earlier scene's dates or raise the maximum cloud cover."
+            ).format(start=window[0], end=window[1])
+        return tr(
+            "{count} scenes from before the event: the one to compare with is chosen under the table."
+        ).format(count=len(scenes))
 
     # --- the scenes table ----------------------------------------------------------------------------
 
@@ -881,13 +978,26 @@ class FirstLightDock(QgsDockWidget):
     def footprints_layer(self):
         return self.project.mapLayer(self.footprints_id) if self.footprints_id else None
 
-    def _scene_selection_changed(self, *_: object) -> None:
+    def _first_selected(self) -> Scene | None:
+        """The first selected scene: the one the ingest's earlier scene is chosen for."""
         ids = self.selected_scene_ids()
-        self._highlight_footprints(ids)
-        current = self.scenes_model.scenes.get(ids[0]) if ids else None
-        self._describe(current)
-        self._set_thumbnail(current.thumbnail_url if current is not None else None)
+        return self.scenes_model.scenes.get(ids[0]) if ids else None
+
+    def _scene_selection_changed(self, *_: object) -> None:
+        self._highlight_footprints(self.selected_scene_ids())
+        self.pre_choice.follow(self._first_selected())
+        self._show_preview()
         self._update_buttons()
+
+    def _show_preview(self, *_: object) -> None:
+        """The first selected scene's preview and description, and beside them those of the scene
+        it will be compared with, when there is one."""
+        current = self._first_selected()
+        before = self.pre_choice.scene() if self.pre_choice.isVisibleTo(self) and current else None
+        self._describe(current, before)
+        for label, scene in ((self.thumbnail_label, current), (self.pre_thumbnail_label, before)):
+            self._set_thumbnail(label, scene.thumbnail_url if scene is not None else None)
+            label.setToolTip(scene.id if scene is not None else "")
 
     def _highlight_footprints(self, scene_ids: list[str]) -> None:
         """Select the scenes' footprints in the layer and draw them in the highlight colour."""
@@ -908,7 +1018,7 @@ class FirstLightDock(QgsDockWidget):
             self.footprint_band.reset(GEOMETRY_POLYGON)
             self.footprints_id = None
 
-    def _describe(self, scene: Scene | None) -> None:
+    def _describe(self, scene: Scene | None, before: Scene | None = None) -> None:
         if scene is None:
             self.scene_label.clear()
             return
@@ -918,33 +1028,40 @@ class FirstLightDock(QgsDockWidget):
         )
         if scene.missing_bands:
             text += tr("; missing {bands}").format(bands=", ".join(scene.missing_bands))
+        if before is not None:
+            text += "\n" + tr("Compared with {id}: {sensor}, {date}.").format(
+                id=before.id, sensor=sensor_name(before), date=before.datetime
+            )
         self.scene_label.setText(text)
 
-    def _set_thumbnail(self, href: str | None) -> None:
-        self.shown_thumbnail = href
-        self.thumbnail_label.clear()
-        self.thumbnail_label.setVisible(False)
+    def _set_thumbnail(self, label: QLabel, href: str | None) -> None:
+        if href is not None and self.shown_thumbnails.get(label) == href and not label.isHidden():
+            return  # shown, or on its way
+        self.shown_thumbnails[label] = href
+        label.clear()
+        label.setVisible(False)
         if href:
-            self.thumbnail_label.setText(tr("Loading the preview…"))
-            self.thumbnail_label.setVisible(True)
+            label.setText(tr("Loading the preview…"))
+            label.setVisible(True)
             self.thumbnails.load(href)
 
     def _thumbnail_loaded(self, href: str, pixmap: QPixmap) -> None:
-        if href != self.shown_thumbnail:
-            return  # another scene was picked meanwhile
         scaled = pixmap.scaled(
             THUMBNAIL_HEIGHT,
             THUMBNAIL_HEIGHT,
             Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation,
         )
-        self.thumbnail_label.setPixmap(scaled)
-        self.thumbnail_label.setVisible(True)
+        for label, shown in self.shown_thumbnails.items():
+            if shown == href:  # else another scene was picked meanwhile
+                label.setPixmap(scaled)
+                label.setVisible(True)
 
     def _thumbnail_failed(self, href: str, reason: str) -> None:
         log(tr("No preview for {href}: {reason}").format(href=href, reason=reason))
-        if href == self.shown_thumbnail:
-            self.thumbnail_label.setText(tr("No preview available."))
+        for label, shown in self.shown_thumbnails.items():
+            if shown == href:
+                label.setText(tr("No preview available."))
 
     # --- ingest --------------------------------------------------------------------------------------
 
@@ -978,7 +1095,14 @@ class FirstLightDock(QgsDockWidget):
         if not (self.pre_event_check.isChecked() and EVENTS[event].takes_pre_event):
             return {}
         start, end = self.pre_event_dates()
-        return {ingest_alg.PRE_EVENT_START: start.isoformat(), ingest_alg.PRE_EVENT_END: end.isoformat()}
+        parameters = {
+            ingest_alg.PRE_EVENT_START: start.isoformat(),
+            ingest_alg.PRE_EVENT_END: end.isoformat(),
+        }
+        chosen = self.pre_choice.chosen_id()  # the list is of these dates: it goes when they change
+        if chosen:
+            parameters[ingest_alg.PRE_EVENT_SCENE] = chosen
+        return parameters
 
     def ingest(self) -> bool:
         """Press *Ingest*: start ``firstlight:ingest`` on the selected scenes; False when it cannot start."""
@@ -1185,7 +1309,7 @@ class FirstLightDock(QgsDockWidget):
 
     def cancel(self) -> None:
         """Press *Cancel*: stop the running search or ingest (it stops within a second)."""
-        for run in (self.ingest_run, self.search_run):
+        for run in self._runs():
             if run is not None and run.running:
                 run.cancel()
                 self._set_status(tr("Cancelling…"))
@@ -1215,7 +1339,7 @@ class FirstLightDock(QgsDockWidget):
         if self._shut_down:
             return
         self._shut_down = True
-        for run in (self.search_run, self.ingest_run):
+        for run in self._runs():
             if run is not None and run.running:
                 for signal in (
                     run.finished,
