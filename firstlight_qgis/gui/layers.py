@@ -110,7 +110,21 @@ def add_ingest_results(
         entry.layers.append(layer)
     for entry in added.values():
         entry.group.setExpanded(True)
+        _hide_polygonized(entry)
     return list(added.values())
+
+
+def _hide_polygonized(entry: SceneLayers) -> None:
+    """Hide the raster each polygons layer was made of (``<id>_flood.tif`` under ``<id>_flood.gpkg``):
+    the polygons draw its classes in its colours, half see-through, so both shown draw them twice."""
+    polygonized = {
+        Path(layer.source()).with_suffix("") for layer in entry.layers if isinstance(layer, QgsVectorLayer)
+    }
+    for layer in entry.layers:
+        if isinstance(layer, QgsRasterLayer) and Path(layer.source()).with_suffix("") in polygonized:
+            node = entry.group.findLayer(layer.id())
+            if node is not None:
+                node.setItemVisibilityChecked(False)
 
 
 def _drop_same_source(project: QgsProject, group: QgsLayerTreeGroup, path: str) -> None:

@@ -1,5 +1,6 @@
 """Polygons from the dock: *Polygons of the flood, burn or water* puts the flood extent's polygons
-on top of the scene's group, styled by class, and an ingest again replaces them in place."""
+on top of the scene's group, styled by class, in place of the raster they are made of, and an ingest
+again replaces them in place."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def test_a_flood_ingest_with_polygons_adds_them_on_top(dock, messages, tmp_path)
     node = group_layers(FLOODED_ID)["flood extent polygons"]
     layer = node.layer()
     assert isinstance(layer, QgsVectorLayer) and node.isVisible()
+    # The flood raster they are made of is hidden, not drawn twice; the water mask stays shown.
+    assert not group_layers(FLOODED_ID)["flood"].isVisible() and group_layers(FLOODED_ID)["water"].isVisible()
     assert layer.source() == str(tmp_path / "out" / FLOODED_ID / f"{FLOODED_ID}_flood.gpkg")
     assert isinstance(layer.renderer(), QgsCategorizedSymbolRenderer)
     assert [category.label() for category in layer.renderer().categories()] == [
@@ -48,6 +51,7 @@ def test_a_flood_ingest_with_polygons_adds_them_on_top(dock, messages, tmp_path)
     assert not messages(CRITICAL), messages(CRITICAL)
     assert _names(FLOODED_ID) == ["flood extent polygons", "flood", "water", "ndwi", "stack"]
     assert group_layers(FLOODED_ID)["flood extent polygons"].layer().featureCount() == count
+    assert not group_layers(FLOODED_ID)["flood"].isVisible()
 
 
 def test_polygons_are_offered_where_there_are_classes(dock) -> None:
