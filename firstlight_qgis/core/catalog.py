@@ -103,6 +103,13 @@ class Scene:
     catalog: str
     catalog_is_local: bool
     thumbnail_url: str | None
+    # The share (%) of the area's pixels the scene's own cloud mask flags, when measured (areacloud.py).
+    area_cloud_percent: float | None = None
+
+    @property
+    def cloud(self) -> float | None:
+        """The cloud that matters: over the area when measured, else the catalog's for the scene."""
+        return self.area_cloud_percent if self.area_cloud_percent is not None else self.cloud_cover
 
     @property
     def crs(self) -> str | None:
@@ -125,7 +132,7 @@ class Scene:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scene:
-        values = {f.name: data[f.name] for f in fields(cls)}
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}  # older files lack some
         values["assets"] = {band: ResolvedAsset(**asset) for band, asset in data["assets"].items()}
         values["mask_asset"] = ResolvedAsset(**data["mask_asset"]) if data["mask_asset"] else None
         values["bbox"] = tuple(data["bbox"]) if data["bbox"] else None
@@ -426,28 +433,32 @@ class _Collector:
         return scene if scene.coverage_percent else None
 
     def ranked(self) -> list[Scene]:
-        """Best first: coverage, cloud cover (unknown last), newest, the event's sensor order."""
         if not self.scenes and self.errors:
             first = self.errors[0]
             raise type(first)(
                 f"{len(self.errors)} scene(s) were found but none can be used; the first: {first}"
             )
-        sensors = self.criteria.event.sensors
+        return rank(self.scenes.values(), self.criteria.event.sensors, self.limit)
 
-        def key(scene: Scene) -> tuple[float, bool, float, float, int]:
-            moment = _parse_time(scene.datetime)
-            return (
-                -round(scene.coverage_percent or 0.0, 1),
-                scene.cloud_cover is None,
-                scene.cloud_cover or 0.0,
-                -(moment.timestamp() if moment else 0.0),
-                sensors.index(scene.source),
-            )
 
-        ordered = sorted(self.scenes.values(), key=key)[: self.limit]
-        for rank, scene in enumerate(ordered, 1):
-            scene.priority = rank
-        return ordered
+def rank(scenes: Iterable[Scene], sensors: tuple[str, ...], limit: int) -> list[Scene]:
+    """The first ``limit`` of ``scenes``, best first, their ``priority`` 1..n: coverage, cloud (over
+    the area when measured; unknown last), newest, the order of ``sensors``."""
+
+    def key(scene: Scene) -> tuple[float, bool, float, float, int]:
+        moment = _parse_time(scene.datetime)
+        return (
+            -round(scene.coverage_percent or 0.0, 1),
+            scene.cloud is None,
+            scene.cloud or 0.0,
+            -(moment.timestamp() if moment else 0.0),
+            sensors.index(scene.source),
+        )
+
+    ordered = sorted(scenes, key=key)[:limit]
+    for priority, scene in enumerate(ordered, 1):
+        scene.priority = priority
+    return ordered
 
 
 # Cloud cover (%) up to which a scene counts as clear for a comparison: its cloud mask hides the rest.
@@ -493,7 +504,7 @@ def same_view(scene: Scene) -> str | None:
 def _is_clear(scene: Scene) -> bool:
     if scene.source in _CLOUD_FREE_SENSORS:
         return True
-    return scene.cloud_cover is not None and scene.cloud_cover <= CLEAR_CLOUD
+    return scene.cloud is not None and scene.cloud <= CLEAR_CLOUD
 
 
 def _parse_time(text: Any) -> datetime | None:

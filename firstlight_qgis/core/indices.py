@@ -684,7 +684,7 @@ def _qa_masked(values: np.ndarray) -> np.ndarray:
 
 
 # Mask band -> (value meaning "no data" for pixels outside the mask's footprint, masked-pixel rule).
-_MASK_RULES: dict[str, tuple[int, Callable[[np.ndarray], np.ndarray]]] = {
+MASK_RULES: dict[str, tuple[int, Callable[[np.ndarray], np.ndarray]]] = {
     "scl": (0, _scl_masked),
     "qa_pixel": (1, _qa_masked),
 }
@@ -698,7 +698,7 @@ class _MaskReader:
     """
 
     def __init__(self, mask_path: Path, grid: gdal.Dataset, sensor: str) -> None:
-        fill, self._rule = _MASK_RULES[SENSORS[sensor].mask.name]
+        fill, self._rule = MASK_RULES[SENSORS[sensor].mask.name]
         self._source = open_raster(mask_path, "cloud mask")  # the VRT reads it: kept open
         self._warped = on_grid(self._source, grid, "near", fill)
 

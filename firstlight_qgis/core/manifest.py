@@ -126,6 +126,7 @@ def build(
             "collection": scene.collection,
             "datetime": scene.datetime,
             "cloud_cover": scene.cloud_cover,
+            "area_cloud_percent": scene.area_cloud_percent,  # over the area, when the search measured it
             "catalog": redact_url(scene.catalog),
         },
         "mode": mode,

@@ -173,8 +173,16 @@ def test_url_visual_and_thumbnail() -> None:
 def test_a_scene_round_trips_through_json() -> None:
     for name, *_ in FIXTURE_BANDS:
         scene = scene_from_item(_item(name), catalog="https://example.test/stac")
+        scene.area_cloud_percent = 12.5
         restored = Scene.from_dict(json.loads(json.dumps(scene.to_dict())))
         assert restored == scene
+
+
+def test_a_scenes_file_written_before_the_cloud_over_the_area_still_reads() -> None:
+    written = scene_from_item(_item("earthsearch_s2_l2a.json")).to_dict()
+    del written["area_cloud_percent"]
+    scene = Scene.from_dict(written)
+    assert scene.area_cloud_percent is None and scene.cloud == scene.cloud_cover
 
 
 def test_coverage_is_filled_when_an_area_is_given() -> None:
@@ -547,6 +555,21 @@ def test_the_pre_event_scene_is_the_latest_clear_one_not_the_clearest(tmp_path) 
     )
     assert found[0].id == "clearest-two-months-before"  # the search's own ranking
     assert best_pre_event(found, _the_flood(tmp_path, s2)).id == "clear-a-week-before"
+
+
+def test_the_pre_event_scene_is_clear_over_the_area_when_that_was_measured(tmp_path) -> None:
+    s2 = "earthsearch_s2_l2a.json"
+    found = _before_the_flood(
+        tmp_path,
+        _variant(s2, "clear-tile-cloudy-area", when="2025-06-28T10:00:00Z", cloud=3),
+        _variant(s2, "cloudy-tile-clear-area", when="2025-06-20T10:00:00Z", cloud=55),
+    )
+    flood = _the_flood(tmp_path, s2)
+    assert best_pre_event(found, flood).id == "clear-tile-cloudy-area"  # by the tiles' figures
+    measured = {"clear-tile-cloudy-area": 48.0, "cloudy-tile-clear-area": 1.5}
+    for scene in found:
+        scene.area_cloud_percent = measured[scene.id]
+    assert best_pre_event(found, flood).id == "cloudy-tile-clear-area"
 
 
 def test_without_a_clear_scene_the_clearest_and_the_sensor_asked_for_first(tmp_path) -> None:
