@@ -198,7 +198,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="298" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="101" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="104" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
@@ -238,166 +238,176 @@
       <translation>Nuages max.</translation>
     </message>
     <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="334" />
+      <source>Over the area (reads each scene's cloud mask)</source>
+      <translation>Sur la zone (lit le masque de nuages de chaque scène)</translation>
+    </message>
+    <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="336" />
+      <source>The maximum cloud cover and the ranking go by the cloud over your area, from each optical scene's own cloud mask, not by the catalog's figure for the whole scene: a cloudy scene may be clear over your area. Adds a small read per scene found</source>
+      <translation>La couverture nuageuse maximale et le classement suivent les nuages sur votre zone, d'après le masque de nuages de chaque scène optique, et non le chiffre du catalogue pour toute la scène : une scène nuageuse peut être dégagée sur votre zone. Ajoute une petite lecture par scène trouvée</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="345" />
       <source>Earth Search v1 (AWS, no account)</source>
       <translation>Earth Search v1 (AWS, sans compte)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="337" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="346" />
       <source>Microsoft Planetary Computer</source>
       <translation>Microsoft Planetary Computer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="338" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="347" />
       <source>Custom STAC API URL</source>
       <translation>URL d'API STAC personnalisée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="339" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="348" />
       <source>Local catalog file</source>
       <translation>Fichier de catalogue local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="340" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="158" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="349" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="180" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="343" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="352" />
       <source>STAC API URL</source>
       <translation>URL de l'API STAC</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="347" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="356" />
       <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
       <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="348" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="357" />
       <source>Local STAC catalog, collection or ItemCollection</source>
       <translation>Catalogue, collection ou ItemCollection STAC local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="349" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="358" />
       <source>Catalog file</source>
       <translation>Fichier de catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="353" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="362" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="390" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="400" />
       <source>3. Scenes</source>
       <translation>3. Scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="438" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="448" />
       <source>4. Ingest</source>
       <translation>4. Import</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="443" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="453" />
       <source>Folder for the bands, stacks and indices</source>
       <translation>Dossier des bandes, des piles et des indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="444" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="454" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="387" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="456" />
       <source>Clip to the area (reads only its pixels)</source>
       <translation>Découper à la zone (ne lit que ses pixels)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="447" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="457" />
       <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
       <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="448" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="458" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="357" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="450" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="460" />
       <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="452" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="462" />
       <source>Mosaic the scenes (one layer per product)</source>
       <translation>Mosaïquer les scènes (une couche par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="454" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="464" />
       <source>With two scenes or more of one day (an area over two tiles): their products also as one raster each, in the output folder's mosaic folder, areas counted once</source>
       <translation>Avec deux scènes ou plus d'un même jour (une zone sur deux tuiles) : leurs produits aussi en un raster chacun, dans le dossier mosaic du dossier de sortie, les surfaces comptées une seule fois</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="459" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="469" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="321" />
       <source>Polygons of the flood, burn or water (GeoPackage)</source>
       <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="461" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="471" />
       <source>Also the flood extent, burn severity or else the water mask as polygons, with their class and area, patches under 0.1 ha merged into their surroundings: for a report or a map</source>
       <translation>Aussi l'étendue de l'inondation, la sévérité du brûlis ou sinon le masque d'eau en polygones, avec leur classe et leur surface, les taches de moins de 0,1 ha fondues dans leur voisinage : pour un rapport ou une carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="472" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="482" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="473" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="483" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="475" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="485" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="763" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="775" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="763" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="775" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="771" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="783" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="915" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="928" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="933" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="946" />
       <source>The search for a scene from before the event failed; the ingest searches again.</source>
       <translation>La recherche d'une scène d'avant l'événement a échoué ; l'ingestion cherche à nouveau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1025" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1038" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1255" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1269" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
@@ -412,242 +422,242 @@
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="378" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="388" />
       <source>to</source>
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="497" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="497" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="497" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="699" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="711" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="708" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="720" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="745" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="757" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="747" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="759" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="781" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="793" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="799" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="811" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="839" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="852" />
       <source>The earlier scene's end date is before its start date: pick an end date on or after it.</source>
       <translation>La date de fin de la scène antérieure précède sa date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="858" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="871" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="859" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="872" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="902" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="915" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="911" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="924" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="948" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="961" />
       <source>{count} scenes from before the event: the one to compare with is chosen under the table.</source>
       <translation>{count} scènes d'avant l'événement : celle à comparer se choisit sous le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1026" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1039" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1044" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1057" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1071" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1084" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1076" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1089" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1261" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1275" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="537" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="548" />
       <source>last session</source>
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="655" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="667" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="662" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="674" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="721" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="827" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="840" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="861" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="874" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="877" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="890" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="944" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="957" />
       <source>No scene from before the event covers the area between {start} and {end}: widen the earlier scene's dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement ne couvre la zone entre le {start} et le {end} : élargissez les dates de la scène antérieure ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1030" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1043" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1061" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1074" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1064" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1077" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1120" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1134" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1139" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1153" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1203" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1217" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1232" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1246" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1236" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1250" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1257" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1271" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1260" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1274" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1285" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1299" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1315" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1329" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="928" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="941" />
       <source>The search for a scene from before the event failed: {errors}</source>
       <translation>La recherche d'une scène d'avant l'événement a échoué : {errors}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1032" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1045" />
       <source>Compared with {id}: {sensor}, {date}.</source>
       <translation>Comparée avec {id} : {sensor}, {date}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1147" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1161" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1219" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1233" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1225" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1239" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1240" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1254" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="707" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="719" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -662,7 +672,7 @@
       <translation>FirstLight : imagerie satellite pour une zone et un événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="171" />
+      <location filename="../firstlight_qgis/gui/layers.py" line="185" />
       <source>FirstLight scenes</source>
       <translation>Scènes FirstLight</translation>
     </message>
@@ -672,32 +682,37 @@
       <translation>Impossible d'ouvrir {path} comme couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="44" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="46" />
       <source>Compare with</source>
       <translation>Comparer avec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="49" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="51" />
       <source>The scene from before the event each scene is compared with. Automatic: the latest clear one, seen as the first selected scene is (same tile or orbit)</source>
       <translation>La scène d'avant l'événement avec laquelle chaque scène est comparée. Automatique : la plus récente dégagée, vue comme la première scène sélectionnée (même tuile ou orbite)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="94" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="96" />
       <source>Automatic (the latest clear scene)</source>
       <translation>Automatique (la scène dégagée la plus récente)</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/pre_event.py" line="29" />
-      <source>{cloud:.1f}% cloud</source>
-      <translation>{cloud:.1f} % de nuages</translation>
+      <source>{cloud:.1f}% cloud over the area</source>
+      <translation>{cloud:.1f} % de nuages sur la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="92" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="94" />
       <source>Automatic: {scene}</source>
       <translation>Automatique : {scene}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="73" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="31" />
+      <source>{cloud:.1f}% cloud</source>
+      <translation>{cloud:.1f} % de nuages</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="75" />
       <source>No scene found between {start} and {end}</source>
       <translation>Aucune scène trouvée entre le {start} et le {end}</translation>
     </message>
@@ -739,46 +754,56 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="62" />
+      <source>Area cloud %</source>
+      <translation>Nuages zone %</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="63" />
       <source>Area %</source>
       <translation>Zone %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="63" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="64" />
       <source>Missing bands</source>
       <translation>Bandes manquantes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="64" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="65" />
       <source>Tile / orbit</source>
       <translation>Tuile / orbite</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="65" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="66" />
       <source>Scene</source>
       <translation>Scène</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="69" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="70" />
       <source>Rank: best first (coverage, cloud, recency, preferred sensor)</source>
       <translation>Rang : les meilleures d'abord (couverture, nuages, date récente, capteur préféré)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="70" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="71" />
       <source>The scene's tile (Sentinel-2, Landsat) or relative orbit and pass (Sentinel-1)</source>
       <translation>La tuile de la scène (Sentinel-2, Landsat) ou son orbite relative et son passage (Sentinel-1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="71" />
-      <source>Cloud cover of the scene, %</source>
-      <translation>Couverture nuageuse de la scène, %</translation>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="72" />
+      <source>Cloud cover of the whole scene, %, as the catalog gives it</source>
+      <translation>Couverture nuageuse de toute la scène, en %, selon le catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="72" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="75" />
+      <source>Cloud over your area, %, from the scene's own cloud mask (when the search was made with Over the area): what the ranking and the maximum cloud cover then go by</source>
+      <translation>Nuages sur votre zone, en %, d'après le masque de nuages de la scène (quand la recherche est faite avec Sur la zone) : ce que suivent alors le classement et la couverture nuageuse maximale</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="80" />
       <source>Share of your area the scene covers, %</source>
       <translation>Part de votre zone couverte par la scène, %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="73" />
+      <location filename="../firstlight_qgis/gui/scenes.py" line="81" />
       <source>Bands the event needs that the catalog does not have for this scene</source>
       <translation>Bandes dont l'événement a besoin et que le catalogue n'a pas pour cette scène</translation>
     </message>
@@ -912,12 +937,12 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
       <translation>Étendue de l'inondation</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="133" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="147" />
       <source>Discover scenes</source>
       <translation>Découvrir des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="144" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="158" />
       <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
 
 Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
@@ -930,47 +955,52 @@ Catalogue : earth-search (par défaut), planetary-computer, l'URL de n'importe q
 Sorties : les emprises (un polygone par scène avec son identifiant, sa date, son capteur, sa couverture nuageuse en %, le % de la zone couvert, les bandes manquantes et son rang) et un fichier JSON des scènes, que « Importer des scènes » lit par son paramètre SCENES_JSON.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="160" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="117" />
+      <source>{scene} ({area:.1f}% over the area)</source>
+      <translation>{scene} ({area:.1f} % sur la zone)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/discover.py" line="174" />
       <source>Maximum number of scenes</source>
       <translation>Nombre maximal de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="139" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="153" />
       <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
       <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="172" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="186" />
       <source>Scene footprints</source>
       <translation>Emprises des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="179" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="193" />
       <source>Scenes (JSON)</source>
       <translation>Scènes (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="180" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="194" />
       <source>JSON files (*.json)</source>
       <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="185" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="199" />
       <source>Number of scenes</source>
       <translation>Nombre de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="190" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="204" />
       <source>Scene ids, best first (comma-separated)</source>
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="211" />
-      <source>Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.</source>
-      <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}, avec au plus {cloud:g} % de nuages.</translation>
+      <location filename="../firstlight_qgis/processing/discover.py" line="225" />
+      <source>Searching {catalog} for {event} scenes from {start} to {end}, {limit}.</source>
+      <translation>Recherche dans {catalog} de scènes {event} du {start} au {end}, {limit}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="240" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="254" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
@@ -1331,84 +1361,104 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="90" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="160" />
+      <source>Judge cloud over the area (reads each scene's cloud mask)</source>
+      <translation>Juger les nuages sur la zone (lit le masque de nuages de chaque scène)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="93" />
       <source>The area to search and clip to: an extent in any CRS (xmin,xmax,ymin,ymax [EPSG:n]), or a polygon layer or vector file whose polygons are used as drawn.</source>
       <translation>La zone où chercher et à laquelle découper : une emprise dans n'importe quel SCR (xmin,xmax,ymin,ymax [EPSG:n]), ou une couche de polygones ou un fichier vecteur dont les polygones sont utilisés tels que dessinés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="108" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="111" />
       <source>What happened: flood.* events give a water mask (NDWI/MNDWI, Sentinel-1 VV), wildfire.burn_scar the NBR (and with pre-event dates, dNBR and burn severity), drought.vegetation the NDVI.</source>
       <translation>Ce qui s'est passé : les événements flood.* donnent un masque d'eau (NDWI/MNDWI, VV de Sentinel-1), wildfire.burn_scar le NBR (et avec des dates d'avant l'événement, le dNBR et la sévérité du brûlis), drought.vegetation le NDVI.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="124" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="127" />
       <source>First day of the search (YYYY-MM-DD, UTC, inclusive).</source>
       <translation>Premier jour de la recherche (AAAA-MM-JJ, UTC, inclus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="132" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="135" />
       <source>Last day of the search (YYYY-MM-DD, UTC, inclusive); not before the start date.</source>
       <translation>Dernier jour de la recherche (AAAA-MM-JJ, UTC, inclus) ; pas avant la date de début.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="149" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="152" />
       <source>Optical scenes cloudier than this are left out; Sentinel-1 radar is never filtered.</source>
       <translation>Les scènes optiques plus nuageuses sont écartées ; le radar Sentinel-1 n'est jamais filtré.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="160" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="167" />
+      <source>The maximum cloud cover and the ranking apply to the cloud over the area, measured from each optical scene's own cloud mask (Sentinel-2 SCL, Landsat QA_PIXEL, its tiles under the area only), instead of the catalog's figure for the whole scene: a scene 70% cloudy may be clear over the area, and one 4% cloudy may have its one cloud there. Costs a small read per scene found.</source>
+      <translation>La couverture nuageuse maximale et le classement s'appliquent aux nuages sur la zone, mesurés d'après le masque de nuages de chaque scène optique (SCL de Sentinel-2, QA_PIXEL de Landsat, ses seules tuiles sous la zone), au lieu du chiffre du catalogue pour toute la scène : une scène nuageuse à 70 % peut être dégagée sur la zone, et une à 4 % y avoir son seul nuage. Coûte une petite lecture par scène trouvée.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="182" />
       <source>earth-search (Earth Search v1, no account), planetary-computer (Microsoft Planetary Computer), the URL of any STAC API, or the path of a local STAC catalog, collection or ItemCollection file.</source>
       <translation>earth-search (Earth Search v1, sans compte), planetary-computer (Microsoft Planetary Computer), l'URL de n'importe quelle API STAC, ou le chemin d'un fichier local de catalogue, de collection ou d'ItemCollection STAC.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="177" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="199" />
       <source>STAC collection ids to search; empty searches the event's sensors' usual collections (e.g. sentinel-2-l2a, landsat-c2-l2).</source>
       <translation>Identifiants des collections STAC où chercher ; vide cherche dans les collections habituelles des capteurs de l'événement (par ex. sentinel-2-l2a, landsat-c2-l2).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="461" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="231" />
+      <source>at most {cloud:g}% cloud over the area</source>
+      <translation>au plus {cloud:g} % de nuages sur la zone</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="233" />
+      <source>at most {cloud:g}% cloud</source>
+      <translation>au plus {cloud:g} % de nuages</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="501" />
       <source>selected features</source>
       <translation>entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="463" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="503" />
       <source>features</source>
       <translation>entités</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="479" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="519" />
       <source>(none)</source>
       <translation>(aucune)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="89" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="92" />
       <source>Area of interest</source>
       <translation>Zone d'intérêt</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="120" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="123" />
       <source>Start date</source>
       <translation>Date de début</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="130" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="133" />
       <source>End date</source>
       <translation>Date de fin</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="142" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="145" />
       <source>Maximum cloud cover (%)</source>
       <translation>Couverture nuageuse maximale (%)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="172" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="194" />
       <source>Collections (comma-separated)</source>
       <translation>Collections (séparées par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="219" />
-      <source>No scene for {event} in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the dates, raise the maximum cloud cover or check the area and catalog.</source>
-      <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="258" />
+      <source>No scene for {event} in {catalog} covers the area between {start} and {end} with {limit}: widen the dates, raise the maximum cloud cover or check the area and catalog.</source>
+      <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec {limit} : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/polygons.py" line="52" />
@@ -1450,44 +1500,44 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>Nombre de polygones</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="45" />
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="48" />
       <source>Scene before the event: {id} ({date}); each scene is compared with it.</source>
       <translation>Scène d'avant l'événement : {id} ({date}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="49" />
-      <source>Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.</source>
-      <translation>Scène d'avant l'événement : {id} ({date}, {cloud:g} % de nuages) ; chaque scène est comparée avec elle.</translation>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="52" />
+      <source>Scene before the event: {id} ({date}, cloud {cloud}); each scene is compared with it.</source>
+      <translation>Scène d'avant l'événement : {id} ({date}, nuages {cloud}) ; chaque scène est comparée avec elle.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="30" />
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="31" />
       <source>Searching {catalog} for a pre-event scene from {start} to {end}.</source>
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="80" />
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="83" />
       <source>The scene before the event is seen from {seen}, {id} from {view}: no clear scene from {view} was found between the pre-event dates. Some of the changes may be the view's, not the event's (for radar, shadows on the other side of the relief).</source>
       <translation>La scène d'avant l'événement est vue depuis {seen}, {id} depuis {view} : aucune scène dégagée depuis {view} n'a été trouvée entre les dates d'avant l'événement. Une partie des changements peut venir de la prise de vue et non de l'événement (pour le radar, les ombres de l'autre côté du relief).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="37" />
-      <source>No pre-event scene in {catalog} covers the area between {start} and {end} with at most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.</source>
-      <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec au plus {cloud:g} % de nuages : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="38" />
+      <source>No pre-event scene in {catalog} covers the area between {start} and {end} with {limit}: widen the pre-event dates or raise the maximum cloud cover.</source>
+      <translation>Aucune scène d'avant l'événement de {catalog} ne couvre la zone entre le {start} et le {end} avec {limit} : élargissez les dates d'avant l'événement ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="57" />
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="60" />
       <source>The pre-event scene {id} is also one of the scenes to ingest: give pre-event dates from before those scenes.</source>
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="74" />
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="77" />
       <source>It is seen as {id} is: {view}.</source>
       <translation>Elle est vue comme {id} : {view}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="95" />
-      <source>The pre-event scene {id} is not among the {count} found in {catalog} between {start} and {end} with at most {cloud:g}% cloud ({ids}): give one of those, or leave it empty.</source>
-      <translation>La scène d'avant l'événement {id} n'est pas parmi les {count} trouvées dans {catalog} entre le {start} et le {end} avec au plus {cloud:g} % de nuages ({ids}) : donnez l'une d'elles, ou laissez vide.</translation>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="98" />
+      <source>The pre-event scene {id} is not among the {count} found in {catalog} between {start} and {end} with {limit} ({ids}): give one of those, or leave it empty.</source>
+      <translation>La scène d'avant l'événement {id} n'est pas parmi les {count} trouvées dans {catalog} entre le {start} et le {end} avec {limit} ({ids}) : donnez l'une d'elles, ou laissez vide.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/provider.py" line="31" />

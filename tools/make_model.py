@@ -108,6 +108,7 @@ def build_flood_model():
     """Discover, ingest the best scene, MNDWI with Otsu, its polygons: built against the registered
     provider."""
     from qgis.core import (
+        QgsProcessingParameterBoolean,
         QgsProcessingParameterDateTime,
         QgsProcessingParameterEnum,
         QgsProcessingParameterExtent,
@@ -137,9 +138,10 @@ def build_flood_model():
         840,
     )
     built.input(QgsProcessingParameterString("CATALOG", "Catalog", "earth-search"), 1020)
+    built.input(QgsProcessingParameterBoolean("AREA_CLOUD", "Judge cloud over the area", True), 1200)
     search = {
         name: _from_input(name)
-        for name in ("AREA", "EVENT", "START_DATE", "END_DATE", "MAX_CLOUD", "CATALOG")
+        for name in ("AREA", "EVENT", "START_DATE", "END_DATE", "MAX_CLOUD", "AREA_CLOUD", "CATALOG")
     }
     built.child(
         "discover",

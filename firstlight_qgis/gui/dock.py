@@ -331,6 +331,15 @@ class FirstLightDock(QgsDockWidget):
         self.cloud_spin.setSuffix(" %")
         self.cloud_spin.setToolTip(tr("Optical scenes cloudier than this are left out"))
         form.addRow(tr("Max cloud"), self.cloud_spin)
+        self.area_cloud_check = QCheckBox(tr("Over the area (reads each scene's cloud mask)"))
+        self.area_cloud_check.setToolTip(
+            tr(
+                "The maximum cloud cover and the ranking go by the cloud over your area, from each "
+                "optical scene's own cloud mask, not by the catalog's figure for the whole scene: a "
+                "cloudy scene may be clear over your area. Adds a small read per scene found"
+            )
+        )
+        form.addRow("", self.area_cloud_check)
 
         self.catalog_combo = QComboBox()
         self.catalog_combo.addItem(tr("Earth Search v1 (AWS, no account)"), EARTH_SEARCH)
@@ -360,6 +369,7 @@ class FirstLightDock(QgsDockWidget):
             self.start_edit.dateChanged,
             self.end_edit.dateChanged,
             self.cloud_spin.valueChanged,
+            self.area_cloud_check.toggled,
             self.catalog_combo.currentIndexChanged,
             self.url_edit.editingFinished,
             self.catalog_file.fileChanged,
@@ -517,6 +527,7 @@ class FirstLightDock(QgsDockWidget):
                 or _days_before(dates[0])
             )
             self.cloud_spin.setValue(saved.read(saved.MAX_CLOUD, DEFAULT_MAX_CLOUD, int))
+            self.area_cloud_check.setChecked(saved.read(saved.AREA_CLOUD, True, bool))
             kind = saved.read(saved.CATALOG_KIND, EARTH_SEARCH, str)
             self.catalog_combo.setCurrentIndex(max(0, self.catalog_combo.findData(kind)))
             self.url_edit.setText(saved.read(saved.CUSTOM_URL, "", str))
@@ -555,6 +566,7 @@ class FirstLightDock(QgsDockWidget):
         saved.write(saved.PRE_START_DATE, pre_start.isoformat())
         saved.write(saved.PRE_END_DATE, pre_end.isoformat())
         saved.write(saved.MAX_CLOUD, self.cloud_spin.value())
+        saved.write(saved.AREA_CLOUD, self.area_cloud_check.isChecked())
         saved.write(saved.CATALOG_KIND, self.catalog_kind())
         saved.write(saved.CUSTOM_URL, self.url_edit.text().strip())
         saved.write(saved.LOCAL_CATALOG, self.catalog_file.filePath().strip())
@@ -803,6 +815,7 @@ class FirstLightDock(QgsDockWidget):
             search_params.START_DATE: start.isoformat(),
             search_params.END_DATE: end.isoformat(),
             search_params.MAX_CLOUD: float(self.cloud_spin.value()),
+            search_params.AREA_CLOUD: self.area_cloud_check.isChecked(),
             search_params.CATALOG: self.catalog(),
         }
 
@@ -1081,6 +1094,7 @@ class FirstLightDock(QgsDockWidget):
             search_params.START_DATE: used[search_params.START_DATE],
             search_params.END_DATE: used[search_params.END_DATE],
             search_params.MAX_CLOUD: used[search_params.MAX_CLOUD],
+            search_params.AREA_CLOUD: used[search_params.AREA_CLOUD],
             search_params.CATALOG: used[search_params.CATALOG],
             ingest_alg.SCENES_JSON: str(self.scenes_json),
             ingest_alg.SCENES: ",".join(scene_ids),

@@ -23,9 +23,11 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 def scene_line(scene: Scene) -> str:
-    """A scene in one line: date, sensor, cloud, tile or orbit."""
+    """A scene in one line: date, sensor, cloud (over the area when measured), tile or orbit."""
     parts = [scene.datetime[:10], sensor_name(scene)]
-    if scene.cloud_cover is not None:
+    if scene.area_cloud_percent is not None:
+        parts.append(tr("{cloud:.1f}% cloud over the area").format(cloud=scene.area_cloud_percent))
+    elif scene.cloud_cover is not None:
         parts.append(tr("{cloud:.1f}% cloud").format(cloud=scene.cloud_cover))
     view = same_view(scene)
     if view:

@@ -14,7 +14,7 @@ from .messages import tr
 SCENE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-RANK, DATE, SENSOR, CLOUD, COVERAGE, MISSING, VIEW, SCENE = range(8)
+RANK, DATE, SENSOR, CLOUD, AREA_CLOUD, COVERAGE, MISSING, VIEW, SCENE = range(9)
 _SENSOR_NAMES = {"sentinel2": "Sentinel-2", "landsat": "Landsat", "sentinel1": "Sentinel-1"}
 
 
@@ -48,17 +48,18 @@ def _number(value: float | None) -> tuple[str, float]:
 
 
 class ScenesModel(QStandardItemModel):
-    """Rank, date, sensor, cloud %, % of the area covered, missing bands, tile or orbit and id of
-    each scene."""
+    """Rank, date, sensor, cloud % of the scene and of the area, % of the area covered, missing bands,
+    tile or orbit and id of each scene."""
 
     def __init__(self, parent=None) -> None:
-        super().__init__(0, 8, parent)
+        super().__init__(0, 9, parent)
         self.setHorizontalHeaderLabels(
             [
                 tr("#"),
                 tr("Date"),
                 tr("Sensor"),
                 tr("Cloud %"),
+                tr("Area cloud %"),
                 tr("Area %"),
                 tr("Missing bands"),
                 tr("Tile / orbit"),
@@ -68,7 +69,14 @@ class ScenesModel(QStandardItemModel):
         for column, tip in (
             (RANK, tr("Rank: best first (coverage, cloud, recency, preferred sensor)")),
             (VIEW, tr("The scene's tile (Sentinel-2, Landsat) or relative orbit and pass (Sentinel-1)")),
-            (CLOUD, tr("Cloud cover of the scene, %")),
+            (CLOUD, tr("Cloud cover of the whole scene, %, as the catalog gives it")),
+            (
+                AREA_CLOUD,
+                tr(
+                    "Cloud over your area, %, from the scene's own cloud mask (when the search was made "
+                    "with Over the area): what the ranking and the maximum cloud cover then go by"
+                ),
+            ),
             (COVERAGE, tr("Share of your area the scene covers, %")),
             (MISSING, tr("Bands the event needs that the catalog does not have for this scene")),
         ):
@@ -80,6 +88,7 @@ class ScenesModel(QStandardItemModel):
         self.scenes = {scene.id: scene for scene in scenes}
         for rank, scene in enumerate(scenes, start=1):
             cloud_text, cloud_key = _number(scene.cloud_cover)
+            area_cloud_text, area_cloud_key = _number(scene.area_cloud_percent)
             cover_text, cover_key = _number(scene.coverage_percent)
             missing = ", ".join(scene.missing_bands)
             view = same_view(scene) or ""
@@ -89,6 +98,7 @@ class ScenesModel(QStandardItemModel):
                     _item(scene.datetime[:10], scene.datetime, scene.id, scene.datetime),
                     _item(sensor_name(scene), sensor_name(scene), scene.id, scene.collection or ""),
                     _item(cloud_text, cloud_key, scene.id),
+                    _item(area_cloud_text, area_cloud_key, scene.id),
                     _item(cover_text, cover_key, scene.id),
                     _item(missing or "—", missing, scene.id, missing),
                     _item(view or "—", view, scene.id),

@@ -55,6 +55,7 @@ def footprint_fields() -> QgsFields:
         make_field("sensor", "String", 32),
         make_field("collection", "String", 128),
         make_field("cloud", "Double", 10, 2),
+        make_field("area_cloud", "Double", 10, 2),
         make_field("coverage", "Double", 10, 2),
         make_field("missing_bands", "String", 254),
         make_field("priority", "Int"),
@@ -96,6 +97,7 @@ def scene_feature(scene: Scene, fields: QgsFields) -> QgsFeature:
             scene.source,
             scene.collection,
             scene.cloud_cover,
+            scene.area_cloud_percent,
             scene.coverage_percent,
             ", ".join(scene.missing_bands),
             scene.priority,
@@ -103,6 +105,18 @@ def scene_feature(scene: Scene, fields: QgsFields) -> QgsFeature:
         ]
     )
     return feature
+
+
+def cloud_text(scene: Scene) -> str:
+    """The scene's cloud, and over the area when measured: "4.05% (55.6% over the area)"."""
+    if scene.cloud_cover is None and scene.area_cloud_percent is None:
+        return "n/a"
+    scene_cloud = "n/a" if scene.cloud_cover is None else f"{scene.cloud_cover:g}%"
+    if scene.area_cloud_percent is None:
+        return scene_cloud
+    return QCoreApplication.translate("FirstLight", "{scene} ({area:.1f}% over the area)").format(
+        scene=scene_cloud, area=scene.area_cloud_percent
+    )
 
 
 def write_scenes_json(scenes: list[Scene], path: str) -> None:
@@ -210,17 +224,17 @@ class DiscoverAlgorithm(FirstLightAlgorithm):
         feedback.pushInfo(
             QCoreApplication.translate(
                 "FirstLight",
-                "Searching {catalog} for {event} scenes from {start} to {end}, at most {cloud:g}% cloud.",
+                "Searching {catalog} for {event} scenes from {start} to {end}, {limit}.",
             ).format(
                 catalog=search.catalog_label,
                 event=search.event,
                 start=search.start.isoformat(),
                 end=search.end.isoformat(),
-                cloud=search.max_cloud,
+                limit=search.cloud_limit,
             )
         )
         feedback.setProgress(5)
-        scenes = search.run(feedback.isCanceled, limit=limit)
+        scenes = search.run(feedback.isCanceled, limit=limit, warn=feedback.pushWarning)
         feedback.setProgress(80)
 
         fields = footprint_fields()
@@ -245,7 +259,7 @@ class DiscoverAlgorithm(FirstLightAlgorithm):
                     id=scene.id,
                     sensor=scene.source,
                     date=scene.datetime,
-                    cloud="n/a" if scene.cloud_cover is None else f"{scene.cloud_cover:g}%",
+                    cloud=cloud_text(scene),
                     coverage="?" if scene.coverage_percent is None else f"{scene.coverage_percent:g}",
                     missing=f", lacks {', '.join(scene.missing_bands)}" if scene.missing_bands else "",
                 )

@@ -466,7 +466,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 "FirstLight", "Searching {catalog} for {event} scenes from {start} to {end}."
             ).format(catalog=search.catalog_label, event=search.event, start=search.start, end=search.end)
         )
-        found = search.run(feedback.isCanceled, limit=max(SEARCH_LIMIT, best_n))
+        found = search.run(feedback.isCanceled, limit=max(SEARCH_LIMIT, best_n), warn=feedback.pushWarning)
         if not found:
             raise QgsProcessingException(one_line(search.nothing_found()))
         return _pick(found, ids, best_n, f"found in {search.catalog_label}")

@@ -25,6 +25,7 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingFeatureSourceDefinition,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterDateTime,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
@@ -38,6 +39,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime
 
 from ..core.area import Area, parse_area
+from ..core.areacloud import discover_over_area
 from ..core.catalog import EARTH_SEARCH_URL, PLANETARY_COMPUTER_URL, Scene, discover
 from ..core.errors import InputError
 from ..core.events import EVENTS, get_event
@@ -52,6 +54,7 @@ EVENT = "EVENT"
 START_DATE = "START_DATE"
 END_DATE = "END_DATE"
 MAX_CLOUD = "MAX_CLOUD"
+AREA_CLOUD = "AREA_CLOUD"
 CATALOG = "CATALOG"
 COLLECTIONS = "COLLECTIONS"
 
@@ -82,7 +85,7 @@ def _with_help(definition: QgsProcessingParameterDefinition, text: str, advanced
 
 
 def add_search_parameters(alg: QgsProcessingAlgorithm) -> None:
-    """AREA, EVENT, START_DATE, END_DATE, MAX_CLOUD, CATALOG and (advanced) COLLECTIONS."""
+    """AREA, EVENT, START_DATE, END_DATE, MAX_CLOUD, AREA_CLOUD, CATALOG and (advanced) COLLECTIONS."""
     today = QDate.currentDate()
     alg.addParameter(
         _with_help(
@@ -152,6 +155,25 @@ def add_search_parameters(alg: QgsProcessingAlgorithm) -> None:
             ),
         )
     )
+    area_cloud = QgsProcessingParameterBoolean(
+        AREA_CLOUD,
+        QCoreApplication.translate("FirstLight", "Judge cloud over the area (reads each scene's cloud mask)"),
+        False,
+        True,
+    )
+    alg.addParameter(
+        _with_help(
+            area_cloud,
+            QCoreApplication.translate(
+                "FirstLight",
+                "The maximum cloud cover and the ranking apply to the cloud over the area, measured from "
+                "each optical scene's own cloud mask (Sentinel-2 SCL, Landsat QA_PIXEL, its tiles under "
+                "the area only), instead of the catalog's figure for the whole scene: a scene 70% cloudy "
+                "may be clear over the area, and one 4% cloudy may have its one cloud there. Costs a "
+                "small read per scene found.",
+            ),
+        )
+    )
     alg.addParameter(
         _with_help(
             QgsProcessingParameterString(
@@ -196,36 +218,53 @@ class Search:
     catalog: str
     collections: list[str] | None
     proxy: Proxy | None = None  # QGIS's, which the search and the downloads go through
+    area_cloud: bool = False  # MAX_CLOUD and the ranking apply to the cloud over the area
+
+    @property
+    def signer(self) -> Signer | None:
+        return signer_for(self.catalog, self.proxy)
+
+    @property
+    def cloud_limit(self) -> str:
+        """The cloud criterion in words: "at most 30% cloud (over the area)"."""
+        if self.area_cloud:
+            text = QCoreApplication.translate("FirstLight", "at most {cloud:g}% cloud over the area")
+        else:
+            text = QCoreApplication.translate("FirstLight", "at most {cloud:g}% cloud")
+        return text.format(cloud=self.max_cloud)
 
     @property
     def catalog_label(self) -> str:
         return redact_url(self.catalog)
 
-    def run(self, cancel: Any, limit: int = SEARCH_LIMIT) -> list[Scene]:
-        return discover(
-            self.area,
-            self.event,
-            self.start,
-            self.end,
-            max_cloud=self.max_cloud,
-            catalog=self.catalog,
-            collections=self.collections,
-            limit=limit,
-            cancel=cancel,
-            proxy=self.proxy,
-        )
+    def run(self, cancel: Any, limit: int = SEARCH_LIMIT, warn: Any = None) -> list[Scene]:
+        """The scenes found, best first; ``warn`` is told of each scene whose cloud over the area
+        could not be measured."""
+        common = {
+            "max_cloud": self.max_cloud,
+            "catalog": self.catalog,
+            "collections": self.collections,
+            "limit": limit,
+            "cancel": cancel,
+            "proxy": self.proxy,
+        }
+        if self.area_cloud:
+            return discover_over_area(
+                self.area, self.event, self.start, self.end, signer=self.signer, warn=warn, **common
+            )
+        return discover(self.area, self.event, self.start, self.end, **common)
 
     def nothing_found(self) -> str:
         return QCoreApplication.translate(
             "FirstLight",
-            "No scene for {event} in {catalog} covers the area between {start} and {end} with at most "
-            "{cloud:g}% cloud: widen the dates, raise the maximum cloud cover or check the area and catalog.",
+            "No scene for {event} in {catalog} covers the area between {start} and {end} with {limit}: "
+            "widen the dates, raise the maximum cloud cover or check the area and catalog.",
         ).format(
             event=self.event,
             catalog=self.catalog_label,
             start=self.start.isoformat(),
             end=self.end.isoformat(),
-            cloud=self.max_cloud,
+            limit=self.cloud_limit,
         )
 
 
@@ -244,6 +283,7 @@ def read_search(alg: QgsProcessingAlgorithm, parameters: dict, context: QgsProce
         catalog=catalog_value(alg, parameters, context),
         collections=[c for c in collections if c] or None,
         proxy=qgis_proxy(),
+        area_cloud=alg.parameterAsBoolean(parameters, AREA_CLOUD, context),
     )
 
 

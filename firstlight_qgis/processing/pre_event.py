@@ -12,6 +12,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.catalog import Scene, best_pre_event, same_view
 from ..core.errors import InputError
+from .discover import cloud_text
 from .parameters import Search, one_line
 
 
@@ -31,26 +32,28 @@ def pre_event_scene(
             "FirstLight", "Searching {catalog} for a pre-event scene from {start} to {end}."
         ).format(catalog=search.catalog_label, start=before.start, end=before.end)
     )
-    found = before.run(feedback.isCanceled)
+    found = before.run(feedback.isCanceled, warn=feedback.pushWarning)
     if not found:
         raise InputError(
             QCoreApplication.translate(
                 "FirstLight",
-                "No pre-event scene in {catalog} covers the area between {start} and {end} with at "
-                "most {cloud:g}% cloud: widen the pre-event dates or raise the maximum cloud cover.",
-            ).format(catalog=search.catalog_label, start=before.start, end=before.end, cloud=search.max_cloud)
+                "No pre-event scene in {catalog} covers the area between {start} and {end} with {limit}: "
+                "widen the pre-event dates or raise the maximum cloud cover.",
+            ).format(
+                catalog=search.catalog_label, start=before.start, end=before.end, limit=search.cloud_limit
+            )
         )
     scene = _named(found, chosen, before) if chosen else best_pre_event(found, scenes[0])
-    if scene.cloud_cover is None:  # radar
+    if scene.cloud is None:  # radar
         line = QCoreApplication.translate(
             "FirstLight", "Scene before the event: {id} ({date}); each scene is compared with it."
         )
     else:
         line = QCoreApplication.translate(
             "FirstLight",
-            "Scene before the event: {id} ({date}, {cloud:g}% cloud); each scene is compared with it.",
+            "Scene before the event: {id} ({date}, cloud {cloud}); each scene is compared with it.",
         )
-    feedback.pushInfo(line.format(id=scene.id, date=scene.datetime, cloud=scene.cloud_cover))
+    feedback.pushInfo(line.format(id=scene.id, date=scene.datetime, cloud=cloud_text(scene)))
     _compare_views(scene, scenes[0], feedback)
     if scene.id in {s.id for s in scenes}:
         raise InputError(
@@ -95,14 +98,14 @@ def _named(found: list[Scene], chosen: str, window: Search) -> Scene:
             QCoreApplication.translate(
                 "FirstLight",
                 "The pre-event scene {id} is not among the {count} found in {catalog} between {start} "
-                "and {end} with at most {cloud:g}% cloud ({ids}): give one of those, or leave it empty.",
+                "and {end} with {limit} ({ids}): give one of those, or leave it empty.",
             ).format(
                 id=one_line(chosen),
                 count=len(found),
                 catalog=window.catalog_label,
                 start=window.start,
                 end=window.end,
-                cloud=window.max_cloud,
+                limit=window.cloud_limit,
                 ids=ids,
             )
         )

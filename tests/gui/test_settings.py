@@ -21,6 +21,8 @@ def test_choices_survive_a_new_dock(dock, qgis_iface, tmp_path) -> None:
     dock.pre_event_check.setChecked(False)
     dock.set_pre_event_dates(date(2021, 5, 1), date(2021, 6, 20))
     dock.cloud_spin.setValue(12)
+    assert dock.area_cloud_check.isChecked()  # on by default
+    dock.area_cloud_check.setChecked(False)
     dock.set_catalog(LOCAL_FILE, str(SAMPLE / "catalog.json"))
     dock.url_edit.setText("https://stac.example.org/v1")
     dock.url_edit.editingFinished.emit()
@@ -43,6 +45,7 @@ def test_choices_survive_a_new_dock(dock, qgis_iface, tmp_path) -> None:
         assert not again.pre_event_check.isChecked()
         assert again.pre_event_dates() == (date(2021, 5, 1), date(2021, 6, 20))
         assert again.cloud_spin.value() == 12
+        assert not again.area_cloud_check.isChecked()
         assert again.catalog_kind() == CUSTOM_URL and again.catalog() == "https://stac.example.org/v1"
         assert again.catalog_file.filePath() == str(SAMPLE / "catalog.json")
         assert again.output_widget.filePath() == str(tmp_path / "elsewhere")

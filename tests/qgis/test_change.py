@@ -55,7 +55,7 @@ def test_pre_event_dates_give_dnbr_and_burn_severity(
 
     feedback: RecordingFeedback = project_context.feedback()
     assert any("pre-event scene from 2018-12-01 to 2018-12-31" in line for line in feedback.infos)
-    chosen = f"Scene before the event: {ITEM_ID} (2018-12-24T13:37:00Z, 0.73% cloud);"
+    chosen = f"Scene before the event: {ITEM_ID} (2018-12-24T13:37:00Z, cloud 0.73%);"
     assert f"{chosen} each scene is compared with it." in feedback.infos
     assert any(line.startswith(f"Ingesting scene 1/2: {ITEM_ID}") for line in feedback.infos)
     assert any(line.startswith("Burnt (dNBR 0.1 or more):") for line in feedback.infos)

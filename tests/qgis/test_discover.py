@@ -50,6 +50,7 @@ def test_footprints_and_json_from_a_stac_api(provider, stac_url, area_file, feed
         "sensor",
         "collection",
         "cloud",
+        "area_cloud",
         "coverage",
         "missing_bands",
         "priority",

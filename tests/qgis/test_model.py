@@ -39,6 +39,7 @@ def test_the_model_chains_discover_ingest_and_index(provider) -> None:
         "START_DATE",
         "END_DATE",
         "MAX_CLOUD",
+        "AREA_CLOUD",
         "CATALOG",
     }
 
