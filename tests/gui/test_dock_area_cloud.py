@@ -14,23 +14,13 @@ from firstlight_qgis.gui.area import area_from_rectangle
 from firstlight_qgis.gui.dock import LOCAL_FILE
 from firstlight_qgis.processing import ingest as ingest_alg
 from firstlight_qgis.processing import parameters as search_params
-from tests.support.desert import DESERT_ID, NORTH_EAST, desert_scene, utm_bounds, write_catalog
+from tests.support.desert import DESERT_ID, LATER_ID, NORTH_EAST, two_scenes_catalog, utm_bounds
 
 from .conftest import wait_idle
 from .test_dock_search import cell
 
-LATER_ID = "S2B_29RKH_20200224_0_L2A"
-
 
 def search_the_corner(dock, tmp_path, over_the_area: bool) -> None:
-    def clear_corner(scl) -> None:
-        column, row, width, height = NORTH_EAST
-        scl[row : row + height, column : column + width] = 5  # bare soil
-
-    items = [
-        desert_scene(tmp_path / "real", href="./real/"),
-        desert_scene(tmp_path / "later", LATER_ID, "2020-02-24T11:24:00Z", 62.0, clear_corner, "./later/"),
-    ]
     dock.set_area(
         area_from_rectangle(
             QgsRectangle(*utm_bounds(NORTH_EAST)), QgsCoordinateReferenceSystem("EPSG:32629"), "corner"
@@ -40,7 +30,7 @@ def search_the_corner(dock, tmp_path, over_the_area: bool) -> None:
     dock.set_dates(date(2020, 2, 1), date(2020, 2, 29))
     dock.cloud_spin.setValue(30)
     dock.area_cloud_check.setChecked(over_the_area)
-    dock.set_catalog(LOCAL_FILE, str(write_catalog(tmp_path / "items.json", items)))
+    dock.set_catalog(LOCAL_FILE, str(two_scenes_catalog(tmp_path)))
     assert dock.search()
     wait_idle(dock)
 

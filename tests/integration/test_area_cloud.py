@@ -16,18 +16,19 @@ from tests.support.asset_server import AssetServer
 from tests.support.cogs import DESERT, read
 from tests.support.desert import (
     DESERT_ID,
+    LATER_ID,
     NORTH_EAST,
     SOUTH_WEST,
     UTM29N,
     desert_scene,
     scl_cloud_percent,
+    two_scenes_catalog,
     utm_bounds,
     write_catalog,
 )
 
 EVENT = "flood.riverine"
 DATES = ("2020-02-01", "2020-02-29")
-CLEAR_ID = "S2B_29RKH_20200224_0_L2A"  # 62 % cloudy as a whole, clear in the north-east corner
 
 
 def area(window: tuple[int, int, int, int]):
@@ -47,22 +48,7 @@ def real_scl():
 
 @pytest.fixture(scope="module")
 def two_scenes(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real scene, and five days later one 62 % cloudy as a whole whose SCL is clear in the
-    north-east corner and, in the south-west, clear where it has data (the west half has none)."""
-    root = tmp_path_factory.mktemp("desert")
-
-    def moved_cloud(scl) -> None:
-        column, row, width, height = NORTH_EAST
-        scl[row : row + height, column : column + width] = 5  # bare soil
-        column, row, width, height = SOUTH_WEST
-        scl[row : row + height, column : column + width // 2] = 0  # no data: beyond the scene
-        scl[row : row + height, column + width // 2 : column + width] = 5
-
-    items = [
-        desert_scene(root / "real", href="./real/"),
-        desert_scene(root / "later", CLEAR_ID, "2020-02-24T11:24:00Z", 62.0, moved_cloud, "./later/"),
-    ]
-    return write_catalog(root / "items.json", items)
+    return two_scenes_catalog(tmp_path_factory.mktemp("desert"))
 
 
 def test_the_cloud_over_an_area_is_its_own_not_the_scenes(two_scenes, real_scl) -> None:
@@ -80,20 +66,20 @@ def test_the_maximum_cloud_and_the_ranking_go_by_the_area(two_scenes) -> None:
     assert [scene.id for scene in by_tile] == [DESERT_ID]
     # By the area's, the scene that shows it: 62 % cloudy as a whole, none of it there.
     (shown,) = search(two_scenes, NORTH_EAST, 30.0)
-    assert (shown.id, shown.area_cloud_percent, shown.priority) == (CLEAR_ID, 0.0, 1)
+    assert (shown.id, shown.area_cloud_percent, shown.priority) == (LATER_ID, 0.0, 1)
     # In the south-west both are clear (no data counts neither as clear nor as cloud): the latest first.
     south_west = search(two_scenes, SOUTH_WEST, 30.0)
     assert [(scene.id, scene.area_cloud_percent) for scene in south_west] == [
-        (CLEAR_ID, 0.0),
+        (LATER_ID, 0.0),
         (DESERT_ID, 0.0),
     ]
     # With no limit, both, the clearer over the area first.
-    assert [scene.id for scene in search(two_scenes, NORTH_EAST, 100.0)] == [CLEAR_ID, DESERT_ID]
+    assert [scene.id for scene in search(two_scenes, NORTH_EAST, 100.0)] == [LATER_ID, DESERT_ID]
     assert [
         s.id for s in discover(area(NORTH_EAST), EVENT, *DATES, max_cloud=100.0, catalog=str(two_scenes))
     ] == [
         DESERT_ID,
-        CLEAR_ID,
+        LATER_ID,
     ]
 
 

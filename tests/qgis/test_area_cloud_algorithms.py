@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.qgis.support import RecordingFeedback, run
-from tests.support.desert import DESERT_ID, NORTH_EAST, desert_scene, utm_bounds, write_catalog
+from tests.support.desert import DESERT_ID, LATER_ID, NORTH_EAST, desert_scene, two_scenes_catalog, utm_bounds
 
 EVENT_ID = "S2A_29RKH_20200305_0_L2A"  # the real scene again, as the one after the event
-LATER_ID = "S2B_29RKH_20200224_0_L2A"  # 62 % cloudy as a whole, clear in the north-east corner
 FEBRUARY = {"START_DATE": "2020-02-01", "END_DATE": "2020-02-29"}
 
 
@@ -29,17 +28,8 @@ NORTH_EAST_AREA = _extent(NORTH_EAST)
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("desert")
-
-    def clear_corner(scl) -> None:
-        column, row, width, height = NORTH_EAST
-        scl[row : row + height, column : column + width] = 5  # bare soil
-
-    items = [
-        desert_scene(root / "real", href="./real/"),
-        desert_scene(root / "later", LATER_ID, "2020-02-24T11:24:00Z", 62.0, clear_corner, "./later/"),
-        desert_scene(root / "event", EVENT_ID, "2020-03-05T11:24:00Z", href="./event/"),
-    ]
-    return str(write_catalog(root / "items.json", items))
+    after = desert_scene(root / "event", EVENT_ID, "2020-03-05T11:24:00Z", href="./event/")
+    return str(two_scenes_catalog(root, after))
 
 
 def _discover(catalog: str, feedback: RecordingFeedback, **extra) -> dict:

@@ -90,3 +90,27 @@ def desert_scene(
 def write_catalog(path: Path, items: list[dict[str, Any]]) -> Path:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": items}), encoding="utf-8")
     return path
+
+
+LATER_ID = "S2B_29RKH_20200224_0_L2A"  # 62 % cloudy as a whole, clear in the north-east corner
+
+
+def _moved_cloud(scl: np.ndarray) -> None:
+    """The north-east corner clear (bare soil); in the south-west, no data in the west half and bare
+    soil in the east half."""
+    column, row, width, height = NORTH_EAST
+    scl[row : row + height, column : column + width] = 5
+    column, row, width, height = SOUTH_WEST
+    scl[row : row + height, column : column + width // 2] = 0
+    scl[row : row + height, column + width // 2 : column + width] = 5
+
+
+def two_scenes_catalog(root: Path, *more: dict[str, Any]) -> Path:
+    """``root/items.json``: the real scene, and five days later ``LATER_ID``, 62 % cloudy as a whole
+    and clear where the real one is cloudy (``_moved_cloud``); then ``more`` items."""
+    items = [
+        desert_scene(root / "real", href="./real/"),
+        desert_scene(root / "later", LATER_ID, "2020-02-24T11:24:00Z", 62.0, _moved_cloud, "./later/"),
+        *more,
+    ]
+    return write_catalog(root / "items.json", items)
