@@ -38,6 +38,10 @@ Cancel = Callable[[], bool] | None
 Warn = Callable[[str], None]
 
 MASK_WORKERS = 4  # scenes whose mask is read at once (each over its own connections)
+CANDIDATES = 50  # scenes measured at least, whatever the limit: the area's cloud makes the cut
+# A mask that does not come promptly is not worth a long wait: the catalog's cloud stands in.
+MASK_RETRIES = 1
+MASK_TIMEOUT_S = 10.0
 
 
 @raising
@@ -67,7 +71,7 @@ def discover_over_area(
         start,
         end,
         max_cloud=100.0,
-        limit=max(limit, 50),
+        limit=max(limit, CANDIDATES),
         cancel=cancel,
         proxy=proxy,
         **search,
@@ -88,10 +92,9 @@ def measure_area_cloud(
 ) -> None:
     """Set ``area_cloud_percent`` on each scene of ``scenes`` that has a cloud mask asset, from the
     mask's tiles under ``area``. A scene whose mask cannot be read keeps None, and ``warn`` is told
-    in one sentence; a cancel raises ``CancelledError``."""
+    in one sentence for them all; a cancel raises ``CancelledError``."""
     masked = [scene for scene in scenes if scene.mask_asset is not None]
-    if not masked:
-        return
+    unknown: list[tuple[Scene, FirstLightError]] = []
     with (
         tempfile.TemporaryDirectory(prefix="firstlight-cloud-") as work,
         ThreadPoolExecutor(MASK_WORKERS, thread_name_prefix="firstlight-cloud") as pool,
@@ -108,10 +111,25 @@ def measure_area_cloud(
                     other.cancel()
                 raise
             except FirstLightError as error:
-                (warn or log.warning)(
-                    f"The cloud over the area of scene {one_line(scene.id)} is unknown "
-                    f"({one_line(str(error)).rstrip('.')}): its catalog's cloud cover stands in."
-                )
+                unknown.append((scene, error))
+    if unknown:
+        (warn or log.warning)(_unknown_sentence(unknown))
+
+
+def _unknown_sentence(unknown: list[tuple[Scene, FirstLightError]]) -> str:
+    """One sentence for the scenes whose cloud over the area is unknown (a catalog whose masks are
+    on requester-pays storage has many)."""
+    scene, error = unknown[0]
+    reason = one_line(str(error), limit=400)
+    if len(unknown) == 1:
+        return (
+            f"The cloud over the area of scene {one_line(scene.id)} is unknown, so its catalog's cloud "
+            f"cover stands in: {reason}"
+        )
+    return (
+        f"The cloud over the area of {len(unknown)} scenes is unknown, so their catalogs' cloud cover "
+        f"stands in; for {one_line(scene.id)}: {reason}"
+    )
 
 
 def _measure(
@@ -125,6 +143,8 @@ def _measure(
         one_line(scene.id),
         area,
         parallel_downloads=1,
+        max_retries=MASK_RETRIES,
+        timeout=MASK_TIMEOUT_S,
         expected={mask.band: mask},
         cancel=cancel,
         signer=signer,

@@ -555,7 +555,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 options=dataclasses.replace(options, polygons=False) if scene is pre_scene else options,
                 progress=_BandProgress(feedback, scene, base, span),
                 cancel=feedback.isCanceled,
-                signer=signer_for(search.catalog, search.proxy) or signer_for(scene.catalog, search.proxy),
+                signer=search.signer or signer_for(scene.catalog, search.proxy),
                 proxy=search.proxy,
                 pre_event=pre_event,
             )

@@ -91,9 +91,25 @@ def test_a_mask_that_cannot_be_read_leaves_the_catalogs_cloud(tmp_path) -> None:
     (scene,) = search(catalog, NORTH_EAST, 30.0, warn=warnings.append)
     assert scene.area_cloud_percent is None and scene.cloud == scene.cloud_cover  # 4.05 % ≤ 30 %: kept
     (warning,) = warnings
-    assert warning.startswith(f"The cloud over the area of scene {DESERT_ID} is unknown (")
-    assert warning.endswith("): its catalog's cloud cover stands in.")
+    assert warning.startswith(
+        f"The cloud over the area of scene {DESERT_ID} is unknown, so its catalog's cloud cover stands in: "
+    )
+    assert "missing-SCL.tif" in warning
     assert "\n" not in warning
+
+    # Several: one sentence for them all (a catalog with its masks on requester-pays storage).
+    again = {
+        **item,
+        "id": "S2A_29RKH_20200220_0_L2A",
+        "properties": {**item["properties"], "datetime": "2020-02-20T11:24:00Z"},
+    }
+    write_catalog(tmp_path / "items.json", [item, again])
+    warnings.clear()
+    assert len(search(catalog, NORTH_EAST, 30.0, warn=warnings.append)) == 2
+    (warning,) = warnings
+    assert warning.startswith(
+        "The cloud over the area of 2 scenes is unknown, so their catalogs' cloud cover stands in; for "
+    )
 
 
 def test_over_http_only_the_masks_tiles_under_the_area_are_read(tmp_path, real_scl) -> None:
