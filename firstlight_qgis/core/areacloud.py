@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 Cancel = Callable[[], bool] | None
 Warn = Callable[[str], None]
 
-MASK_WORKERS = 4  # scenes whose mask is read at once (each over its own connections)
+MASK_WORKERS = 8  # scenes whose mask is read at once (each over its own connections)
 CANDIDATES = 50  # scenes measured at least, whatever the limit: the area's cloud makes the cut
 # A mask that does not come promptly is not worth a long wait: the catalog's cloud stands in.
 MASK_RETRIES = 1
