@@ -682,37 +682,42 @@
       <translation>Impossible d'ouvrir {path} comme couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="46" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="49" />
       <source>Compare with</source>
       <translation>Comparer avec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="51" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="54" />
       <source>The scene from before the event each scene is compared with. Automatic: the latest clear one, seen as the first selected scene is (same tile or orbit)</source>
       <translation>La scène d'avant l'événement avec laquelle chaque scène est comparée. Automatique : la plus récente dégagée, vue comme la première scène sélectionnée (même tuile ou orbite)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="96" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="99" />
       <source>Automatic (the latest clear scene)</source>
       <translation>Automatique (la scène dégagée la plus récente)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="29" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="30" />
       <source>{cloud:.1f}% cloud over the area</source>
       <translation>{cloud:.1f} % de nuages sur la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="94" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="34" />
+      <source>{cover:.0f}% of the area</source>
+      <translation>{cover:.0f} % de la zone</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="97" />
       <source>Automatic: {scene}</source>
       <translation>Automatique : {scene}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="31" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="32" />
       <source>{cloud:.1f}% cloud</source>
       <translation>{cloud:.1f} % de nuages</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="75" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="78" />
       <source>No scene found between {start} and {end}</source>
       <translation>Aucune scène trouvée entre le {start} et le {end}</translation>
     </message>

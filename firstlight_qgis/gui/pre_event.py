@@ -23,12 +23,15 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 def scene_line(scene: Scene) -> str:
-    """A scene in one line: date, sensor, cloud (over the area when measured), tile or orbit."""
+    """A scene in one line: date, sensor, cloud (over the area when measured), share of the area
+    covered, tile or orbit."""
     parts = [scene.datetime[:10], sensor_name(scene)]
     if scene.area_cloud_percent is not None:
         parts.append(tr("{cloud:.1f}% cloud over the area").format(cloud=scene.area_cloud_percent))
     elif scene.cloud_cover is not None:
         parts.append(tr("{cloud:.1f}% cloud").format(cloud=scene.cloud_cover))
+    if scene.coverage_percent is not None:
+        parts.append(tr("{cover:.0f}% of the area").format(cover=scene.coverage_percent))
     view = same_view(scene)
     if view:
         parts.append(view)

@@ -52,9 +52,9 @@ def test_the_scenes_before_the_event_are_listed_with_the_automatic_pick_named(
     assert dock.pre_choice.isVisibleTo(dock) and dock.pre_choice.combo.isEnabled()
     # Automatic first, naming what the ingest picks: the latest clear scene; then latest first.
     assert entries(dock) == [
-        ("Automatic: 2018-12-24 · Sentinel-2 · 0.7% cloud", AUTOMATIC),
-        ("2018-12-24 · Sentinel-2 · 0.7% cloud", ITEM_ID),
-        ("2018-12-04 · Sentinel-2 · 0.7% cloud", EARLY_ID),
+        ("Automatic: 2018-12-24 · Sentinel-2 · 0.7% cloud · 100% of the area", AUTOMATIC),
+        ("2018-12-24 · Sentinel-2 · 0.7% cloud · 100% of the area", ITEM_ID),
+        ("2018-12-04 · Sentinel-2 · 0.7% cloud · 100% of the area", EARLY_ID),
     ]
     assert dock.pre_choice.scene().id == ITEM_ID
     assert f"Compared with {ITEM_ID}: Sentinel-2, 2018-12-24" in dock.scene_label.text()
@@ -146,4 +146,4 @@ def test_both_searches_run_at_once_on_a_stac_api(dock, stac_url) -> None:
     assert sorted(dock.scenes_model.scenes) == sorted([ITEM_ID, NO_NIR_ID])
     assert [data for _, data in entries(dock)] == [AUTOMATIC, CLOUDY_ID]
     # 24.5 % cloud is not clear, but it is the only one: Automatic takes it, and says so.
-    assert entries(dock)[0][0] == "Automatic: 2018-12-14 · Sentinel-2 · 24.5% cloud"
+    assert entries(dock)[0][0] == "Automatic: 2018-12-14 · Sentinel-2 · 24.5% cloud · 100% of the area"
