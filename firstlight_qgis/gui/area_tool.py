@@ -16,6 +16,7 @@ POLYGON = "polygon"
 DRAW_COLOR = QColor(255, 127, 0)
 AREA_COLOR = QColor(227, 26, 28)
 HIGHLIGHT_COLOR = QColor(255, 221, 0)
+EARLIER_COLOR = QColor(31, 120, 180)  # the footprint of the scene the selected one is compared with
 
 
 def make_rubber_band(

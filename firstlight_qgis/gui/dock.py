@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from qgis.core import QgsFeatureRequest, QgsGeometry, QgsMapLayer, QgsProject
+from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeometry, QgsMapLayer, QgsProject
 from qgis.gui import QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QDate, QItemSelection, QLocale, Qt, pyqtSignal
@@ -53,6 +53,7 @@ from ..core.mosaic import MOSAIC_FOLDER
 from ..processing import discover as discover_alg
 from ..processing import ingest as ingest_alg
 from ..processing import parameters as search_params
+from ..processing.discover import scene_footprint
 from . import settings as saved
 from .area import (
     AreaError,
@@ -63,7 +64,15 @@ from .area import (
     area_from_selected_features,
     area_from_wkt,
 )
-from .area_tool import AREA_COLOR, HIGHLIGHT_COLOR, POLYGON, RECTANGLE, AreaMapTool, make_rubber_band
+from .area_tool import (
+    AREA_COLOR,
+    EARLIER_COLOR,
+    HIGHLIGHT_COLOR,
+    POLYGON,
+    RECTANGLE,
+    AreaMapTool,
+    make_rubber_band,
+)
 from .compat import GEOMETRY_POLYGON, LAYERS_WITH_EXTENT, WARNING
 from .layers import (
     ReleasedLayer,
@@ -80,6 +89,7 @@ from .scenes import SCENE_ID_ROLE, ScenesModel, ScenesProxy, read_scenes, sensor
 from .thumbnail import ThumbnailLoader
 
 DISCOVER_ID = "firstlight:discover"
+WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")  # scene footprints, as STAC items give them
 INGEST_ID = "firstlight:ingest"
 
 EARTH_SEARCH = "earth-search"
@@ -190,6 +200,9 @@ class FirstLightDock(QgsDockWidget):
         self.area_band = make_rubber_band(self.canvas, AREA_COLOR, width=2, fill_alpha=30)
         # The selected scenes' footprints, drawn over the (outline-only) footprints layer.
         self.footprint_band = make_rubber_band(self.canvas, HIGHLIGHT_COLOR, width=3, fill_alpha=0)
+        # The footprint of the scene from before the event it will be compared with, dashed.
+        self.earlier_band = make_rubber_band(self.canvas, EARLIER_COLOR, width=2, fill_alpha=0)
+        self.earlier_band.setLineStyle(Qt.PenStyle.DashLine)
         self.tool = AreaMapTool(self.canvas)
         self.tool.areaDrawn.connect(self._area_drawn)
         self.tool.drawingCanceled.connect(self._drawing_canceled)
@@ -701,6 +714,7 @@ class FirstLightDock(QgsDockWidget):
         self._show_area()
         if not sip.isdeleted(self.footprint_band):
             self._highlight_footprints(self.selected_scene_ids())
+            self._show_preview()  # the earlier scene's footprint too
 
     def _show_area(self, *_: object) -> None:
         if sip.isdeleted(self.area_band):
@@ -1008,9 +1022,20 @@ class FirstLightDock(QgsDockWidget):
         current = self._first_selected()
         before = self.pre_choice.scene() if self.pre_choice.isVisibleTo(self) and current else None
         self._describe(current, before)
+        self._show_earlier_footprint(before)
         for label, scene in ((self.thumbnail_label, current), (self.pre_thumbnail_label, before)):
             self._set_thumbnail(label, scene.thumbnail_url if scene is not None else None)
             label.setToolTip(scene.id if scene is not None else "")
+
+    def _show_earlier_footprint(self, scene: Scene | None) -> None:
+        """Outline, dashed, the footprint of the scene from before the event (from its item)."""
+        if sip.isdeleted(self.earlier_band):
+            return
+        self.earlier_band.reset(GEOMETRY_POLYGON)
+        footprint = scene_footprint(scene) if scene is not None else None
+        if footprint is not None and not footprint.isEmpty():
+            self.earlier_band.setToGeometry(footprint, WGS84)
+            self.earlier_band.show()
 
     def _highlight_footprints(self, scene_ids: list[str]) -> None:
         """Select the scenes' footprints in the layer and draw them in the highlight colour."""
@@ -1374,7 +1399,7 @@ class FirstLightDock(QgsDockWidget):
         if self.canvas.mapTool() is self.tool:
             self.canvas.unsetMapTool(self.tool)
         self.tool.release()
-        for band in (self.area_band, self.footprint_band):
+        for band in (self.area_band, self.footprint_band, self.earlier_band):
             if not sip.isdeleted(band) and band.scene() is not None:
                 band.scene().removeItem(band)
         shutil.rmtree(self.workdir, ignore_errors=True)

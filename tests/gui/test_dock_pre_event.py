@@ -16,7 +16,7 @@ from firstlight_qgis.processing import ingest as ingest_alg
 from tests.qgis.support import wait_until
 from tests.support.sample import FLOODED_ID, ITEM_ID, flood_catalog, item_of
 
-from .conftest import CLOUDY_ID, NO_NIR_ID, wait_idle
+from .conftest import CLOUDY_ID, NO_NIR_ID, SCENE_EXTENT, wait_idle
 from .test_dock_change import search_january_against_december
 from .test_dock_search import choose
 
@@ -57,6 +57,9 @@ def test_the_scenes_before_the_event_are_listed_with_the_automatic_pick_named(
         ("2018-12-04 · Sentinel-2 · 0.7% cloud · 100% of the area", EARLY_ID),
     ]
     assert dock.pre_choice.scene().id == ITEM_ID
+    # Its footprint outlined on the map, dashed, where the sample's is.
+    outline = dock.earlier_band.asGeometry()
+    assert outline.boundingBox().toString(0) == SCENE_EXTENT.toString(0)  # in the map's CRS
     assert f"Compared with {ITEM_ID}: Sentinel-2, 2018-12-24" in dock.scene_label.text()
     wait_until(lambda: shows_a_preview(dock.pre_thumbnail_label), 10, "the earlier scene's preview")
     assert shows_a_preview(dock.thumbnail_label)
@@ -71,8 +74,9 @@ def test_the_scenes_before_the_event_are_listed_with_the_automatic_pick_named(
     assert f"Compared with {EARLY_ID}: Sentinel-2, 2018-12-04" in dock.scene_label.text()
     assert dock.ingest_parameters(dock.selected_scene_ids())[ingest_alg.PRE_EVENT_SCENE] == EARLY_ID
 
-    dock.pre_event_check.setChecked(False)  # not compared: no list, no preview of it
+    dock.pre_event_check.setChecked(False)  # not compared: no list, no preview or outline of it
     assert not dock.pre_choice.isVisibleTo(dock) and dock.pre_thumbnail_label.isHidden()
+    assert dock.earlier_band.asGeometry().isEmpty()
     assert ingest_alg.PRE_EVENT_START not in dock.ingest_parameters(dock.selected_scene_ids())
     assert "Compared with" not in dock.scene_label.text()
 
