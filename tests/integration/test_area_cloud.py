@@ -12,6 +12,7 @@ from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.areacloud import cloud_percent, discover_over_area, measure_area_cloud
 from firstlight_qgis.core.catalog import Scene, discover
 from firstlight_qgis.core.errors import CancelledError
+from firstlight_qgis.core.signing import PlanetaryComputerSigner
 from tests.support.asset_server import AssetServer
 from tests.support.cogs import DESERT, read
 from tests.support.desert import (
@@ -124,6 +125,22 @@ def test_over_http_only_the_masks_tiles_under_the_area_are_read(tmp_path, real_s
         assert {record.path for record in requests} == {"/SCL.tif"}  # no band is read
         assert all(record.range for record in requests)
         assert server.bytes_sent() < (folder / "SCL.tif").stat().st_size
+
+
+def test_masks_behind_sas_tokens_are_signed(tmp_path, real_scl) -> None:
+    """Planetary Computer's masks, like its bands, need a token: the search's signer signs them."""
+    folder = tmp_path / "served"
+    with AssetServer(folder) as server:
+        item = desert_scene(folder, href=server.url(""))
+        catalog = write_catalog(tmp_path / "items.json", [item])
+        server.enable_sas("firstlight", "bands")
+        warnings: list[str] = []
+        (unsigned,) = search(catalog, NORTH_EAST, 100.0, warn=warnings.append)
+        assert unsigned.area_cloud_percent is None and len(warnings) == 1
+        signer = PlanetaryComputerSigner(server.token_url, locate=lambda href: ("firstlight", "bands"))
+        (signed,) = search(catalog, NORTH_EAST, 100.0, signer=signer, warn=warnings.append)
+        assert signed.area_cloud_percent == pytest.approx(scl_cloud_percent(real_scl, NORTH_EAST), abs=1e-9)
+        assert len(warnings) == 1 and server.tokens_issued == 1
 
 
 def test_a_cancel_stops_the_measure(two_scenes) -> None:
