@@ -89,8 +89,8 @@ from .scenes import SCENE_ID_ROLE, ScenesModel, ScenesProxy, read_scenes, sensor
 from .thumbnail import ThumbnailLoader
 
 DISCOVER_ID = "firstlight:discover"
-WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")  # scene footprints, as STAC items give them
 INGEST_ID = "firstlight:ingest"
+WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")  # scene footprints, as STAC items give them
 
 EARTH_SEARCH = "earth-search"
 PLANETARY_COMPUTER = "planetary-computer"
