@@ -60,7 +60,7 @@ class ScenesModel(QStandardItemModel):
                 tr("Sensor"),
                 tr("Cloud %"),
                 tr("Area cloud %"),
-                tr("Area %"),
+                tr("Covers %"),
                 tr("Missing bands"),
                 tr("Tile / orbit"),
                 tr("Scene"),
