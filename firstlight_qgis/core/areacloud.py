@@ -42,6 +42,9 @@ CANDIDATES = 50  # scenes measured at least, whatever the limit: the area's clou
 # A mask that does not come promptly is not worth a long wait: the catalog's cloud stands in.
 MASK_RETRIES = 1
 MASK_TIMEOUT_S = 10.0
+# Over this, an area's masks cost megabytes per scene (a whole Sentinel-2 tile's SCL is a few), and
+# the area is a good part of the scene, whose catalog figure then tells most of it.
+MAX_MEASURED_KM2 = 2500.0
 
 
 @raising
@@ -63,8 +66,18 @@ def discover_over_area(
     (``measure_area_cloud``) rather than the scene's: every scene in the dates is a candidate, and
     one whose mask cannot be read is judged by the catalog's cloud cover, as before. ``search``
     holds ``discover``'s other keywords (catalog, collections, page_size); ``warn`` (default: the
-    log) is told of each scene whose mask cannot be read."""
+    log) is told of each scene whose mask cannot be read. An area over ``MAX_MEASURED_KM2`` is not
+    measured: ``discover`` as it is, and ``warn`` says so."""
     checked = parse_area(area)
+    if checked.area_km2 > MAX_MEASURED_KM2:
+        (warn or log.warning)(
+            f"The area is {checked.area_km2:,.0f} km², more than the {MAX_MEASURED_KM2:,.0f} km² the cloud "
+            "over an area is measured for (its cloud masks would cost megabytes per scene): the scenes "
+            "are judged by their catalogs' cloud cover."
+        )
+        return discover(
+            checked, event, start, end, max_cloud=max_cloud, limit=limit, cancel=cancel, proxy=proxy, **search
+        )
     found = discover(
         checked,
         event,

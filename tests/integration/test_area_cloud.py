@@ -3,6 +3,7 @@ whole and over half cloudy in its north-east corner; the search filters and rank
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -125,6 +126,19 @@ def test_over_http_only_the_masks_tiles_under_the_area_are_read(tmp_path, real_s
         assert {record.path for record in requests} == {"/SCL.tif"}  # no band is read
         assert all(record.range for record in requests)
         assert server.bytes_sent() < (folder / "SCL.tif").stat().st_size
+
+
+def test_an_area_of_a_whole_scene_is_judged_by_the_catalogs_figure(two_scenes) -> None:
+    """Its masks would cost megabytes per scene, and the scene's figure is then most of the answer."""
+    warnings: list[str] = []
+    whole = (0, 0, 549, 549)  # the 110 km tile: about 12,050 km²
+    found = search(two_scenes, whole, 30.0, warn=warnings.append)
+    assert [(scene.id, scene.area_cloud_percent) for scene in found] == [(DESERT_ID, None)]
+    (warning,) = warnings
+    assert re.match(
+        r"The area is 12,0\d\d km², more than the 2,500 km² the cloud over an area is measured", warning
+    )
+    assert warning.endswith("the scenes are judged by their catalogs' cloud cover.")
 
 
 def test_masks_behind_sas_tokens_are_signed(tmp_path, real_scl) -> None:
