@@ -16,7 +16,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsGeometry, QgsMapLayer, QgsProject
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsMapLayer,
+    QgsPrintLayout,
+    QgsProject,
+)
 from qgis.gui import QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QDate, QItemSelection, QLocale, Qt, pyqtSignal
@@ -76,12 +83,14 @@ from .area_tool import (
 from .compat import GEOMETRY_POLYGON, LAYERS_WITH_EXTENT, WARNING
 from .layers import (
     ReleasedLayer,
+    SceneLayers,
     add_footprints,
     add_ingest_results,
     feature_ids_of,
     release_layers,
     restore_layers,
 )
+from .layout import Mappable, compared_scene, make_layout, map_text
 from .messages import Notifier, log, one_sentence, tr
 from .pre_event import PreEventChoice
 from .runner import AlgorithmRun, RunError
@@ -217,6 +226,7 @@ class FirstLightDock(QgsDockWidget):
         self.footprints_id: str | None = None
         self.ingest_scenes: list[Scene] = []
         self.released: list[ReleasedLayer] = []  # layers closed while the ingest replaces their files
+        self.mappable: Mappable | None = None  # what the last ingest put on the map, for a layout
         self.band_rows: dict[str, BandRow] = {}
         self.thumbnails = ThumbnailLoader(self)
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
@@ -500,6 +510,16 @@ class FirstLightDock(QgsDockWidget):
         buttons.addWidget(self.ingest_button, 1)
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)
+        self.map_button = QPushButton(tr("Map layout"))
+        self.map_button.setToolTip(
+            tr(
+                "A print layout of the last ingest: its map with the scene's layers shown, what it "
+                "found in km², the scenes, legend, scale bar and the imagery's credit; opened in the "
+                "layout designer"
+            )
+        )
+        self.map_button.clicked.connect(self.make_map)
+        layout.addWidget(self.map_button)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 100)
@@ -1250,6 +1270,7 @@ class FirstLightDock(QgsDockWidget):
         scene_ids = [i for i in str(results.get(ingest_alg.SCENE_IDS) or "").split(",") if i]
         added = add_ingest_results(run.context, run.feedback, self.project, scene_ids, self.footprints_id)
         folder = results.get(ingest_alg.OUTPUT_FOLDER) or run.parameters[ingest_alg.OUTPUT_FOLDER]
+        self.mappable = self._mappable(added, Path(folder), str(results.get(ingest_alg.SUMMARY) or ""), run)
         self.zoom_to_area()
         for warning in run.warnings:
             log(warning, WARNING)
@@ -1279,6 +1300,45 @@ class FirstLightDock(QgsDockWidget):
             message += " " + tr("{count} warnings in the FirstLight log.").format(count=len(run.warnings))
         self._set_status(message)
         self.notifier.success(message)
+
+    def _mappable(
+        self, added: list[SceneLayers], folder: Path, summary: str, run: AlgorithmRun
+    ) -> Mappable | None:
+        """The group a layout of this ingest shows: the mosaic's, else the first scene asked for."""
+        asked = [scene.id for scene in self.ingest_scenes]
+        by_name = {entry.scene_id: entry for entry in added}
+        name = MOSAIC_FOLDER if MOSAIC_FOLDER in by_name else next((i for i in asked if i in by_name), None)
+        if name is None or not self.ingest_scenes:
+            return None
+        scenes = [scene for scene in self.ingest_scenes if name in (MOSAIC_FOLDER, scene.id)]
+        event = str(run.parameters[search_params.EVENT])
+        return Mappable(
+            by_name[name].group, name, scenes, compared_scene(folder, scenes[0].id), summary, event
+        )
+
+    def make_map(self) -> QgsPrintLayout | None:
+        """Press *Map layout*: a print layout of the last ingest (``layout.make_layout``), opened in
+        QGIS's layout designer; None (and said) when there is nothing to map."""
+        last = self.mappable
+        if last is None or sip.isdeleted(last.group) or not last.group.findLayers():
+            self.notifier.warning(tr("Ingest a scene first: its layers make the map."))
+            return None
+        layers = [node.layer() for node in last.group.findLayers() if node.isVisible() and node.layer()]
+        crs = self.canvas.mapSettings().destinationCrs()
+        try:
+            extent = self.area.extent_in(crs) if self.area is not None else None
+        except AreaError:
+            extent = None
+        if extent is None:
+            extent = self.canvas.extent()
+        extent.scale(1.05)
+        title = event_titles().get(last.event, last.event)
+        text = map_text(title, last.scenes, last.before, last.summary)
+        layout = make_layout(
+            self.project, tr("FirstLight {name}").format(name=last.name), layers, extent, crs, text
+        )
+        self.iface.openLayoutDesigner(layout)
+        return layout
 
     def _kept_after_cancel(self, run: AlgorithmRun) -> str:
         """What a cancelled ingest left: the band files that were complete (reused next time)."""
@@ -1370,6 +1430,7 @@ class FirstLightDock(QgsDockWidget):
         self.search_button.setEnabled(not busy)
         self.ingest_button.setEnabled(not busy and bool(self.selected_scene_ids()))
         self.cancel_button.setEnabled(busy)
+        self.map_button.setEnabled(not busy and self.mappable is not None)
 
     # --- life cycle ----------------------------------------------------------------------------------
 
