@@ -1,6 +1,7 @@
 """Runs inside the real QGIS window (``qgis --code tools/screenshot_driver.py``): opens the FirstLight
 dock from its toolbar action, sets the bundled sample's area, searches the sample's local catalog,
-ingests the scene, waits for the map to draw and saves a PNG of the window (dock and map).
+ingests the scene, waits for the map to draw and saves a PNG of the window (dock and map), then
+makes the ingest's map layout (*Map layout*) and exports it beside it (``firstlight-map.png``).
 
 Driven by ``tools/screenshot.py``, which passes its settings in the environment:
 FIRSTLIGHT_SCREENSHOT (the PNG), FIRSTLIGHT_SAMPLE (resources/sample), FIRSTLIGHT_OUTPUT (ingest
@@ -26,6 +27,7 @@ except ImportError:
     from qgis.PyQt.QtWidgets import QAction
 
 SCREENSHOT = Path(os.environ["FIRSTLIGHT_SCREENSHOT"])
+MAP_PNG = SCREENSHOT.with_name("firstlight-map.png")
 SAMPLE = Path(os.environ["FIRSTLIGHT_SAMPLE"])
 OUTPUT = Path(os.environ["FIRSTLIGHT_OUTPUT"])
 STATUS = Path(os.environ["FIRSTLIGHT_STATUS"])
@@ -126,6 +128,24 @@ def grab() -> None:
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     if not iface.mainWindow().grab().save(str(SCREENSHOT), "PNG", 0):  # 0: smallest file
         finish(f"error: could not write {SCREENSHOT}")
+        return
+    later(500, export_map)
+
+
+def export_map() -> None:
+    from qgis.core import QgsLayoutExporter
+
+    layout = _keep[0].make_map()
+    if layout is None:
+        finish("error: Map layout made no layout")
+        return
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = 80
+    if (
+        QgsLayoutExporter(layout).exportToImage(str(MAP_PNG), settings)
+        != QgsLayoutExporter.ExportResult.Success
+    ):
+        finish(f"error: could not export the map layout to {MAP_PNG}")
         return
     finish("ok")
 

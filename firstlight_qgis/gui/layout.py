@@ -170,6 +170,7 @@ def _map(
     bar.setLinkedMap(item)
     bar.setStyle("Single Box")
     bar.applyDefaultSize(KILOMETERS)
+    bar.setBackgroundEnabled(True)  # readable over the imagery
     layout.addLayoutItem(bar)
     bar.attemptMove(QgsLayoutPoint(MARGIN + 3, TOP + MAP_HEIGHT - 14))
 
