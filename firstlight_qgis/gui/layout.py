@@ -35,6 +35,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QFont
 
+from ..core.bands import LANDSAT, SENTINEL1, SENTINEL2
 from ..core.catalog import Scene, scene_from_item
 from ..core.download import safe_name
 from ..core.errors import FirstLightError
@@ -103,23 +104,26 @@ def map_text(event_title: str, scenes: list[Scene], before: Scene | None, summar
                 id=before.id, sensor=sensor_name(before), date=before.datetime
             )
         )
-    used = [*scenes, *([before] if before is not None else [])]
     return MapText(
         title=tr("{event}, {date}").format(event=event_title, date=first.datetime[:10]),
         scenes="\n".join(lines),
         summary=summary,
-        credit=attribution({scene.source for scene in used}, {scene.datetime[:4] for scene in used}),
+        credit=attribution([*scenes, *([before] if before is not None else [])]),
     )
 
 
-def attribution(sensors: set[str], years: set[str]) -> str:
-    """The credit the imagery's licence asks for: Copernicus for Sentinel, the USGS for Landsat."""
+def attribution(scenes: list[Scene]) -> str:
+    """The credit the imagery's licence asks for: Copernicus for Sentinel (with the years of its
+    scenes), the USGS for Landsat."""
     lines = []
-    if sensors & {"sentinel1", "sentinel2"}:
+    sentinel_years = sorted(
+        {scene.datetime[:4] for scene in scenes if scene.source in (SENTINEL1, SENTINEL2)}
+    )
+    if sentinel_years:
         lines.append(
-            tr("Contains modified Copernicus Sentinel data {years}.").format(years=", ".join(sorted(years)))
+            tr("Contains modified Copernicus Sentinel data {years}.").format(years=", ".join(sentinel_years))
         )
-    if "landsat" in sensors:
+    if any(scene.source == LANDSAT for scene in scenes):
         lines.append(tr("Landsat imagery courtesy of the U.S. Geological Survey."))
     lines.append(tr("Processed with FirstLight for QGIS."))
     return " ".join(lines)

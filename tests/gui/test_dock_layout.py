@@ -4,6 +4,8 @@ bar, the north arrow and the imagery's credit, opened in the layout designer."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from qgis.core import (
     Qgis,
@@ -18,6 +20,9 @@ from qgis.core import (
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QImage
 
+from firstlight_qgis.core.catalog import scene_from_item
+from firstlight_qgis.gui.layout import attribution
+from tests.conftest import STAC_FIXTURES
 from tests.support.sample import FLOODED_ID, ITEM_ID, flood_catalog
 
 from .conftest import wait_idle
@@ -87,3 +92,20 @@ def test_a_flood_ingest_makes_a_map_for_the_report(dock, messages, qgis_iface, t
 def test_no_map_before_an_ingest(dock, messages) -> None:
     assert dock.make_map() is None
     assert any("Ingest a scene first" in m for m in messages(WARNING))
+
+
+def test_the_credit_names_each_licensor_of_the_imagery() -> None:
+    def scene(name: str):
+        document = json.loads((STAC_FIXTURES / name).read_text(encoding="utf-8"))
+        return scene_from_item((document.get("features") or [document])[0])
+
+    landsat, sentinel2 = scene("earthsearch_landsat_c2l2.json"), scene("earthsearch_s2_l2a.json")
+    assert attribution([sentinel2]) == (
+        f"Contains modified Copernicus Sentinel data {sentinel2.datetime[:4]}. "
+        "Processed with FirstLight for QGIS."
+    )
+    assert attribution([landsat]) == (
+        "Landsat imagery courtesy of the U.S. Geological Survey. Processed with FirstLight for QGIS."
+    )
+    both = attribution([sentinel2, landsat])  # the Sentinel years are the Sentinel scenes' own
+    assert both.startswith(f"Contains modified Copernicus Sentinel data {sentinel2.datetime[:4]}. Landsat")
