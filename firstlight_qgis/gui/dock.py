@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
     QgsGeometry,
     QgsMapLayer,
     QgsPrintLayout,
     QgsProject,
+    QgsRectangle,
 )
 from qgis.gui import QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt import sip
@@ -63,6 +63,7 @@ from ..processing import parameters as search_params
 from ..processing.discover import scene_footprint
 from . import settings as saved
 from .area import (
+    WGS84,
     AreaError,
     AreaOfInterest,
     area_from_canvas,
@@ -92,14 +93,13 @@ from .layers import (
 )
 from .layout import Mappable, compared_scene, make_layout, map_text
 from .messages import Notifier, log, one_sentence, tr
-from .pre_event import PreEventChoice
+from .pre_event import PreEventChoice, compared_line
 from .runner import AlgorithmRun, RunError
 from .scenes import SCENE_ID_ROLE, ScenesModel, ScenesProxy, read_scenes, sensor_name
 from .thumbnail import ThumbnailLoader
 
 DISCOVER_ID = "firstlight:discover"
 INGEST_ID = "firstlight:ingest"
-WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")  # scene footprints, as STAC items give them
 
 EARTH_SEARCH = "earth-search"
 PLANETARY_COMPUTER = "planetary-computer"
@@ -1087,9 +1087,7 @@ class FirstLightDock(QgsDockWidget):
         if scene.missing_bands:
             text += tr("; missing {bands}").format(bands=", ".join(scene.missing_bands))
         if before is not None:
-            text += "\n" + tr("Compared with {id}: {sensor}, {date}.").format(
-                id=before.id, sensor=sensor_name(before), date=before.datetime
-            )
+            text += "\n" + compared_line(before)
         self.scene_label.setText(text)
 
     def _set_thumbnail(self, label: QLabel, href: str | None) -> None:
@@ -1325,12 +1323,7 @@ class FirstLightDock(QgsDockWidget):
             return None
         layers = [node.layer() for node in last.group.findLayers() if node.isVisible() and node.layer()]
         crs = self.canvas.mapSettings().destinationCrs()
-        try:
-            extent = self.area.extent_in(crs) if self.area is not None else None
-        except AreaError:
-            extent = None
-        if extent is None:
-            extent = self.canvas.extent()
+        extent = self._area_extent() or self.canvas.extent()
         extent.scale(1.05)
         title = event_titles().get(last.event, last.event)
         text = map_text(title, last.scenes, last.before, last.summary)
@@ -1363,15 +1356,21 @@ class FirstLightDock(QgsDockWidget):
         ).format(stopped=stopped, kept=len(kept), total=total, bands=", ".join(kept), folder=folder)
 
     def zoom_to_area(self) -> None:
-        if self.area is None:
-            return
-        try:
-            extent = self.area.extent_in(self.canvas.mapSettings().destinationCrs())
-        except AreaError:
+        extent = self._area_extent()
+        if extent is None:
             return
         extent.scale(1.15)
         self.canvas.setExtent(extent)
         self.canvas.refresh()
+
+    def _area_extent(self) -> QgsRectangle | None:
+        """The area's extent in the map's CRS; None without an area or where it cannot be shown."""
+        if self.area is None:
+            return None
+        try:
+            return self.area.extent_in(self.canvas.mapSettings().destinationCrs())
+        except AreaError:
+            return None
 
     # --- running algorithms --------------------------------------------------------------------------
 

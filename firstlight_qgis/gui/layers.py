@@ -117,11 +117,14 @@ def add_ingest_results(
 def _hide_polygonized(entry: SceneLayers) -> None:
     """Hide the raster each polygons layer was made of (``<id>_flood.tif`` under ``<id>_flood.gpkg``):
     the polygons draw its classes in its colours, half see-through, so both shown draw them twice."""
+    stems = {layer.id(): path.with_suffix("") for layer in entry.layers if (path := file_of(layer))}
     polygonized = {
-        Path(layer.source()).with_suffix("") for layer in entry.layers if isinstance(layer, QgsVectorLayer)
+        stems[layer.id()]
+        for layer in entry.layers
+        if isinstance(layer, QgsVectorLayer) and layer.id() in stems
     }
     for layer in entry.layers:
-        if isinstance(layer, QgsRasterLayer) and Path(layer.source()).with_suffix("") in polygonized:
+        if isinstance(layer, QgsRasterLayer) and stems.get(layer.id()) in polygonized:
             node = entry.group.findLayer(layer.id())
             if node is not None:
                 node.setItemVisibilityChecked(False)

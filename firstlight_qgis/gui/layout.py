@@ -42,6 +42,7 @@ from ..core.errors import FirstLightError
 from ..core.manifest import MANIFEST_NAME
 from .compat import enum_value
 from .messages import tr
+from .pre_event import compared_line
 from .scenes import sensor_name
 
 KILOMETERS = enum_value("Qgis.DistanceUnit.Kilometers", "QgsUnitTypes.DistanceUnit.DistanceKilometers")
@@ -99,11 +100,7 @@ def map_text(event_title: str, scenes: list[Scene], before: Scene | None, summar
         for scene in scenes
     ]
     if before is not None:
-        lines.append(
-            tr("Compared with {id}: {sensor}, {date}.").format(
-                id=before.id, sensor=sensor_name(before), date=before.datetime
-            )
-        )
+        lines.append(compared_line(before))
     return MapText(
         title=tr("{event}, {date}").format(event=event_title, date=first.datetime[:10]),
         scenes="\n".join(lines),

@@ -38,6 +38,13 @@ def scene_line(scene: Scene) -> str:
     return " · ".join(parts)
 
 
+def compared_line(scene: Scene) -> str:
+    """The scene from before the event, as the dock's description and the map layout name it."""
+    return tr("Compared with {id}: {sensor}, {date}.").format(
+        id=scene.id, sensor=sensor_name(scene), date=scene.datetime
+    )
+
+
 class PreEventChoice(QWidget):
     """*Compare with*: Automatic (naming its pick), then every scene found between the pre-event
     dates of the last search, latest first."""
