@@ -417,7 +417,7 @@
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1354" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1347" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
@@ -517,27 +517,27 @@
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1102" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1100" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1129" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1127" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1134" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1132" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1324" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1322" />
       <source>Ingest a scene first: its layers make the map.</source>
       <translation>Ingérez d'abord une scène : ses couches font la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1360" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1353" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
@@ -587,62 +587,62 @@
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1119" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1117" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1122" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1120" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1179" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1177" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1198" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1196" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1262" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1260" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1292" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1290" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1296" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1294" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1338" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1331" />
       <source>FirstLight {name}</source>
       <translation>FirstLight {name}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1356" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1349" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1359" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1352" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1384" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1383" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1414" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1413" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
@@ -652,28 +652,22 @@
       <translation>La recherche d'une scène d'avant l'événement a échoué : {errors}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1090" />
-      <location filename="../firstlight_qgis/gui/layout.py" line="102" />
-      <source>Compared with {id}: {sensor}, {date}.</source>
-      <translation>Comparée avec {id} : {sensor}, {date}.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1206" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1204" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1279" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1277" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1285" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1283" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1300" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1298" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
@@ -693,7 +687,7 @@
       <translation>FirstLight : imagerie satellite pour une zone et un événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="185" />
+      <location filename="../firstlight_qgis/gui/layers.py" line="188" />
       <source>FirstLight scenes</source>
       <translation>Scènes FirstLight</translation>
     </message>
@@ -703,47 +697,52 @@
       <translation>Impossible d'ouvrir {path} comme couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="124" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="125" />
       <source>Processed with FirstLight for QGIS.</source>
       <translation>Traité avec FirstLight pour QGIS.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="252" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="254" />
       <source>Legend</source>
       <translation>Légende</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="123" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="124" />
       <source>Landsat imagery courtesy of the U.S. Geological Survey.</source>
       <translation>Images Landsat : avec l'aimable autorisation de l'U.S. Geological Survey.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="97" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="99" />
       <source>{id}: {sensor}, {date}.</source>
       <translation>{id} : {sensor}, {date}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="108" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="105" />
       <source>{event}, {date}</source>
       <translation>{event}, {date}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="120" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="121" />
       <source>Contains modified Copernicus Sentinel data {years}.</source>
       <translation>Contient des données Copernicus Sentinel modifiées {years}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="49" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="43" />
+      <source>Compared with {id}: {sensor}, {date}.</source>
+      <translation>Comparée avec {id} : {sensor}, {date}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="56" />
       <source>Compare with</source>
       <translation>Comparer avec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="54" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="61" />
       <source>The scene from before the event each scene is compared with. Automatic: the latest clear one, seen as the first selected scene is (same tile or orbit)</source>
       <translation>La scène d'avant l'événement avec laquelle chaque scène est comparée. Automatique : la plus récente dégagée, vue comme la première scène sélectionnée (même tuile ou orbite)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="99" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="106" />
       <source>Automatic (the latest clear scene)</source>
       <translation>Automatique (la scène dégagée la plus récente)</translation>
     </message>
@@ -758,7 +757,7 @@
       <translation>{cover:.0f} % de la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="97" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="104" />
       <source>Automatic: {scene}</source>
       <translation>Automatique : {scene}</translation>
     </message>
@@ -768,7 +767,7 @@
       <translation>{cloud:.1f} % de nuages</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/pre_event.py" line="78" />
+      <location filename="../firstlight_qgis/gui/pre_event.py" line="85" />
       <source>No scene found between {start} and {end}</source>
       <translation>Aucune scène trouvée entre le {start} et le {end}</translation>
     </message>
@@ -799,7 +798,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="60" />
-      <location filename="../firstlight_qgis/processing/index.py" line="108" />
+      <location filename="../firstlight_qgis/processing/index.py" line="113" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
@@ -931,7 +930,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="57" />
-      <location filename="../firstlight_qgis/processing/index.py" line="157" />
+      <location filename="../firstlight_qgis/processing/index.py" line="173" />
       <source>Share of valid pixels</source>
       <translation>Part de pixels valides</translation>
     </message>
@@ -1061,113 +1060,118 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="72" />
+      <location filename="../firstlight_qgis/processing/index.py" line="74" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="83" />
+      <location filename="../firstlight_qgis/processing/index.py" line="85" />
       <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
 
 Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
 
 Water mask (when OUTPUT_WATER is set): 1 where the index is above WATER_THRESHOLD (a number, or otsu), 0 dry, 255 no data.
 
-Sentinel-1: the index is not used; OUTPUT is the water mask from VV backscatter below SAR_THRESHOLD_DB.</source>
+Sentinel-1: the index is not used; OUTPUT is the water mask from VV backscatter below SAR_THRESHOLD_DB. Radar speckle makes single pixels of wet fields fall below it and single pixels of water rise above it: a pixel is water where the median of the SAR_SPECKLE_WINDOW x SAR_SPECKLE_WINDOW pixels around it is below the threshold (3 by default; 0 for each pixel alone).</source>
       <translation>Calcule un indice de différence normalisée d'une pile de bandes : NDWI (vert, PIR), MNDWI (vert, SWIR 1,6), NBR (PIR, SWIR 2,2) ou NDVI (PIR, rouge), à partir de la réflectance (CN x échelle + décalage, valeurs par défaut du capteur sauf indication contraire), en float32 avec NaN pour l'absence de données. Fonctionne sur la pile produite par « Importer des scènes » et sur toute étape raster qui la suit.
 
 Les bandes sont trouvées par leur description (blue ... swir22, B03, SR_B5, ...), sinon par leur position quand la pile contient exactement les bandes canoniques du capteur (Sentinel-2 : blue, green, red, nir, swir16, swir22).
 
 Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse WATER_THRESHOLD (un nombre, ou otsu), 0 sec, 255 sans données.
 
-Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB.</translation>
+Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB. Le chatoiement du radar fait passer sous ce seuil des pixels isolés de champs humides, et au-dessus des pixels isolés d'eau : un pixel est de l'eau là où la médiane des SAR_SPECKLE_WINDOW x SAR_SPECKLE_WINDOW pixels qui l'entourent est sous le seuil (3 par défaut ; 0 pour chaque pixel seul).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="129" />
+      <location filename="../firstlight_qgis/processing/index.py" line="145" />
       <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
       <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="135" />
+      <location filename="../firstlight_qgis/processing/index.py" line="151" />
       <source>Reflectance scale (empty: sensor default)</source>
       <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="142" />
+      <location filename="../firstlight_qgis/processing/index.py" line="158" />
       <source>Reflectance offset (empty: sensor default)</source>
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="78" />
+      <location filename="../firstlight_qgis/processing/index.py" line="80" />
       <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
       <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="100" />
+      <location filename="../firstlight_qgis/processing/index.py" line="105" />
       <source>Band stack</source>
       <translation>Pile de bandes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="103" />
-      <location filename="../firstlight_qgis/processing/index.py" line="150" />
+      <location filename="../firstlight_qgis/processing/index.py" line="108" />
+      <location filename="../firstlight_qgis/processing/index.py" line="166" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="393" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="113" />
+      <location filename="../firstlight_qgis/processing/index.py" line="118" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="369" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="119" />
+      <location filename="../firstlight_qgis/processing/index.py" line="124" />
       <source>Sentinel-1 water threshold (dB)</source>
       <translation>Seuil d'eau Sentinel-1 (dB)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="153" />
+      <location filename="../firstlight_qgis/processing/index.py" line="135" />
+      <source>Sentinel-1 speckle filter: median window (pixels, 0: none)</source>
+      <translation>Filtre du chatoiement Sentinel-1 : fenêtre de la médiane (pixels, 0 : aucun)</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="169" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="161" />
+      <location filename="../firstlight_qgis/processing/index.py" line="177" />
       <source>Share of valid pixels that are water</source>
       <translation>Part des pixels valides qui sont de l'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="166" />
+      <location filename="../firstlight_qgis/processing/index.py" line="182" />
       <source>Area of water (km², none on a grid in degrees)</source>
       <translation>Surface en eau (km², aucune sur une grille en degrés)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="169" />
+      <location filename="../firstlight_qgis/processing/index.py" line="185" />
       <source>Threshold applied</source>
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="234" />
+      <location filename="../firstlight_qgis/processing/index.py" line="256" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
       <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="245" />
+      <location filename="../firstlight_qgis/processing/index.py" line="273" />
       <source>Set OUTPUT: the index raster.</source>
       <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="229" />
+      <location filename="../firstlight_qgis/processing/index.py" line="251" />
       <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
       <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="260" />
+      <location filename="../firstlight_qgis/processing/index.py" line="288" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="267" />
+      <location filename="../firstlight_qgis/processing/index.py" line="295" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from osgeo import gdal, osr
 
+from . import speckle
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError, raise_for_write
 from .fileio import clean_up
@@ -97,7 +98,8 @@ class IndexResult:
     On a grid in metres (None on one in degrees), what a report gives: ``positive_km2``, the area
     of the positive pixels; ``areas_km2``, a coded product's area of each class by name ("dry",
     "water", "flooded", "high"...), None for an index. A water mask by Otsu's threshold has
-    ``otsu_separability``, how well that threshold splits the index in two (``otsu_caveat``).
+    ``otsu_separability``, how well that threshold splits the index in two (``otsu_caveat``). A
+    Sentinel-1 water mask has ``speckle_window``, the side of its median filter (0: none).
     """
 
     name: str
@@ -108,6 +110,7 @@ class IndexResult:
     positive_km2: float | None = None
     areas_km2: dict[str, float] | None = None
     otsu_separability: float | None = None
+    speckle_window: int | None = None
 
 
 @raising
@@ -340,6 +343,7 @@ def sar_water_mask(
     output_path: Path,
     threshold_db: float = -18.0,
     *,
+    speckle_window: int = speckle.WINDOW,
     band_mapping: dict[str, int] | None = None,
     cancel: Cancel | None = None,
     progress: Progress | None = None,
@@ -347,19 +351,29 @@ def sar_water_mask(
     """Water from Sentinel-1 VV backscatter: smooth open water is dark, below ``threshold_db``.
 
     VV is linear power (RTC); it is converted to dB (10 log10). Nodata and power <= 0 (no
-    backscatter measured, or the -32768 fill) become 255. Same encoding as ``water_mask``.
+    backscatter measured, or the -32768 fill) become 255. Same encoding as ``water_mask``. A pixel
+    is water where the median of the valid pixels of the ``speckle_window``-pixel square around it
+    is below the threshold (see ``speckle``; 0 or 1: the pixel alone).
     """
+    window = speckle.check_window(speckle_window)
     stack = open_raster(stack_path, "stack")
     number = (
         1 if stack.RasterCount == 1 else find_band(stack, "vv", sensor=SENTINEL1, band_mapping=band_mapping)
     )
     band = TileRows(stack, number)
 
-    def block(row: int, rows: int) -> list[Block]:
+    def classify(row: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
         power = band.strip(row, rows)
         valid = np.isfinite(power) & (power > 0)
         decibel = np.log10(power, out=np.full_like(power, np.nan), where=valid) * 10
-        water = valid & (decibel < threshold_db)
+        return valid & (decibel < threshold_db), valid
+
+    filtered = classify
+    if window > 1:
+        filtered = speckle.MajorityRows(classify, stack.RasterXSize, stack.RasterYSize, window)
+
+    def block(row: int, rows: int) -> list[Block]:
+        water, valid = filtered(row, rows)
         return [(_water_codes(water, valid), valid, water)]
 
     metadata = {
@@ -367,10 +381,17 @@ def sar_water_mask(
         "FIRSTLIGHT_SOURCE": f"vv=band {number}",
         "FIRSTLIGHT_THRESHOLD": repr(float(threshold_db)),
         "FIRSTLIGHT_THRESHOLD_METHOD": "fixed_db",
-        "FIRSTLIGHT_RULE": "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata",
+        "FIRSTLIGHT_SPECKLE_FILTER": f"median {window}x{window}" if window > 1 else "none",
+        "FIRSTLIGHT_RULE": (
+            f"1 water where the median of 10*log10(vv) over the valid pixels of the {window}x{window} "
+            "around < threshold dB, 0 dry, 255 nodata"
+            if window > 1
+            else "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata"
+        ),
     }
     [result] = write_by_blocks(stack, [_water_output(Path(output_path), metadata)], block, cancel, progress)
     result.threshold = float(threshold_db)
+    result.speckle_window = window if window > 1 else 0
     return result
 
 

@@ -18,6 +18,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
+from ..core import speckle
 from ..core.bands import LANDSAT, SENTINEL1, SENTINEL2
 from ..core.errors import InputError
 from ..core.indices import (
@@ -29,7 +30,7 @@ from ..core.indices import (
     sar_water_mask,
 )
 from .base import GROUP_INDICES, FirstLightAlgorithm
-from .compat import FLAG_ADVANCED, NUMBER_DOUBLE
+from .compat import FLAG_ADVANCED, NUMBER_DOUBLE, NUMBER_INTEGER
 from .ingest import parse_water_threshold
 from .parameters import enum_string, one_line
 from .rasters import gdal_source, geotiff_output, progress_of
@@ -42,6 +43,7 @@ SENSOR = "SENSOR"
 CLOUD_MASK_LAYER = "CLOUD_MASK_LAYER"
 WATER_THRESHOLD = "WATER_THRESHOLD"
 SAR_THRESHOLD_DB = "SAR_THRESHOLD_DB"
+SAR_SPECKLE_WINDOW = "SAR_SPECKLE_WINDOW"
 REFLECTANCE_SCALE = "REFLECTANCE_SCALE"
 REFLECTANCE_OFFSET = "REFLECTANCE_OFFSET"
 OUTPUT = "OUTPUT"
@@ -92,7 +94,10 @@ class IndexAlgorithm(FirstLightAlgorithm):
             "Water mask (when OUTPUT_WATER is set): 1 where the index is above WATER_THRESHOLD (a number, "
             "or otsu), 0 dry, 255 no data.\n\n"
             "Sentinel-1: the index is not used; OUTPUT is the water mask from VV backscatter below "
-            "SAR_THRESHOLD_DB.",
+            "SAR_THRESHOLD_DB. Radar speckle makes single pixels of wet fields fall below it and single "
+            "pixels of water rise above it: a pixel is water where the median of the SAR_SPECKLE_WINDOW "
+            "x SAR_SPECKLE_WINDOW pixels around it is below the threshold (3 by default; 0 for each "
+            "pixel alone).",
         )
 
     def initAlgorithm(self, configuration: dict[str, Any] | None = None) -> None:
@@ -122,6 +127,17 @@ class IndexAlgorithm(FirstLightAlgorithm):
                 False,
                 -40.0,
                 0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                SAR_SPECKLE_WINDOW,
+                translate("FirstLight", "Sentinel-1 speckle filter: median window (pixels, 0: none)"),
+                NUMBER_INTEGER,
+                speckle.WINDOW,
+                True,
+                0,
+                speckle.MAX_WINDOW,
             )
         )
         mask = QgsProcessingParameterRasterLayer(
@@ -174,6 +190,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
         try:
             self._choices(parameters, context)
             parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
+            self._speckle_window(parameters, context)
         except InputError as error:
             return False, one_line(str(error))
         return super().checkParameterValues(parameters, context)
@@ -186,6 +203,11 @@ class IndexAlgorithm(FirstLightAlgorithm):
         if sensor not in SENSOR_NAMES:
             raise InputError(f"Unknown sensor '{sensor}': choose one of {', '.join(SENSOR_NAMES)}.")
         return index, sensor
+
+    def _speckle_window(self, parameters: dict[str, Any], context: QgsProcessingContext) -> int:
+        if parameters.get(SAR_SPECKLE_WINDOW) in (None, ""):
+            return speckle.WINDOW
+        return speckle.check_window(self.parameterAsInt(parameters, SAR_SPECKLE_WINDOW, context))
 
     def _scaling(self, parameters: dict[str, Any], context: QgsProcessingContext, index: str, sensor: str):
         given = {name: parameters.get(name) for name in (REFLECTANCE_SCALE, REFLECTANCE_OFFSET)}
@@ -235,8 +257,14 @@ class IndexAlgorithm(FirstLightAlgorithm):
                     "FirstLight", "Sentinel-1: writing the water mask from VV backscatter to OUTPUT."
                 )
             )
-            threshold_db = self.parameterAsDouble(parameters, SAR_THRESHOLD_DB, context)
-            result = sar_water_mask(Path(stack), Path(output), threshold_db, cancel=cancel, progress=progress)
+            result = sar_water_mask(
+                Path(stack),
+                Path(output),
+                self.parameterAsDouble(parameters, SAR_THRESHOLD_DB, context),
+                speckle_window=self._speckle_window(parameters, context),
+                cancel=cancel,
+                progress=progress,
+            )
             style_on_completion(context, output, PRODUCT)
             return self._results(output, None, result, result)
 

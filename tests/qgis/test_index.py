@@ -123,7 +123,9 @@ def test_index_outputs_load_styled(provider, stack, project, project_context, tm
     assert isinstance(layers["water.tif"].renderer(), QgsPalettedRasterRenderer)
 
 
-def test_sentinel1_water_from_vv(provider, tmp_path) -> None:
+@pytest.fixture
+def sentinel1(tmp_path) -> str:
+    """VV (and VH) in linear power: -30, -30, -10, -10 dB over -23, -7, no data, -13 dB."""
     path = str(tmp_path / "s1.tif")
     dataset = gdal.GetDriverByName("GTiff").Create(path, 4, 2, 2, gdal.GDT_Float32)
     dataset.SetGeoTransform((500000, 10, 0, 7000000, 0, -10))
@@ -133,13 +135,17 @@ def test_sentinel1_water_from_vv(provider, tmp_path) -> None:
         dataset.GetRasterBand(number).SetDescription(name)
         dataset.GetRasterBand(number).WriteArray(values)
     dataset = None
+    return path
 
+
+def test_sentinel1_water_from_vv(provider, sentinel1, tmp_path) -> None:
     results = run(
         "firstlight:index",
         {
-            "INPUT": path,
+            "INPUT": sentinel1,
             "SENSOR": "sentinel1",
             "SAR_THRESHOLD_DB": -18,
+            "SAR_SPECKLE_WINDOW": 0,
             "OUTPUT": str(tmp_path / "water.tif"),
         },
     )
@@ -148,6 +154,36 @@ def test_sentinel1_water_from_vv(provider, tmp_path) -> None:
     assert mask.tolist() == [[1, 1, 0, 0], [1, 0, 255, 0]]
     assert results["THRESHOLD"] == -18
     assert results["WATER_AREA_KM2"] == pytest.approx(3 * 100 / 1e6)  # three 10 m pixels
+
+
+def test_sentinel1_speckle_is_filtered_by_default(provider, sentinel1, tmp_path) -> None:
+    results = run(
+        "firstlight:index",
+        {"INPUT": sentinel1, "SENSOR": "sentinel1", "OUTPUT": str(tmp_path / "water.tif")},
+    )
+    water = gdal.Open(results["OUTPUT"])
+    # Three of the five valid pixels around the -7 dB one, itself included, are water (-30, -30 and
+    # -23 dB): so is it, a boat or a speckle in the river.
+    assert water.ReadAsArray().tolist() == [[1, 1, 0, 0], [1, 1, 255, 0]]
+    assert water.GetMetadataItem("FIRSTLIGHT_SPECKLE_FILTER") == "median 3x3"
+    assert results["WATER_AREA_KM2"] == pytest.approx(4 * 100 / 1e6)
+
+
+def test_an_even_speckle_window_is_one_clear_line(provider, sentinel1, tmp_path) -> None:
+    with pytest.raises(QgsProcessingException) as raised:
+        run(
+            "firstlight:index",
+            {
+                "INPUT": sentinel1,
+                "SENSOR": "sentinel1",
+                "SAR_SPECKLE_WINDOW": 4,
+                "OUTPUT": str(tmp_path / "water.tif"),
+            },
+        )
+    assert str(raised.value).splitlines()[-1] == (
+        "The speckle filter's window must be an odd number of pixels from 3 to 15, or 0 for none; 4 is not."
+    )
+    assert not (tmp_path / "water.tif").exists()
 
 
 @pytest.mark.parametrize(

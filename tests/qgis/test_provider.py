@@ -97,6 +97,7 @@ def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> Non
                 "SENSOR",
                 "WATER_THRESHOLD",
                 "SAR_THRESHOLD_DB",
+                "SAR_SPECKLE_WINDOW",
                 "CLOUD_MASK_LAYER",
                 "REFLECTANCE_SCALE",
                 "REFLECTANCE_OFFSET",
