@@ -69,7 +69,7 @@ def discover_over_area(
     log) is told of each scene whose mask cannot be read. An area over ``MAX_MEASURED_KM2`` is not
     measured: ``discover`` as it is, and ``warn`` says so."""
     checked = parse_area(area)
-    if checked.area_km2 > MAX_MEASURED_KM2:
+    if not measurable(checked):
         (warn or log.warning)(
             f"The area is {checked.area_km2:,.0f} km², more than the {MAX_MEASURED_KM2:,.0f} km² the cloud "
             "over an area is measured for (its cloud masks would cost megabytes per scene): the scenes "
@@ -92,6 +92,11 @@ def discover_over_area(
     measure_area_cloud(found, checked, cancel=cancel, signer=signer, proxy=proxy, warn=warn)
     clear = [scene for scene in found if scene.cloud is None or scene.cloud <= max_cloud]
     return rank(clear, get_event(event).sensors, limit)
+
+
+def measurable(area: Area) -> bool:
+    """Whether the cloud over ``area`` is measured (not over ``MAX_MEASURED_KM2``)."""
+    return area.area_km2 <= MAX_MEASURED_KM2
 
 
 def measure_area_cloud(

@@ -39,7 +39,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime
 
 from ..core.area import Area, parse_area
-from ..core.areacloud import discover_over_area
+from ..core.areacloud import discover_over_area, measurable
 from ..core.catalog import EARTH_SEARCH_URL, PLANETARY_COMPUTER_URL, Scene, discover
 from ..core.errors import InputError
 from ..core.events import EVENTS, get_event
@@ -226,8 +226,9 @@ class Search:
 
     @property
     def cloud_limit(self) -> str:
-        """The cloud criterion in words: "at most 30% cloud (over the area)"."""
-        if self.area_cloud:
+        """The cloud criterion in words: "at most 30% cloud (over the area)" (the scene's over an
+        area too large to measure)."""
+        if self.area_cloud and measurable(self.area):
             text = QCoreApplication.translate("FirstLight", "at most {cloud:g}% cloud over the area")
         else:
             text = QCoreApplication.translate("FirstLight", "at most {cloud:g}% cloud")

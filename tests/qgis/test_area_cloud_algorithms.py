@@ -74,6 +74,16 @@ def test_nothing_clear_over_the_area_says_so(provider, catalog) -> None:
     assert "between 2020-02-15 and 2020-02-20 with at most 30% cloud over the area:" in warning
 
 
+def test_an_area_too_large_to_measure_is_judged_and_said_by_the_scenes_cloud(provider, catalog) -> None:
+    feedback = RecordingFeedback()
+    results = _discover(catalog, feedback, AREA_CLOUD=True, AREA=_extent((0, 0, 549, 549)))  # the tile
+    assert [f["id"] for f in results["FOOTPRINTS"].getFeatures()] == [DESERT_ID]  # 4 %, the 62 % left out
+    assert any(line.endswith("at most 30% cloud.") for line in feedback.infos)
+    assert not any("over the area" in line for line in feedback.infos)
+    (warning,) = feedback.warnings
+    assert "the scenes are judged by their catalogs' cloud cover" in warning
+
+
 def test_the_ingest_takes_the_scene_before_the_event_that_is_clear_over_the_area(
     provider, catalog, tmp_path: Path
 ) -> None:
