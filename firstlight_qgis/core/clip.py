@@ -34,6 +34,7 @@ copied as they are (``ranges.copy_window``), into the same bytes.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import re
@@ -105,6 +106,7 @@ from .tiff import Layout
 if TYPE_CHECKING:
     from .area import Area
 
+log = logging.getLogger(__name__)
 
 _EPS = 1e-6  # float noise tolerated when snapping coordinates to pixels (in pixels)
 # Windows of up to this many bytes in all are finished (checked, hashed, committed) on the calling
@@ -425,7 +427,8 @@ class _Clip(BandTask):
         if failed is not None:  # on the fast lane: it counts as this thread's first attempt
             raise failed
         if self.layout is None and self.source.kind == "http" and self.downloaded is None:
-            self._fetch_source()  # again: the copy that was there did not read
+            log.info("%s: its whole file on this machine did not read; fetched again", self.label)
+            self._fetch_source()
             self._read_local_layout()
         if self.local is not None:
             return self._attempt_local()
@@ -483,10 +486,14 @@ class _Clip(BandTask):
         except Refused as error:
             raise self._refused(error) from None
         except RangeUnsupported:
+            log.info("%s: the server ignored the byte range (HTTP 200)", self.label)
             return None
         finally:
             self.range_retries += counter.retries
-        return self._grid_of(header, total)
+        grid = self._grid_of(header, total)
+        if grid is None:
+            log.info("%s: its header is not a tiled GeoTIFF's that can be indexed", self.label)
+        return grid
 
     def _grid_of(self, header: bytes, total: int | None) -> _Grid | None:
         """The grid of the COG whose first bytes are ``header`` (``self.layout`` set), or None
@@ -649,6 +656,7 @@ class _Clip(BandTask):
         when the catalog no longer describes it. GDAL never touches the network: its curl would
         follow redirects by itself, to ftp and other schemes."""
         self.fell_back = True
+        log.info("%s: clipped here from its whole file (fetched, or kept by an earlier run)", self.label)
         whole = self._whole_file()
         if self.downloaded is None:
             if whole.done_earlier() is None:
