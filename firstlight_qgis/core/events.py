@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .bands import LANDSAT, SENTINEL1, SENTINEL2
 from .errors import InputError, one_line
+from .indices import SAR_WATER_DB
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class EventConfig:
     indices: tuple[str, ...]
     water_mask: bool = False
     threshold: float = 0.0
-    sar_threshold_db: float = -18.0
+    sar_threshold_db: float = SAR_WATER_DB
     change: str | None = None
 
     @property

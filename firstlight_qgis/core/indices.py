@@ -68,6 +68,7 @@ _OTSU_BINS = 1024
 # to split: water scenes of the fixtures give 0.89-0.94, a desert 0.61-0.64 (one mode: Otsu then
 # calls 40 % of it water), a cloudy scene 0.67-0.78.
 OTSU_MIN_SEPARABILITY = 0.8
+SAR_WATER_DB = -18.0  # VV backscatter below which a Sentinel-1 pixel is open water
 
 
 class _Source(NamedTuple):
@@ -341,7 +342,7 @@ def otsu_caveat(water: IndexResult) -> str | None:
 def sar_water_mask(
     stack_path: Path,
     output_path: Path,
-    threshold_db: float = -18.0,
+    threshold_db: float = SAR_WATER_DB,
     *,
     speckle_window: int = speckle.WINDOW,
     band_mapping: dict[str, int] | None = None,

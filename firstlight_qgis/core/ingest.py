@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from . import manifest
+from . import manifest, speckle
 from .area import Area
 from .bands import SENSORS, SENTINEL1
 from .catalog import Scene
@@ -112,6 +112,8 @@ class IngestOptions:
     )
     resolution_mode: str = "resample"
     water_threshold: float | str = 0.0
+    sar_threshold_db: float | None = None  # Sentinel-1's water threshold (dB); None: the event's
+    speckle_window: int = speckle.WINDOW  # Sentinel-1's median filter (see core.speckle)
     cloud_mask: bool = True
     quicklook: bool = True
     retry_policy: RetryPolicy | None = None
@@ -234,7 +236,15 @@ def _compute_indices(
         if not event.water_mask:
             return {}
         path = Path(f"{prefix}_water.tif")
-        return {"water": sar_water_mask(stack.path, path, threshold_db=event.sar_threshold_db, cancel=cancel)}
+        threshold_db = options.sar_threshold_db
+        water = sar_water_mask(
+            stack.path,
+            path,
+            event.sar_threshold_db if threshold_db is None else threshold_db,
+            speckle_window=options.speckle_window,
+            cancel=cancel,
+        )
+        return {"water": water}
     outputs = {}
     for name in event.indices:
         needed = [canonical_band(b, scene.source) for b in INDEX_BANDS[name]]

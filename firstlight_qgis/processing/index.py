@@ -18,7 +18,6 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..core import speckle
 from ..core.bands import LANDSAT, SENTINEL1, SENTINEL2
 from ..core.errors import InputError
 from ..core.indices import (
@@ -30,10 +29,11 @@ from ..core.indices import (
     sar_water_mask,
 )
 from .base import GROUP_INDICES, FirstLightAlgorithm
-from .compat import FLAG_ADVANCED, NUMBER_DOUBLE, NUMBER_INTEGER
+from .compat import FLAG_ADVANCED, NUMBER_DOUBLE
 from .ingest import parse_water_threshold
 from .parameters import enum_string, one_line
 from .rasters import gdal_source, geotiff_output, progress_of
+from .sar import add_sar_parameters, sar_values
 from .styling import PRODUCT, style_on_completion
 from .summaries import area_sentence
 
@@ -42,8 +42,6 @@ INDEX = "INDEX"
 SENSOR = "SENSOR"
 CLOUD_MASK_LAYER = "CLOUD_MASK_LAYER"
 WATER_THRESHOLD = "WATER_THRESHOLD"
-SAR_THRESHOLD_DB = "SAR_THRESHOLD_DB"
-SAR_SPECKLE_WINDOW = "SAR_SPECKLE_WINDOW"
 REFLECTANCE_SCALE = "REFLECTANCE_SCALE"
 REFLECTANCE_OFFSET = "REFLECTANCE_OFFSET"
 OUTPUT = "OUTPUT"
@@ -118,28 +116,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
                 WATER_THRESHOLD, translate("FirstLight", "Water threshold (number or otsu)"), "0"
             )
         )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                SAR_THRESHOLD_DB,
-                translate("FirstLight", "Sentinel-1 water threshold (dB)"),
-                NUMBER_DOUBLE,
-                -18.0,
-                False,
-                -40.0,
-                0.0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                SAR_SPECKLE_WINDOW,
-                translate("FirstLight", "Sentinel-1 speckle filter: median window (pixels, 0: none)"),
-                NUMBER_INTEGER,
-                speckle.WINDOW,
-                True,
-                0,
-                speckle.MAX_WINDOW,
-            )
-        )
+        add_sar_parameters(self, advanced=False)
         mask = QgsProcessingParameterRasterLayer(
             CLOUD_MASK_LAYER,
             translate("FirstLight", "Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)"),
@@ -190,7 +167,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
         try:
             self._choices(parameters, context)
             parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
-            self._speckle_window(parameters, context)
+            sar_values(self, parameters, context)
         except InputError as error:
             return False, one_line(str(error))
         return super().checkParameterValues(parameters, context)
@@ -203,11 +180,6 @@ class IndexAlgorithm(FirstLightAlgorithm):
         if sensor not in SENSOR_NAMES:
             raise InputError(f"Unknown sensor '{sensor}': choose one of {', '.join(SENSOR_NAMES)}.")
         return index, sensor
-
-    def _speckle_window(self, parameters: dict[str, Any], context: QgsProcessingContext) -> int:
-        if parameters.get(SAR_SPECKLE_WINDOW) in (None, ""):
-            return speckle.WINDOW
-        return speckle.check_window(self.parameterAsInt(parameters, SAR_SPECKLE_WINDOW, context))
 
     def _scaling(self, parameters: dict[str, Any], context: QgsProcessingContext, index: str, sensor: str):
         given = {name: parameters.get(name) for name in (REFLECTANCE_SCALE, REFLECTANCE_OFFSET)}
@@ -257,11 +229,12 @@ class IndexAlgorithm(FirstLightAlgorithm):
                     "FirstLight", "Sentinel-1: writing the water mask from VV backscatter to OUTPUT."
                 )
             )
+            threshold_db, window = sar_values(self, parameters, context)
             result = sar_water_mask(
                 Path(stack),
                 Path(output),
-                self.parameterAsDouble(parameters, SAR_THRESHOLD_DB, context),
-                speckle_window=self._speckle_window(parameters, context),
+                threshold_db,
+                speckle_window=window,
                 cancel=cancel,
                 progress=progress,
             )

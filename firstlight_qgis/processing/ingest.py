@@ -51,6 +51,7 @@ from .parameters import (
     signer_for,
 )
 from .pre_event import pre_event_scene
+from .sar import add_sar_parameters, sar_values
 from .styling import POLYGONS as POLYGONS_STYLE
 from .styling import PRODUCT, STACK, load_on_completion
 from .summaries import polygon_summary, product_summary
@@ -383,6 +384,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
         for definition in (water, cloud, retries):
             definition.setFlags(definition.flags() | FLAG_ADVANCED)
             self.addParameter(definition)
+        add_sar_parameters(self, advanced=True)
         self.addParameter(
             QgsProcessingParameterFolderDestination(OUTPUT_FOLDER, translate("FirstLight", "Output folder"))
         )
@@ -432,6 +434,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
         if problem is None:
             try:
                 parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
+                sar_values(self, parameters, context)
                 self._pre_event_window(parameters, context)
             except InputError as error:
                 problem = one_line(str(error))
@@ -496,6 +499,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
     ) -> dict[str, Any]:
         search: Search = self.from_layers
         event = get_event(search.event)
+        sar_threshold_db, speckle_window = sar_values(self, parameters, context)
         options = IngestOptions(
             clip_to_area=self.parameterAsBoolean(parameters, CLIP_TO_AREA, context),
             parallel_downloads=self.parameterAsInt(parameters, PARALLEL_DOWNLOADS, context),
@@ -505,6 +509,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
                 self.parameterAsString(parameters, WATER_THRESHOLD, context)
             ),
             cloud_mask=self.parameterAsBoolean(parameters, CLOUD_MASK, context),
+            sar_threshold_db=sar_threshold_db,
+            speckle_window=speckle_window,
             polygons=self.parameterAsBoolean(parameters, POLYGONS, context),
             polygon_min_area_m2=self.parameterAsDouble(parameters, POLYGON_MIN_AREA_M2, context),
         )

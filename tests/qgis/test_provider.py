@@ -86,6 +86,8 @@ def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> Non
                 "WATER_THRESHOLD",
                 "CLOUD_MASK",
                 "MAX_RETRIES",
+                "SAR_THRESHOLD_DB",
+                "SAR_SPECKLE_WINDOW",
                 "OUTPUT_FOLDER",
             ],
         ),

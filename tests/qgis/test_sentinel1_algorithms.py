@@ -1,0 +1,68 @@
+"""firstlight:ingest of Sentinel-1 scenes (Planetary Computer RTC items over the sample's river, see
+tests/support/sentinel1.py): SAR_THRESHOLD_DB and SAR_SPECKLE_WINDOW reach the water mask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from osgeo import gdal
+from qgis.core import QgsProcessingException
+
+from tests.qgis.support import run
+from tests.support.sentinel1 import BEFORE_ID, sentinel1_catalog
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(sentinel1_catalog(tmp_path_factory.mktemp("sentinel1")))
+
+
+def _ingest(catalog: str, area: str, output: Path, **extra) -> dict:
+    return run(
+        "firstlight:ingest",
+        {
+            "AREA": area,
+            "EVENT": "flood.riverine",
+            "START_DATE": "2018-12-01",
+            "END_DATE": "2018-12-31",
+            "CATALOG": catalog,
+            "OUTPUT_FOLDER": str(output),
+            **extra,
+        },
+    )
+
+
+def test_the_ingest_takes_the_sentinel1_threshold_and_speckle_window(
+    provider, catalog, area_file, tmp_path
+) -> None:
+    results = _ingest(catalog, area_file, tmp_path, SAR_THRESHOLD_DB=-20, SAR_SPECKLE_WINDOW=0)
+
+    assert (results["SCENE_IDS"], results["SENSOR"]) == (BEFORE_ID, "sentinel1")
+    water = gdal.Open(results["OUTPUT_WATER"])
+    assert water.GetMetadataItem("FIRSTLIGHT_SPECKLE_FILTER") == "none"
+    assert water.GetMetadataItem("FIRSTLIGHT_THRESHOLD") == "-20.0"
+    stack = gdal.Open(results["OUTPUT_STACK"])
+    vv = stack.GetRasterBand(1).ReadAsArray()
+    expected = np.where(vv > 0, (10 * np.log10(np.where(vv > 0, vv, 1)) < -20).astype(np.uint8), 255)
+    np.testing.assert_array_equal(water.ReadAsArray(), expected)
+
+
+def test_by_default_the_ingest_filters_the_speckle(provider, catalog, area_file, tmp_path) -> None:
+    results = _ingest(catalog, area_file, tmp_path)
+
+    water = gdal.Open(results["OUTPUT_WATER"])
+    assert water.GetMetadataItem("FIRSTLIGHT_SPECKLE_FILTER") == "median 3x3"
+    assert water.GetMetadataItem("FIRSTLIGHT_THRESHOLD") == "-18.0"
+
+
+def test_a_speckle_window_it_cannot_take_is_said_before_any_download(
+    provider, catalog, area_file, tmp_path
+) -> None:
+    with pytest.raises(QgsProcessingException) as raised:
+        _ingest(catalog, area_file, tmp_path, SAR_SPECKLE_WINDOW=6)
+    assert str(raised.value).splitlines()[-1] == (
+        "The speckle filter's window must be an odd number of pixels from 3 to 15, or 0 for none; 6 is not."
+    )
+    assert not (tmp_path / BEFORE_ID).exists()
