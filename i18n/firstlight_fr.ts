@@ -120,19 +120,19 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="237" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="169" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="171" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="238" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="184" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="186" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="240" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="640" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="645" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -315,7 +315,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="477" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="389" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="391" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -331,7 +331,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="481" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="358" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="360" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
@@ -352,7 +352,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="492" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="322" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="324" />
       <source>Polygons of the flood, burn or water (GeoPackage)</source>
       <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
     </message>
@@ -966,7 +966,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="161" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="398" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="401" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
@@ -987,7 +987,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="224" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="400" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="403" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
@@ -1060,6 +1060,11 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
     <message>
+      <location filename="../firstlight_qgis/processing/figures.py" line="29" />
+      <source>Figures by scene (table)</source>
+      <translation>Chiffres par scène (table)</translation>
+    </message>
+    <message>
       <location filename="../firstlight_qgis/processing/index.py" line="72" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
@@ -1109,19 +1114,19 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="106" />
       <location filename="../firstlight_qgis/processing/index.py" line="143" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="395" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="398" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="116" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="370" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="372" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="146" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="396" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -1166,12 +1171,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="197" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="199" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="210" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="212" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1196,217 +1201,217 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="239" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="241" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="242" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="244" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="249" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="254" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="256" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="289" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="291" />
       <source>Pre-event scene id (empty: the best found)</source>
       <translation>Identifiant de la scène d'avant l'événement (vide : la meilleure trouvée)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="295" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="297" />
       <source>The scene to compare with, rather than the one FirstLight picks: the id of a scene found between the pre-event dates (as firstlight:discover lists them).</source>
       <translation>La scène à laquelle comparer, plutôt que celle que choisit FirstLight : l'identifiant d'une scène trouvée entre les dates d'avant l'événement (telle que firstlight:discover les liste).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="308" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
       <source>Mosaic the scenes (one raster per product)</source>
       <translation>Mosaïquer les scènes (un raster par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="311" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="313" />
       <source>With two scenes or more (an area over two tiles), their products are also mosaicked into OUTPUT_FOLDER/mosaic/&lt;product&gt;.tif: the first scene on top, the others filling its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of one day: a mosaic of several dates mixes the states of the event.</source>
       <translation>Avec deux scènes ou plus (une zone sur deux tuiles), leurs produits sont aussi mosaïqués dans OUTPUT_FOLDER/mosaic/&lt;produit&gt;.tif : la première scène au-dessus, les autres comblant ses manques (hors de son emprise, ses nuages), les surfaces comptées une seule fois. Choisissez des scènes d'un même jour : une mosaïque de plusieurs dates mêle les états de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="327" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="329" />
       <source>Also write each scene's flood extent (with pre-event dates), burn severity, or else its water mask as polygons, &lt;id&gt;_&lt;product&gt;.gpkg beside it: one per patch, with its class and area in km². Patches under POLYGON_MIN_AREA_M2 join the class around them.</source>
       <translation>Écrit aussi l'étendue de l'inondation de chaque scène (avec des dates avant l'événement), la sévérité du brûlis, ou sinon son masque d'eau en polygones, &lt;id&gt;_&lt;produit&gt;.gpkg à côté : un par tache, avec sa classe et sa surface en km². Les taches de moins de POLYGON_MIN_AREA_M2 rejoignent la classe qui les entoure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="337" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="339" />
       <source>Polygons: minimum area of a patch (m²)</source>
       <translation>Polygones : surface minimale d'une tache (m²)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="362" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="364" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="373" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="375" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="379" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="381" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="382" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="384" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="203" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="205" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="263" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="265" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="272" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="274" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="273" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="275" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="277" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="279" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest; of the first scene's tile or orbit when there is one), before the event's dates, or the one PRE_EVENT_SCENE names, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La scène dégagée la plus récente entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse ; de la tuile ou de l'orbite de la première scène s'il y en a une), avant les dates de l'événement, ou celle que nomme PRE_EVENT_SCENE, est aussi importée, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité d'un brûlis. Laisser les deux vides pour l'indice et le masque d'eau de l'événement seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="306" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="348" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="350" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="393" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="396" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="401" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="403" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
       <source>All layers produced</source>
       <translation>Toutes les couches produites</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="405" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="408" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="408" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="411" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="413" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="416" />
       <source>Polygons (with POLYGONS)</source>
       <translation>Polygones (avec POLYGONS)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="417" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="420" />
       <source>Mosaic folder (with MOSAIC)</source>
       <translation>Dossier de la mosaïque (avec MOSAIC)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="422" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="425" />
       <source>What the first scene (with MOSAIC, the whole area) shows: flooded, burnt or water share and area</source>
       <translation>Ce que montre la première scène (avec MOSAIC, toute la zone) : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="519" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="522" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="577" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="580" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="612" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="617" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="468" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="471" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="626" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="631" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="668" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="673" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="457" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="460" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="486" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="489" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="537" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="540" />
       <source>The pre-event scene {id} is looked for between the pre-event dates: give them too.</source>
       <translation>La scène d'avant l'événement {id} est cherchée entre les dates d'avant l'événement : donnez-les aussi.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="617" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="622" />
       <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
       <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="632" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="637" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="648" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="653" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="650" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="655" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="658" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="663" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>

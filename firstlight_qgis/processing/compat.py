@@ -38,6 +38,7 @@ def qgis_version() -> int:
 SOURCE_VECTOR_POLYGON = enum_value(
     "Qgis.ProcessingSourceType.VectorPolygon", "QgsProcessing.TypeVectorPolygon"
 )
+SOURCE_VECTOR = enum_value("Qgis.ProcessingSourceType.Vector", "QgsProcessing.TypeVector")  # a table
 NUMBER_DOUBLE = enum_value("Qgis.ProcessingNumberParameterType.Double", "QgsProcessingParameterNumber.Double")
 NUMBER_INTEGER = enum_value(
     "Qgis.ProcessingNumberParameterType.Integer", "QgsProcessingParameterNumber.Integer"
@@ -53,6 +54,7 @@ FLAG_ADVANCED = enum_value(
 )
 WKB_MULTIPOLYGON = enum_value("Qgis.WkbType.MultiPolygon", "QgsWkbTypes.MultiPolygon")
 WKB_POLYGON = enum_value("Qgis.WkbType.Polygon", "QgsWkbTypes.Polygon")
+WKB_NO_GEOMETRY = enum_value("Qgis.WkbType.NoGeometry", "QgsWkbTypes.NoGeometry")
 GEOMETRY_POLYGON = enum_value("Qgis.GeometryType.Polygon", "QgsWkbTypes.PolygonGeometry")
 FAST_INSERT = enum_value("QgsFeatureSink.Flag.FastInsert", "QgsFeatureSink.FastInsert")
 STRETCH_TO_MINMAX = enum_value(
@@ -72,10 +74,12 @@ _FIELD_TYPES_FROM_METATYPE = qgis_version() >= 33800
 
 def _field_type(name: str) -> Any:
     if _FIELD_TYPES_FROM_METATYPE:
-        return getattr(QMetaType.Type, {"String": "QString", "DateTime": "QDateTime"}.get(name, name))
+        return getattr(
+            QMetaType.Type, {"String": "QString", "DateTime": "QDateTime", "Date": "QDate"}.get(name, name)
+        )
     return getattr(QVariant, name)
 
 
 def make_field(name: str, kind: str, length: int = 0, precision: int = 0) -> QgsField:
-    """A field of ``kind`` "String", "Int", "Double" or "DateTime" on any QGIS version."""
+    """A field of ``kind`` "String", "Int", "Double", "Date" or "DateTime" on any QGIS version."""
     return QgsField(name, _field_type(kind), len=length, prec=precision)

@@ -32,12 +32,14 @@ from ..core.catalog import Scene
 from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
+from ..core.figures import scene_figures
 from ..core.indices import EVENT_MARKS, IndexResult
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
 from ..core.mosaic import MOSAIC_FOLDER, MosaicResult, mosaic_results
 from ..core.polygons import DEFAULT_MIN_AREA_M2, PolygonResult
 from .base import GROUP_IMAGERY, FirstLightAlgorithm
 from .compat import DATETIME_DATE, FILE_BEHAVIOR_FILE, FLAG_ADVANCED, NUMBER_DOUBLE, NUMBER_INTEGER
+from .figures import OUTPUT_TABLE, table_parameter, write_table
 from .parameters import (
     SEARCH_LIMIT,
     Search,
@@ -388,6 +390,7 @@ class IngestAlgorithm(FirstLightAlgorithm):
         self.addParameter(
             QgsProcessingParameterFolderDestination(OUTPUT_FOLDER, translate("FirstLight", "Output folder"))
         )
+        self.addParameter(table_parameter())
 
         self.addOutput(
             QgsProcessingOutputRasterLayer(OUTPUT_STACK, translate("FirstLight", "Band stack (VRT)"))
@@ -588,6 +591,8 @@ class IngestAlgorithm(FirstLightAlgorithm):
             else None
         )
         outputs = self._outputs(results, asked[0], primary, folder, context)
+        rows = scene_figures(list(zip(queue, results, strict=True)), pre_scene)
+        outputs[OUTPUT_TABLE] = write_table(self, parameters, context, rows)
         if made is not None and made.products:
             outputs[OUTPUT_LAYERS] += _load_products(context, made.products, MOSAIC_FOLDER, primary)
             outputs[OUTPUT_LAYERS] += _load_polygons(context, made.polygons, MOSAIC_FOLDER)

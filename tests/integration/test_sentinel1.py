@@ -14,6 +14,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import Scene, discover
+from firstlight_qgis.core.figures import scene_figures
 from firstlight_qgis.core.ingest import ingest_scene
 from tests.support.sample import SAMPLE
 from tests.support.sentinel1 import AFTER_ID, BEFORE_ID, risen, river, seen, sentinel1_catalog
@@ -70,8 +71,9 @@ def test_the_water_of_a_sentinel1_scene_is_the_river_through_the_speckle(catalog
 
 
 def test_the_sentinel1_flood_is_the_land_under_water_that_was_dry(catalog, area, tmp_path) -> None:
-    pre = ingest_scene(scene(catalog, area, "2018-12"), tmp_path, area=area, event=FLOOD)
-    post = ingest_scene(scene(catalog, area, "2019-01"), tmp_path, area=area, event=FLOOD, pre_event=pre)
+    before, after = scene(catalog, area, "2018-12"), scene(catalog, area, "2019-01")
+    pre = ingest_scene(before, tmp_path, area=area, event=FLOOD)
+    post = ingest_scene(after, tmp_path, area=area, event=FLOOD, pre_event=pre)
 
     flood = read(post.indices["flood"].path)
     inside, water = seen(flood.shape), river()
@@ -85,3 +87,15 @@ def test_the_sentinel1_flood_is_the_land_under_water_that_was_dry(catalog, area,
     assert manifest["pre_event"]["scene"] == BEFORE_ID
     assert post.indices["flood"].areas_km2["flooded"] == pytest.approx(got.sum() * 4e-4)
     assert AFTER_ID in str(post.indices["flood"].path)
+
+    # The figures of the two, by date, as OUTPUT_TABLE gives them.
+    rows = scene_figures([(after, post), (before, pre)], before)
+    assert [(row.scene_id, row.date, row.role) for row in rows] == [
+        (BEFORE_ID, "2018-12-10", "before"),
+        (AFTER_ID, "2019-01-03", "event"),
+    ]
+    assert set(rows[0].marks) == {"water"} and set(rows[1].marks) == {"water", "flood"}
+    flooded_percent, flooded_km2 = rows[1].marks["flood"]
+    assert flooded_km2 == pytest.approx(got.sum() * 4e-4)
+    assert flooded_percent == pytest.approx(100 * got.sum() / inside.sum())
+    assert rows[1].seen_percent == pytest.approx(100 * inside.mean())  # its water mask's: the swath

@@ -89,6 +89,7 @@ def test_the_provider_offers_its_algorithms(provider: FirstLightProvider) -> Non
                 "SAR_THRESHOLD_DB",
                 "SAR_SPECKLE_WINDOW",
                 "OUTPUT_FOLDER",
+                "OUTPUT_TABLE",
             ],
         ),
         (
@@ -135,6 +136,9 @@ def test_parameters_added_after_the_first_release_are_optional(provider: FirstLi
         "MOSAIC",
         "POLYGONS",
         "POLYGON_MIN_AREA_M2",
+        "SAR_THRESHOLD_DB",
+        "SAR_SPECKLE_WINDOW",
+        "OUTPUT_TABLE",
     ):
         assert algorithm.parameterDefinition(name).flags() & optional, name
 
@@ -155,6 +159,7 @@ def test_ingest_outputs(provider: FirstLightProvider) -> None:
         "SUMMARY",
         "OUTPUT_MOSAIC",
         "OUTPUT_POLYGONS",
+        "OUTPUT_TABLE",
     }
 
 
