@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import qgis.core as _core
-from qgis.core import Qgis, QgsField
+from qgis.core import Qgis, QgsField, QgsFields
 from qgis.PyQt.QtCore import QMetaType, QVariant
 
 
@@ -78,6 +78,14 @@ def _field_type(name: str) -> Any:
             QMetaType.Type, {"String": "QString", "DateTime": "QDateTime", "Date": "QDate"}.get(name, name)
         )
     return getattr(QVariant, name)
+
+
+def fields_of(*fields: QgsField) -> QgsFields:
+    """``fields`` as the QgsFields of a sink."""
+    collected = QgsFields()
+    for field in fields:
+        collected.append(field)
+    return collected
 
 
 def make_field(name: str, kind: str, length: int = 0, precision: int = 0) -> QgsField:

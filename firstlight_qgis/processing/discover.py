@@ -34,6 +34,7 @@ from .compat import (
     NUMBER_INTEGER,
     SOURCE_VECTOR_POLYGON,
     WKB_MULTIPOLYGON,
+    fields_of,
     make_field,
 )
 from .parameters import SEARCH_LIMIT, Search, add_search_parameters, read_search, search_problem
@@ -48,8 +49,7 @@ SCENE_IDS = "SCENE_IDS"
 
 
 def footprint_fields() -> QgsFields:
-    fields = QgsFields()
-    for field in (
+    return fields_of(
         make_field("id", "String", 254),
         make_field("datetime", "DateTime"),
         make_field("sensor", "String", 32),
@@ -60,9 +60,7 @@ def footprint_fields() -> QgsFields:
         make_field("missing_bands", "String", 254),
         make_field("priority", "Int"),
         make_field("tile_orbit", "String", 64),
-    ):
-        fields.append(field)
-    return fields
+    )
 
 
 def scene_footprint(scene: Scene) -> QgsGeometry:

@@ -17,7 +17,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QDate
 
 from ..core.figures import SceneFigures, products_of
-from .compat import FAST_INSERT, SOURCE_VECTOR, WKB_NO_GEOMETRY, make_field
+from .compat import FAST_INSERT, SOURCE_VECTOR, WKB_NO_GEOMETRY, fields_of, make_field
 
 OUTPUT_TABLE = "OUTPUT_TABLE"
 
@@ -36,19 +36,22 @@ def table_parameter() -> QgsProcessingParameterFeatureSink:
 
 def table_fields(products: list[str]) -> QgsFields:
     """scene_id, date, sensor, role, seen_percent, then ``<product>_percent`` and ``<product>_km2``."""
-    fields = QgsFields()
-    for field in (
+    per_product = [
+        field
+        for product in products
+        for field in (
+            make_field(f"{product}_percent", "Double", 10, 3),
+            make_field(f"{product}_km2", "Double", 14, 4),
+        )
+    ]
+    return fields_of(
         make_field("scene_id", "String", 254),
         make_field("date", "Date"),
         make_field("sensor", "String", 32),
         make_field("role", "String", 16),
         make_field("seen_percent", "Double", 10, 3),
-    ):
-        fields.append(field)
-    for product in products:
-        fields.append(make_field(f"{product}_percent", "Double", 10, 3))
-        fields.append(make_field(f"{product}_km2", "Double", 14, 4))
-    return fields
+        *per_product,
+    )
 
 
 def write_table(
