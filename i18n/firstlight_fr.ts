@@ -56,62 +56,62 @@
       <translation>La zone n'a pas pu être convertie de {source} en {target} : vérifiez le SCR de la couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="133" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="135" />
       <source>Coastal flood</source>
       <translation>Inondation côtière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="134" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="136" />
       <source>Riverine flood</source>
       <translation>Crue fluviale</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="135" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="137" />
       <source>Flash flood</source>
       <translation>Crue éclair</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="136" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="138" />
       <source>Wildfire burn scar</source>
       <translation>Cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="137" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="139" />
       <source>Drought (vegetation)</source>
       <translation>Sécheresse (végétation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="143" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="145" />
       <source>{area} km²</source>
       <translation>{area} km²</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="163" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="165" />
       <source>downloading</source>
       <translation>téléchargement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="164" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="166" />
       <source>retrying</source>
       <translation>nouvelle tentative</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="165" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="167" />
       <source>done</source>
       <translation>terminé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="166" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="168" />
       <source>already there</source>
       <translation>déjà présent</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="167" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="169" />
       <source>failed</source>
       <translation>échec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="202" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="204" />
       <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
       <location filename="../firstlight_qgis/gui/messages.py" line="50" />
       <location filename="../firstlight_qgis/processing/provider.py" line="28" />
@@ -119,560 +119,560 @@
       <translation>FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="237" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="239" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="171" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="238" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="240" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="186" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="240" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="242" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="645" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="267" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="269" />
       <source>1. Area</source>
       <translation>1. Zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="270" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="272" />
       <source>Rectangle</source>
       <translation>Rectangle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="270" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="272" />
       <source>Draw a rectangle: press, drag, release</source>
       <translation>Dessiner un rectangle : appuyer, faire glisser, relâcher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="273" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="275" />
       <source>Polygon</source>
       <translation>Polygone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="273" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="275" />
       <source>Draw a polygon: click the corners, right-click to finish, Esc to cancel</source>
       <translation>Dessiner un polygone : cliquer sur les sommets, clic droit pour terminer, Échap pour annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="275" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="277" />
       <source>Map view</source>
       <translation>Vue de la carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="276" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="278" />
       <source>Use the extent of the map as it is shown now</source>
       <translation>Utiliser l'emprise de la carte telle qu'elle est affichée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="287" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="289" />
       <source>A layer whose extent or selected features give the area</source>
       <translation>Une couche dont l'emprise ou les entités sélectionnées donnent la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="288" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="290" />
       <source>Layer extent</source>
       <translation>Emprise de la couche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="289" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="291" />
       <source>Selected features</source>
       <translation>Entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="296" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
       <source>Clear</source>
       <translation>Effacer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="315" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="317" />
       <source>2. Search</source>
       <translation>2. Recherche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="321" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="323" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="104" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="324" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="326" />
       <source>Dates</source>
       <translation>Dates</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="329" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="331" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest), before the event, is ingested too; each scene gets its change since: a flood's extent, a burn scar's dNBR and burn severity</source>
       <translation>La dernière scène claire entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse), avant l'événement, est importée aussi ; chaque scène en tire son changement depuis : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="336" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="338" />
       <source>Compare with an earlier scene (flood extent)</source>
       <translation>Comparer avec une scène antérieure (étendue de l'inondation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="337" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="339" />
       <source>Compare with an earlier scene (dNBR)</source>
       <translation>Comparer avec une scène antérieure (dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="340" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="342" />
       <source>Before</source>
       <translation>Avant</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="355" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="357" />
       <source>Optical scenes cloudier than this are left out</source>
       <translation>Les scènes optiques plus nuageuses sont écartées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="356" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="358" />
       <source>Max cloud</source>
       <translation>Nuages max.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="357" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="359" />
       <source>Over the area (reads each scene's cloud mask)</source>
       <translation>Sur la zone (lit le masque de nuages de chaque scène)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="359" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="361" />
       <source>The maximum cloud cover and the ranking go by the cloud over your area, from each optical scene's own cloud mask, not by the catalog's figure for the whole scene: a cloudy scene may be clear over your area. Adds a small read per scene found</source>
       <translation>La couverture nuageuse maximale et le classement suivent les nuages sur votre zone, d'après le masque de nuages de chaque scène optique, et non le chiffre du catalogue pour toute la scène : une scène nuageuse peut être dégagée sur votre zone. Ajoute une petite lecture par scène trouvée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="368" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="370" />
       <source>Earth Search v1 (AWS, no account)</source>
       <translation>Earth Search v1 (AWS, sans compte)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="369" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="371" />
       <source>Microsoft Planetary Computer</source>
       <translation>Microsoft Planetary Computer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="370" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="372" />
       <source>Custom STAC API URL</source>
       <translation>URL d'API STAC personnalisée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="371" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="373" />
       <source>Local catalog file</source>
       <translation>Fichier de catalogue local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="372" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="374" />
       <location filename="../firstlight_qgis/processing/parameters.py" line="180" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="375" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="377" />
       <source>STAC API URL</source>
       <translation>URL de l'API STAC</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="379" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="381" />
       <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
       <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="380" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="382" />
       <source>Local STAC catalog, collection or ItemCollection</source>
       <translation>Catalogue, collection ou ItemCollection STAC local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="381" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="383" />
       <source>Catalog file</source>
       <translation>Fichier de catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="385" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="387" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="423" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="425" />
       <source>3. Scenes</source>
       <translation>3. Scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="471" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="473" />
       <source>4. Ingest</source>
       <translation>4. Import</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="476" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="478" />
       <source>Folder for the bands, stacks and indices</source>
       <translation>Dossier des bandes, des piles et des indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="477" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="479" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="391" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="479" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="481" />
       <source>Clip to the area (reads only its pixels)</source>
       <translation>Découper à la zone (ne lit que ses pixels)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="480" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="482" />
       <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
       <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="481" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="483" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="360" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="483" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="485" />
       <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="485" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
       <source>Mosaic the scenes (one layer per product)</source>
       <translation>Mosaïquer les scènes (une couche par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="489" />
       <source>With two scenes or more of one day (an area over two tiles): their products also as one raster each, in the output folder's mosaic folder, areas counted once</source>
       <translation>Avec deux scènes ou plus d'un même jour (une zone sur deux tuiles) : leurs produits aussi en un raster chacun, dans le dossier mosaic du dossier de sortie, les surfaces comptées une seule fois</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="492" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="494" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="324" />
       <source>Polygons of the flood, burn or water (GeoPackage)</source>
       <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="494" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="496" />
       <source>Also the flood extent, burn severity or else the water mask as polygons, with their class and area, patches under 0.1 ha merged into their surroundings: for a report or a map</source>
       <translation>Aussi l'étendue de l'inondation, la sévérité du brûlis ou sinon le masque d'eau en polygones, avec leur classe et leur surface, les taches de moins de 0,1 ha fondues dans leur voisinage : pour un rapport ou une carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="505" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="507" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="506" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="508" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="508" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="510" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="513" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="515" />
       <source>Map layout</source>
       <translation>Mise en page</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="515" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="517" />
       <source>A print layout of the last ingest: its map with the scene's layers shown, what it found in km², the scenes, legend, scale bar and the imagery's credit; opened in the layout designer</source>
       <translation>Une mise en page de la dernière ingestion : sa carte avec les couches affichées de la scène, ce qu'elle a trouvé en km², les scènes, la légende, l'échelle et le crédit des images ; ouverte dans le concepteur de mise en page</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="809" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="811" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="809" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="811" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="817" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="819" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="962" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="964" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="980" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="982" />
       <source>The search for a scene from before the event failed; the ingest searches again.</source>
       <translation>La recherche d'une scène d'avant l'événement a échoué ; l'ingestion cherche à nouveau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1083" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1085" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1347" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1350" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="150" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="152" />
       <source>waiting</source>
       <translation>en attente</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="191" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="193" />
       <source>stopped</source>
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="411" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="413" />
       <source>to</source>
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="530" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="532" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="530" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="532" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="530" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="532" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="745" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="747" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="754" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="756" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="791" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="793" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="793" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="795" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="827" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="829" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="845" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="847" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="886" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="888" />
       <source>The earlier scene's end date is before its start date: pick an end date on or after it.</source>
       <translation>La date de fin de la scène antérieure précède sa date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="905" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="907" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="906" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="908" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="949" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="951" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="958" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="960" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="995" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="997" />
       <source>{count} scenes from before the event: the one to compare with is chosen under the table.</source>
       <translation>{count} scènes d'avant l'événement : celle à comparer se choisit sous le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1084" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1086" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1100" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1102" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1127" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1129" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1132" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1134" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1322" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1325" />
       <source>Ingest a scene first: its layers make the map.</source>
       <translation>Ingérez d'abord une scène : ses couches font la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1353" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1356" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="581" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="583" />
       <source>last session</source>
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="700" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="702" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="707" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="755" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="757" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="874" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="876" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="908" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="910" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="924" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="926" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="991" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="993" />
       <source>No scene from before the event covers the area between {start} and {end}: widen the earlier scene's dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement ne couvre la zone entre le {start} et le {end} : élargissez les dates de la scène antérieure ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1088" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1090" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1117" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1119" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1120" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1122" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1177" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1179" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1196" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1198" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1260" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1262" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1290" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1293" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1294" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1297" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1331" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1334" />
       <source>FirstLight {name}</source>
       <translation>FirstLight {name}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1349" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1352" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1352" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1355" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1383" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1386" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1413" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1416" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="975" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="977" />
       <source>The search for a scene from before the event failed: {errors}</source>
       <translation>La recherche d'une scène d'avant l'événement a échoué : {errors}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1204" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1206" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1277" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1280" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1283" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1286" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1298" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1301" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="753" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="755" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -687,12 +687,17 @@
       <translation>FirstLight : imagerie satellite pour une zone et un événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="188" />
+      <location filename="../firstlight_qgis/gui/layers.py" line="190" />
       <source>FirstLight scenes</source>
       <translation>Scènes FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="97" />
+      <location filename="../firstlight_qgis/gui/layers.py" line="220" />
+      <source>FirstLight figures</source>
+      <translation>Chiffres FirstLight</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/layers.py" line="99" />
       <source>Could not open {path} as a layer.</source>
       <translation>Impossible d'ouvrir {path} comme couche.</translation>
     </message>
@@ -992,12 +997,12 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
       <translation>Étendue de l'inondation</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="147" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="145" />
       <source>Discover scenes</source>
       <translation>Découvrir des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="158" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="156" />
       <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
 
 Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
@@ -1010,57 +1015,57 @@ Catalogue : earth-search (par défaut), planetary-computer, l'URL de n'importe q
 Sorties : les emprises (un polygone par scène avec son identifiant, sa date, son capteur, sa couverture nuageuse en %, le % de la zone couvert, les bandes manquantes et son rang) et un fichier JSON des scènes, que « Importer des scènes » lit par son paramètre SCENES_JSON.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="117" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="115" />
       <source>{scene} ({area:.1f}% over the area)</source>
       <translation>{scene} ({area:.1f} % sur la zone)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="174" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="172" />
       <source>Maximum number of scenes</source>
       <translation>Nombre maximal de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="153" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="151" />
       <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
       <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="186" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="184" />
       <source>Scene footprints</source>
       <translation>Emprises des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="193" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="191" />
       <source>Scenes (JSON)</source>
       <translation>Scènes (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="194" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="192" />
       <source>JSON files (*.json)</source>
       <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="199" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="197" />
       <source>Number of scenes</source>
       <translation>Nombre de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="204" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="202" />
       <source>Scene ids, best first (comma-separated)</source>
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="225" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="223" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}, {limit}.</source>
       <translation>Recherche dans {catalog} de scènes {event} du {start} au {end}, {limit}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="254" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="252" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/figures.py" line="29" />
+      <location filename="../firstlight_qgis/processing/figures.py" line="30" />
       <source>Figures by scene (table)</source>
       <translation>Chiffres par scène (table)</translation>
     </message>

@@ -4,11 +4,15 @@ give scene by scene."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 from .catalog import Scene
-from .indices import EVENT_MARKS
+from .download import safe_name
+from .indices import EVENT_MARKS, IndexResult
 from .ingest import IngestResult
+from .manifest import MANIFEST_NAME
 
 
 @dataclass(frozen=True)
@@ -32,27 +36,65 @@ def scene_figures(
 ) -> list[SceneFigures]:
     """A row for each ``(scene, result)`` of ``ingested``, by date; ``before`` is the scene the
     others were compared with, if any (it is among ``ingested``)."""
-    rows = []
-    for scene, result in ingested:
-        products = {name: result.indices[name] for name in EVENT_MARKS if name in result.indices}
-        seen = products.get("water") or next(iter(products.values()), None)  # the scene's own sight
-        rows.append(
-            SceneFigures(
-                scene.id,
-                scene.datetime[:10],
-                scene.source,
-                "before" if scene is before else "event",
-                None if seen is None else 100.0 * seen.valid_fraction,
-                {
-                    name: (
-                        None if index.positive_fraction is None else 100.0 * index.positive_fraction,
-                        index.positive_km2,
-                    )
-                    for name, index in products.items()
-                },
+    rows = [
+        _row(scene.id, scene.datetime, scene.source, scene is before, result.indices)
+        for scene, result in ingested
+    ]
+    return sorted(rows, key=_by_date)
+
+
+def manifest_figures(folder: Path, scene_ids: list[str]) -> list[SceneFigures]:
+    """The same rows, from the manifests the ingest of ``scene_ids`` into ``folder`` wrote; the
+    scene compared with is the one another names as its ``pre_event``. A scene whose manifest does
+    not read has no row."""
+    documents = []
+    for scene_id in scene_ids:
+        try:
+            documents.append(
+                json.loads((folder / safe_name(scene_id) / MANIFEST_NAME).read_text(encoding="utf-8"))
             )
-        )
-    return sorted(rows, key=lambda row: (row.date, row.scene_id))
+        except (OSError, ValueError):
+            continue
+    before = {(document.get("pre_event") or {}).get("scene") for document in documents}
+    rows = []
+    for document in documents:
+        try:
+            scene = document["scene"]
+            indices = {name: _index_result(entry) for name, entry in document["indices"].items()}
+            rows.append(_row(scene["id"], scene["datetime"], scene["sensor"], scene["id"] in before, indices))
+        except (KeyError, TypeError, AttributeError):
+            continue
+    return sorted(rows, key=_by_date)
+
+
+def _index_result(entry: dict) -> IndexResult:
+    """An ``IndexResult`` as the manifest records it (a field it lacks, of an older one: None)."""
+    return IndexResult(**{field.name: entry.get(field.name) for field in fields(IndexResult)})
+
+
+def _row(
+    scene_id: str, when: str, sensor: str, before: bool, indices: dict[str, IndexResult]
+) -> SceneFigures:
+    products = {name: indices[name] for name in EVENT_MARKS if name in indices}
+    seen = products.get("water") or next(iter(products.values()), None)  # the scene's own sight
+    return SceneFigures(
+        scene_id,
+        when[:10],
+        sensor,
+        "before" if before else "event",
+        None if seen is None else 100.0 * seen.valid_fraction,
+        {
+            name: (
+                None if index.positive_fraction is None else 100.0 * index.positive_fraction,
+                index.positive_km2,
+            )
+            for name, index in products.items()
+        },
+    )
+
+
+def _by_date(row: SceneFigures) -> tuple[str, str]:
+    return row.date, row.scene_id
 
 
 def products_of(rows: list[SceneFigures]) -> list[str]:

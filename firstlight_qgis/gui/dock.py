@@ -56,6 +56,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core.catalog import Scene
 from ..core.download import safe_name
 from ..core.events import EVENTS
+from ..core.figures import manifest_figures
 from ..core.mosaic import MOSAIC_FOLDER
 from ..processing import discover as discover_alg
 from ..processing import ingest as ingest_alg
@@ -85,6 +86,7 @@ from .compat import GEOMETRY_POLYGON, LAYERS_WITH_EXTENT, WARNING
 from .layers import (
     ReleasedLayer,
     SceneLayers,
+    add_figures,
     add_footprints,
     add_ingest_results,
     feature_ids_of,
@@ -1268,6 +1270,7 @@ class FirstLightDock(QgsDockWidget):
         scene_ids = [i for i in str(results.get(ingest_alg.SCENE_IDS) or "").split(",") if i]
         added = add_ingest_results(run.context, run.feedback, self.project, scene_ids, self.footprints_id)
         folder = results.get(ingest_alg.OUTPUT_FOLDER) or run.parameters[ingest_alg.OUTPUT_FOLDER]
+        add_figures(self.project, manifest_figures(Path(folder), scene_ids))
         self.mappable = self._mappable(added, Path(folder), str(results.get(ingest_alg.SUMMARY) or ""), run)
         self.zoom_to_area()
         for warning in run.warnings:

@@ -25,6 +25,8 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from ..core.figures import SceneFigures, products_of
+from ..processing.figures import table_features, table_fields
 from ..processing.styling import style_footprints
 from .messages import log, tr
 
@@ -199,3 +201,27 @@ def feature_ids_of(layer: QgsVectorLayer, scene_ids: list[str]) -> list[int]:
         return []
     request = QgsFeatureRequest().setSubsetOfAttributes(["id"], layer.fields())
     return [feature.id() for feature in layer.getFeatures(request) if feature["id"] in wanted]
+
+
+FIGURES_PROPERTY = "firstlight/figures"  # marks the dock's figures table, replaced by the next one
+
+
+def add_figures(project: QgsProject, rows: list[SceneFigures]) -> QgsVectorLayer | None:
+    """The figures of an ingest of several scenes (``core.figures``) as a table in the project, on
+    top: a flood followed through its days. It replaces the one an earlier ingest added. A
+    temporary table (the numbers stay in the manifests); None for fewer than two scenes."""
+    if len(rows) < 2:
+        return None
+    for layer in list(project.mapLayers().values()):
+        if layer.customProperty(FIGURES_PROPERTY):
+            project.removeMapLayer(layer.id())
+    products = products_of(rows)
+    fields = table_fields(products)
+    table = QgsVectorLayer("None", tr("FirstLight figures"), "memory")
+    table.dataProvider().addAttributes(fields.toList())
+    table.updateFields()
+    table.dataProvider().addFeatures(list(table_features(rows, products, table.fields())))
+    table.setCustomProperty(FIGURES_PROPERTY, True)
+    project.addMapLayer(table, False)
+    project.layerTreeRoot().insertLayer(0, table)
+    return table

@@ -4,6 +4,7 @@ through its days or chart it (a plot of ``water_km2`` by ``date``, say)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from qgis.core import (
@@ -68,6 +69,13 @@ def write_table(
     sink, table_id = alg.parameterAsSink(parameters, OUTPUT_TABLE, context, fields, WKB_NO_GEOMETRY)
     if sink is None:
         raise QgsProcessingException(alg.invalidSinkError(parameters, OUTPUT_TABLE))
+    for feature in table_features(rows, products, fields):
+        sink.addFeature(feature, FAST_INSERT)
+    return table_id
+
+
+def table_features(rows: list[SceneFigures], products: list[str], fields: QgsFields) -> Iterator[QgsFeature]:
+    """A feature (no geometry) per row, with ``table_fields(products)``."""
     for row in rows:
         feature = QgsFeature(fields)
         values = [
@@ -80,5 +88,4 @@ def write_table(
         for product in products:
             values.extend(row.marks.get(product, (None, None)))
         feature.setAttributes(values)
-        sink.addFeature(feature, FAST_INSERT)
-    return table_id
+        yield feature

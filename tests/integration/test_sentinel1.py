@@ -14,7 +14,7 @@ from osgeo import gdal
 
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import Scene, discover
-from firstlight_qgis.core.figures import scene_figures
+from firstlight_qgis.core.figures import manifest_figures, scene_figures
 from firstlight_qgis.core.ingest import ingest_scene
 from tests.support.sample import SAMPLE
 from tests.support.sentinel1 import AFTER_ID, BEFORE_ID, risen, river, seen, sentinel1_catalog
@@ -99,3 +99,5 @@ def test_the_sentinel1_flood_is_the_land_under_water_that_was_dry(catalog, area,
     assert flooded_km2 == pytest.approx(got.sum() * 4e-4)
     assert flooded_percent == pytest.approx(100 * got.sum() / inside.sum())
     assert rows[1].seen_percent == pytest.approx(100 * inside.mean())  # its water mask's: the swath
+    # The dock reads the same from the manifests; a scene without one has no row.
+    assert manifest_figures(tmp_path, [AFTER_ID, "not-ingested", BEFORE_ID]) == rows
