@@ -4,15 +4,13 @@ give scene by scene."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .catalog import Scene
-from .download import safe_name
 from .indices import EVENT_MARKS, IndexResult
 from .ingest import IngestResult
-from .manifest import MANIFEST_NAME
+from .manifest import read_scene
 
 
 @dataclass(frozen=True)
@@ -50,9 +48,7 @@ def manifest_figures(folder: Path, scene_ids: list[str]) -> list[SceneFigures]:
     documents = []
     for scene_id in scene_ids:
         try:
-            documents.append(
-                json.loads((folder / safe_name(scene_id) / MANIFEST_NAME).read_text(encoding="utf-8"))
-            )
+            documents.append(read_scene(folder, scene_id))
         except (OSError, ValueError):
             continue
     before = {(document.get("pre_event") or {}).get("scene") for document in documents}

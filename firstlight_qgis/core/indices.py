@@ -370,7 +370,7 @@ def sar_water_mask(
         return valid & (decibel < threshold_db), valid
 
     filtered = classify
-    if window > 1:
+    if window:
         filtered = speckle.MajorityRows(classify, stack.RasterXSize, stack.RasterYSize, window)
 
     def block(row: int, rows: int) -> list[Block]:
@@ -382,17 +382,17 @@ def sar_water_mask(
         "FIRSTLIGHT_SOURCE": f"vv=band {number}",
         "FIRSTLIGHT_THRESHOLD": repr(float(threshold_db)),
         "FIRSTLIGHT_THRESHOLD_METHOD": "fixed_db",
-        "FIRSTLIGHT_SPECKLE_FILTER": f"median {window}x{window}" if window > 1 else "none",
+        "FIRSTLIGHT_SPECKLE_FILTER": f"median {window}x{window}" if window else "none",
         "FIRSTLIGHT_RULE": (
             f"1 water where the median of 10*log10(vv) over the valid pixels of the {window}x{window} "
             "around < threshold dB, 0 dry, 255 nodata"
-            if window > 1
+            if window
             else "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata"
         ),
     }
     [result] = write_by_blocks(stack, [_water_output(Path(output_path), metadata)], block, cancel, progress)
     result.threshold = float(threshold_db)
-    result.speckle_window = window if window > 1 else 0
+    result.speckle_window = window
     return result
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import SEARCHED_WITH, Scene
-from .download import BandDownloadResult, kept_source
+from .download import BandDownloadResult, kept_source, safe_name
 from .fileio import clean_up
 from .indices import IndexResult
 from .overviews import overview_file
@@ -161,6 +161,12 @@ def build(
         "software": _software(),
         "item": redact_hrefs(scene.item),  # a catalog may hand out pre-signed hrefs
     }
+
+
+def read_scene(folder: Path, scene_id: str) -> dict[str, Any]:
+    """The manifest of ``scene_id`` ingested into ``folder``; OSError or ValueError when it does
+    not read."""
+    return json.loads((folder / safe_name(scene_id) / MANIFEST_NAME).read_text(encoding="utf-8"))
 
 
 def write(scene_dir: Path, scene: Scene, bands: dict[str, BandDownloadResult], **details: Any) -> Path:

@@ -36,9 +36,11 @@ Classify = Callable[[int, int], tuple[np.ndarray, np.ndarray]]  # (row, rows) ->
 
 
 def check_window(window: int) -> int:
-    """``window`` if it is a median filter's size FirstLight takes: 0 or 1 (none), or odd up to
-    ``MAX_WINDOW``."""
-    if window in (0, 1) or (isinstance(window, int) and window % 2 == 1 and 1 < window <= MAX_WINDOW):
+    """``window`` if it is a median filter's size FirstLight takes (odd, 3 to ``MAX_WINDOW``), 0 for
+    none (0 or 1)."""
+    if window in (0, 1):
+        return 0
+    if isinstance(window, int) and window % 2 == 1 and 1 < window <= MAX_WINDOW:
         return window
     raise InputError(
         f"The speckle filter's window must be an odd number of pixels from 3 to {MAX_WINDOW}, or 0 for "

@@ -8,7 +8,6 @@ layout designer, where the analyst edits it like any other; nothing here draws o
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +36,8 @@ from qgis.PyQt.QtGui import QFont
 
 from ..core.bands import LANDSAT, SENTINEL1, SENTINEL2
 from ..core.catalog import Scene, scene_from_item
-from ..core.download import safe_name
 from ..core.errors import FirstLightError
-from ..core.manifest import MANIFEST_NAME
+from ..core.manifest import read_scene
 from .compat import enum_value
 from .messages import tr
 from .pre_event import compared_line
@@ -81,11 +79,10 @@ def compared_scene(folder: Path, scene_id: str) -> Scene | None:
     from the manifests (its own names it; that scene's holds its item); None when there was none
     or they do not read."""
     try:
-        manifest = json.loads((folder / safe_name(scene_id) / MANIFEST_NAME).read_text(encoding="utf-8"))
-        before = (manifest.get("pre_event") or {}).get("scene")
+        before = (read_scene(folder, scene_id).get("pre_event") or {}).get("scene")
         if not before:
             return None
-        earlier = json.loads((folder / safe_name(before) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        earlier = read_scene(folder, before)
         return scene_from_item(earlier["item"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, FirstLightError):
         return None
