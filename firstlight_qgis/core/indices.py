@@ -13,7 +13,7 @@ import functools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,6 +21,8 @@ import numpy as np
 from osgeo import gdal, osr
 
 from . import speckle
+from .area import Area
+from .areapixels import AreaPixels, area_metadata, area_of
 from .bands import SENSORS, SENTINEL1, SensorConfig
 from .errors import CancelledError, InputError, raise_for_write
 from .fileio import clean_up
@@ -131,7 +133,8 @@ def compute_index(
     Reflectance is DN x scale + offset per band (``scaling``, else the sensor's default),
     clamped at 0 because negative BOA reflectance is over-correction and would push the index
     beyond +-1. Source nodata, zero denominators and pixels the cloud mask (Sentinel-2 SCL or
-    Landsat QA_PIXEL at ``mask_path``, on any grid) flags become NaN.
+    Landsat QA_PIXEL at ``mask_path``, on any grid) flags become NaN, and so do pixels outside the
+    area a clip's stack names (``areapixels``).
     """
     results = compute_indices(
         stack_path,
@@ -209,7 +212,7 @@ def compute_indices(
         targets.append(_water_output(Path(water[0]), metadata))
     second_pass = water is not None and not classify
     first = _share(progress, 0.0, 0.5) if second_pass else progress
-    written = write_by_blocks(stack, targets, block, cancel, first)
+    written = write_by_blocks(stack, targets, block, cancel, first, area_of(stack))
     results = {result.name: result for result in written}
     if classify:
         results["water"].threshold = threshold
@@ -318,7 +321,7 @@ def water_mask(
     if separability is not None:
         metadata["FIRSTLIGHT_OTSU_SEPARABILITY"] = f"{separability:.3f}"
     target = _water_output(Path(output_path), metadata)
-    [result] = write_by_blocks(source, [target], block, cancel, progress)
+    [result] = write_by_blocks(source, [target], block, cancel, progress, area_of(source))
     result.threshold = value
     result.otsu_separability = separability
     return result
@@ -390,7 +393,8 @@ def sar_water_mask(
             else "1 water where 10*log10(vv) < threshold dB, 0 dry, 255 nodata"
         ),
     }
-    [result] = write_by_blocks(stack, [_water_output(Path(output_path), metadata)], block, cancel, progress)
+    target = _water_output(Path(output_path), metadata)
+    [result] = write_by_blocks(stack, [target], block, cancel, progress, area_of(stack))
     result.threshold = float(threshold_db)
     result.speckle_window = window
     return result
@@ -453,7 +457,8 @@ def burn_severity(
             SEVERITY_CLASSES,
         ),
     ]
-    return {result.name: result for result in write_by_blocks(post, targets, block, cancel, progress)}
+    written = write_by_blocks(post, targets, block, cancel, progress, area_of(post))
+    return {result.name: result for result in written}
 
 
 @raising
@@ -493,7 +498,7 @@ def flood_extent(
         **_compared(pre_water, post_water),
     }
     target = RasterOutput(Path(output_path), gdal.GDT_Byte, MASK_NODATA, "flood", metadata, FLOOD_CLASSES)
-    [result] = write_by_blocks(post, [target], block, cancel, progress)
+    [result] = write_by_blocks(post, [target], block, cancel, progress, area_of(post))
     return result
 
 
@@ -833,13 +838,22 @@ def write_by_blocks(
     block: Callable[[int, int], list[Block]],
     cancel: Cancel | None,
     progress: Progress | None = None,
+    area: Area | None = None,
 ) -> list[IndexResult]:
     """Write ``block``'s strips, one per output, strip by strip into tiled compressed GeoTIFFs on
     ``grid``'s grid, under temporary names until every one is whole; a water mask on a large grid
     with the overviews QGIS needs to draw it fast zoomed out, made from its strips as they pass. Per
-    output, what a user checks first: its valid and positive fractions, a coded one's class areas."""
+    output, what a user checks first: its valid and positive fractions, a coded one's class areas.
+    With ``area`` (that the input names), pixels outside it are no data, the fractions are of the
+    pixels inside it, and each output names it in turn."""
     temporaries = [output.path.with_name(f".{output.path.name}.{os.getpid()}.part") for output in outputs]
     counts = [_Count(len(output.classes)) for output in outputs]
+    inside = AreaPixels(area, grid) if area is not None else None
+    if area is not None:
+        outputs = [replace(o, metadata={**o.metadata, **area_metadata(area)}) for o in outputs]
+    if inside is not None and inside.whole:
+        inside = None
+    total = 0 if inside is not None else grid.RasterXSize * grid.RasterYSize
     factors = factors_for(grid)
     targets: list[gdal.Dataset] = []
     levels: dict[int, StripLevels] = {}  # a mask's overviews (their bands: cleared before targets)
@@ -847,6 +861,11 @@ def write_by_blocks(
 
     @raising  # a thread of its own: where GDAL switches exceptions per thread, on here too
     def write(row: int, rows: int, strips: list[Block]) -> int:
+        nonlocal total
+        if inside is not None:
+            within = inside.strip(row, rows)
+            total += np.count_nonzero(within)
+            strips = [_within(strip, within, out.nodata) for strip, out in zip(strips, outputs, strict=True)]
         for number, strip in enumerate(strips):
             if number in levels:
                 levels[number].add(strip[0], last=row + rows == grid.RasterYSize)
@@ -886,13 +905,12 @@ def write_by_blocks(
         if isinstance(error, OSError | RuntimeError):
             raise_for_write(outputs[0].path.parent, error, "run it again")
         raise
-    total = grid.RasterXSize * grid.RasterYSize
     cell_km2 = pixel_km2(grid)
     return [
         IndexResult(
             output.description,
             output.path,
-            count.valid / total,
+            count.valid / total if total else 0.0,
             count.positive / count.valid if count.valid else None,
             None,
             None if cell_km2 is None else count.positive * cell_km2,
@@ -902,6 +920,13 @@ def write_by_blocks(
         )
         for output, count in zip(outputs, counts, strict=True)
     ]
+
+
+def _within(strip: Block, within: np.ndarray, nodata: float) -> Block:
+    """``strip`` with its pixels outside the area (not ``within``) no data."""
+    values, ok, above = strip
+    values[~within] = nodata
+    return values, ok & within, above & within
 
 
 class _Count:

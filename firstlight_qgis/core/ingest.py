@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from . import manifest, speckle
 from .area import Area
+from .areapixels import area_metadata
 from .bands import SENSORS, SENTINEL1
 from .catalog import Scene
 from .clip import area_extent, clip_bands
@@ -389,8 +390,9 @@ def _stack_and_validate(
     warnings: list[str],
     cancel: Cancel | None,
 ) -> tuple[StackResult, ValidationResult | None]:
-    """The stack VRT over the band files (cut to the area's extent in clip mode), the overviews of
-    a large one, and, unless skipped, its validation, which decodes the bands' tiles (those of the
+    """The stack VRT over the band files (in clip mode cut to the area's extent, and naming the
+    area, whose pixels alone its products count and show: ``areapixels``), the overviews of a large
+    one, and, unless skipped, its validation, which decodes the bands' tiles (those of the
     overviews' build for a large one)."""
     spectral = {b: bands[b].local_path for b in scene.band_urls}
     extent = None
@@ -403,6 +405,7 @@ def _stack_and_validate(
         band_order=[b for b in SENSORS[scene.source].canonical_order if b in spectral],
         resolution_mode=options.resolution_mode,
         bounds=extent,
+        metadata=area_metadata(area) if area is not None and extent is not None else None,
     )
     warnings.extend(stack.warnings)
     add_overviews(stack.path, [path for path in spectral.values() if path is not None], cancel)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from osgeo import gdal
 
+from .areapixels import area_of
 from .errors import InputError
 from .gdalconfig import on_all_cores, raising
 from .indices import (
@@ -65,7 +66,8 @@ def mosaic(
 ) -> IndexResult:
     """One GeoTIFF at ``output`` of the ``product`` rasters ``sources`` (of one product: "water",
     "flood", "severity", or an index such as "ndwi" or "dnbr"), the first on top; its result counts
-    valid and positive pixels (and a coded product's areas) of the mosaic itself."""
+    valid and positive pixels (and a coded product's areas) of the mosaic itself, in the area the
+    first names (``areapixels``)."""
     if len(sources) < 2:
         raise InputError(f"A mosaic needs two rasters at least, not {len(sources)}.")
     opened = [open_raster(path, f"{product} raster") for path in sources]
@@ -104,7 +106,7 @@ def mosaic(
         metadata,
         classes,
     )
-    [result] = write_by_blocks(grid, [target], block, cancel, progress)
+    [result] = write_by_blocks(grid, [target], block, cancel, progress, area_of(first))
     result.name = product
     return result
 

@@ -118,6 +118,7 @@ def create_band_stack(
     resample_method: str = "bilinear",
     *,
     bounds: Bounds | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> StackResult:
     """Write a VRT stacking ``band_paths`` (band name -> single-band file) as separate bands.
 
@@ -125,8 +126,9 @@ def create_band_stack(
     ``band_descriptions`` overrides the band names written as descriptions;
     ``target_resolution`` is in CRS units (metres for UTM); ``bounds`` (minx, miny, maxx, maxy in
     the bands' CRS) sets the stack's extent instead of the resolution mode's (a clip's band files
-    hold whole COG tiles around the area: the stack is cut to the area itself). The VRT is
-    written under a temporary name and renamed, so a crash never leaves a half-written stack.
+    hold whole COG tiles around the area: the stack is cut to the area itself); ``metadata``, the
+    stack's own (a clip's names its area: ``areapixels``). The VRT is written under a temporary
+    name and renamed, so a crash never leaves a half-written stack.
     Raises ``StackError`` (bad input, unreadable file), ``CRSMismatchError``, ``ExtentMismatchError``.
     """
     output_path = _output_path(output_path, (".vrt",))
@@ -141,7 +143,7 @@ def create_band_stack(
             )
 
     def write(tmp: Path) -> None:
-        xml = _build_vrt(sources, tmp, xres, yres, bounds, band_descriptions, resample_method)
+        xml = _build_vrt(sources, tmp, xres, yres, bounds, band_descriptions, resample_method, metadata)
         tmp.write_text(xml, encoding="utf-8")
 
     _write_atomically(output_path, write)
@@ -411,9 +413,10 @@ def _build_vrt(
     bounds: Bounds,
     band_descriptions: Mapping[str, str] | None,
     resample_method: str,
+    metadata: Mapping[str, str] | None = None,
 ) -> str:
-    """The XML of a separate-bands VRT on the given grid, band descriptions set, its sources named
-    relative to ``path``'s folder (None: by absolute path)."""
+    """The XML of a separate-bands VRT on the given grid, band descriptions and ``metadata`` set,
+    its sources named relative to ``path``'s folder (None: by absolute path)."""
     options = gdal.BuildVRTOptions(
         separate=True,
         bandList=[1],
@@ -433,6 +436,8 @@ def _build_vrt(
     for index, source in enumerate(sources, start=1):
         description = (band_descriptions or {}).get(source.band, source.band)
         dataset.GetRasterBand(index).SetDescription(description)
+    if metadata:
+        dataset.SetMetadata(dict(metadata))
     xml = dataset.GetMetadata("xml:VRT")[0]
     dataset = None  # closing writes GDAL's own XML to ``name``, which the caller replaces
     if path is None:

@@ -19,6 +19,7 @@ from qgis.core import (
 )
 
 from tests.qgis.support import ITEM_ID, RecordingFeedback, ingest_parameters, our_line, run, run_and_load
+from tests.support.polygons import inside_area
 from tests.support.sample import (
     BURNT_ID,
     BURNT_WINDOW,
@@ -61,7 +62,7 @@ def _read(path: str | Path) -> np.ndarray:
     return gdal.Open(str(path)).ReadAsArray()
 
 
-def test_burn_severity_from_two_nbrs(provider, project, project_context, burnt, tmp_path) -> None:
+def test_burn_severity_from_two_nbrs(provider, project, project_context, burnt, area_file, tmp_path) -> None:
     before, after = burnt / ITEM_ID / f"{ITEM_ID}_nbr.tif", burnt / BURNT_ID / f"{BURNT_ID}_nbr.tif"
     given = {
         "BEFORE": str(before),
@@ -80,7 +81,10 @@ def test_burn_severity_from_two_nbrs(provider, project, project_context, burnt, 
     outside[rows, columns] = 255
     assert set(np.unique(outside)) <= {0, 255}  # unburned elsewhere
     valid = severity < 255
-    assert results["VALID_FRACTION"] == pytest.approx(valid.mean())
+    # The NBRs name the area they were ingested for: the figures are its pixels', as the ingest's.
+    inside = inside_area(area_file, after)
+    assert not valid[~inside].any()
+    assert results["VALID_FRACTION"] == pytest.approx(valid.sum() / inside.sum())
     assert results["CHANGED_FRACTION"] == pytest.approx(((severity > 0) & valid).sum() / valid.sum())
     # The areas a report gives: the sample's grid is UTM, 20 m pixels.
     _, cell_x, _, _, _, cell_y = gdal.Open(results["OUTPUT_SEVERITY"]).GetGeoTransform()
