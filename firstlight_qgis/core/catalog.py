@@ -46,6 +46,7 @@ from .errors import BandResolutionError, CancelledError, CatalogError, FirstLigh
 from .events import EventConfig, get_event
 from .proxy import PROXY_LOGIN, Proxy, proxies_for
 from .redact import redact_url
+from .values import is_number, is_whole
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ def scene_from_item(
         bbox=_item_bbox(item),
         assets=assets,
         mask_asset=resolve_mask(item, sensor),
-        coverage_percent=_coverage(item, area),
+        coverage_percent=coverage_of(item, area),
         collection=_collection_of(item),
         item=copy.deepcopy(item),
         catalog=catalog,
@@ -202,12 +203,19 @@ def discover(
     config = get_event(event)
     criteria = _Criteria(config, parse_area(area), *_date_window(start, end), _checked_cloud(max_cloud))
     limit = _positive_int("limit", limit)
+    collections = _collection_ids(collections)
     _check_cancel(cancel)
     local = _local_catalog(catalog)
     collector = _Collector(criteria, limit, cancel)
     if local is not None:
         wanted = frozenset(collections) if collections else None
         collector.add(_local_items(local), str(local), True, collections=wanted)
+        if wanted and not wanted & collector.collections:
+            held = ", ".join(sorted(c for c in collector.collections if c)) or "none"
+            raise InputError(
+                f"The catalog {local.name} has no collection {', '.join(sorted(wanted))} (it holds: "
+                f"{one_line(held)}): give one of those, or no collection for the event's own."
+            )
     else:
         size = _positive_int("page_size", page_size) if page_size is not None else min(limit, 100)
         _search_api(str(catalog).strip(), criteria, collections, size, collector, proxy)
@@ -310,7 +318,8 @@ def _footprint(item: dict) -> dict | None:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def _coverage(item: dict, area: Area | None) -> float | None:
+def coverage_of(item: dict, area: Area | None) -> float | None:
+    """The share (%) of ``area`` the item's footprint covers; None without an area or a footprint."""
     footprint = _footprint(item)
     if area is None or footprint is None:
         return None
@@ -378,6 +387,7 @@ class _Collector:
         self.cancel = cancel
         self.scenes: dict[tuple[str | None, str], Scene] = {}
         self.errors: list[FirstLightError] = []
+        self.collections: set[str | None] = set()  # of every item read, the wanted ones or not
 
     def add(
         self,
@@ -419,6 +429,7 @@ class _Collector:
     ) -> Scene | None:
         _check_item(item)
         criteria = self.criteria
+        self.collections.add(_collection_of(item))
         if collections is not None and _collection_of(item) not in collections:
             return None
         if not _in_window(_props(item), criteria.start, criteria.end):
@@ -473,7 +484,9 @@ def best_pre_event(found: list[Scene], event_scene: Scene) -> Scene:
     clearest. The latest, not the clearest: the less time between the two, the less else has
     changed (a river's seasonal level, crops grown or cut), so what changed is the event. Seen the
     same way: a radar scene from another orbit casts its shadows, which read as water, elsewhere,
-    and an optical one of another tile must be resampled. ``found`` holds one scene at least."""
+    and an optical one of another tile must be resampled. Only the scenes of ``found`` taken
+    before ``event_scene`` count; none is one sentence."""
+    found = _taken_before(found, event_scene)
     same = [scene for scene in found if scene.source == event_scene.source] or found
     best = round(same[0].coverage_percent or 0.0, 1)
     covering = [scene for scene in same if round(scene.coverage_percent or 0.0, 1) >= best]
@@ -483,6 +496,20 @@ def best_pre_event(found: list[Scene], event_scene: Scene) -> Scene:
     view = same_view(event_scene)
     clear = [scene for scene in clear if view is not None and same_view(scene) == view] or clear
     return max(clear, key=lambda scene: _parse_time(scene.datetime) or datetime.min.replace(tzinfo=UTC))
+
+
+def _taken_before(found: list[Scene], event_scene: Scene) -> list[Scene]:
+    """The scenes of ``found`` taken before ``event_scene`` (all of them if it has no time)."""
+    event_time = _parse_time(event_scene.datetime)
+    if event_time is None:
+        return list(found)
+    earlier = [scene for scene in found if (_parse_time(scene.datetime) or event_time) < event_time]
+    if not earlier:
+        raise InputError(
+            f"None of the {len(found)} scene(s) found was taken before scene {one_line(event_scene.id)} "
+            f"({event_scene.datetime[:10]}): search earlier dates for the scene to compare it with."
+        )
+    return earlier
 
 
 def same_view(scene: Scene) -> str | None:
@@ -505,6 +532,11 @@ def _is_clear(scene: Scene) -> bool:
     if scene.source in _CLOUD_FREE_SENSORS:
         return True
     return scene.cloud is not None and scene.cloud <= CLEAR_CLOUD
+
+
+def _day(text: str) -> date | None:
+    """The day ``text`` names when it is a date alone (2018-12-24, or 20181224), else None."""
+    return date.fromisoformat(text) if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", text) else None
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -538,12 +570,8 @@ def _instant(value: Any, name: str, end_of_day: bool) -> datetime:
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         try:
-            is_day = len(text) == 10
-            moment = (
-                datetime.combine(date.fromisoformat(text), day_time)
-                if is_day
-                else datetime.fromisoformat(text)
-            )
+            day = _day(text)
+            moment = datetime.combine(day, day_time) if day else datetime.fromisoformat(text)
         except ValueError:
             raise InputError(
                 f"Cannot read the {name} date '{one_line(text, 40)}': give it as YYYY-MM-DD."
@@ -560,8 +588,24 @@ def _date_window(start: Any, end: Any) -> tuple[datetime, datetime]:
     return first, last
 
 
+def _collection_ids(collections: Any) -> list[str] | None:
+    """The collection ids asked for: a list of them, or one id alone; None or none: the event's."""
+    if collections is None or isinstance(collections, str):
+        return [collections.strip()] if collections and collections.strip() else None
+    try:
+        ids = list(collections)
+    except TypeError:
+        ids = [None]
+    if not all(isinstance(i, str) and i.strip() for i in ids):
+        raise InputError(
+            f"The collections {one_line(repr(collections), 60)} are not valid: give a list of collection "
+            "ids such as ['sentinel-2-l2a'], or None for the event's."
+        )
+    return [i.strip() for i in ids] or None
+
+
 def _checked_cloud(max_cloud: Any) -> float:
-    if isinstance(max_cloud, bool) or not isinstance(max_cloud, (int, float)) or not 0 <= max_cloud <= 100:
+    if not is_number(max_cloud) or not 0 <= max_cloud <= 100:
         raise InputError(
             f"The maximum cloud cover {max_cloud!r} is not a percentage: give a number from 0 to 100."
         )
@@ -569,9 +613,9 @@ def _checked_cloud(max_cloud: Any) -> float:
 
 
 def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_whole(value) or value < 1:
         raise InputError(f"The {name} {value!r} is not a positive whole number: give 1 or more.")
-    return value
+    return int(value)
 
 
 def _check_cancel(cancel: Cancel) -> None:

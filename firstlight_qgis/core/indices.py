@@ -24,7 +24,7 @@ from . import speckle
 from .area import Area
 from .areapixels import AreaPixels, area_metadata, area_of
 from .bands import SENSORS, SENTINEL1, SensorConfig
-from .errors import CancelledError, InputError, raise_for_write
+from .errors import CancelledError, InputError, one_line, raise_for_write
 from .fileio import clean_up
 from .gdalconfig import close_after, close_whole, on_all_cores, raising
 from .overviews import StripLevels, factors_for, overview_file
@@ -172,7 +172,7 @@ def compute_indices(
             raise InputError(f"Unknown index '{name}': choose one of {', '.join(INDEX_BANDS)}.")
     keys = [name.strip().lower() for name in outputs]
     config = _optical_sensor(sensor)
-    method, threshold = _parse_threshold(water[1]) if water is not None else (None, 0.0)
+    method, threshold = parse_threshold(water[1]) if water is not None else (None, 0.0)
     classify = method == "fixed"
     stack = open_raster(stack_path, "stack")
     sources = {key: _index_sources(stack, key, sensor, config, scaling or {}, band_mapping) for key in keys}
@@ -304,7 +304,7 @@ def water_mask(
     used is returned and written in the GeoTIFF metadata so the product explains itself.
     """
     source = open_raster(index_path, "index raster")
-    method, value = _parse_threshold(threshold)
+    method, value = parse_threshold(threshold)
     separability = None
     if method == "otsu":
         value, separability = _raster_otsu(source, Path(index_path), cancel)
@@ -750,18 +750,32 @@ def on_grid(source: gdal.Dataset, grid: gdal.Dataset, resampling: str, nodata: f
     )
 
 
-def _parse_threshold(threshold: float | str) -> tuple[str, float]:
+def parse_threshold(threshold: float | str) -> tuple[str, float]:
+    """A water threshold as ("otsu", NaN) or ("fixed", its value): a finite number, or "otsu" for
+    one computed from the index's own histogram, written any case, in text or not."""
     if isinstance(threshold, str) and threshold.strip().lower() == "otsu":
         return "otsu", float("nan")
     try:
-        value = float(threshold)
+        value = float(threshold) if not isinstance(threshold, bool) else float("nan")
     except (TypeError, ValueError):
         value = float("nan")
     if not np.isfinite(value):
         raise InputError(
-            f"The water threshold '{threshold}' is not valid; give a number such as 0 or 'otsu'."
+            f"The water threshold '{one_line(threshold, 40)}' is not valid: give a number such as 0, or otsu."
         )
     return "fixed", value
+
+
+def threshold_caveat(threshold: float | str) -> str | None:
+    """Why a fixed threshold of a normalised difference (-1 to 1) cannot split it, or None: every
+    pixel then falls on one side, all water or none."""
+    method, value = parse_threshold(threshold)
+    if method == "fixed" and not -1 < value < 1:
+        return (
+            f"The water threshold {value:g} lies outside the index's range (-1 to 1): every pixel falls on "
+            "one side of it; give a number between -1 and 1, such as 0, or otsu."
+        )
+    return None
 
 
 def _raster_otsu(dataset: gdal.Dataset, path: Path, cancel: Cancel | None) -> tuple[float, float]:

@@ -8,6 +8,7 @@ cancel never leaves a stack, index or manifest that looks complete but is not.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -19,10 +20,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import manifest, speckle
-from .area import Area
+from .area import Area, parse_area
 from .areapixels import area_metadata
 from .bands import SENSORS, SENTINEL1
-from .catalog import Scene
+from .catalog import Scene, coverage_of
 from .clip import area_extent, clip_bands
 from .download import (
     RUN_AGAIN,
@@ -54,8 +55,10 @@ from .indices import (
     compute_indices,
     flood_extent,
     otsu_caveat,
+    parse_threshold,
     sar_water_mask,
     sensor_caveat,
+    threshold_caveat,
 )
 from .lock import scene_lock
 from .overviews import OVR_PART, add_overviews
@@ -69,8 +72,9 @@ from .polygons import (
 from .proxy import Proxy
 from .quicklook import Preview, read_preview, tints_for
 from .signing import Signer
-from .stack import StackResult, create_band_stack
+from .stack import RESOLUTION_MODES, StackResult, create_band_stack
 from .validate import ValidationResult, validate_image, validate_stack
+from .values import flag, is_number, number, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +94,7 @@ def _env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestOptions:
     """How to ingest. ``multi_band_download=False`` is the rollback switch of the seed
     (``multi_band_download.enabled = false``, or ``FIRSTLIGHT_MULTI_BAND_DOWNLOAD=false``):
@@ -121,6 +125,32 @@ class IngestOptions:
     lock_wait_s: float = 0.0
     polygons: bool = False
     polygon_min_area_m2: float = DEFAULT_MIN_AREA_M2
+
+    def __post_init__(self) -> None:
+        """A value the ingest cannot take is said here, where it was written, not after the
+        download (a whole scene's gigabyte) or, worse, taken another way ("no" is true)."""
+        for name in ("clip_to_area", "skip_validation", "multi_band_download", "cloud_mask", "quicklook"):
+            flag(name, getattr(self, name))
+        flag("polygons", self.polygons)
+        whole_number("parallel_downloads", self.parallel_downloads, 1)
+        whole_number("max_retries", self.max_retries, 0)
+        number("timeout", self.timeout, 0, above=True)
+        number("lock_wait_s", self.lock_wait_s, 0)
+        if self.resolution_mode not in RESOLUTION_MODES:
+            raise InputError(
+                f"The resolution_mode {one_line(repr(self.resolution_mode), 40)} is not valid: give one "
+                f"of {', '.join(RESOLUTION_MODES)}."
+            )
+        parse_threshold(self.water_threshold)
+        if self.sar_threshold_db is not None and not is_number(self.sar_threshold_db):
+            raise InputError(
+                f"The Sentinel-1 water threshold {one_line(repr(self.sar_threshold_db), 40)} is not "
+                "valid: give a number of decibels such as -18, or None for the event's."
+            )
+        speckle.check_window(self.speckle_window)
+        if self.retry_policy is not None and not isinstance(self.retry_policy, RetryPolicy):
+            raise InputError("The retry_policy is not valid: give a RetryPolicy, or None for the default.")
+        check_min_area(self.polygon_min_area_m2)
 
 
 @dataclass
@@ -283,6 +313,7 @@ class _Before(NamedTuple):
 
     scene_id: str
     path: Path
+    taken: str  # its date and time, as its manifest says ("" when it does not)
 
 
 def _pre_event_product(event: EventConfig, pre_event: IngestResult | None) -> _Before | None:
@@ -301,7 +332,40 @@ def _pre_event_product(event: EventConfig, pre_event: IngestResult | None) -> _B
             f"The pre-event scene {one_line(pre_event.scene_id)} has no {title} on disk: ingest it for "
             f"{event.name} first (with every band it needs), or pick another scene."
         )
-    return _Before(pre_event.scene_id, product.path)
+    return _Before(pre_event.scene_id, product.path, _taken(pre_event))
+
+
+def _taken(result: IngestResult) -> str:
+    """When the scene of ``result`` was taken, as its manifest says ("" if it cannot be read)."""
+    try:
+        return str(json.loads(result.manifest_path.read_text(encoding="utf-8"))["scene"]["datetime"] or "")
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+def _caveats(scene: Scene, area: Area | None, options: IngestOptions, before: _Before | None) -> list[str]:
+    """What the run should say before anything is fetched: a scene that covers the area in part (the
+    rest is in none of its products), an option it will not use, a comparison made backwards."""
+    caveats = []
+    covered = coverage_of(scene.item, area) if area is not None and options.clip_to_area else None
+    if covered is not None and covered < 99:
+        caveats.append(
+            f"Scene {one_line(scene.id)} covers {covered:.0f}% of the area: its products hold that part "
+            "only; ingest a scene covering the rest too (with a mosaic), or pick one that covers it all."
+        )
+    if scene.source == SENTINEL1 and options.water_threshold != IngestOptions.water_threshold:
+        caveats.append(
+            "The water threshold applies to optical indices: Sentinel-1 water is told by its own "
+            "threshold in decibels (sar_threshold_db, SAR_THRESHOLD_DB in the toolbox)."
+        )
+    elif scene.source != SENTINEL1 and threshold_caveat(options.water_threshold):
+        caveats.append(str(threshold_caveat(options.water_threshold)))
+    if before is not None and before.taken and scene.datetime and before.taken >= scene.datetime:
+        caveats.append(
+            f"The scene to compare with, {one_line(before.scene_id)} ({before.taken[:10]}), was not taken "
+            f"before scene {one_line(scene.id)} ({scene.datetime[:10]}): the change is measured backwards."
+        )
+    return caveats
 
 
 def _compute_change(
@@ -437,10 +501,10 @@ def ingest_scene(
     event; the scene's change since then is written too: a flood's extent (``indices.flood_extent``)
     or a burn scar's dNBR and severity (``indices.burn_severity``).
     """
-    options = options or IngestOptions()
+    options = IngestOptions() if options is None else options
+    _check_arguments(scene, output_dir, options, pre_event)
+    area = parse_area(area) if area is not None and not isinstance(area, Area) else area
     event_config = get_event(event)
-    if options.polygons:
-        check_min_area(options.polygon_min_area_m2)  # said before any download, not after
     before = _pre_event_product(event_config, pre_event)  # said before any download, not after
     if scene.source not in event_config.sensors:
         raise InputError(
@@ -459,6 +523,23 @@ def ingest_scene(
         _remove_products(scene_dir, safe_name(scene.id))
         return _ingest(
             scene, scene_dir, area, event, event_config, options, progress, cancel, signer, proxy, before
+        )
+
+
+def _check_arguments(
+    scene: Scene, output_dir: str | Path, options: IngestOptions, pre_event: IngestResult | None
+) -> None:
+    """One sentence for an argument of the wrong kind, rather than an AttributeError mid-run."""
+    if not isinstance(scene, Scene):
+        raise InputError("The scene is not valid: give a Scene, as discover returns them.")
+    if not isinstance(output_dir, str | os.PathLike) or not str(output_dir).strip():
+        raise InputError("The output folder is missing: give the path of a folder.")
+    if not isinstance(options, IngestOptions):
+        raise InputError("The options are not valid: give an IngestOptions, or None for the defaults.")
+    if pre_event is not None and not isinstance(pre_event, IngestResult):
+        raise InputError(
+            "The pre_event is not valid: give the result of the ingest of the scene before the event "
+            "(what ingest_scene returned for it), not the scene itself."
         )
 
 
@@ -514,7 +595,9 @@ def _ingest(
     if not options.multi_band_download:
         return _ingest_visual(scene, scene_dir, options, **fetch_args)
 
-    warnings: list[str] = []
+    warnings = _caveats(scene, area, options, before)
+    for caveat in warnings:
+        log.warning(caveat)
     if scene.missing_bands:
         lacking = ", ".join(scene.missing_bands)
         message = f"Scene {one_line(scene.id)} lacks the band(s) {lacking} that {event} needs"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import itertools
 import math
+import numbers
 import os
 import shutil
 import tempfile
@@ -124,8 +125,8 @@ def polygonize(
 
 
 def check_min_area(min_area_m2: float) -> None:
-    """The error for a minimum area a patch cannot have (negative, NaN)."""
-    if not min_area_m2 >= 0:
+    """The error for a minimum area a patch cannot have (negative, NaN, infinite, not a number)."""
+    if not isinstance(min_area_m2, numbers.Real) or not 0 <= min_area_m2 < math.inf:
         raise InputError(f"The polygons' minimum area must be 0 m² or more, not {min_area_m2}.")
 
 
@@ -182,7 +183,9 @@ def _min_pixels(source: gdal.Dataset, min_area_m2: float, name: str) -> int:
             f"{name} is on a grid in degrees, where a pixel has no one area: give a minimum area of 0, "
             "or reproject it to a CRS in metres first."
         )
-    return max(1, math.ceil(min_area_m2 / (km2 * 1e6) - 1e-9))
+    # GDAL's sieve counts in a C int: a minimum area over the raster's is the raster's.
+    pixels = min(min_area_m2 / (km2 * 1e6), source.RasterXSize * source.RasterYSize)
+    return max(1, math.ceil(pixels - 1e-9))
 
 
 def _callback(cancel: Cancel | None, progress: Progress | None, start: float, end: float) -> GdalProgress:

@@ -28,6 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .errors import InputError
+from .values import is_whole
 
 WINDOW = 3  # pixels on a side by default: 30 m at Sentinel-1 RTC's 10 m
 MAX_WINDOW = 15
@@ -40,8 +41,8 @@ def check_window(window: int) -> int:
     none (0 or 1)."""
     if window in (0, 1):
         return 0
-    if isinstance(window, int) and window % 2 == 1 and 1 < window <= MAX_WINDOW:
-        return window
+    if is_whole(window) and window % 2 == 1 and 1 < window <= MAX_WINDOW:
+        return int(window)
     raise InputError(
         f"The speckle filter's window must be an odd number of pixels from 3 to {MAX_WINDOW}, or 0 for "
         f"none; {window} is not."

@@ -33,7 +33,7 @@ from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
 from ..core.figures import scene_figures
-from ..core.indices import EVENT_MARKS, IndexResult
+from ..core.indices import EVENT_MARKS, IndexResult, parse_threshold
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
 from ..core.mosaic import MOSAIC_FOLDER, MosaicResult, mosaic_results
 from ..core.polygons import DEFAULT_MIN_AREA_M2, PolygonResult
@@ -96,15 +96,8 @@ _LOADED = {"water": OUTPUT_WATER, "severity": OUTPUT_SEVERITY, "flood": OUTPUT_F
 
 def parse_water_threshold(text: str) -> float | str:
     """A number, or "otsu" for a threshold computed from the index's own histogram."""
-    value = (text or "").strip().lower() or "0"
-    if value == "otsu":
-        return value
-    try:
-        return float(value)
-    except ValueError:
-        raise InputError(
-            f"The water threshold '{text}' is not valid: give a number such as 0, or otsu."
-        ) from None
+    method, value = parse_threshold((text or "").strip() or "0")
+    return "otsu" if method == "otsu" else value
 
 
 def _scene_list(path: str) -> list[Scene]:

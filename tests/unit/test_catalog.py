@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from firstlight_qgis.core import catalog as catalog_module
@@ -627,3 +628,40 @@ def test_optical_from_the_same_tile_if_clear_else_the_latest_clear(tmp_path) -> 
     assert best_pre_event(found, _the_flood(tmp_path, s2, grid__code="MGRS-24MXV")).id == "other-tile-late"
     landsat = _the_flood(tmp_path, "usgs_landsat_c2l2_sr.json")  # no grid:code: WRS path and row
     assert same_view(landsat) == "WRS2-028030"
+
+
+def test_no_scene_from_before_the_event_is_one_sentence(tmp_path) -> None:
+    s2 = "earthsearch_s2_l2a.json"
+    flood = _the_flood(tmp_path, s2)
+    with pytest.raises(InputError, match="None of the 0 scene"):
+        best_pre_event([], flood)
+    after = _before_the_flood(tmp_path, _variant(s2, "a-day-after", when="2025-06-30T10:00:00Z", cloud=0))
+    after[0].datetime = "2025-07-02T10:00:00Z"  # taken after the flood's scene
+    with pytest.raises(InputError, match=r"before scene the-flood \(2025-07-01\): search earlier dates"):
+        best_pre_event(after, flood)
+
+
+def test_collections_one_id_alone_or_a_list_and_none_unknown(tmp_path) -> None:
+    path = _item_collection(tmp_path / "items.json", _ranking_items())
+    every = discover(AREA, "flood.coastal", "2025-01-01", "2025-12-31", catalog=path, max_cloud=100)
+    collection = every[0].collection
+    for given in (collection, [collection], (collection,)):
+        found = discover(
+            AREA, "flood.coastal", "2025-01-01", "2025-12-31", catalog=path, max_cloud=100, collections=given
+        )
+        assert {scene.collection for scene in found} == {collection}
+    with pytest.raises(InputError, match=rf"has no collection nope \(it holds: .*{collection}"):
+        discover(AREA, "flood.coastal", "2025-01-01", "2025-12-31", catalog=path, collections=["nope"])
+    with pytest.raises(InputError, match="collections 5 are not valid"):
+        discover(AREA, "flood.coastal", "2025-01-01", "2025-12-31", catalog=path, collections=5)
+
+
+def test_a_basic_iso_day_is_the_whole_day_and_numpy_numbers_are_numbers(tmp_path) -> None:
+    path = _item_collection(tmp_path / "items.json", _ranking_items())
+    every = discover(AREA, "flood.coastal", "2025-01-01", "2025-12-31", catalog=path, max_cloud=100)
+    day = every[0].datetime[:10]
+    compact = day.replace("-", "")
+    found = discover(
+        AREA, "flood.coastal", compact, compact, catalog=path, max_cloud=np.float32(100), limit=np.int64(50)
+    )
+    assert every[0].id in {scene.id for scene in found}  # taken after 00:00 of the end day

@@ -407,7 +407,7 @@ def test_water_mask_with_otsu_records_its_threshold(sample_ndwi, tmp_path):
 
 
 def test_water_mask_rejects_a_threshold_that_is_not_a_number(sample_ndwi, tmp_path):
-    with pytest.raises(InputError, match="'otsu'"):
+    with pytest.raises(InputError, match="a number such as 0, or otsu"):
         water_mask(sample_ndwi.path, tmp_path / "water.tif", "median")
     assert water_mask(sample_ndwi.path, tmp_path / "water.tif", "0.1").threshold == 0.1
 
