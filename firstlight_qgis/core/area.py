@@ -231,8 +231,11 @@ def _geojson_geometry(document: Any) -> tuple[ogr.Geometry, osr.SpatialReference
     if not isinstance(document, dict):
         raise InputError("The area is not a GeoJSON object: give a Geometry, Feature or FeatureCollection.")
     kind = document.get("type")
+    declared = _declared_crs(document)
     if kind == "FeatureCollection":
         features = document.get("features") or []
+        if not isinstance(features, list):
+            raise InputError("The area's FeatureCollection has no list of features: check the GeoJSON.")
         geometries = [f.get("geometry") for f in features if isinstance(f, dict) and f.get("geometry")]
     elif kind == "Feature":
         geometries = [document["geometry"]] if document.get("geometry") else []
@@ -245,7 +248,7 @@ def _geojson_geometry(document: Any) -> tuple[ogr.Geometry, osr.SpatialReference
     merged = parts[0]
     for part in parts[1:]:
         merged = merged.Union(part)
-    return merged, _declared_crs(document)
+    return merged, declared
 
 
 def _members(geometry: Any) -> list[Any]:
@@ -266,8 +269,9 @@ def _ogr_from_json(geometry: Any) -> ogr.Geometry:
     reads any other value as an empty geometry."""
     parsed = None
     if isinstance(geometry, dict) and isinstance(geometry.get("coordinates"), list):
+        plain = {key: value for key, value in geometry.items() if key != "crs"}  # (``_declared_crs``'s)
         try:
-            parsed = ogr.CreateGeometryFromJson(json.dumps(geometry))
+            parsed = ogr.CreateGeometryFromJson(json.dumps(plain))
         except (RuntimeError, TypeError, ValueError):
             parsed = None
     if parsed is None:
@@ -276,8 +280,18 @@ def _ogr_from_json(geometry: Any) -> ogr.Geometry:
 
 
 def _declared_crs(document: dict) -> osr.SpatialReference | None:
-    """The CRS of pre-RFC 7946 GeoJSON (``"crs": {"properties": {"name": ...}}``), if any."""
-    name = ((document.get("crs") or {}).get("properties") or {}).get("name")
+    """The CRS of pre-RFC 7946 GeoJSON (``"crs": {"properties": {"name": ...}}``, or the name
+    alone), if any."""
+    crs = document.get("crs")
+    if crs is None or isinstance(crs, str):
+        return _srs(crs) if crs else None
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    if not isinstance(properties, dict) or not isinstance(properties.get("name"), str | None):
+        raise InputError(
+            'The area\'s "crs" is not valid GeoJSON: give {"type": "name", "properties": {"name": '
+            '"EPSG:3857"}}, or none for WGS84 longitude and latitude.'
+        )
+    name = properties.get("name")
     return _srs(name) if name else None
 
 

@@ -93,6 +93,8 @@ def polygonize(
         raise InputError(
             f"The polygons' file {output.name} must be a GeoPackage (.gpkg): change its extension."
         )
+    if output.is_dir():
+        raise InputError(f"The polygons' file {output} is a folder: give the path of a .gpkg file.")
     check_outputs([output], {"product": product})
     check_min_area(min_area_m2)
     source = open_raster(product, "product to make polygons of")

@@ -17,6 +17,7 @@ tile (overviews.py).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -555,6 +556,15 @@ def _stats(sample: np.ndarray, nodata: float | None, valid_range: tuple[float, f
     return stats
 
 
+# Up to this many valid pixels (an area of a pixel or two), one value throughout is no sign of a
+# broken file.
+_FEW_PIXELS = 64
+
+
+def _valid_pixels(stats: dict[str, Any]) -> int:
+    return round(stats["valid_fraction"] * math.prod(stats["sample_shape"]))
+
+
 def _judge(finding: BandFinding, where: str, config: SensorConfig | None) -> None:
     """Turn a band's statistics into errors and warnings a user can act on."""
     stats = finding.stats
@@ -570,7 +580,7 @@ def _judge(finding: BandFinding, where: str, config: SensorConfig | None) -> Non
             f"{where} holds only zeros, so the file is empty or broken; download that band again."
         )
         return
-    if stats["min"] == stats["max"]:
+    if stats["min"] == stats["max"] and _valid_pixels(stats) >= _FEW_PIXELS:
         finding.warnings.append(
             f"{where} has the same value ({stats['min']:g}) everywhere, which real imagery never has; "
             "check that file."

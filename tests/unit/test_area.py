@@ -136,6 +136,22 @@ def test_geojson_in_another_crs_by_argument_or_legacy_crs_member() -> None:
     assert by_argument.area_km2 == pytest.approx(100, rel=0.002)
 
 
+def test_a_legacy_crs_member_by_its_name_alone_unknown_or_malformed() -> None:
+    x, y = _utm(-39.45, -4.75, 32724)
+    polygon = _polygon(x - 5000, y - 5000, x + 5000, y + 5000)
+    assert parse_area({**polygon, "crs": "EPSG:32724"}).bbox == pytest.approx(
+        parse_area(polygon, crs=32724).bbox
+    )
+    unknown = {"type": "name", "properties": {"name": "EPSG:99999"}}
+    with pytest.raises(InputError, match="Unknown CRS 'EPSG:99999'"):
+        parse_area({**polygon, "crs": unknown})  # not "not a valid GeoJSON geometry": the CRS is wrong
+    for malformed in ({"properties": "EPSG:32724"}, ["EPSG:32724"], {"properties": {"name": 32724}}):
+        with pytest.raises(InputError, match='The area\'s "crs" is not valid GeoJSON'):
+            parse_area({**polygon, "crs": malformed})
+    with pytest.raises(InputError, match="has no list of features"):
+        parse_area({"type": "FeatureCollection", "features": 5})
+
+
 def test_a_geopackage_in_utm_is_read_with_its_crs(tmp_path) -> None:
     x, y = _utm(-39.45, -4.75, 32724)
     path = tmp_path / "area.gpkg"

@@ -205,6 +205,8 @@ def test_bad_outputs_and_areas_are_refused_and_nothing_written(tmp_path: Path) -
     mask = (tmp_path / "water.gpkg").rename(mask)
     _refused(mask, tmp_path / "out.gpkg", "0 m² or more", min_area_m2=-1)
     _refused(mask, tmp_path / "out.gpkg", "0 m² or more", min_area_m2=float("nan"))
+    (tmp_path / "folder.gpkg").mkdir()
+    _refused(mask, tmp_path / "folder.gpkg", r"folder\.gpkg is a folder: give the path of a \.gpkg file")
 
 
 def test_a_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:

@@ -278,6 +278,18 @@ def test_an_all_zero_band_fails_and_a_constant_band_warns(scene) -> None:
     ]
 
 
+def test_a_band_of_a_few_pixels_may_hold_one_value(scene) -> None:
+    # An area of a pixel or two (a clip of a 5 m box): one value throughout is no sign of a broken file.
+    tiny = {
+        band: write_like(path, path, np.full((2, 3), 700 + i, dtype=np.uint16))
+        for i, (band, path) in enumerate(scene.items())
+    }
+    stack = create_band_stack(tiny, scene["blue"].parent / "stack.vrt").path
+
+    result = validate_stack(stack, CANONICAL)
+    assert (result.errors, result.warnings) == ([], [])
+
+
 def test_values_outside_the_sensors_plausible_range_fail(scene) -> None:
     negative = gdal.Open(str(scene["blue"])).ReadAsArray().astype(np.float32) - 70000
     write_like(scene["blue"], scene["blue"], negative)
