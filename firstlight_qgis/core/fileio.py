@@ -15,6 +15,7 @@ import ctypes
 import errno
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import NO_SPACE
@@ -90,3 +91,23 @@ def clean_up(path: Path) -> None:
     says it is not whole, and the error on its way goes on instead of this one."""
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
+
+
+def make_folder(path: Path) -> list[Path]:
+    """Make ``path`` and its missing parents; the folders it made, the deepest first."""
+    made = [folder for folder in (path, *path.parents) if not folder.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    return made
+
+
+@contextlib.contextmanager
+def removed_if_empty(made: list[Path]) -> Iterator[None]:
+    """On the way out of a failure, remove the folders of ``made`` (``make_folder``'s) that it
+    left empty: a failed run leaves no empty folder looking like a result."""
+    try:
+        yield
+    except BaseException:
+        for folder in made:  # the deepest first; a folder holding anything stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise

@@ -44,6 +44,7 @@ from .errors import (
     raise_for_write,
 )
 from .events import EventConfig, get_event
+from .fileio import make_folder, removed_if_empty
 from .gdalconfig import raising
 from .indices import (
     CHANGE_PRODUCTS,
@@ -513,10 +514,11 @@ def ingest_scene(
         )
     scene_dir = Path(output_dir).expanduser().resolve() / safe_name(scene.id)
     try:
-        scene_dir.mkdir(parents=True, exist_ok=True)
+        made = make_folder(scene_dir)
     except OSError as error:
         raise disk_error(scene_dir, error) from None
     with (
+        removed_if_empty(made),
         _write_errors(scene_dir),
         scene_lock(scene_dir, wait_s=options.lock_wait_s, cancel=cancel, what=f"scene {one_line(scene.id)}"),
     ):

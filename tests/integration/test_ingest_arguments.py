@@ -90,3 +90,13 @@ def test_a_minimum_area_larger_than_the_raster_makes_one_patch_per_class(scene, 
     result = ingest_scene(scene, tmp_path, area=area, event=FLOOD, options=options)
 
     assert result.polygons is not None and result.manifest_path.is_file()
+
+
+def test_a_failed_ingest_leaves_no_empty_folder(scene, tmp_path) -> None:
+    elsewhere = [10.0, 10.0, 10.1, 10.1]  # not over the scene: found out once its folder is made
+    (tmp_path / "kept").mkdir()
+    for output in (tmp_path / "new" / "deeper", tmp_path / "kept"):
+        with pytest.raises(InputError, match="does not overlap"):
+            ingest_scene(scene, output, area=elsewhere, event=FLOOD)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["kept"]  # the user's folder stays
+    assert not list((tmp_path / "kept").iterdir())
