@@ -22,6 +22,7 @@ import math
 import os
 import re
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -749,11 +750,15 @@ class _StacApi:
         import pystac_client
         from pystac_client import Client
         from pystac_client.stac_api_io import StacApiIO
+        from pystac_client.warnings import NoConformsTo
         from urllib3 import Retry
 
         from .keepalive import QuickAdapter
 
         SEARCHED_WITH["pystac_client"] = pystac_client.__version__
+        # A catalog that declares no conformance (a static catalog.json over HTTP) is searched, or
+        # refused, in a sentence of ours: pystac-client's warning printed before it is noise.
+        warnings.filterwarnings("ignore", category=NoConformsTo)
 
         retry = Retry(
             total=4,

@@ -312,7 +312,8 @@ def _json(document: dict) -> dict:
     return {"content_type": "application/json", "body": json.dumps(document).encode()}
 
 
-@pytest.mark.filterwarnings("ignore::pystac_client.warnings.NoConformsTo")
+# pystac-client's warning about a catalog without conformance is not shown: the error says it all.
+@pytest.mark.filterwarnings("error::pystac_client.warnings.NoConformsTo")
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
