@@ -33,6 +33,7 @@ from ..core.download import disk_error
 from ..core.errors import InputError
 from ..core.events import get_event
 from ..core.figures import scene_figures
+from ..core.fileio import make_folder, removed_if_empty
 from ..core.indices import EVENT_MARKS, IndexResult, parse_threshold
 from ..core.ingest import IngestOptions, IngestResult, ingest_scene
 from ..core.mosaic import MOSAIC_FOLDER, MosaicResult, mosaic_results
@@ -494,7 +495,6 @@ class IngestAlgorithm(FirstLightAlgorithm):
         self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
         search: Search = self.from_layers
-        event = get_event(search.event)
         sar_threshold_db, speckle_window = sar_values(self, parameters, context)
         options = IngestOptions(
             clip_to_area=self.parameterAsBoolean(parameters, CLIP_TO_AREA, context),
@@ -520,10 +520,23 @@ class IngestAlgorithm(FirstLightAlgorithm):
             )
         folder = Path(self.parameterAsFileOutput(parameters, OUTPUT_FOLDER, context))
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            made = make_folder(folder)
         except OSError as error:
             raise disk_error(folder, error) from None
+        with removed_if_empty(made):  # a run that fails before writing anything leaves no folder
+            return self._ingest_into(folder, search, options, parameters, context, feedback)
 
+    def _ingest_into(
+        self,
+        folder: Path,
+        search: Search,
+        options: IngestOptions,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+    ) -> dict[str, Any]:
+        """The scenes searched for or named, ingested into ``folder`` (and mosaicked, tabled)."""
+        event = get_event(search.event)
         feedback.setProgress(1)
         scenes = self._scenes(search, parameters, context, feedback)
         window = self._pre_event_window(parameters, context)

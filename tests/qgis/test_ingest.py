@@ -97,6 +97,7 @@ def test_an_unknown_scene_id_names_what_was_found(provider, stac_url, area_file,
     message = str(raised.value)
     assert "\n" not in message
     assert "S2_nope" in message and ITEM_ID in message
+    assert not (tmp_path / "out").exists()  # no empty folder left looking like a result
 
 
 class _CancelOnFirstBand(RecordingFeedback):
