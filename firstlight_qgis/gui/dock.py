@@ -9,6 +9,7 @@ footprints the search returned, and the layers the ingest asked its context to l
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -112,6 +113,7 @@ DEFAULT_MAX_CLOUD = 30
 DEFAULT_DAYS = 30
 DEFAULT_PRE_EVENT_DAYS = 60  # the pre-event window: the 60 days before the event's dates
 THUMBNAIL_HEIGHT = 150
+COMPLETE = ("done", "skipped")  # the states of a band whose file the ingest finished or found whole
 
 # Runs whose dock went away before they finished stay referenced here until they finish.
 _ORPHAN_RUNS: set[AlgorithmRun] = set()
@@ -224,9 +226,15 @@ class FirstLightDock(QgsDockWidget):
         self.pre_search_run: AlgorithmRun | None = None  # the same search between the pre-event dates
         self.ingest_run: AlgorithmRun | None = None
         self._search_used: dict[str, Any] | None = None  # parameters of the search the table shows
+        self._searched_area: AreaOfInterest | None = None  # the area of the last search started
         self.scenes_json: Path | None = None
         self.footprints_id: str | None = None
         self.ingest_scenes: list[Scene] = []
+        self.ingest_area: AreaOfInterest | None = None  # the area the last ingest ran with
+        # Each scene's bands as the ingest told them last (scene id -> band -> status), and the
+        # scene whose bands it is telling now.
+        self.band_states: dict[str, dict[str, str]] = {}
+        self._bands_of: str | None = None
         self.released: list[ReleasedLayer] = []  # layers closed while the ingest replaces their files
         self.mappable: Mappable | None = None  # what the last ingest put on the map, for a layout
         self.band_rows: dict[str, BandRow] = {}
@@ -348,8 +356,9 @@ class FirstLightDock(QgsDockWidget):
         self.event_combo.currentIndexChanged.connect(self._event_changed)
         self.pre_event_check.toggled.connect(self._event_changed)
         self.start_edit.dateChanged.connect(self._keep_pre_event_before)
-        self.pre_start_edit.dateChanged.connect(self._pre_dates_changed)
-        self.pre_end_edit.dateChanged.connect(self._pre_dates_changed)
+        self.pre_start_edit.dateChanged.connect(self._drop_outdated_pre_list)
+        self.pre_end_edit.dateChanged.connect(self._drop_outdated_pre_list)
+        self.areaChanged.connect(self._drop_outdated_pre_list)
 
         self.cloud_spin = QSpinBox()
         self.cloud_spin.setRange(0, 100)
@@ -403,6 +412,17 @@ class FirstLightDock(QgsDockWidget):
             self.pre_end_edit.dateChanged,
         ):
             signal.connect(self._save_settings)
+        for signal in (
+            self.event_combo.currentIndexChanged,
+            self.start_edit.dateChanged,
+            self.end_edit.dateChanged,
+            self.cloud_spin.valueChanged,
+            self.area_cloud_check.toggled,
+            self.catalog_combo.currentIndexChanged,
+            self.url_edit.textChanged,
+            self.catalog_file.fileChanged,
+        ):
+            signal.connect(self._search_choice_changed)
         return box
 
     def _date_range(self) -> tuple[QHBoxLayout, QDateEdit, QDateEdit]:
@@ -669,10 +689,12 @@ class FirstLightDock(QgsDockWidget):
         """*Compare with an earlier scene* is on, for an event with a change (flood, burn scar)."""
         return self.pre_event_check.isChecked() and EVENTS[self.event_name()].change is not None
 
-    def _pre_dates_changed(self, *_: object) -> None:
-        """The scenes listed were found between other pre-event dates: the list goes, and the
-        ingest searches the new dates itself."""
-        if self.pre_choice.window is not None and self.pre_choice.window != self.pre_event_dates():
+    def _drop_outdated_pre_list(self, *_: object) -> None:
+        """The *Compare with* scenes were found between other pre-event dates or for another area:
+        the list goes, and the ingest searches the dates and area shown itself (among whose scenes
+        one chosen from the list might not be)."""
+        listed = self.pre_choice.window
+        if listed is not None and (listed != self.pre_event_dates() or self.area is not self._searched_area):
             self.pre_choice.clear()
             self._show_pre_choice()
 
@@ -694,21 +716,20 @@ class FirstLightDock(QgsDockWidget):
 
     def catalog(self) -> str:
         """The CATALOG parameter: an alias, a STAC API URL or a local file (ValueError when unusable)."""
+        kind, value = self.catalog_kind(), self._catalog_text()
+        if kind == CUSTOM_URL and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(tr("The custom catalog needs the URL of a STAC API, starting with https://."))
+        if kind == LOCAL_FILE and not (value and Path(value).exists()):
+            raise ValueError(tr("Choose an existing local catalog file (catalog.json or an ItemCollection)."))
+        return value
+
+    def _catalog_text(self) -> str:
+        """The catalog as chosen or typed, unchecked: what tells one search's catalog from another's."""
         kind = self.catalog_kind()
         if kind == CUSTOM_URL:
-            url = self.url_edit.text().strip()
-            if not url.lower().startswith(("http://", "https://")):
-                raise ValueError(
-                    tr("The custom catalog needs the URL of a STAC API, starting with https://.")
-                )
-            return url
+            return self.url_edit.text().strip()
         if kind == LOCAL_FILE:
-            path = self.catalog_file.filePath().strip()
-            if not path or not Path(path).exists():
-                raise ValueError(
-                    tr("Choose an existing local catalog file (catalog.json or an ItemCollection).")
-                )
-            return path
+            return self.catalog_file.filePath().strip()
         return kind
 
     def _catalog_kind_changed(self, *_: object) -> None:
@@ -845,15 +866,61 @@ class FirstLightDock(QgsDockWidget):
         start, end = self.dates()
         if end < start:
             raise ValueError(tr("The end date is before the start date: pick an end date on or after it."))
+        area = self._area_file()
+        self.catalog()  # an unusable one is refused before anything runs
+        return {search_params.AREA: area} | self._search_choices()
+
+    def _search_choices(self) -> dict[str, Any]:
+        """The choices shown that the scenes listed depend on, as the search's parameters give them.
+        The area is not one: the ingest takes the area shown, whatever the search's."""
+        start, end = self.dates()
         return {
-            search_params.AREA: self._area_file(),
             search_params.EVENT: self.event_name(),
             search_params.START_DATE: start.isoformat(),
             search_params.END_DATE: end.isoformat(),
             search_params.MAX_CLOUD: float(self.cloud_spin.value()),
             search_params.AREA_CLOUD: self.area_cloud_check.isChecked(),
-            search_params.CATALOG: self.catalog(),
+            search_params.CATALOG: self._catalog_text(),
         }
+
+    def _unlike_shown(self, searched: dict[str, Any]) -> str | None:
+        """Why scenes searched with ``searched`` are not those of the choices shown (one sentence);
+        None when they are."""
+        shown = self._search_choices()
+        if searched[search_params.EVENT] != shown[search_params.EVENT]:
+            titles = event_titles()
+            return tr(
+                "The scenes were searched for {searched}; the event is now {shown}: press Search again."
+            ).format(
+                searched=titles.get(searched[search_params.EVENT], searched[search_params.EVENT]),
+                shown=titles.get(shown[search_params.EVENT], shown[search_params.EVENT]),
+            )
+        if any(searched[key] != value for key, value in shown.items()):
+            return tr(
+                "The scenes were searched with other dates, cloud cover or catalog than those shown: "
+                "press Search again."
+            )
+        return None
+
+    def _search_choice_changed(self, *_: object) -> None:
+        """A choice the scenes listed depend on changed: they go, so that no scene is ingested
+        under an event, dates, cloud cover or catalog other than those shown (the ingest runs with
+        the search's), as the *Compare with* list goes with new earlier dates."""
+        reason = self._unlike_shown(self._search_used) if self._search_used is not None else None
+        if reason is not None:
+            self._clear_scenes()
+            self._set_status(reason)
+
+    def _clear_scenes(self) -> None:
+        """No search's scenes: an empty table, no footprints, no *Compare with* list."""
+        self._search_used = None
+        self.scenes_json = None
+        self.scenes_model.set_scenes([])
+        if self.footprints_id is not None:
+            self.project.removeMapLayer(self.footprints_id)
+        self.pre_choice.clear()
+        self._show_pre_choice()
+        self._scene_selection_changed()
 
     def search(self) -> bool:
         """Press *Search*: start ``firstlight:discover`` in the background; False when it cannot start."""
@@ -863,7 +930,7 @@ class FirstLightDock(QgsDockWidget):
             parameters = self.search_parameters()
             before = self._pre_search_parameters(parameters)
         except (ValueError, AreaError) as error:
-            self.notifier.warning(str(error))
+            self._refuse(str(error))
             return False
         parameters[discover_alg.FOOTPRINTS] = "TEMPORARY_OUTPUT"
         parameters[discover_alg.SCENES_JSON] = str(self.workdir / f"scenes-{self.run_count}.json")
@@ -871,6 +938,7 @@ class FirstLightDock(QgsDockWidget):
         if run is None:
             return False
         self.search_run = run
+        self._searched_area = self.area
         # Both searches run at once, and are shown together when both are done.
         self.pre_search_run = self._start(DISCOVER_ID, before, self._search_finished) if before else None
         self._set_status(tr("Searching {catalog}…").format(catalog=self.catalog_combo.currentText()))
@@ -900,14 +968,19 @@ class FirstLightDock(QgsDockWidget):
         run = self.search_run
         if run is None:
             return
-        ok = bool(run.ok) and not run.canceled
+        found = bool(run.ok) and not run.canceled
+        outdated = self._unlike_shown(run.parameters) if found else None
+        ok = found and outdated is None
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(100 if ok else 0)
         if run.canceled:
             self._set_status(tr("Search cancelled."))
             self.notifier.info(tr("Search cancelled; the scenes table is unchanged."))
-        elif not ok:
+        elif not found:
             self._report_failure(run, tr("The search failed."))
+        elif outdated is not None:  # a choice changed while it ran: its scenes are not listed
+            self._set_status(outdated)
+            self.notifier.warning(outdated)
         else:
             self._show_search_results(run)
         self._update_buttons()
@@ -970,8 +1043,12 @@ class FirstLightDock(QgsDockWidget):
 
     def _show_pre_event_scenes(self, run: AlgorithmRun | None) -> str:
         """List under the table the scenes the pre-event search found; what to say of them."""
-        if run is None:
+        if run is None or not self._comparing():
             return ""
+        if run.canceled:
+            return tr(
+                "The search for a scene from before the event was cancelled; the ingest searches again."
+            )
         if not run.ok:
             log(
                 tr("The search for a scene from before the event failed: {errors}").format(
@@ -980,13 +1057,19 @@ class FirstLightDock(QgsDockWidget):
                 WARNING,
             )
             return tr("The search for a scene from before the event failed; the ingest searches again.")
-        scenes = self._read_scenes(run)
-        if scenes is None:
-            return ""
         window = (
             date.fromisoformat(run.parameters[search_params.START_DATE]),
             date.fromisoformat(run.parameters[search_params.END_DATE]),
         )
+        if window != self.pre_event_dates() or self.area is not self._searched_area:
+            # Not the scenes the ingest would look among: it searches the dates and area shown itself.
+            return tr(
+                "The earlier scene's dates or the area changed during the search: the ingest looks "
+                "for the scene from before the event itself."
+            )
+        scenes = self._read_scenes(run)
+        if scenes is None:
+            return ""
         self.pre_choice.set_scenes(scenes, window, self._first_selected())
         self._show_pre_choice()
         if not scenes:
@@ -1124,10 +1207,20 @@ class FirstLightDock(QgsDockWidget):
     # --- ingest --------------------------------------------------------------------------------------
 
     def output_folder(self) -> str:
-        folder = self.output_widget.filePath().strip()
-        if not folder:
+        """The output folder as a full path, ``~`` standing for the home folder. A relative path is
+        refused: it would be taken from whatever folder QGIS happens to run in."""
+        typed = self.output_widget.filePath().strip()
+        if not typed:
             raise ValueError(tr("Choose an output folder for the bands, stacks and indices."))
-        return folder
+        folder = Path(os.path.expanduser(typed))  # unlike Path.expanduser, leaves an unknown ~user be
+        if not folder.is_absolute():
+            raise ValueError(
+                tr(
+                    "The output folder {folder} is not a full path: choose one with the … button, "
+                    "or type its full path."
+                ).format(folder=typed)
+            )
+        return str(folder)
 
     def ingest_parameters(self, scene_ids: list[str]) -> dict[str, Any]:
         if self.scenes_json is None or self._search_used is None or not scene_ids:
@@ -1172,12 +1265,12 @@ class FirstLightDock(QgsDockWidget):
             parameters = self.ingest_parameters(scene_ids)
             Path(parameters[ingest_alg.OUTPUT_FOLDER]).mkdir(parents=True, exist_ok=True)
         except (ValueError, AreaError) as error:
-            self.notifier.warning(str(error))
+            self._refuse(str(error))
             return False
         except OSError as error:
-            self.notifier.error(
-                tr("The output folder cannot be created: choose another one."), details=str(error)
-            )
+            sentence = tr("The output folder cannot be created: choose another one.")
+            self._set_status(sentence)
+            self.notifier.error(sentence, details=str(error))
             return False
         folder = Path(parameters[ingest_alg.OUTPUT_FOLDER])
         # The pre-event scene is found as the ingest runs: every scene folder's layers are closed.
@@ -1192,6 +1285,8 @@ class FirstLightDock(QgsDockWidget):
             return False
         self.ingest_run = run
         self.ingest_scenes = [self.scenes_model.scenes[i] for i in scene_ids if i in self.scenes_model.scenes]
+        self.ingest_area = self.area
+        self.band_states, self._bands_of = {}, None
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
         self._reset_bands(self.ingest_scenes[0] if self.ingest_scenes else None)
@@ -1239,11 +1334,13 @@ class FirstLightDock(QgsDockWidget):
         band = self._band_pattern.match(text)
         if band:
             self._band_row(band["band"]).set_status(band["status"])
+            if self._bands_of is not None:
+                self.band_states.setdefault(self._bands_of, {})[band["band"]] = band["status"]
             return
         scene = self._scene_pattern.match(text)
         if scene:
-            found = self.scenes_model.scenes.get(scene["id"])
-            self._reset_bands(found)
+            self._bands_of = scene["id"]
+            self._reset_bands(self.scenes_model.scenes.get(scene["id"]))
         self._set_status(one_sentence(text))
 
     def _ingest_finished(self, ok: bool, results: dict[str, Any]) -> None:
@@ -1253,18 +1350,18 @@ class FirstLightDock(QgsDockWidget):
         self._restore_layers()  # before the results replace those in the scenes' groups
         if run is None:
             return
+        succeeded = ok and not run.canceled
+        self.progress_bar.setValue(100 if succeeded else 0)
         if run.canceled:
-            self.progress_bar.setValue(0)
             message = self._kept_after_cancel(run)
             self._set_status(message)
             self.notifier.info(message)
         elif not ok:
             self._report_failure(run, tr("The ingest failed."))
         else:
-            self.progress_bar.setValue(100)
             self._add_results(run, results)
         self._update_buttons()
-        self.ingestFinished.emit(ok and not run.canceled)
+        self.ingestFinished.emit(succeeded)
 
     def _add_results(self, run: AlgorithmRun, results: dict[str, Any]) -> None:
         scene_ids = [i for i in str(results.get(ingest_alg.SCENE_IDS) or "").split(",") if i]
@@ -1272,7 +1369,7 @@ class FirstLightDock(QgsDockWidget):
         folder = results.get(ingest_alg.OUTPUT_FOLDER) or run.parameters[ingest_alg.OUTPUT_FOLDER]
         add_figures(self.project, manifest_figures(Path(folder), scene_ids))
         self.mappable = self._mappable(added, Path(folder), str(results.get(ingest_alg.SUMMARY) or ""), run)
-        self.zoom_to_area()
+        self._zoom_to(self.ingest_area)  # the area ingested, even if another was set meanwhile
         for warning in run.warnings:
             log(warning, WARNING)
         if not added:
@@ -1314,19 +1411,30 @@ class FirstLightDock(QgsDockWidget):
         scenes = [scene for scene in self.ingest_scenes if name in (MOSAIC_FOLDER, scene.id)]
         event = str(run.parameters[search_params.EVENT])
         return Mappable(
-            by_name[name].group, name, scenes, compared_scene(folder, scenes[0].id), summary, event
+            by_name[name].group,
+            name,
+            scenes,
+            compared_scene(folder, scenes[0].id),
+            summary,
+            event,
+            self.ingest_area,
         )
 
     def make_map(self) -> QgsPrintLayout | None:
         """Press *Map layout*: a print layout of the last ingest (``layout.make_layout``), opened in
         QGIS's layout designer; None (and said) when there is nothing to map."""
         last = self.mappable
-        if last is None or sip.isdeleted(last.group) or not last.group.findLayers():
-            self.notifier.warning(tr("Ingest a scene first: its layers make the map."))
+        if last is None:
+            self._refuse(tr("Ingest a scene first: its layers make the map."))
+            return None
+        if sip.isdeleted(last.group) or not last.group.findLayers():
+            self._refuse(
+                tr("The layers of the last ingest are no longer in the project: ingest again to map them.")
+            )
             return None
         layers = [node.layer() for node in last.group.findLayers() if node.isVisible() and node.layer()]
         crs = self.canvas.mapSettings().destinationCrs()
-        extent = self._area_extent() or self.canvas.extent()
+        extent = self._extent_of(last.area) or self.canvas.extent()
         extent.scale(1.05)
         title = event_titles().get(last.event, last.event)
         text = map_text(title, last.scenes, last.before, last.summary)
@@ -1337,14 +1445,17 @@ class FirstLightDock(QgsDockWidget):
         return layout
 
     def _kept_after_cancel(self, run: AlgorithmRun) -> str:
-        """What a cancelled ingest left: the band files that were complete (reused next time)."""
+        """What a cancelled ingest left: the band files it finished or found complete, which the
+        next ingest reuses. Not every band file in the folder: one left by a run in the other mode
+        (a clip's, say, before a whole-scene ingest) would be fetched again."""
         folder = Path(run.parameters[ingest_alg.OUTPUT_FOLDER])
         kept, total = [], 0
         for scene in self.ingest_scenes:
             bands = list(scene.band_urls) + ([scene.mask_asset.band] if scene.mask_asset else [])
             total += len(bands)
+            states = self.band_states.get(scene.id, {})
             scene_dir = folder / safe_name(scene.id)
-            kept += [b for b in bands if (scene_dir / f"{b}.tif").is_file()]
+            kept += [b for b in bands if states.get(b) in COMPLETE and (scene_dir / f"{b}.tif").is_file()]
         seconds = run.seconds_to_stop()
         stopped = (
             tr("Ingest cancelled")
@@ -1358,20 +1469,20 @@ class FirstLightDock(QgsDockWidget):
             "Ingest again reuses them."
         ).format(stopped=stopped, kept=len(kept), total=total, bands=", ".join(kept), folder=folder)
 
-    def zoom_to_area(self) -> None:
-        extent = self._area_extent()
+    def _zoom_to(self, area: AreaOfInterest | None) -> None:
+        extent = self._extent_of(area)
         if extent is None:
             return
         extent.scale(1.15)
         self.canvas.setExtent(extent)
         self.canvas.refresh()
 
-    def _area_extent(self) -> QgsRectangle | None:
-        """The area's extent in the map's CRS; None without an area or where it cannot be shown."""
-        if self.area is None:
+    def _extent_of(self, area: AreaOfInterest | None) -> QgsRectangle | None:
+        """``area``'s extent in the map's CRS; None without an area or where it cannot be shown."""
+        if area is None:
             return None
         try:
-            return self.area.extent_in(self.canvas.mapSettings().destinationCrs())
+            return area.extent_in(self.canvas.mapSettings().destinationCrs())
         except AreaError:
             return None
 
@@ -1381,7 +1492,7 @@ class FirstLightDock(QgsDockWidget):
         try:
             run = AlgorithmRun(algorithm_id, parameters, self.project)
         except RunError as error:
-            self.notifier.warning(one_sentence(str(error)))
+            self._refuse(one_sentence(str(error)))
             return None
         log(tr("Running {id} with {parameters}").format(id=algorithm_id, parameters=parameters))
         run.feedback.progressChanged.connect(self._progress)
@@ -1425,6 +1536,12 @@ class FirstLightDock(QgsDockWidget):
     def _set_status(self, text: str) -> None:
         self.status_label.setText(text)
 
+    def _refuse(self, sentence: str) -> None:
+        """A press that cannot go ahead: said in the message bar and in the status line, which must
+        not go on telling the previous run's outcome."""
+        self._set_status(sentence)
+        self.notifier.warning(sentence)
+
     def _update_buttons(self) -> None:
         busy = self.busy
         if not hasattr(self, "ingest_button"):
@@ -1441,6 +1558,7 @@ class FirstLightDock(QgsDockWidget):
         if self._shut_down:
             return
         self._shut_down = True
+        self._save_settings()  # a URL still being typed has had no editingFinished
         for run in self._runs():
             if run is not None and run.running:
                 for signal in (

@@ -38,6 +38,7 @@ from ..core.bands import LANDSAT, SENTINEL1, SENTINEL2
 from ..core.catalog import Scene, scene_from_item
 from ..core.errors import FirstLightError
 from ..core.manifest import read_scene
+from .area import AreaOfInterest
 from .compat import enum_value
 from .messages import tr
 from .pre_event import compared_line
@@ -72,6 +73,7 @@ class Mappable:
     before: Scene | None  # the scene from before the event it was compared with
     summary: str
     event: str
+    area: AreaOfInterest | None  # the area the ingest ran with, which the map frames
 
 
 def compared_scene(folder: Path, scene_id: str) -> Scene | None:
