@@ -208,13 +208,14 @@ FIGURES_PROPERTY = "firstlight/figures"  # marks the dock's figures table, repla
 
 def add_figures(project: QgsProject, rows: list[SceneFigures]) -> QgsVectorLayer | None:
     """The figures of an ingest of several scenes (``core.figures``) as a table in the project, on
-    top: a flood followed through its days. It replaces the one an earlier ingest added. A
-    temporary table (the numbers stay in the manifests); None for fewer than two scenes."""
-    if len(rows) < 2:
-        return None
+    top: a flood followed through its days. It replaces the one an earlier ingest added, which an
+    ingest of one scene removes (it was another ingest's). A temporary table (the numbers stay in
+    the manifests); None for fewer than two scenes."""
     for layer in list(project.mapLayers().values()):
         if layer.customProperty(FIGURES_PROPERTY):
             project.removeMapLayer(layer.id())
+    if len(rows) < 2:
+        return None
     products = products_of(rows)
     fields = table_fields(products)
     table = QgsVectorLayer("None", tr("FirstLight figures"), "memory")

@@ -53,3 +53,10 @@ def test_a_flood_compared_with_the_scene_before_it_gets_its_figures_by_date(dock
     dock.ingest_button.click()
     wait_idle(dock)
     assert len(_figures()) == 1
+
+    # Then one scene alone: the table was the other ingest's, and goes.
+    dock.pre_event_check.setChecked(False)
+    dock.ingest_button.click()
+    wait_idle(dock)
+    assert not messages(CRITICAL), messages(CRITICAL)
+    assert _figures() == []
