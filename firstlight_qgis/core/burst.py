@@ -449,11 +449,13 @@ class Hub:
                     waiting.add(job, pieces)
                     if not pieces:
                         job.future.set_result(job.outcome)
-                if closing and not waiting and not active:
-                    break
+                # The cancel first: a close that came with it (the calling thread's, at once) would
+                # else find the transfers still active, and the loop then sleep without waking.
                 if self.cancelled.is_set():
                     for job in {t.job for t in active.values()} | waiting.jobs():
                         fail(job, CancelledError("The download was cancelled."))
+                if closing and not waiting and not active:
+                    break
                 start_waiting()
                 for job in taken:  # its transfers are started: the submitter goes on
                     job.taken.set()

@@ -900,7 +900,7 @@ class _Lane:
         self.meeting.prime(crs)  # while the headers are on their way
         primed = []
         for task, (memory, future) in reads.items():
-            outcome = future.result()
+            outcome = self._arrived(future)
             if outcome.rest:
                 task.refused = outcome  # a 429 or 503 waits before the band's own read
             else:
@@ -911,6 +911,21 @@ class _Lane:
         if self.meeting.settled():
             for task in self.tasks:
                 task.launch()
+
+    def _arrived(self, future: Future[Outcome]) -> Outcome:
+        """A header read's outcome, looking at cancel while it is on its way (a cancel stops the
+        burst loop, which then ends the read): a server that accepts the connection and never
+        answers held a cancel for the whole timeout."""
+        while not future.done():
+            wait((future,), timeout=_POLL_S)
+            self.pool.jobs.poll()
+        return future.result()
+
+    def first(self, crs: str | None) -> dict[str, BandDownloadResult]:
+        """``BandJobs.run``'s first step, on the calling thread, which looks at cancel all along:
+        the headers read and the tiles launched (``run``), then the bands finished here."""
+        self.run(crs)
+        return self.finish()
 
     def finish(self) -> dict[str, BandDownloadResult]:
         """The bands finished on this thread (see _FINISH_HERE_BYTES) as their bursts end, those
@@ -1000,10 +1015,8 @@ def clip_bands(
                     task.ranges = pool
                 lane = _Lane(list(tasks.values()), meeting, pool)
                 try:
-                    lane.run(crs)
-                    results = jobs.run(
-                        {band: partial(meeting.clip, task) for band, task in tasks.items()}, what, lane.finish
-                    )
+                    clips = {band: partial(meeting.clip, task) for band, task in tasks.items()}
+                    results = jobs.run(clips, what, partial(lane.first, crs))
                 finally:
                     lane.abandon()
         except CancelledError:

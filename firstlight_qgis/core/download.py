@@ -457,7 +457,8 @@ _worker = threading.local()
 
 
 class _TrackedConnection:
-    """Mixin: registers each connection a worker uses, so cancel can shut its socket down."""
+    """Mixin: registers each connection a worker uses, so cancel can shut its socket down, and
+    gives up its connect while pending (a socket is the connection's only once connected)."""
 
     def connect(self) -> None:
         _track(self)
@@ -466,6 +467,10 @@ class _TrackedConnection:
     def request(self, *args: Any, **kwargs: Any) -> Any:
         _track(self)
         return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def connect_stop(self) -> threading.Event | None:
+        jobs = getattr(_worker, "jobs", None)
+        return jobs.cancelled if jobs is not None else None
 
 
 class _HTTPConnection(_TrackedConnection, QuickConnect, HTTPConnection):

@@ -10,16 +10,22 @@ that goes through a proxy, and any redirect.
 TLS is verified as requests verifies it: against ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` when
 set, else requests' own bundle, with the host name checked. A server's address that does not
 connect within a second gives way to its next one, as on the burst loop; ``QuickAdapter`` does
-the same for requests (the catalog's API, a proxy, a redirect).
+the same for requests (the catalog's API, a proxy, a redirect). A connect still pending gives up
+within a tenth of a second once the call is cancelled (``stop``), as the burst loop's do.
 """
 
 from __future__ import annotations
 
+import errno
+import functools
 import http.client
+import math
 import os
+import selectors
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -33,26 +39,38 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from .proxy import Proxy, proxies_for
 
 FALLBACK_S = 1.0  # a connect still pending this long gives way to the server's next address
+_TICK_S = 0.1  # how often a pending connect looks at ``stop``
 _REDIRECTS = (301, 302, 303, 307, 308)
 _STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 _Key = tuple[str, str, int | None]  # scheme, host, port
 
 
+class Stopped(ConnectionAbortedError):
+    """A connect given up because its ``stop`` was set: the caller's cancel, which it then reports."""
+
+
 def connect_quickly(
-    address: tuple[str, int], timeout: float | None, source_address: tuple[str, int] | None = None
+    address: tuple[str, int],
+    timeout: float | None,
+    source_address: tuple[str, int] | None = None,
+    stop: threading.Event | None = None,
 ) -> socket.socket:
     """``socket.create_connection``, but every address of the name but its last has at most
     FALLBACK_S to connect, not the whole timeout (None: no timeout): an IPv6 address without a
-    route would otherwise cost the whole timeout on every new connection."""
+    route would otherwise cost the whole timeout on every new connection. Once ``stop`` is set a
+    pending connect raises Stopped (an OSError), and no other address is tried."""
     found = socket.getaddrinfo(*address, type=socket.SOCK_STREAM)
     error: OSError = OSError(f"{address[0]} has no address")
     for index, (family, kind, protocol, _, where) in enumerate(found):
         sock = socket.socket(family, kind, protocol)
         try:
-            sock.settimeout(timeout if index == len(found) - 1 else min(timeout or FALLBACK_S, FALLBACK_S))
             if source_address is not None:
                 sock.bind(source_address)
-            sock.connect(where)
+            limit = timeout if index == len(found) - 1 else min(timeout or FALLBACK_S, FALLBACK_S)
+            _connect(sock, where, limit, stop)
+        except Stopped:
+            sock.close()
+            raise
         except OSError as failed:
             sock.close()
             error = failed
@@ -62,10 +80,43 @@ def connect_quickly(
     raise error
 
 
+def _connect(sock: socket.socket, where: Any, limit: float | None, stop: threading.Event | None) -> None:
+    """``sock.connect(where)`` within ``limit`` seconds (None: no limit). With ``stop``, a connect
+    still pending after a tick goes on in ticks that look at it: a cancel shuts a connected socket
+    down from its own thread, but not one still connecting, and a server whose firewall drops the
+    connection's first packet (or a host gone from the network) would hold a cancel for the whole
+    timeout."""
+    if stop is None or (limit is not None and limit <= _TICK_S):
+        sock.settimeout(limit)
+        sock.connect(where)
+        return
+    sock.settimeout(_TICK_S)
+    try:
+        sock.connect(where)  # most connect within the tick, in the socket module's own wait
+    except TimeoutError:  # the connect goes on
+        _connected(sock, None if limit is None else limit - _TICK_S, stop)
+
+
+def _connected(sock: socket.socket, limit: float | None, stop: threading.Event) -> None:
+    """Wait for a connect under way to end, within ``limit`` seconds, as long as ``stop`` is not set."""
+    deadline = math.inf if limit is None else time.monotonic() + limit
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, selectors.EVENT_WRITE)  # writable once connected or refused
+        while not selector.select(max(0.0, min(_TICK_S, deadline - time.monotonic()))):
+            if stop.is_set():
+                raise Stopped(errno.ECONNABORTED, "the connect was given up: the download was cancelled")
+            if time.monotonic() >= deadline:
+                raise TimeoutError(errno.ETIMEDOUT, "timed out")
+    failure = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if failure:
+        raise OSError(failure, os.strerror(failure))
+
+
 class QuickConnect:
     """Mixin for urllib3's connection classes: connect as ``connect_quickly`` does. urllib3 gives
     every address of a name the whole timeout: behind an IPv6 that drops packets, each new
-    connection of a catalog search would wait 30 s before trying IPv4."""
+    connection of a catalog search would wait 30 s before trying IPv4. ``connect_stop()`` gives the
+    event that gives up a pending connect (none here: see download._TrackedConnection)."""
 
     _dns_host: str
     port: int
@@ -76,7 +127,8 @@ class QuickConnect:
     def _new_conn(self) -> socket.socket:
         timeout = self.timeout if isinstance(self.timeout, int | float) else None  # or urllib3's "default"
         try:
-            sock = connect_quickly((self._dns_host, self.port), timeout, self.source_address)
+            address = (self._dns_host, self.port)
+            sock = connect_quickly(address, timeout, self.source_address, self.connect_stop())
         except TimeoutError as error:
             raise urllib3.exceptions.ConnectTimeoutError(
                 self, f"Connection to {self._dns_host} timed out. (connect timeout={timeout})"
@@ -88,6 +140,9 @@ class QuickConnect:
         for option in self.socket_options or ():
             sock.setsockopt(*option)
         return sock
+
+    def connect_stop(self) -> threading.Event | None:
+        return None
 
 
 class _QuickHTTPConnection(QuickConnect, HTTPConnection):
@@ -130,10 +185,17 @@ class Redirected(Exception):
 class Direct:
     """Kept-alive connections for URLs that need no proxy, shared by the worker threads: a
     connection goes back to the idle set once its response is read through (``release``), so the
-    connection that fetched a header fetches tiles next. ``close`` closes them all."""
+    connection that fetched a header fetches tiles next. ``close`` closes them all. ``stop`` (the
+    call's cancel) gives up the connects still pending."""
 
-    def __init__(self, timeout: float, headers: Mapping[str, str], proxy: Proxy | None = None) -> None:
-        self.timeout, self.headers, self.proxy = timeout, dict(headers), proxy
+    def __init__(
+        self,
+        timeout: float,
+        headers: Mapping[str, str],
+        proxy: Proxy | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.timeout, self.headers, self.proxy, self.stop = timeout, dict(headers), proxy, stop
         self._idle: dict[_Key, list[http.client.HTTPConnection]] = {}
         self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
@@ -224,7 +286,8 @@ class Direct:
             connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.tls())
         else:
             connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
-        connection._create_connection = connect_quickly  # type: ignore[attr-defined]  # http.client's hook
+        hook = functools.partial(connect_quickly, stop=self.stop)
+        connection._create_connection = hook  # type: ignore[attr-defined]  # http.client's hook
         with self._lock:
             self._all.append(connection)
         return connection

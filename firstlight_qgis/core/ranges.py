@@ -110,7 +110,8 @@ class RangePool:
         self._executor = ThreadPoolExecutor(self.connections, thread_name_prefix="firstlight-range")
         self.gate = Gate(self.connections)
         session_headers = context.session.headers if context.session is not None else {}
-        self.direct = Direct(context.timeout, {k: str(v) for k, v in session_headers.items()}, context.proxy)
+        headers = {k: str(v) for k, v in session_headers.items()}
+        self.direct = Direct(context.timeout, headers, context.proxy, self.jobs.cancelled)
         self._loop_args = (
             self.connections,
             context.timeout,

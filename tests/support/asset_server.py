@@ -30,6 +30,8 @@ Faults are consumed one per GET of their path, in order (HEAD is always served n
 ``"truncate[:N]"``  the same, then a clean close (FIN): the body is shorter than announced
 ``"html200"``       an HTML error page with status 200 (what some CDNs do)
 ``"slow:S"``        the response starts after S seconds
+``"hang"``          the request is read and never answered (no status line, the connection kept
+                    open) until the client closes it: a server that accepts and then says nothing
 ``"stall:S"``       half the body, a pause of S seconds, then the rest
 ``"ignore-range"``  the Range header is ignored: 200 with the whole file
 ``"ignore-if-range"`` the If-Range header is ignored: the range of whatever file is there now
@@ -64,6 +66,7 @@ import json
 import mimetypes
 import os
 import secrets
+import select
 import socket
 import ssl
 import struct
@@ -109,7 +112,7 @@ class Fault:
     """A parsed fault spec (see the module docstring for the spec strings)."""
 
     kind: str  # status | drop | reset | truncate | html200 | slow | stall | ignore-range | redirect
-    #            | corrupt | nolength | pass | ignore-if-range | split-head | gzip
+    #            | corrupt | nolength | pass | ignore-if-range | split-head | gzip | hang
     status: int = 0
     seconds: float = 0.0
     nbytes: int | None = None
@@ -128,7 +131,7 @@ class Fault:
         if head == "redirect" and arg:
             return cls(head, status=302, location=arg, spec=spec)
         plain = ("drop", "html200", "ignore-range", "ignore-if-range", "nolength", "split-head", "pass")
-        if head in (*plain, "gzip") and not arg:
+        if head in (*plain, "gzip", "hang") and not arg:
             return cls(head, spec=spec)
         raise ValueError(f"unknown fault spec {spec!r}")
 
@@ -242,6 +245,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault and fault.kind == "slow":
             state.stopping.wait(fault.seconds)
+        if fault and fault.kind == "hang":
+            self._hang()
+            return
         if fault and fault.kind == "status":
             extra = {"Retry-After": f"{fault.seconds:g}"} if fault.seconds else {}
             self._simple(fault.status, f"injected error {fault.status}\n".encode(), "text/plain", extra)
@@ -377,6 +383,15 @@ class _Handler(BaseHTTPRequestHandler):
                 ahead = sent_here / rate - (time.monotonic() - began)
                 if ahead > 0 and self.server.state.stopping.wait(ahead):
                     break
+
+    def _hang(self) -> None:
+        """Say nothing until the client hangs up (or the server stops): the handler's thread, and
+        the request counted in flight, end with the client's connection, not after a fixed wait."""
+        self.close_connection = True
+        while not self.server.state.stopping.is_set():
+            readable, _, _ = select.select([self.connection], [], [], 0.1)
+            if readable and not self.connection.recv(_CHUNK):
+                return
 
     def _abort(self, rst: bool) -> None:
         """Close the connection now: with RST (``SO_LINGER`` 0) for a reset, FIN otherwise."""
