@@ -18,14 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-from osgeo import gdal, ogr, osr
+from osgeo import gdal
 
 from .area import Area, parse_area
+from .areapixels import AreaPixels
 from .bands import SENSORS
 from .catalog import Scene, discover, rank
 from .clip import clip_bands
-from .errors import CancelledError, DownloadError, FirstLightError, one_line
+from .errors import CancelledError, CatalogError, DownloadError, FirstLightError, one_line
 from .events import get_event
 from .gdalconfig import raising
 from .indices import MASK_RULES
@@ -109,10 +109,15 @@ def measure_area_cloud(
     warn: Warn | None = None,
 ) -> None:
     """Set ``area_cloud_percent`` on each scene of ``scenes`` that has a cloud mask asset, from the
-    mask's tiles under ``area``. A scene whose mask cannot be read keeps None, and ``warn`` is told
-    in one sentence for them all; a cancel raises ``CancelledError``."""
+    mask's tiles under ``area``. A scene whose mask cannot be read, or an optical one whose item
+    has none, keeps None, and ``warn`` is told in one sentence for them all; a cancel raises
+    ``CancelledError``."""
     masked = [scene for scene in scenes if scene.mask_asset is not None]
-    unknown: list[tuple[Scene, FirstLightError]] = []
+    unknown: list[tuple[Scene, FirstLightError]] = [
+        (scene, CatalogError(f"its item has no {mask.name.upper()} asset, the mask it would be read from."))
+        for scene in scenes
+        if scene.mask_asset is None and (mask := SENSORS[scene.source].mask) is not None
+    ]
     with (
         tempfile.TemporaryDirectory(prefix="firstlight-cloud-") as work,
         ThreadPoolExecutor(MASK_WORKERS, thread_name_prefix="firstlight-cloud") as pool,
@@ -184,26 +189,8 @@ def cloud_percent(mask_path: Path, area: Area, mask_name: str) -> float | None:
     dataset = gdal.Open(str(mask_path))
     values = dataset.GetRasterBand(1).ReadAsArray()
     fill, flags = MASK_RULES[mask_name]
-    inside = _inside(area, dataset) & (values != fill)
+    inside = AreaPixels(area, dataset).strip(0, dataset.RasterYSize) & (values != fill)
     seen = int(inside.sum())
     if seen == 0:
         return None
     return 100.0 * int((flags(values) & inside).sum()) / seen
-
-
-def _inside(area: Area, grid: gdal.Dataset) -> np.ndarray:
-    """Which pixels of ``grid`` have their centre inside ``area``."""
-    burnt = gdal.GetDriverByName("MEM").Create("", grid.RasterXSize, grid.RasterYSize, 1, gdal.GDT_Byte)
-    burnt.SetGeoTransform(grid.GetGeoTransform())
-    burnt.SetProjection(grid.GetProjection())
-    crs = osr.SpatialReference(wkt=grid.GetProjection())
-    crs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    geometry = area.ogr_geometry()
-    geometry.TransformTo(crs)
-    source = ogr.GetDriverByName("Memory").CreateDataSource("")
-    layer = source.CreateLayer("area", crs, ogr.wkbMultiPolygon)
-    feature = ogr.Feature(layer.GetLayerDefn())
-    feature.SetGeometry(geometry)
-    layer.CreateFeature(feature)
-    gdal.RasterizeLayer(burnt, [1], layer, burn_values=[1])
-    return burnt.GetRasterBand(1).ReadAsArray().astype(bool)

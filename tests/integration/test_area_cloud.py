@@ -114,6 +114,19 @@ def test_a_mask_that_cannot_be_read_leaves_the_catalogs_cloud(tmp_path) -> None:
     )
 
 
+def test_a_scene_without_a_mask_says_so_and_keeps_the_catalogs_cloud(tmp_path) -> None:
+    item = desert_scene(tmp_path / "scene")
+    del item["assets"]["scl"]
+    catalog = write_catalog(tmp_path / "items.json", [item])
+    warnings: list[str] = []
+    (scene,) = search(catalog, NORTH_EAST, 30.0, warn=warnings.append)
+    assert scene.area_cloud_percent is None and scene.cloud == scene.cloud_cover
+    assert warnings == [
+        f"The cloud over the area of scene {DESERT_ID} is unknown, so its catalog's cloud cover stands in: "
+        "its item has no SCL asset, the mask it would be read from."
+    ]
+
+
 def test_over_http_only_the_masks_tiles_under_the_area_are_read(tmp_path, real_scl) -> None:
     folder = tmp_path / "served"
     with AssetServer(folder) as server:
