@@ -448,6 +448,12 @@ def disk_error(path: Path, error: OSError) -> DownloadError:
     """The error to raise when writing ``path`` failed: an OutputError (which stops the run) for a
     full disk or quota, or a write the system refused."""
     failure = write_failure(path.parent, error, RUN_AGAIN)
+    if failure is None and error.errno in (errno.EEXIST, errno.ENOTDIR):
+        blocker = next((p for p in (path, *path.parents) if p.is_file()), None)
+        if blocker is not None:
+            return DownloadError(
+                f"Could not write {path}: {blocker} is a file, not a folder; choose another folder."
+            )
     return failure or DownloadError(f"Could not write {path}: {error.strerror}; choose another folder.")
 
 

@@ -139,7 +139,10 @@ def test_an_output_that_cannot_be_written_is_one_clear_line(provider, local_cata
     with pytest.raises(QgsProcessingException) as raised:
         run("firstlight:ingest", {**parameters, "OUTPUT_FOLDER": str(blocker / "out")})
     line = our_line(raised.value)
-    assert line == f"Could not write {blocker / 'out'}: Not a directory; choose another folder."
+    assert (
+        line
+        == f"Could not write {blocker / 'out'}: {blocker} is a file, not a folder; choose another folder."
+    )
 
     scenes = blocker / "scenes.json"
     outputs = {"FOOTPRINTS": "TEMPORARY_OUTPUT", "SCENES_JSON": str(scenes)}

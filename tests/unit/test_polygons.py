@@ -214,7 +214,8 @@ def test_a_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     with pytest.raises(
-        FirstLightError, match=r"Could not write .*not-a-folder: File exists; choose another folder\."
+        FirstLightError,
+        match=r"Could not write .*not-a-folder: .*not-a-folder is a file, not a folder; choose another folder\.",
     ):
         polygonize(mask, blocker / "out.gpkg")
 
