@@ -56,62 +56,65 @@
       <translation>La zone n'a pas pu être convertie de {source} en {target} : vérifiez le SCR de la couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="135" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="137" />
       <source>Coastal flood</source>
       <translation>Inondation côtière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="136" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="138" />
       <source>Riverine flood</source>
       <translation>Crue fluviale</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="137" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="139" />
       <source>Flash flood</source>
       <translation>Crue éclair</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="138" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="140" />
       <source>Wildfire burn scar</source>
       <translation>Cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="139" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="141" />
       <source>Drought (vegetation)</source>
       <translation>Sécheresse (végétation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="145" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="147" />
       <source>{area} km²</source>
       <translation>{area} km²</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="165" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="167" />
       <source>downloading</source>
       <translation>téléchargement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="166" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="168" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="147" />
       <source>retrying</source>
       <translation>nouvelle tentative</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="167" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="169" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="144" />
       <source>done</source>
       <translation>terminé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="168" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="170" />
       <source>already there</source>
       <translation>déjà présent</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="169" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="171" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="146" />
       <source>failed</source>
       <translation>échec</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="204" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="206" />
       <location filename="../firstlight_qgis/gui/launcher.py" line="37" />
       <location filename="../firstlight_qgis/gui/messages.py" line="50" />
       <location filename="../firstlight_qgis/processing/provider.py" line="28" />
@@ -119,560 +122,590 @@
       <translation>FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="239" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="171" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="247" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="176" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="240" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="186" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="249" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="189" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="242" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="645" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="251" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="660" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="269" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="278" />
       <source>1. Area</source>
       <translation>1. Zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="272" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="281" />
       <source>Rectangle</source>
       <translation>Rectangle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="272" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="281" />
       <source>Draw a rectangle: press, drag, release</source>
       <translation>Dessiner un rectangle : appuyer, faire glisser, relâcher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="275" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="284" />
       <source>Polygon</source>
       <translation>Polygone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="275" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="284" />
       <source>Draw a polygon: click the corners, right-click to finish, Esc to cancel</source>
       <translation>Dessiner un polygone : cliquer sur les sommets, clic droit pour terminer, Échap pour annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="277" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="286" />
       <source>Map view</source>
       <translation>Vue de la carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="278" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="287" />
       <source>Use the extent of the map as it is shown now</source>
       <translation>Utiliser l'emprise de la carte telle qu'elle est affichée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="289" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
       <source>A layer whose extent or selected features give the area</source>
       <translation>Une couche dont l'emprise ou les entités sélectionnées donnent la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="290" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="299" />
       <source>Layer extent</source>
       <translation>Emprise de la couche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="291" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="300" />
       <source>Selected features</source>
       <translation>Entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="298" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="307" />
       <source>Clear</source>
       <translation>Effacer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="317" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="326" />
       <source>2. Search</source>
       <translation>2. Recherche</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="323" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="104" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="332" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="106" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="326" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="335" />
       <source>Dates</source>
       <translation>Dates</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="331" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="340" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest), before the event, is ingested too; each scene gets its change since: a flood's extent, a burn scar's dNBR and burn severity</source>
       <translation>La dernière scène claire entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse), avant l'événement, est importée aussi ; chaque scène en tire son changement depuis : l'étendue d'une inondation, le dNBR et la sévérité du brûlis d'une cicatrice d'incendie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="338" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="347" />
       <source>Compare with an earlier scene (flood extent)</source>
       <translation>Comparer avec une scène antérieure (étendue de l'inondation)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="339" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="348" />
       <source>Compare with an earlier scene (dNBR)</source>
       <translation>Comparer avec une scène antérieure (dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="342" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="351" />
       <source>Before</source>
       <translation>Avant</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="357" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="367" />
       <source>Optical scenes cloudier than this are left out</source>
       <translation>Les scènes optiques plus nuageuses sont écartées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="358" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="368" />
       <source>Max cloud</source>
       <translation>Nuages max.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="359" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="369" />
       <source>Over the area (reads each scene's cloud mask)</source>
       <translation>Sur la zone (lit le masque de nuages de chaque scène)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="361" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="371" />
       <source>The maximum cloud cover and the ranking go by the cloud over your area, from each optical scene's own cloud mask, not by the catalog's figure for the whole scene: a cloudy scene may be clear over your area. Adds a small read per scene found</source>
       <translation>La couverture nuageuse maximale et le classement suivent les nuages sur votre zone, d'après le masque de nuages de chaque scène optique, et non le chiffre du catalogue pour toute la scène : une scène nuageuse peut être dégagée sur votre zone. Ajoute une petite lecture par scène trouvée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="370" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="380" />
       <source>Earth Search v1 (AWS, no account)</source>
       <translation>Earth Search v1 (AWS, sans compte)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="371" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="381" />
       <source>Microsoft Planetary Computer</source>
       <translation>Microsoft Planetary Computer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="372" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="382" />
       <source>Custom STAC API URL</source>
       <translation>URL d'API STAC personnalisée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="373" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="383" />
       <source>Local catalog file</source>
       <translation>Fichier de catalogue local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="374" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="180" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="384" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="182" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="377" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="387" />
       <source>STAC API URL</source>
       <translation>URL de l'API STAC</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="381" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="391" />
       <source>STAC catalogs (*.json *.geojson);;All files (*)</source>
       <translation>Catalogues STAC (*.json *.geojson);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="382" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="392" />
       <source>Local STAC catalog, collection or ItemCollection</source>
       <translation>Catalogue, collection ou ItemCollection STAC local</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="383" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="393" />
       <source>Catalog file</source>
       <translation>Fichier de catalogue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="387" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="397" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="425" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
       <source>3. Scenes</source>
       <translation>3. Scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="473" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="494" />
       <source>4. Ingest</source>
       <translation>4. Import</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="478" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="499" />
       <source>Folder for the bands, stacks and indices</source>
       <translation>Dossier des bandes, des piles et des indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="479" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="391" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="500" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="481" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="502" />
       <source>Clip to the area (reads only its pixels)</source>
       <translation>Découper à la zone (ne lit que ses pixels)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="482" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="503" />
       <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
       <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="483" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="360" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="504" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="363" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="485" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="506" />
       <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="487" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="508" />
       <source>Mosaic the scenes (one layer per product)</source>
       <translation>Mosaïquer les scènes (une couche par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="489" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="510" />
       <source>With two scenes or more of one day (an area over two tiles): their products also as one raster each, in the output folder's mosaic folder, areas counted once</source>
       <translation>Avec deux scènes ou plus d'un même jour (une zone sur deux tuiles) : leurs produits aussi en un raster chacun, dans le dossier mosaic du dossier de sortie, les surfaces comptées une seule fois</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="494" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="324" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="515" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="327" />
       <source>Polygons of the flood, burn or water (GeoPackage)</source>
       <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="496" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="517" />
       <source>Also the flood extent, burn severity or else the water mask as polygons, with their class and area, patches under 0.1 ha merged into their surroundings: for a report or a map</source>
       <translation>Aussi l'étendue de l'inondation, la sévérité du brûlis ou sinon le masque d'eau en polygones, avec leur classe et leur surface, les taches de moins de 0,1 ha fondues dans leur voisinage : pour un rapport ou une carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="507" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="528" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="508" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="529" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="510" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="531" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="515" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="536" />
       <source>Map layout</source>
       <translation>Mise en page</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="517" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="538" />
       <source>A print layout of the last ingest: its map with the scene's layers shown, what it found in km², the scenes, legend, scale bar and the imagery's credit; opened in the layout designer</source>
       <translation>Une mise en page de la dernière ingestion : sa carte avec les couches affichées de la scène, ce qu'elle a trouvé en km², les scènes, la légende, l'échelle et le crédit des images ; ouverte dans le concepteur de mise en page</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="811" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="833" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="811" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="833" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="819" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="841" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="964" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="900" />
+      <source>The scenes were searched with other dates, cloud cover or catalog than those shown: press Search again.</source>
+      <translation>Les scènes ont été cherchées avec d'autres dates, couverture nuageuse ou catalogue que ceux affichés : appuyez à nouveau sur Rechercher.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1038" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="982" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1050" />
+      <source>The search for a scene from before the event was cancelled; the ingest searches again.</source>
+      <translation>La recherche d'une scène d'avant l'événement a été annulée ; l'import cherche à nouveau.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1060" />
       <source>The search for a scene from before the event failed; the ingest searches again.</source>
       <translation>La recherche d'une scène d'avant l'événement a échoué ; l'ingestion cherche à nouveau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1085" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1067" />
+      <source>The earlier scene's dates or the area changed during the search: the ingest looks for the scene from before the event itself.</source>
+      <translation>Les dates de la scène antérieure ou la zone ont changé pendant la recherche : l'import cherche lui-même la scène d'avant l'événement.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1169" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1350" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1463" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="152" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="154" />
       <source>waiting</source>
       <translation>en attente</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="193" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="195" />
       <source>stopped</source>
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="413" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="434" />
       <source>to</source>
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="532" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="553" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="532" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="553" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="532" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="553" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="747" />
-      <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
-      <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="756" />
-      <source>unknown size</source>
-      <translation>taille inconnue</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="793" />
-      <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
-      <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="795" />
-      <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
-      <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="829" />
-      <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
-      <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="847" />
-      <source>The end date is before the start date: pick an end date on or after it.</source>
-      <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="888" />
-      <source>The earlier scene's end date is before its start date: pick an end date on or after it.</source>
-      <translation>La date de fin de la scène antérieure précède sa date de début : choisissez une date de fin égale ou postérieure.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="907" />
-      <source>Search cancelled.</source>
-      <translation>Recherche annulée.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="908" />
-      <source>Search cancelled; the scenes table is unchanged.</source>
-      <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="951" />
-      <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
-      <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="960" />
-      <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
-      <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="997" />
-      <source>{count} scenes from before the event: the one to compare with is chosen under the table.</source>
-      <translation>{count} scènes d'avant l'événement : celle à comparer se choisit sous le tableau.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1086" />
-      <source>{id}: {sensor}, {date}; bands {bands}</source>
-      <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1102" />
-      <source>Loading the preview…</source>
-      <translation>Chargement de l'aperçu…</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1129" />
-      <source>Choose an output folder for the bands, stacks and indices.</source>
-      <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1134" />
-      <source>Search first, then select one or more scenes in the table.</source>
-      <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1325" />
-      <source>Ingest a scene first: its layers make the map.</source>
-      <translation>Ingérez d'abord une scène : ses couches font la carte.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1356" />
-      <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
-      <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="583" />
-      <source>last session</source>
-      <translation>dernière session</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="702" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="722" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="709" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="724" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="757" />
-      <source>Area: {size} ({source})</source>
-      <translation>Zone : {size} ({source})</translation>
+      <location filename="../firstlight_qgis/gui/dock.py" line="769" />
+      <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
+      <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="876" />
-      <source>Searching {catalog}…</source>
-      <translation>Recherche dans {catalog}…</translation>
+      <location filename="../firstlight_qgis/gui/dock.py" line="778" />
+      <source>unknown size</source>
+      <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="910" />
-      <source>The search failed.</source>
-      <translation>La recherche a échoué.</translation>
+      <location filename="../firstlight_qgis/gui/dock.py" line="815" />
+      <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
+      <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="926" />
-      <source>The search results could not be read: run the search again.</source>
-      <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
+      <location filename="../firstlight_qgis/gui/dock.py" line="817" />
+      <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
+      <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="993" />
-      <source>No scene from before the event covers the area between {start} and {end}: widen the earlier scene's dates or raise the maximum cloud cover.</source>
-      <translation>Aucune scène d'avant l'événement ne couvre la zone entre le {start} et le {end} : élargissez les dates de la scène antérieure ou augmentez la couverture nuageuse maximale.</translation>
+      <location filename="../firstlight_qgis/gui/dock.py" line="851" />
+      <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
+      <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1090" />
-      <source>; missing {bands}</source>
-      <translation> ; manquent {bands}</translation>
+      <location filename="../firstlight_qgis/gui/dock.py" line="869" />
+      <source>The end date is before the start date: pick an end date on or after it.</source>
+      <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1119" />
-      <source>No preview for {href}: {reason}</source>
-      <translation>Pas d'aperçu pour {href} : {reason}</translation>
+      <location filename="../firstlight_qgis/gui/dock.py" line="957" />
+      <source>The earlier scene's end date is before its start date: pick an end date on or after it.</source>
+      <translation>La date de fin de la scène antérieure précède sa date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1122" />
-      <source>No preview available.</source>
-      <translation>Aucun aperçu disponible.</translation>
+      <location filename="../firstlight_qgis/gui/dock.py" line="978" />
+      <source>Search cancelled.</source>
+      <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1179" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="979" />
+      <source>Search cancelled; the scenes table is unchanged.</source>
+      <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1025" />
+      <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
+      <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1034" />
+      <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
+      <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1081" />
+      <source>{count} scenes from before the event: the one to compare with is chosen under the table.</source>
+      <translation>{count} scènes d'avant l'événement : celle à comparer se choisit sous le tableau.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1170" />
+      <source>{id}: {sensor}, {date}; bands {bands}</source>
+      <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1186" />
+      <source>Loading the preview…</source>
+      <translation>Chargement de l'aperçu…</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1215" />
+      <source>Choose an output folder for the bands, stacks and indices.</source>
+      <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1228" />
+      <source>Search first, then select one or more scenes in the table.</source>
+      <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1272" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1198" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1430" />
+      <source>Ingest a scene first: its layers make the map.</source>
+      <translation>Ingérez d'abord une scène : ses couches font la carte.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1434" />
+      <source>The layers of the last ingest are no longer in the project: ingest again to map them.</source>
+      <translation>Les couches du dernier import ne sont plus dans le projet : importez à nouveau pour les cartographier.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1469" />
+      <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
+      <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="604" />
+      <source>last session</source>
+      <translation>dernière session</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="779" />
+      <source>Area: {size} ({source})</source>
+      <translation>Zone : {size} ({source})</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="893" />
+      <source>The scenes were searched for {searched}; the event is now {shown}: press Search again.</source>
+      <translation>Les scènes ont été cherchées pour « {searched} » ; l'événement est maintenant « {shown} » : appuyez à nouveau sur Rechercher.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="945" />
+      <source>Searching {catalog}…</source>
+      <translation>Recherche dans {catalog}…</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="981" />
+      <source>The search failed.</source>
+      <translation>La recherche a échoué.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1000" />
+      <source>The search results could not be read: run the search again.</source>
+      <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1077" />
+      <source>No scene from before the event covers the area between {start} and {end}: widen the earlier scene's dates or raise the maximum cloud cover.</source>
+      <translation>Aucune scène d'avant l'événement ne couvre la zone entre le {start} et le {end} : élargissez les dates de la scène antérieure ou augmentez la couverture nuageuse maximale.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1174" />
+      <source>; missing {bands}</source>
+      <translation> ; manquent {bands}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1203" />
+      <source>No preview for {href}: {reason}</source>
+      <translation>Pas d'aperçu pour {href} : {reason}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1206" />
+      <source>No preview available.</source>
+      <translation>Aucun aperçu disponible.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1294" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1262" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1362" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1293" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1392" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1297" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1396" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1334" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1444" />
       <source>FirstLight {name}</source>
       <translation>FirstLight {name}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1352" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1465" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1355" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1468" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1386" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1499" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1416" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1529" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="977" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1055" />
       <source>The search for a scene from before the event failed: {errors}</source>
       <translation>La recherche d'une scène d'avant l'événement a échoué : {errors}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1206" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1219" />
+      <source>The output folder {folder} is not a full path: choose one with the … button, or type its full path.</source>
+      <translation>Le dossier de sortie {folder} n'est pas un chemin complet : choisissez-en un avec le bouton …, ou saisissez son chemin complet.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/gui/dock.py" line="1302" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1280" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1379" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1286" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1385" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1301" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1400" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="755" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="777" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -692,7 +725,7 @@
       <translation>Scènes FirstLight</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layers.py" line="220" />
+      <location filename="../firstlight_qgis/gui/layers.py" line="221" />
       <source>FirstLight figures</source>
       <translation>Chiffres FirstLight</translation>
     </message>
@@ -702,32 +735,32 @@
       <translation>Impossible d'ouvrir {path} comme couche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="125" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="124" />
       <source>Processed with FirstLight for QGIS.</source>
       <translation>Traité avec FirstLight pour QGIS.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="254" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="253" />
       <source>Legend</source>
       <translation>Légende</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="124" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="123" />
       <source>Landsat imagery courtesy of the U.S. Geological Survey.</source>
       <translation>Images Landsat : avec l'aimable autorisation de l'U.S. Geological Survey.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="99" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="98" />
       <source>{id}: {sensor}, {date}.</source>
       <translation>{id} : {sensor}, {date}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="105" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="104" />
       <source>{event}, {date}</source>
       <translation>{event}, {date}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/layout.py" line="121" />
+      <location filename="../firstlight_qgis/gui/layout.py" line="120" />
       <source>Contains modified Copernicus Sentinel data {years}.</source>
       <translation>Contient des données Copernicus Sentinel modifiées {years}.</translation>
     </message>
@@ -803,7 +836,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="60" />
-      <location filename="../firstlight_qgis/processing/index.py" line="111" />
+      <location filename="../firstlight_qgis/processing/index.py" line="113" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
@@ -888,12 +921,12 @@
       <translation>Indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="129" />
+      <location filename="../firstlight_qgis/processing/change.py" line="128" />
       <source>Burn severity (dNBR) from two NBRs</source>
       <translation>Sévérité du brûlis (dNBR) à partir de deux NBR</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="137" />
+      <location filename="../firstlight_qgis/processing/change.py" line="136" />
       <source>dNBR, the NBR before the fire minus the NBR after it, and its burn severity classes (Key &amp; Benson, as the USGS uses them): 0 unburned or regrowth (dNBR below 0.1), 1 low, 2 moderate-low (0.27), 3 moderate-high (0.44), 4 high (0.66); 255 no data.
 
 Both inputs are one-band NBR rasters, such as 'Compute index / water mask' writes with INDEX=nbr. They may come from different scenes, tiles, sensors or CRSs: the results are on the post-event NBR's grid, the pre-event NBR resampled bilinearly onto it. A raster that is not an NBR (a stack, another index, a mask) or two rasters that do not overlap are refused before anything is written.
@@ -906,17 +939,17 @@ Les deux entrées sont des rasters NBR d'une bande, tels que 'Calculer un indice
 'Importer des scènes' avec des dates d'avant l'événement fait de même pour les scènes qu'il télécharge.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="165" />
+      <location filename="../firstlight_qgis/processing/change.py" line="164" />
       <source>Share of valid pixels burnt (dNBR 0.1 or more)</source>
       <translation>Part des pixels valides brûlés (dNBR de 0,1 ou plus)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="194" />
+      <location filename="../firstlight_qgis/processing/change.py" line="193" />
       <source>Flood extent from two water masks</source>
       <translation>Étendue de l'inondation à partir de deux masques d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="202" />
+      <location filename="../firstlight_qgis/processing/change.py" line="201" />
       <source>The flood: water after the event that was dry before it, told apart from the water that was already there (the river in its bed, lakes). 1 flooded, 2 water before too, 0 dry, 255 where either mask has no data (clouds, beyond the scene).
 
 Both inputs are water masks (0 dry, 1 water, 255 no data), such as 'Compute index / water mask' writes: from NDWI or MNDWI, or from Sentinel-1 backscatter. They may come from different sensors, tiles or CRSs: a radar mask after the flood against an optical one before it works. The result is on the post-event mask's grid, the pre-event mask read nearest. A raster that is not a mask (a stack, an index) or two masks that do not overlap are refused before anything is written.
@@ -929,80 +962,80 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
 'Importer des scènes' avec des dates d'avant l'événement fait de même pour les scènes qu'il télécharge.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="227" />
+      <location filename="../firstlight_qgis/processing/change.py" line="226" />
       <source>Share of valid pixels flooded</source>
       <translation>Part des pixels valides inondés</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="57" />
-      <location filename="../firstlight_qgis/processing/index.py" line="150" />
+      <location filename="../firstlight_qgis/processing/change.py" line="56" />
+      <location filename="../firstlight_qgis/processing/index.py" line="152" />
       <source>Share of valid pixels</source>
       <translation>Part de pixels valides</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="63" />
+      <location filename="../firstlight_qgis/processing/change.py" line="62" />
       <source>Area changed (km², none on a grid in degrees)</source>
       <translation>Surface changée (km², aucune sur une grille en degrés)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="96" />
+      <location filename="../firstlight_qgis/processing/change.py" line="95" />
       <source>No pixel is valid in both rasters: where they overlap, one of them has no data (clouds, or beyond its scene).</source>
       <translation>Aucun pixel n'est valide dans les deux rasters : là où ils se recouvrent, l'un d'eux n'a pas de données (nuages, ou hors de sa scène).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="132" />
+      <location filename="../firstlight_qgis/processing/change.py" line="131" />
       <source>dnbr,nbr,burn,severity,wildfire,fire,change,pre-event</source>
       <translation>dnbr,nbr,brûlis,sévérité,feu de forêt,incendie,changement,avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="153" />
+      <location filename="../firstlight_qgis/processing/change.py" line="152" />
       <source>Pre-event NBR</source>
       <translation>NBR d'avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="154" />
+      <location filename="../firstlight_qgis/processing/change.py" line="153" />
       <source>Post-event NBR</source>
       <translation>NBR d'après l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="160" />
+      <location filename="../firstlight_qgis/processing/change.py" line="159" />
       <source>dNBR</source>
       <translation>dNBR</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="161" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="401" />
+      <location filename="../firstlight_qgis/processing/change.py" line="160" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="197" />
+      <location filename="../firstlight_qgis/processing/change.py" line="196" />
       <source>flood,extent,water,mask,change,pre-event,sentinel-1,sar</source>
       <translation>inondation,étendue,eau,masque,changement,avant l'événement,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="219" />
+      <location filename="../firstlight_qgis/processing/change.py" line="218" />
       <source>Pre-event water mask</source>
       <translation>Masque d'eau d'avant l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="220" />
+      <location filename="../firstlight_qgis/processing/change.py" line="219" />
       <source>Post-event water mask</source>
       <translation>Masque d'eau d'après l'événement</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/change.py" line="224" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="403" />
+      <location filename="../firstlight_qgis/processing/change.py" line="223" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="145" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="146" />
       <source>Discover scenes</source>
       <translation>Découvrir des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="156" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="157" />
       <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
 
 Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
@@ -1015,52 +1048,52 @@ Catalogue : earth-search (par défaut), planetary-computer, l'URL de n'importe q
 Sorties : les emprises (un polygone par scène avec son identifiant, sa date, son capteur, sa couverture nuageuse en %, le % de la zone couvert, les bandes manquantes et son rang) et un fichier JSON des scènes, que « Importer des scènes » lit par son paramètre SCENES_JSON.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="115" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="116" />
       <source>{scene} ({area:.1f}% over the area)</source>
       <translation>{scene} ({area:.1f} % sur la zone)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="172" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="173" />
       <source>Maximum number of scenes</source>
       <translation>Nombre maximal de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="151" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="152" />
       <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
       <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="184" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="187" />
       <source>Scene footprints</source>
       <translation>Emprises des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="191" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="196" />
       <source>Scenes (JSON)</source>
       <translation>Scènes (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="192" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="197" />
       <source>JSON files (*.json)</source>
       <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="197" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="204" />
       <source>Number of scenes</source>
       <translation>Nombre de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="202" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="209" />
       <source>Scene ids, best first (comma-separated)</source>
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="223" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="230" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}, {limit}.</source>
       <translation>Recherche dans {catalog} de scènes {event} du {start} au {end}, {limit}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="252" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="259" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
@@ -1070,12 +1103,12 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>Chiffres par scène (table)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="72" />
+      <location filename="../firstlight_qgis/processing/index.py" line="74" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="83" />
+      <location filename="../firstlight_qgis/processing/index.py" line="85" />
       <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
 
 Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
@@ -1092,96 +1125,126 @@ Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse W
 Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB. Le chatoiement du radar fait passer sous ce seuil des pixels isolés de champs humides, et au-dessus des pixels isolés d'eau : un pixel est de l'eau là où la médiane des SAR_SPECKLE_WINDOW x SAR_SPECKLE_WINDOW pixels qui l'entourent est sous le seuil (3 par défaut ; 0 pour chaque pixel seul).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="122" />
+      <location filename="../firstlight_qgis/processing/index.py" line="124" />
       <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
       <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="128" />
+      <location filename="../firstlight_qgis/processing/index.py" line="130" />
       <source>Reflectance scale (empty: sensor default)</source>
       <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="135" />
+      <location filename="../firstlight_qgis/processing/index.py" line="137" />
       <source>Reflectance offset (empty: sensor default)</source>
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="78" />
+      <location filename="../firstlight_qgis/processing/index.py" line="331" />
+      <source>No pixel of the {index} is valid, so nothing was written: the sensor ({sensor}) or the reflectance scale and offset most likely do not match the stack, or the cloud mask hides all of it.</source>
+      <translation>Aucun pixel du {index} n'est valide, rien n'a donc été écrit : le capteur ({sensor}) ou l'échelle et le décalage de réflectance ne correspondent très probablement pas à la pile, ou le masque de nuages la cache entièrement.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="338" />
+      <source>No pixel of the {index} is valid, so nothing was written: the sensor ({sensor}) or the reflectance scale and offset most likely do not match the stack, or it holds only no data.</source>
+      <translation>Aucun pixel du {index} n'est valide, rien n'a donc été écrit : le capteur ({sensor}) ou l'échelle et le décalage de réflectance ne correspondent très probablement pas à la pile, ou celle-ci ne contient que des pixels sans données.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="80" />
       <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
       <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="103" />
+      <location filename="../firstlight_qgis/processing/index.py" line="105" />
       <source>Band stack</source>
       <translation>Pile de bandes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="106" />
-      <location filename="../firstlight_qgis/processing/index.py" line="143" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="398" />
+      <location filename="../firstlight_qgis/processing/index.py" line="108" />
+      <location filename="../firstlight_qgis/processing/index.py" line="145" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="401" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="116" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="372" />
+      <location filename="../firstlight_qgis/processing/index.py" line="118" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="375" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="146" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
+      <location filename="../firstlight_qgis/processing/index.py" line="148" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="402" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="154" />
+      <location filename="../firstlight_qgis/processing/index.py" line="156" />
       <source>Share of valid pixels that are water</source>
       <translation>Part des pixels valides qui sont de l'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="159" />
+      <location filename="../firstlight_qgis/processing/index.py" line="161" />
       <source>Area of water (km², none on a grid in degrees)</source>
       <translation>Surface en eau (km², aucune sur une grille en degrés)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="162" />
+      <location filename="../firstlight_qgis/processing/index.py" line="164" />
       <source>Threshold applied</source>
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="228" />
+      <location filename="../firstlight_qgis/processing/index.py" line="252" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
       <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="246" />
+      <location filename="../firstlight_qgis/processing/index.py" line="270" />
       <source>Set OUTPUT: the index raster.</source>
       <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="223" />
+      <location filename="../firstlight_qgis/processing/index.py" line="247" />
       <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
       <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="261" />
+      <location filename="../firstlight_qgis/processing/index.py" line="301" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="268" />
+      <location filename="../firstlight_qgis/processing/index.py" line="198" />
+      <source>The reflectance scale '{value}' is not valid: give a number above 0, such as 0.0001, or leave it empty for the sensor's default.</source>
+      <translation>L'échelle de réflectance « {value} » n'est pas valide : donnez un nombre supérieur à 0, par exemple 0.0001, ou laissez-la vide pour la valeur par défaut du capteur.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="206" />
+      <source>The reflectance offset '{value}' is not a number: give one, such as -0.1, or leave it empty for the sensor's default.</source>
+      <translation>Le décalage de réflectance « {value} » n'est pas un nombre : donnez-en un, par exemple -0.1, ou laissez-le vide pour la valeur par défaut du capteur.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="308" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="199" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="143" />
+      <source>started</source>
+      <translation>démarrée</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="145" />
+      <source>skipped</source>
+      <translation>déjà présente</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="202" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="212" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="215" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1206,319 +1269,324 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="241" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="244" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="244" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="249" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="252" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="256" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="259" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="291" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="294" />
       <source>Pre-event scene id (empty: the best found)</source>
       <translation>Identifiant de la scène d'avant l'événement (vide : la meilleure trouvée)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="297" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="300" />
       <source>The scene to compare with, rather than the one FirstLight picks: the id of a scene found between the pre-event dates (as firstlight:discover lists them).</source>
       <translation>La scène à laquelle comparer, plutôt que celle que choisit FirstLight : l'identifiant d'une scène trouvée entre les dates d'avant l'événement (telle que firstlight:discover les liste).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="313" />
       <source>Mosaic the scenes (one raster per product)</source>
       <translation>Mosaïquer les scènes (un raster par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="313" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="316" />
       <source>With two scenes or more (an area over two tiles), their products are also mosaicked into OUTPUT_FOLDER/mosaic/&lt;product&gt;.tif: the first scene on top, the others filling its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of one day: a mosaic of several dates mixes the states of the event.</source>
       <translation>Avec deux scènes ou plus (une zone sur deux tuiles), leurs produits sont aussi mosaïqués dans OUTPUT_FOLDER/mosaic/&lt;produit&gt;.tif : la première scène au-dessus, les autres comblant ses manques (hors de son emprise, ses nuages), les surfaces comptées une seule fois. Choisissez des scènes d'un même jour : une mosaïque de plusieurs dates mêle les états de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="329" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="332" />
       <source>Also write each scene's flood extent (with pre-event dates), burn severity, or else its water mask as polygons, &lt;id&gt;_&lt;product&gt;.gpkg beside it: one per patch, with its class and area in km². Patches under POLYGON_MIN_AREA_M2 join the class around them.</source>
       <translation>Écrit aussi l'étendue de l'inondation de chaque scène (avec des dates avant l'événement), la sévérité du brûlis, ou sinon son masque d'eau en polygones, &lt;id&gt;_&lt;produit&gt;.gpkg à côté : un par tache, avec sa classe et sa surface en km². Les taches de moins de POLYGON_MIN_AREA_M2 rejoignent la classe qui les entoure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="339" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="342" />
       <source>Polygons: minimum area of a patch (m²)</source>
       <translation>Polygones : surface minimale d'une tache (m²)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="364" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="367" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="375" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="378" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="381" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="384" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="384" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="387" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="205" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="208" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="265" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="268" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="274" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="277" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="275" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="278" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="279" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest; of the first scene's tile or orbit when there is one), before the event's dates, or the one PRE_EVENT_SCENE names, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La scène dégagée la plus récente entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse ; de la tuile ou de l'orbite de la première scène s'il y en a une), avant les dates de l'événement, ou celle que nomme PRE_EVENT_SCENE, est aussi importée, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité d'un brûlis. Laisser les deux vides pour l'indice et le masque d'eau de l'événement seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="306" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="309" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="350" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="353" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="396" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="407" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="409" />
       <source>All layers produced</source>
       <translation>Toutes les couches produites</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="408" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="411" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="411" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="414" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="416" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="419" />
       <source>Polygons (with POLYGONS)</source>
       <translation>Polygones (avec POLYGONS)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="420" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="423" />
       <source>Mosaic folder (with MOSAIC)</source>
       <translation>Dossier de la mosaïque (avec MOSAIC)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="425" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="428" />
       <source>What the first scene (with MOSAIC, the whole area) shows: flooded, burnt or water share and area</source>
       <translation>Ce que montre la première scène (avec MOSAIC, toute la zone) : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="522" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="524" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="580" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="595" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="617" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="632" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="471" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="474" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="631" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="646" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="673" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="688" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="460" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="463" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="489" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="492" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="540" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="555" />
       <source>The pre-event scene {id} is looked for between the pre-event dates: give them too.</source>
       <translation>La scène d'avant l'événement {id} est cherchée entre les dates d'avant l'événement : donnez-les aussi.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="622" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="637" />
       <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
       <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="637" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="652" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="653" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="668" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="655" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="670" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="663" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="678" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="160" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="162" />
       <source>Judge cloud over the area (reads each scene's cloud mask)</source>
       <translation>Juger les nuages sur la zone (lit le masque de nuages de chaque scène)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="93" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="95" />
       <source>The area to search and clip to: an extent in any CRS (xmin,xmax,ymin,ymax [EPSG:n]), or a polygon layer or vector file whose polygons are used as drawn.</source>
       <translation>La zone où chercher et à laquelle découper : une emprise dans n'importe quel SCR (xmin,xmax,ymin,ymax [EPSG:n]), ou une couche de polygones ou un fichier vecteur dont les polygones sont utilisés tels que dessinés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="111" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="113" />
       <source>What happened: flood.* events give a water mask (NDWI/MNDWI, Sentinel-1 VV), wildfire.burn_scar the NBR (and with pre-event dates, dNBR and burn severity), drought.vegetation the NDVI.</source>
       <translation>Ce qui s'est passé : les événements flood.* donnent un masque d'eau (NDWI/MNDWI, VV de Sentinel-1), wildfire.burn_scar le NBR (et avec des dates d'avant l'événement, le dNBR et la sévérité du brûlis), drought.vegetation le NDVI.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="127" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="129" />
       <source>First day of the search (YYYY-MM-DD, UTC, inclusive).</source>
       <translation>Premier jour de la recherche (AAAA-MM-JJ, UTC, inclus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="135" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="137" />
       <source>Last day of the search (YYYY-MM-DD, UTC, inclusive); not before the start date.</source>
       <translation>Dernier jour de la recherche (AAAA-MM-JJ, UTC, inclus) ; pas avant la date de début.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="152" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="154" />
       <source>Optical scenes cloudier than this are left out; Sentinel-1 radar is never filtered.</source>
       <translation>Les scènes optiques plus nuageuses sont écartées ; le radar Sentinel-1 n'est jamais filtré.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="167" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="169" />
       <source>The maximum cloud cover and the ranking apply to the cloud over the area, measured from each optical scene's own cloud mask (Sentinel-2 SCL, Landsat QA_PIXEL, its tiles under the area only), instead of the catalog's figure for the whole scene: a scene 70% cloudy may be clear over the area, and one 4% cloudy may have its one cloud there. Costs a small read per scene found.</source>
       <translation>La couverture nuageuse maximale et le classement s'appliquent aux nuages sur la zone, mesurés d'après le masque de nuages de chaque scène optique (SCL de Sentinel-2, QA_PIXEL de Landsat, ses seules tuiles sous la zone), au lieu du chiffre du catalogue pour toute la scène : une scène nuageuse à 70 % peut être dégagée sur la zone, et une à 4 % y avoir son seul nuage. Coûte une petite lecture par scène trouvée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="182" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="184" />
       <source>earth-search (Earth Search v1, no account), planetary-computer (Microsoft Planetary Computer), the URL of any STAC API, or the path of a local STAC catalog, collection or ItemCollection file.</source>
       <translation>earth-search (Earth Search v1, sans compte), planetary-computer (Microsoft Planetary Computer), l'URL de n'importe quelle API STAC, ou le chemin d'un fichier local de catalogue, de collection ou d'ItemCollection STAC.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="199" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="201" />
       <source>STAC collection ids to search; empty searches the event's sensors' usual collections (e.g. sentinel-2-l2a, landsat-c2-l2).</source>
       <translation>Identifiants des collections STAC où chercher ; vide cherche dans les collections habituelles des capteurs de l'événement (par ex. sentinel-2-l2a, landsat-c2-l2).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="232" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="234" />
       <source>at most {cloud:g}% cloud over the area</source>
       <translation>au plus {cloud:g} % de nuages sur la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="234" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="236" />
       <source>at most {cloud:g}% cloud</source>
       <translation>au plus {cloud:g} % de nuages</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="502" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="535" />
       <source>selected features</source>
       <translation>entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="504" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="537" />
       <source>features</source>
       <translation>entités</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="520" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="554" />
       <source>(none)</source>
       <translation>(aucune)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="92" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="94" />
       <source>Area of interest</source>
       <translation>Zone d'intérêt</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="123" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="125" />
       <source>Start date</source>
       <translation>Date de début</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="133" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="135" />
       <source>End date</source>
       <translation>Date de fin</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="145" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="147" />
       <source>Maximum cloud cover (%)</source>
       <translation>Couverture nuageuse maximale (%)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="194" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="196" />
       <source>Collections (comma-separated)</source>
       <translation>Collections (séparées par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="259" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="261" />
       <source>No scene for {event} in {catalog} covers the area between {start} and {end} with {limit}: widen the dates, raise the maximum cloud cover or check the area and catalog.</source>
       <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec {limit} : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/parameters.py" line="343" />
+      <source>The area's CRS {crs} is unknown: give the EPSG code of the CRS its coordinates are in, such as EPSG:4326 for longitude and latitude or EPSG:32721 for UTM zone 21 south.</source>
+      <translation>Le SCR {crs} de la zone est inconnu : donnez le code EPSG du SCR de ses coordonnées, par exemple EPSG:4326 pour la longitude et la latitude ou EPSG:32721 pour la zone UTM 21 sud.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/polygons.py" line="52" />
@@ -1540,22 +1608,22 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>polygones,polygoniser,vecteur,contour,inondation,eau,brûlis,sévérité,rapport,tamis</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/polygons.py" line="79" />
+      <location filename="../firstlight_qgis/processing/polygons.py" line="78" />
       <source>Water mask, flood extent or burn severity</source>
       <translation>Masque d'eau, étendue d'inondation ou sévérité de brûlis</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/polygons.py" line="85" />
+      <location filename="../firstlight_qgis/processing/polygons.py" line="83" />
       <source>Minimum area of a patch (m²)</source>
       <translation>Surface minimale d'une tache (m²)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/polygons.py" line="94" />
+      <location filename="../firstlight_qgis/processing/polygons.py" line="95" />
       <source>Polygons</source>
       <translation>Polygones</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/polygons.py" line="97" />
+      <location filename="../firstlight_qgis/processing/polygons.py" line="101" />
       <source>Number of polygons</source>
       <translation>Nombre de polygones</translation>
     </message>
@@ -1696,6 +1764,26 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="72" />
+      <source>1 polygon (patches of 1 pixel or more).</source>
+      <translation>1 polygone (taches de 1 pixel ou plus).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="73" />
+      <source>1 polygon (patches of {pixels} pixels or more).</source>
+      <translation>1 polygone (taches de {pixels} pixels ou plus).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="74" />
+      <source>{count} polygons (patches of 1 pixel or more).</source>
+      <translation>{count} polygones (taches de 1 pixel ou plus).</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="75" />
+      <source>{count} polygons (patches of {pixels} pixels or more).</source>
+      <translation>{count} polygones (taches de {pixels} pixels ou plus).</translation>
+    </message>
+    <message>
       <location filename="../firstlight_qgis/processing/summaries.py" line="43" />
       <source>No data (clouds, beyond the scene) hides {hidden:.0%} of the pixels: these are of what is seen.</source>
       <translation>L'absence de données (nuages, hors de la scène) cache {hidden:.0%} des pixels : ces chiffres portent sur ce qui est vu.</translation>
@@ -1706,17 +1794,12 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>Surface : {area:.2f} km².</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="60" />
-      <source>{count} polygons (patches of {pixels} pixels or more).</source>
-      <translation>{count} polygones (taches de {pixels} pixels ou plus).</translation>
-    </message>
-    <message>
       <location filename="../firstlight_qgis/processing/summaries.py" line="33" />
       <source>By class: {classes}.</source>
       <translation>Par classe : {classes}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="67" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="63" />
       <source>Polygons by class: {classes}.</source>
       <translation>Polygones par classe : {classes}.</translation>
     </message>

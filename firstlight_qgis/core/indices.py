@@ -532,6 +532,11 @@ def _change_inputs(
     ``kind``, why the two cannot be compared, or which output would replace a file it needs: the
     arithmetic would run on the wrong rasters (an NDWI, a stack, a mask for an NBR) without
     complaint, and write nonsense."""
+    if Path(post_path).resolve() == Path(pre_path).resolve():
+        raise InputError(
+            f"The pre-event and the post-event {kind} are the same file, {Path(post_path).name}: "
+            f"give the {kind} of a scene from before the event and that of one after it."
+        )
     check_outputs(outputs, {f"post-event {kind}": post_path, f"pre-event {kind}": pre_path})
     post = _change_side(post_path, f"post-event {kind}", kind)
     pre = _change_side(pre_path, f"pre-event {kind}", kind)

@@ -245,6 +245,7 @@ class FirstLightDock(QgsDockWidget):
         self._restoring = False
         self._shut_down = False
         self._band_pattern = template_pattern(tr("Band {band}: {status}"))
+        self._band_status = {word: status for status, word in ingest_alg.band_state_words().items()}
         self._percent_pattern = template_pattern(tr("Band {band}: {percent} %"))
         self._scene_pattern = template_pattern(
             tr("Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).")
@@ -1333,9 +1334,10 @@ class FirstLightDock(QgsDockWidget):
             return
         band = self._band_pattern.match(text)
         if band:
-            self._band_row(band["band"]).set_status(band["status"])
+            status = self._band_status.get(band["status"], band["status"])  # the core's, from the word
+            self._band_row(band["band"]).set_status(status)
             if self._bands_of is not None:
-                self.band_states.setdefault(self._bands_of, {})[band["band"]] = band["status"]
+                self.band_states.setdefault(self._bands_of, {})[band["band"]] = status
             return
         scene = self._scene_pattern.match(text)
         if scene:

@@ -12,13 +12,12 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.indices import IndexResult, burn_severity, flood_extent, sensor_caveat
-from .base import GROUP_INDICES, FirstLightAlgorithm
-from .rasters import gdal_source, geotiff_output, progress_of
+from .base import GROUP_INDICES
+from .rasters import RasterInput, RasterInputAlgorithm, gdal_source, geotiff_output, progress_of
 from .styling import PRODUCT, style_on_completion
 from .summaries import product_summary
 
@@ -38,7 +37,7 @@ class _Pair(NamedTuple):
     after: str
 
 
-class _ChangeAlgorithm(FirstLightAlgorithm):
+class _ChangeAlgorithm(RasterInputAlgorithm):
     """Two rasters of one kind, before and after the event, into the change between them."""
 
     kind = ""  # what BEFORE and AFTER are, in the errors: "NBR", "water mask"
@@ -49,7 +48,7 @@ class _ChangeAlgorithm(FirstLightAlgorithm):
 
     def initAlgorithm(self, configuration: dict[str, Any] | None = None) -> None:
         for name, title in self._inputs():
-            self.addParameter(QgsProcessingParameterRasterLayer(name, title))
+            self.addParameter(RasterInput(name, title))
         for name, title, _what in self._outputs():
             self.addParameter(QgsProcessingParameterRasterDestination(name, title))
         translate = QCoreApplication.translate

@@ -12,6 +12,7 @@ from qgis.core import (
     QgsFeature,
     QgsFields,
     QgsGeometry,
+    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -178,11 +179,15 @@ class DiscoverAlgorithm(FirstLightAlgorithm):
         )
         limit.setFlags(limit.flags() | FLAG_ADVANCED)
         self.addParameter(limit)
+        # Both outputs optional with a temporary default: qgis_process (3.22) asks for every mandatory
+        # destination, even one with a default; left out, each is temporary, as in the toolbox.
         self.addParameter(
             QgsProcessingParameterFeatureSink(
                 FOOTPRINTS,
                 QCoreApplication.translate("FirstLight", "Scene footprints"),
                 SOURCE_VECTOR_POLYGON,
+                QgsProcessing.TEMPORARY_OUTPUT,
+                True,
             )
         )
         self.addParameter(
@@ -190,6 +195,8 @@ class DiscoverAlgorithm(FirstLightAlgorithm):
                 SCENES_JSON,
                 QCoreApplication.translate("FirstLight", "Scenes (JSON)"),
                 QCoreApplication.translate("FirstLight", "JSON files (*.json)"),
+                QgsProcessing.TEMPORARY_OUTPUT,
+                True,
             )
         )
         self.addOutput(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -13,12 +14,11 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..core.bands import LANDSAT, SENTINEL1, SENTINEL2
+from ..core.bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2
 from ..core.errors import InputError
 from ..core.indices import (
     INDEX_BANDS,
@@ -27,12 +27,14 @@ from ..core.indices import (
     compute_indices,
     otsu_caveat,
     sar_water_mask,
+    threshold_caveat,
+    water_mask,
 )
-from .base import GROUP_INDICES, FirstLightAlgorithm
+from .base import GROUP_INDICES
 from .compat import FLAG_ADVANCED, NUMBER_DOUBLE
 from .ingest import parse_water_threshold
-from .parameters import enum_string, one_line
-from .rasters import gdal_source, geotiff_output, progress_of
+from .parameters import enum_string, given_number, one_line
+from .rasters import RasterInput, RasterInputAlgorithm, gdal_source, geotiff_output, progress_of
 from .sar import add_sar_parameters, sar_values
 from .styling import PRODUCT, style_on_completion
 from .summaries import area_sentence
@@ -62,7 +64,7 @@ class _Files(NamedTuple):
     mask: str | None
 
 
-class IndexAlgorithm(FirstLightAlgorithm):
+class IndexAlgorithm(RasterInputAlgorithm):
     """NDWI, MNDWI, NBR or NDVI of a stack, with an optional water mask; Sentinel-1 gives water from VV."""
 
     def name(self) -> str:
@@ -100,7 +102,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
 
     def initAlgorithm(self, configuration: dict[str, Any] | None = None) -> None:
         translate = QCoreApplication.translate
-        self.addParameter(QgsProcessingParameterRasterLayer(INPUT, translate("FirstLight", "Band stack")))
+        self.addParameter(RasterInput(INPUT, translate("FirstLight", "Band stack")))
         self.addParameter(
             QgsProcessingParameterEnum(
                 INDEX, translate("FirstLight", "Index"), INDEX_NAMES, False, "ndwi", False, True
@@ -117,7 +119,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
             )
         )
         add_sar_parameters(self, advanced=False)
-        mask = QgsProcessingParameterRasterLayer(
+        mask = RasterInput(
             CLOUD_MASK_LAYER,
             translate("FirstLight", "Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)"),
             None,
@@ -168,6 +170,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
             self._choices(parameters, context)
             parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
             sar_values(self, parameters, context)
+            self._reflectance(parameters, context)
         except InputError as error:
             return False, one_line(str(error))
         return super().checkParameterValues(parameters, context)
@@ -181,24 +184,46 @@ class IndexAlgorithm(FirstLightAlgorithm):
             raise InputError(f"Unknown sensor '{sensor}': choose one of {', '.join(SENSOR_NAMES)}.")
         return index, sensor
 
-    def _scaling(self, parameters: dict[str, Any], context: QgsProcessingContext, index: str, sensor: str):
-        given = {name: parameters.get(name) for name in (REFLECTANCE_SCALE, REFLECTANCE_OFFSET)}
-        if all(value in (None, "") for value in given.values()):
-            return None
-        from ..core.bands import SENSORS
+    def _reflectance(
+        self, parameters: dict[str, Any], context: QgsProcessingContext
+    ) -> tuple[float | None, float | None]:
+        """REFLECTANCE_SCALE and REFLECTANCE_OFFSET, None where left empty (the sensor's default).
+        Text that is no number is refused, as QGIS would read it as 0; so is a scale of 0 or less,
+        under which every reflectance is 0 and every pixel's index 0 / 0, no data."""
+        translate = QCoreApplication.translate
+        scale = given_number(self, parameters, REFLECTANCE_SCALE, context)
+        offset = given_number(self, parameters, REFLECTANCE_OFFSET, context)
+        if scale is not None and not 0 < scale[1] < math.inf:
+            raise InputError(
+                translate(
+                    "FirstLight",
+                    "The reflectance scale '{value}' is not valid: give a number above 0, such as 0.0001, "
+                    "or leave it empty for the sensor's default.",
+                ).format(value=one_line(scale[0])[:40])
+            )
+        if offset is not None and not math.isfinite(offset[1]):
+            raise InputError(
+                translate(
+                    "FirstLight",
+                    "The reflectance offset '{value}' is not a number: give one, such as -0.1, or leave it "
+                    "empty for the sensor's default.",
+                ).format(value=one_line(offset[0])[:40])
+            )
+        return (None if scale is None else scale[1]), (None if offset is None else offset[1])
 
+    def _scaling(
+        self, parameters: dict[str, Any], context: QgsProcessingContext, index: str, sensor: str
+    ) -> dict[str, tuple[float, float]] | None:
+        """Each band's (scale, offset) of the index, if REFLECTANCE_SCALE or _OFFSET is given."""
+        scale, offset = self._reflectance(parameters, context)
+        if scale is None and offset is None:
+            return None
         config = SENSORS[sensor]
-        scale = (
-            self.parameterAsDouble(parameters, REFLECTANCE_SCALE, context)
-            if given[REFLECTANCE_SCALE] not in (None, "")
-            else config.default_scale
+        given = (
+            config.default_scale if scale is None else scale,
+            config.default_offset if offset is None else offset,
         )
-        offset = (
-            self.parameterAsDouble(parameters, REFLECTANCE_OFFSET, context)
-            if given[REFLECTANCE_OFFSET] not in (None, "")
-            else config.default_offset
-        )
-        return {canonical_band(band, sensor): (scale, offset) for band in INDEX_BANDS[index]}
+        return {canonical_band(band, sensor): given for band in INDEX_BANDS[index]}
 
     def read_layers(self, parameters: dict[str, Any], context: QgsProcessingContext) -> _Files:
         stack = gdal_source(self.parameterAsRasterLayer(parameters, INPUT, context), "band stack")
@@ -215,7 +240,6 @@ class IndexAlgorithm(FirstLightAlgorithm):
             self.parameterAsOutputLayer(parameters, OUTPUT_WATER, context), "water mask output"
         )
         cancel = feedback.isCanceled
-        progress = progress_of(feedback)
 
         if sensor == SENTINEL1:
             if not output:
@@ -236,7 +260,7 @@ class IndexAlgorithm(FirstLightAlgorithm):
                 threshold_db,
                 speckle_window=window,
                 cancel=cancel,
-                progress=progress,
+                progress=progress_of(feedback),
             )
             style_on_completion(context, output, PRODUCT)
             return self._results(output, None, result, result)
@@ -246,17 +270,33 @@ class IndexAlgorithm(FirstLightAlgorithm):
                 QCoreApplication.translate("FirstLight", "Set OUTPUT: the index raster.")
             )
         threshold = parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
-        results = compute_indices(  # a fixed threshold classifies the water as the index is written
+        caveat = threshold_caveat(threshold) if water_output else None
+        if caveat:
+            feedback.pushWarning(caveat)
+        # A fixed threshold classifies the water as the index is written; Otsu's needs the whole
+        # index first, and is computed once it is known to have valid pixels.
+        otsu = bool(water_output) and threshold == "otsu"
+        results = compute_indices(
             Path(stack),
             {index: Path(output)},
             sensor=sensor,
             scaling=self._scaling(parameters, context, index, sensor),
             mask_path=Path(mask_path) if mask_path else None,
-            water=(Path(water_output), threshold) if water_output else None,
+            water=(Path(water_output), threshold) if water_output and not otsu else None,
             cancel=cancel,
-            progress=progress,
+            progress=progress_of(feedback, 0.0, 0.5 if otsu else 1.0),
         )
         computed, water = results[index], results.get("water")
+        if not computed.valid_fraction:
+            raise QgsProcessingException(self._no_valid_pixel(list(results.values()), sensor, mask_path))
+        if otsu:
+            water = water_mask(
+                Path(output),
+                Path(water_output),
+                "otsu",
+                cancel=cancel,
+                progress=progress_of(feedback, 0.5, 1.0),
+            )
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "{index}: {valid:.1%} of the pixels valid.").format(
                 index=index.upper(), valid=computed.valid_fraction
@@ -278,6 +318,29 @@ class IndexAlgorithm(FirstLightAlgorithm):
                 feedback.pushWarning(caveat)
             style_on_completion(context, water_output, PRODUCT)
         return self._results(output, water_output or None, computed, water)
+
+    @staticmethod
+    def _no_valid_pixel(written: list[IndexResult], sensor: str, mask_path: str | None) -> str:
+        """Removes what was written, an index of no data that would look complete, and says why it
+        most likely is so: a sensor whose scaling does not fit the stack makes every reflectance 0
+        or less (a Sentinel-2 stack read as Landsat: 1000 x 0.0000275 - 0.2)."""
+        for result in written:
+            result.path.unlink(missing_ok=True)
+        translate = QCoreApplication.translate
+        if mask_path:
+            text = translate(
+                "FirstLight",
+                "No pixel of the {index} is valid, so nothing was written: the sensor ({sensor}) or the "
+                "reflectance scale and offset most likely do not match the stack, or the cloud mask hides "
+                "all of it.",
+            )
+        else:
+            text = translate(
+                "FirstLight",
+                "No pixel of the {index} is valid, so nothing was written: the sensor ({sensor}) or the "
+                "reflectance scale and offset most likely do not match the stack, or it holds only no data.",
+            )
+        return text.format(index=written[0].name.upper(), sensor=sensor)
 
     @staticmethod
     def _results(

@@ -90,7 +90,6 @@ OUTPUT_MOSAIC = "OUTPUT_MOSAIC"
 OUTPUT_POLYGONS = "OUTPUT_POLYGONS"
 
 _DOWNLOAD_SHARE = 0.85  # of each scene's progress span; stacking, validation and indices take the rest
-_REPORTED = {"started", "done", "skipped", "failed", "retrying"}
 _PERCENT_EVERY_S = 1.0  # a band's percentage: told in 10 % steps, at most this often
 _LOADED = {"water": OUTPUT_WATER, "severity": OUTPUT_SEVERITY, "flood": OUTPUT_FLOOD}  # and the index
 
@@ -137,6 +136,18 @@ def _pick(scenes: list[Scene], ids: list[str], best_n: int, where: str) -> list[
     return [by_id[i] for i in dict.fromkeys(ids)]
 
 
+def band_state_words() -> dict[str, str]:
+    """The words a band's state is told with in the log ("Band nir: done"), by the core's status:
+    translated, so the dock reads them back through this too."""
+    return {
+        "started": QCoreApplication.translate("FirstLight", "started"),
+        "done": QCoreApplication.translate("FirstLight", "done"),
+        "skipped": QCoreApplication.translate("FirstLight", "skipped"),
+        "failed": QCoreApplication.translate("FirstLight", "failed"),
+        "retrying": QCoreApplication.translate("FirstLight", "retrying"),
+    }
+
+
 class _BandProgress:
     """The core's per-band progress callback, relayed to the Processing feedback."""
 
@@ -160,12 +171,10 @@ class _BandProgress:
         if progress > self.reported:
             self.reported = progress
             self.feedback.setProgress(progress)
-        if status in _REPORTED:
-            self.feedback.pushInfo(
-                QCoreApplication.translate("FirstLight", "Band {band}: {status}").format(
-                    band=band, status=status
-                )
-            )
+        told = band_state_words().get(status)
+        if told is not None:
+            line = QCoreApplication.translate("FirstLight", "Band {band}: {status}")
+            self.feedback.pushInfo(line.format(band=band, status=told))
         elif 0.0 < self.fractions[band] < 1.0:
             self._tell_percent(band, self.fractions[band])
 

@@ -10,6 +10,7 @@ the headless core takes, or a ``FirstLightError`` / ``QgsProcessingException`` o
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -70,6 +71,7 @@ _WGS84 = "EPSG:4326"
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 # Processing's extent text: "xmin,xmax,ymin,ymax" with an optional " [CRS]".
 _EXTENT_TEXT = re.compile(rf"^\s*{_NUMBER}\s*,\s*{_NUMBER}\s*,\s*{_NUMBER}\s*,\s*{_NUMBER}\s*(\[.*\])?\s*$")
+_EXTENT_CRS = re.compile(r"\[(.*)\]\s*$")  # the CRS an extent's text names, as QGIS reads it
 
 
 def one_line(text: str) -> str:
@@ -319,6 +321,7 @@ def _check_area_value(value: Any, context: QgsProcessingContext) -> None:
             "The area is missing: give an extent (xmin,xmax,ymin,ymax [EPSG:n]), a polygon layer "
             "or a vector file."
         )
+    _check_extent_crs(value)
     if (
         isinstance(value, str)
         and not _EXTENT_TEXT.match(value)
@@ -327,6 +330,21 @@ def _check_area_value(value: Any, context: QgsProcessingContext) -> None:
         raise InputError(
             f"The area '{value.strip()[:200]}' is neither an extent (xmin,xmax,ymin,ymax [EPSG:n]) nor a "
             "layer or vector file QGIS can open: check the value or path."
+        )
+
+
+def _check_extent_crs(value: Any) -> None:
+    """The error for an extent's text whose " [CRS]" QGIS does not know: it would drop it, and read
+    the coordinates as longitudes and latitudes, or as those of the project's CRS."""
+    named = _EXTENT_CRS.search(value) if isinstance(value, str) and _EXTENT_TEXT.match(value) else None
+    crs = named.group(1).strip() if named else ""
+    if crs and not QgsCoordinateReferenceSystem(crs).isValid():
+        raise InputError(
+            QCoreApplication.translate(
+                "FirstLight",
+                "The area's CRS {crs} is unknown: give the EPSG code of the CRS its coordinates are in, "
+                "such as EPSG:4326 for longitude and latitude or EPSG:32721 for UTM zone 21 south.",
+            ).format(crs=one_line(crs)[:40])
         )
 
 
@@ -342,6 +360,21 @@ def _raw(alg: QgsProcessingAlgorithm, parameters: dict, name: str, context: QgsP
         definition = alg.parameterDefinition(name)
         value = definition.defaultValue() if definition is not None else None
     return value
+
+
+def given_number(
+    alg: QgsProcessingAlgorithm, parameters: dict, name: str, context: QgsProcessingContext
+) -> tuple[str, float] | None:
+    """An optional number parameter's value as given (its text, for a message) and as a number, NaN
+    for text that is none (which QGIS accepts, and reads as 0); None when it is left empty."""
+    value = _raw(alg, parameters, name, context)
+    if value is None:
+        return None
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    return str(value).strip(), number
 
 
 def enum_string(
@@ -512,6 +545,7 @@ def _layer_geometry(layer: QgsVectorLayer, selected_only: bool) -> QgsGeometry:
 def _extent_geometry(
     alg: QgsProcessingAlgorithm, parameters: dict, context: QgsProcessingContext, value: Any
 ) -> tuple[QgsGeometry, QgsCoordinateReferenceSystem]:
+    _check_extent_crs(value)
     rectangle = alg.parameterAsExtent(parameters, AREA, context)
     if rectangle.isNull() or rectangle.isEmpty():
         shown = (

@@ -11,21 +11,21 @@ from typing import Any
 from qgis.core import (
     QgsFeature,
     QgsFields,
+    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.polygons import AREA_KM2, CLASS, CODE, DEFAULT_MIN_AREA_M2, PolygonResult, polygonize
-from .base import GROUP_INDICES, FirstLightAlgorithm
+from .base import GROUP_INDICES
 from .compat import FAST_INSERT, NUMBER_DOUBLE, SOURCE_VECTOR_POLYGON, WKB_POLYGON, make_field
-from .rasters import gdal_source, progress_of
+from .rasters import RasterInput, RasterInputAlgorithm, gdal_source, progress_of
 from .styling import POLYGONS, style_on_completion
 from .summaries import polygon_summary
 
@@ -42,7 +42,7 @@ def polygon_fields() -> QgsFields:
     return fields
 
 
-class PolygonsAlgorithm(FirstLightAlgorithm):
+class PolygonsAlgorithm(RasterInputAlgorithm):
     """The classes of a FirstLight coded product as polygons with their class and area."""
 
     def name(self) -> str:
@@ -75,9 +75,7 @@ class PolygonsAlgorithm(FirstLightAlgorithm):
     def initAlgorithm(self, configuration: dict[str, Any] | None = None) -> None:
         translate = QCoreApplication.translate
         self.addParameter(
-            QgsProcessingParameterRasterLayer(
-                INPUT, translate("FirstLight", "Water mask, flood extent or burn severity")
-            )
+            RasterInput(INPUT, translate("FirstLight", "Water mask, flood extent or burn severity"))
         )
         self.addParameter(
             QgsProcessingParameterNumber(
@@ -89,9 +87,15 @@ class PolygonsAlgorithm(FirstLightAlgorithm):
                 0,
             )
         )
+        # Optional with a temporary default: qgis_process (3.22) asks for every mandatory destination,
+        # even one with a default; left out, the polygons are a temporary layer, as in the toolbox.
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                OUTPUT, translate("FirstLight", "Polygons"), SOURCE_VECTOR_POLYGON
+                OUTPUT,
+                translate("FirstLight", "Polygons"),
+                SOURCE_VECTOR_POLYGON,
+                QgsProcessing.TEMPORARY_OUTPUT,
+                True,
             )
         )
         self.addOutput(QgsProcessingOutputNumber(FEATURES, translate("FirstLight", "Number of polygons")))

@@ -56,13 +56,22 @@ def area_sentence(km2: float | None) -> str:
 def polygon_summary(result: PolygonResult) -> list[str]:
     """How many polygons ``result`` holds, the smallest patch kept, and their area by class."""
     translate = QCoreApplication.translate
-    lines = [
-        translate("FirstLight", "{count} polygons (patches of {pixels} pixels or more).").format(
-            count=result.features, pixels=result.min_pixels
-        )
-    ]
+    lines = [_polygon_count(result.features, result.min_pixels)]
     if result.areas_km2:
         labels = polygon_classes()
         by_class = ", ".join(f"{labels[name][1]} {area:.2f} km²" for name, area in result.areas_km2.items())
         lines.append(translate("FirstLight", "Polygons by class: {classes}.").format(classes=by_class))
     return lines
+
+
+def _polygon_count(count: int, pixels: int) -> str:
+    """How many polygons, and the smallest patch kept, each noun singular for one: four whole
+    sentences rather than pieces, so that each language words its own."""
+    translate = QCoreApplication.translate
+    sentences = {
+        (True, True): translate("FirstLight", "1 polygon (patches of 1 pixel or more)."),
+        (True, False): translate("FirstLight", "1 polygon (patches of {pixels} pixels or more)."),
+        (False, True): translate("FirstLight", "{count} polygons (patches of 1 pixel or more)."),
+        (False, False): translate("FirstLight", "{count} polygons (patches of {pixels} pixels or more)."),
+    }
+    return sentences[count == 1, pixels == 1].format(count=count, pixels=pixels)

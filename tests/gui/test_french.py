@@ -13,6 +13,7 @@ from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QCoreApplication, QTranslator
 
 from firstlight_qgis.gui.dock import LOCAL_FILE, FirstLightDock
+from firstlight_qgis.processing.ingest import band_state_words
 from tests.support.sample import ITEM_ID, SAMPLE
 
 from .conftest import BANDS, ROOT, wait_idle
@@ -55,6 +56,8 @@ def test_the_dock_speaks_french_and_still_follows_the_bands(
         assert dock.selected_scene_ids() == [ITEM_ID]
         dock.ingest_button.click()
         wait_idle(dock)
+        # The log says each band's state in French ("Bande nir : terminé"); the list still follows.
+        assert band_state_words()["done"] == "terminé" and band_state_words()["started"] != "started"
         assert {band: row.status for band, row in dock.band_rows.items()} == dict.fromkeys(BANDS, "done")
         assert dock.progress_bar.value() == 100
     finally:

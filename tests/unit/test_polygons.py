@@ -215,7 +215,7 @@ def test_a_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(
         FirstLightError,
-        match=r"Could not write .*not-a-folder: .*not-a-folder is a file, not a folder; choose another folder\.",
+        match=r"Could not write .*: .*not-a-folder is a file, not a folder; choose another folder\.",
     ):
         polygonize(mask, blocker / "out.gpkg")
 
