@@ -399,30 +399,24 @@ class FirstLightDock(QgsDockWidget):
         self.search_button.clicked.connect(self.search)
         form.addRow(self.search_button)
 
-        for signal in (
+        searched = (  # the choices the scenes listed depend on
             self.event_combo.currentIndexChanged,
             self.start_edit.dateChanged,
             self.end_edit.dateChanged,
             self.cloud_spin.valueChanged,
             self.area_cloud_check.toggled,
             self.catalog_combo.currentIndexChanged,
-            self.url_edit.editingFinished,
             self.catalog_file.fileChanged,
+        )
+        for signal in (
+            *searched,
+            self.url_edit.editingFinished,
             self.pre_event_check.toggled,
             self.pre_start_edit.dateChanged,
             self.pre_end_edit.dateChanged,
         ):
             signal.connect(self._save_settings)
-        for signal in (
-            self.event_combo.currentIndexChanged,
-            self.start_edit.dateChanged,
-            self.end_edit.dateChanged,
-            self.cloud_spin.valueChanged,
-            self.area_cloud_check.toggled,
-            self.catalog_combo.currentIndexChanged,
-            self.url_edit.textChanged,
-            self.catalog_file.fileChanged,
-        ):
+        for signal in (*searched, self.url_edit.textChanged):
             signal.connect(self._search_choice_changed)
         return box
 
