@@ -1465,6 +1465,10 @@ class FirstLightDock(QgsDockWidget):
             "Ingest again reuses them."
         ).format(stopped=stopped, kept=len(kept), total=total, bands=", ".join(kept), folder=folder)
 
+    def zoom_to_area(self) -> None:
+        """The map zoomed to the area shown (as ``tools/screenshot_driver.py`` frames it)."""
+        self._zoom_to(self.area)
+
     def _zoom_to(self, area: AreaOfInterest | None) -> None:
         extent = self._extent_of(area)
         if extent is None:
