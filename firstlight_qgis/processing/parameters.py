@@ -548,6 +548,12 @@ def _extent_geometry(
     _check_extent_crs(value)
     rectangle = alg.parameterAsExtent(parameters, AREA, context)
     if rectangle.isNull() or rectangle.isEmpty():
+        layer, _ = _area_layer(value, context)
+        if layer is not None:
+            raise InputError(
+                f"The area layer {layer.name()} holds no polygon, and its extent has no size (a point, or "
+                "no feature): give a polygon layer, or an extent (xmin,xmax,ymin,ymax [EPSG:n])."
+            )
         shown = (
             str(value)[:200]
             if value not in (None, "")

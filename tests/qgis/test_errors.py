@@ -7,6 +7,8 @@ prints the same line (tests/packaging).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingException
 
@@ -75,6 +77,24 @@ def test_a_bad_search_parameter_is_one_clear_line(
     line = our_line(raised.value)
     assert problem in line
     assert not (tmp_path / "out" / ITEM_ID / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [{"type": "Point", "coordinates": [-52.9, -27.2]}, None],
+    ids=["a-point", "no-feature"],
+)
+def test_an_area_file_without_a_polygon_says_so(provider, local_catalog, tmp_path, geometry) -> None:
+    features = [{"type": "Feature", "properties": {}, "geometry": geometry}] if geometry else []
+    area = tmp_path / "area.geojson"
+    area.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    parameters = {"AREA": str(area), "EVENT": EVENT, **DATES, "CATALOG": local_catalog}
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:discover", parameters)
+    assert our_line(raised.value) == (
+        "The area layer area holds no polygon, and its extent has no size (a point, or no feature): give "
+        "a polygon layer, or an extent (xmin,xmax,ymin,ymax [EPSG:n])."
+    )
 
 
 def test_an_area_outside_every_scene_fails_ingest(provider, local_catalog, tmp_path) -> None:
