@@ -365,6 +365,13 @@ def _to_wgs84(geometry: ogr.Geometry, source: osr.SpatialReference | None) -> og
         projected = None
     if projected is None or projected.IsEmpty():
         raise InputError("The area could not be converted to WGS84: check that its CRS is the right one.")
+    minx, maxx, miny, maxy = projected.GetEnvelope()
+    inside = max(abs(minx), abs(maxx)) <= 180 + _EPS and max(abs(miny), abs(maxy)) <= 90 + _EPS
+    if not inside or (_is_valid(geometry) and not _is_valid(projected)):  # it broke on the way
+        raise InputError(
+            f"The area's coordinates lie outside what its CRS ({one_line(source.GetName(), 60)}) covers: "
+            "check that the CRS is the one they are in, and the coordinates."
+        )
     return projected
 
 

@@ -257,6 +257,11 @@ def test_a_file_that_is_not_vector_data(tmp_path) -> None:
         parse_area(path)
 
 
+def test_coordinates_outside_their_crs_are_said_to_be() -> None:
+    with pytest.raises(InputError, match=r"lie outside what its CRS \(WGS 84 / Pseudo-Mercator\) covers"):
+        parse_area([0, 0, 1e9, 1e9], crs=3857)  # was "the polygon is invalid (it self-intersects...)"
+
+
 def test_unknown_crs_and_projected_bbox_in_wrong_order() -> None:
     with pytest.raises(InputError, match="Unknown CRS"):
         parse_area([0, 0, 1, 1], crs="EPSG:999999")
