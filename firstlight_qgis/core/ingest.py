@@ -8,7 +8,6 @@ cancel never leaves a stack, index or manifest that looks complete but is not.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import threading
@@ -130,9 +129,15 @@ class IngestOptions:
     def __post_init__(self) -> None:
         """A value the ingest cannot take is said here, where it was written, not after the
         download (a whole scene's gigabyte) or, worse, taken another way ("no" is true)."""
-        for name in ("clip_to_area", "skip_validation", "multi_band_download", "cloud_mask", "quicklook"):
+        for name in (
+            "clip_to_area",
+            "skip_validation",
+            "multi_band_download",
+            "cloud_mask",
+            "quicklook",
+            "polygons",
+        ):
             flag(name, getattr(self, name))
-        flag("polygons", self.polygons)
         whole_number("parallel_downloads", self.parallel_downloads, 1)
         whole_number("max_retries", self.max_retries, 0)
         number("timeout", self.timeout, 0, above=True)
@@ -339,7 +344,7 @@ def _pre_event_product(event: EventConfig, pre_event: IngestResult | None) -> _B
 def _taken(result: IngestResult) -> str:
     """When the scene of ``result`` was taken, as its manifest says ("" if it cannot be read)."""
     try:
-        return str(json.loads(result.manifest_path.read_text(encoding="utf-8"))["scene"]["datetime"] or "")
+        return str(manifest.read_scene(result.scene_dir.parent, result.scene_id)["scene"]["datetime"] or "")
     except (OSError, ValueError, KeyError, TypeError):
         return ""
 
