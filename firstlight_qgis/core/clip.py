@@ -44,7 +44,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from osgeo import gdal, osr
@@ -118,6 +118,7 @@ _EPS = 1e-6  # float noise tolerated when snapping coordinates to pixels (in pix
 # less time (interleaved runs on a 2-core VM); 5 km clips and the download were slower on two.
 _FINISH_HERE_BYTES = 24 << 20
 _POLL_S = 0.1  # how often the calling thread looks at cancel while it waits
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -878,19 +879,7 @@ class _Lane:
 
     def run(self, crs: str | None) -> None:
         """``crs``: the scene's CRS as the catalog says it (see ``_Meeting.prime``)."""
-        urls = {}
-        earlier = _holds_files(self.tasks[0].final.parent) if self.tasks else False
-        for task in self.tasks:
-            try:  # a URL that is not http(s), or not a URL at all: the band's thread says so
-                task.source = source_of(task.band, task.href, task.context.allow_local)
-                if task.source.kind != "http" or (earlier and task.kept()):
-                    continue
-                url = signed(task.context.signer, task.href)
-                if not self.pool.direct.handles(url):
-                    continue
-            except (DownloadError, ValueError):
-                continue
-            urls[task] = url
+        urls = self._arrived(self.pool.submit(self._urls))
         reads = {}
         for count, (task, url) in enumerate(urls.items(), start=1):
             # the loop takes them all at once (one hand-over, not one per band: 5 km 2-3 % faster)
@@ -912,10 +901,29 @@ class _Lane:
             for task in self.tasks:
                 task.launch()
 
-    def _arrived(self, future: Future[Outcome]) -> Outcome:
-        """A header read's outcome, looking at cancel while it is on its way (a cancel stops the
-        burst loop, which then ends the read): a server that accepts the connection and never
-        answers held a cancel for the whole timeout."""
+    def _urls(self) -> dict[_Clip, str]:
+        """The URLs of the bands the burst loop may read, signed. On a pool thread: signing may
+        fetch a token, over a connection a cancel shuts down (a token service that never answered
+        held a cancel for its timeout, once per band)."""
+        urls = {}
+        earlier = _holds_files(self.tasks[0].final.parent) if self.tasks else False
+        for task in self.tasks:
+            try:  # a URL that is not http(s), or not a URL at all: the band's thread says so
+                task.source = source_of(task.band, task.href, task.context.allow_local)
+                if task.source.kind != "http" or (earlier and task.kept()):
+                    continue
+                url = signed(task.context.signer, task.href)
+                if not self.pool.direct.handles(url):
+                    continue
+            except (DownloadError, ValueError):
+                continue
+            urls[task] = url
+        return urls
+
+    def _arrived(self, future: Future[T]) -> T:
+        """A future's result, looking at cancel while it is on its way (a cancel stops the burst
+        loop, which then ends a header read, and shuts a token fetch's connection): a server that
+        accepts the connection and never answers held a cancel for the whole timeout."""
         while not future.done():
             wait((future,), timeout=_POLL_S)
             self.pool.jobs.poll()

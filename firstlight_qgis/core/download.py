@@ -37,7 +37,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
@@ -56,7 +56,9 @@ from .keepalive import QuickAdapter, QuickConnect
 from .overviews import overview_file
 from .proxy import PROXY_LOGIN, Proxy, proxies_for
 from .redact import redact_url, scrub
-from .signing import Signer
+
+if TYPE_CHECKING:  # signing makes its session here: its token fetches stop on a cancel too
+    from .signing import Signer
 
 log = logging.getLogger(__name__)
 
@@ -467,8 +469,8 @@ class _TrackedConnection:
     gives up its connect while pending (a socket is the connection's only once connected)."""
 
     def connect(self) -> None:
-        _track(self)
         super().connect()  # type: ignore[misc]
+        _track(self)  # now it has a socket: shut at once if the cancel came while it connected
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         _track(self)

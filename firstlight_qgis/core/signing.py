@@ -4,7 +4,8 @@ Planetary Computer serves its COGs from Azure Blob Storage, readable only with a
 its token endpoint hands out per storage account and container and that expires after about 45
 minutes. Downloads call ``sign`` before every request and ``refresh`` once when the storage
 answers 403, so a long ingest outlives any one token. A signed href carries a secret: it is used
-for the request and never stored, logged or shown.
+for the request and never stored, logged or shown. A token is fetched on the band's thread, through
+the downloads' own kind of session: a cancel shuts its connection as it shuts theirs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from .download import http_session
 from .errors import DownloadError
 from .proxy import Proxy, proxies_for
 
@@ -78,7 +80,7 @@ class PlanetaryComputerSigner:
         self._locate = locate
         self._timeout = timeout
         self._margin = renew_margin_s
-        self._session = requests.Session()
+        self._session = http_session(1)  # one fetch at a time: the others wait for its token
         if subscription_key:
             self._session.headers["Ocp-Apim-Subscription-Key"] = subscription_key
         self._tokens: dict[tuple[str, str], _Token] = {}

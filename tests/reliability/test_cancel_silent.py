@@ -22,6 +22,7 @@ from firstlight_qgis.core.areacloud import measure_area_cloud
 from firstlight_qgis.core.catalog import discover
 from firstlight_qgis.core.errors import CancelledError
 from firstlight_qgis.core.keepalive import Direct, Stopped
+from firstlight_qgis.core.signing import PlanetaryComputerSigner
 from tests.reliability.harness import (
     BANDS,
     MODES,
@@ -169,6 +170,31 @@ def test_a_cancel_stops_while_the_server_takes_no_connection(
     _cancelled_then_rerun(
         case, silent, mode, lambda: time.monotonic() - started > 0.5, "no connection is taken"
     )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cancel_stops_while_the_token_service_sends_no_answer(
+    sas_server: AssetServer, reference: dict, area: Area, tmp_path: Path, mode: str
+) -> None:
+    """Planetary Computer's files need a token first: its service taking the request and saying
+    nothing holds every band (the others wait for the one token of their container)."""
+    signer = PlanetaryComputerSigner(sas_server.token_url, locate=lambda href: ("firstlight", "bands"))
+    token_path = sas_server.token_url.removeprefix(sas_server.base_url) + "/firstlight/bands"
+    sas_server.clear_faults()
+    sas_server.inject(token_path, ["hang"] * HANGS)
+    item = sample_item(sas_server.base_url)
+    try:
+        cancel = _Cancel(lambda: len(sas_server.pending_faults()) < HANGS)
+        with pytest.raises(CancelledError):
+            opts = options(mode, timeout=SILENT_TIMEOUT_S)
+            run(scene_of(item, area), tmp_path, area, mode, cancel=cancel, options=opts, signer=signer)
+        stopped_in = cancel.stopped_in()
+        assert stopped_in < STOPS_WITHIN_S, f"the run stopped {stopped_in:.1f} s after the cancel"
+        assert_nothing_looks_complete(tmp_path, reference[mode]["root"], mode)
+    finally:
+        sas_server.clear_faults()
+    run(scene_of(item, area), tmp_path, area, mode, signer=signer)
+    assert compare(tmp_path, reference[mode]["root"], mode).identical
 
 
 def test_a_pending_connect_gives_way_to_the_cancel(unanswered: tuple[str, int]) -> None:
