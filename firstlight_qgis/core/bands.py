@@ -245,23 +245,37 @@ def _rank(key: str, asset: dict[str, Any]) -> tuple[int, int, int, float]:
 def _scaling(item: dict[str, Any], asset: dict[str, Any], config: SensorConfig) -> tuple[float, float]:
     """Reflectance = DN x scale + offset, with each catalog's quirks.
 
+    - Sentinel-2's DN carry +1000 from processing baseline 04.00 on, and never before: an older
+      scene's offset is 0 whatever ``raster:bands`` says (Earth Search writes -0.1 on every item).
     - Earth Search ``sentinel-2-l2a`` with ``earthsearch:boa_offset_applied: true`` has already
       removed the +1000 from the DN although ``raster:bands`` still says offset -0.1.
-    - Planetary Computer carries no ``raster:bands``: DN has +1000 from baseline 04.00 on.
+    - Planetary Computer carries no ``raster:bands``: the baseline alone says.
+    - STAC 1.1 (Copernicus Data Space) names them ``raster:scale`` / ``raster:offset``, on the asset
+      or its ``bands``, and the baseline ``processing:version``.
     """
     props = _dict(item.get("properties"))
-    entries = _dicts(asset.get("raster:bands")) or _dicts(asset.get("bands"))
-    scale = next((v for e in entries if (v := _number(e.get("scale"))) is not None), None)
-    offset = next((v for e in entries if (v := _number(e.get("offset"))) is not None), None)
+    scale, offset = _stated_scaling(asset)
     if config.sensor == SENTINEL2:
-        if props.get("earthsearch:boa_offset_applied") is True:
+        baseline = _number(props.get("s2:processing_baseline", props.get("processing:version")))
+        if props.get("earthsearch:boa_offset_applied") is True or (baseline is not None and baseline < 4.0):
             return (scale if scale is not None else 1e-4), 0.0
         if scale is None and offset is None:
-            baseline = _number(props.get("s2:processing_baseline"))
-            return 1e-4, (-0.1 if baseline is not None and baseline >= 4.0 else 0.0)
+            return 1e-4, (-0.1 if baseline is not None else 0.0)
     if scale is None and offset is None:
         return config.default_scale, config.default_offset
     return (scale if scale is not None else 1.0), (offset if offset is not None else 0.0)
+
+
+def _stated_scaling(asset: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The scale and offset an asset states: ``raster:bands`` entries (STAC 1.0), else the asset's
+    or its ``bands``' ``raster:scale`` / ``raster:offset`` (raster extension 2, STAC 1.1)."""
+    entries = _dicts(asset.get("raster:bands")) or [asset, *_dicts(asset.get("bands"))]
+
+    def first(name: str) -> float | None:
+        keys = (name, f"raster:{name}")
+        return next((v for e in entries for k in keys if (v := _number(e.get(k))) is not None), None)
+
+    return first("scale"), first("offset")
 
 
 def _nodata(asset: dict[str, Any]) -> float | None:

@@ -75,6 +75,30 @@ def test_reflectance_scaling_follows_each_catalogs_rules(name, scale, offset) ->
         assert asset.offset == pytest.approx(offset)
 
 
+def test_a_scene_from_before_baseline_04_00_has_no_offset_whatever_raster_bands_says() -> None:
+    """Earth Search writes offset -0.1 on every item, also on scenes processed before the DN
+    carried +1000: taking it there cut 0.1 off every reflectance (the sample's river vanished)."""
+    item = _item("earthsearch_s2_c1_l2a.json")
+    item["properties"]["s2:processing_baseline"] = "02.11"
+    found, _ = resolve_bands(item, SENTINEL2)
+    assert {(asset.scale, asset.offset) for asset in found.values()} == {(1e-4, 0.0)}
+
+
+def test_stac_1_1_items_state_their_scaling_and_baseline_in_other_words() -> None:
+    """Copernicus Data Space (STAC 1.1, raster extension 2): ``raster:scale`` / ``raster:offset``
+    on the asset, the baseline as ``processing:version``; read as the 1.0 fields are."""
+    item = _item("earthsearch_s2_c1_l2a.json")
+    item["properties"]["processing:version"] = item["properties"].pop("s2:processing_baseline")
+    for asset in item["assets"].values():
+        for entry in asset.pop("raster:bands", []):
+            asset.update({f"raster:{key}": entry[key] for key in ("scale", "offset") if key in entry})
+    found, _ = resolve_bands(item, SENTINEL2)
+    assert {(asset.scale, asset.offset) for asset in found.values()} == {(1e-4, -0.1)}
+    item["properties"]["processing:version"] = "03.01"
+    found, _ = resolve_bands(item, SENTINEL2)
+    assert {(asset.scale, asset.offset) for asset in found.values()} == {(1e-4, 0.0)}
+
+
 def test_checksum_size_and_nodata_are_carried() -> None:
     s2c1, _ = resolve_bands(_item("earthsearch_s2_c1_l2a.json"), SENTINEL2)
     assert s2c1["blue"].file_checksum.startswith("1220")
