@@ -26,15 +26,19 @@ DEMO_DIR  := $(abspath $(DEMO_OUT))
 DEMO_QGIS := $(DEMO_DIR)/.qgis-profile
 SAMPLE  := $(CURDIR)/resources/sample
 
-.PHONY: setup test test-debian13 test-unit test-integration test-packaging test-qgis test-urllib3-2 lint demo demo-python \
+.PHONY: setup setup-servers test test-debian13 test-unit test-integration test-packaging test-qgis test-urllib3-2 lint demo demo-python \
         package deploy i18n i18n-update screenshot bench bench-compare reliability clean
 
 setup:
 	@bash tools/bootstrap.sh
 
+## setup, plus nginx for the tests and the benchmark (its service left stopped).
+setup-servers:
+	@bash tools/bootstrap.sh --servers
+
 ## Run every test: the headless core without QGIS, the zip under qgis_process, then the QGIS-side
 ## tests, and the network paths once more under the other urllib3.
-test: setup
+test: setup-servers
 	$(PYTEST) -p no:qgis tests/unit tests/integration tests/packaging tests/reliability
 	$(PYTEST) tests/qgis tests/gui
 	$(MAKE) --no-print-directory test-urllib3-2
@@ -43,7 +47,7 @@ test: setup
 ## QGIS 3.40 (Debian 12 ships 1.26, the project venv's): a venv of the project venv's packages
 ## and that urllib3 alone. (On Debian 13 this repeats what `test` ran.)
 URLLIB3_2 := $(VENV)-urllib3-2
-test-urllib3-2: setup
+test-urllib3-2: setup-servers
 	@test -x $(URLLIB3_2)/bin/python || /usr/bin/python3 -m venv --system-site-packages $(URLLIB3_2)
 	@echo "import site; site.addsitedir('$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')')" \
 	  > "$$($(URLLIB3_2)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/project-venv.pth"
@@ -59,7 +63,7 @@ test-debian13:
 test-unit: setup
 	$(PYTEST) -p no:qgis tests/unit
 
-test-integration: setup
+test-integration: setup-servers
 	$(PYTEST) -p no:qgis tests/integration
 
 ## The plugin zip installed into a fresh profile and driven through qgis_process (no QGIS in-process).
@@ -125,13 +129,13 @@ screenshot: package
 
 ## FirstLight beside GDAL, odc-stac and stac-asset on a full-size scene served by nginx on loopback
 ## (README, Performance); writes bench/results/. `make bench BENCH_ARGS=--quick` for a smoke run.
-bench: setup
+bench: setup-servers
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 ## This tree against a baseline of itself (a git revision, or a folder holding firstlight_qgis) on
 ## the bench's scene, in alternating runs: medians, their ratio, a sign test (README, Performance).
 BASELINE ?= HEAD
-bench-compare: setup
+bench-compare: setup-servers
 	$(PYTHON) bench/compare.py $(BASELINE) $(COMPARE_ARGS)
 
 clean:

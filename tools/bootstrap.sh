@@ -9,22 +9,34 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 APT_PACKAGES=(qgis python3-qgis qgis-providers gdal-bin python3-gdal python3-venv python3-numpy
               qttools5-dev-tools xvfb xauth)
-# nginx and its Lua module serve the benchmark (make bench) and its harness's smoke test;
-# Debian 13 has one nginx package where Debian 12 has flavours.
-if apt-cache show nginx-light >/dev/null 2>&1; then NGINX=nginx-light; else NGINX=nginx; fi
-APT_PACKAGES+=("$NGINX" libnginx-mod-http-lua)
+# With --servers (the tests and the benchmark): nginx and its Lua module, which serve the benchmark
+# (make bench) and its harness's smoke test on loopback. Debian 13 has one nginx package where
+# Debian 12 has flavours. Its service is not started (the tests start their own on a free port).
+SERVERS=()
+if [ "${1:-}" = "--servers" ]; then
+  if apt-cache show nginx-light >/dev/null 2>&1; then NGINX=nginx-light; else NGINX=nginx; fi
+  SERVERS=("$NGINX" libnginx-mod-http-lua)
+fi
 
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
+missing_of() {
+  missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -ne 0 ]; then
     echo "FirstLight needs these Debian packages: ${missing[*]}; run this as root or: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
+}
+missing_of "${APT_PACKAGES[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}"
   apt_install "${missing[@]}"
+fi
+missing_of "${SERVERS[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]} (their service is not started)"
+  apt_install_stopped "${missing[@]}"
 fi
 
 stamp="$VENV/.bootstrap-$(cat requirements-vendor.txt requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)"

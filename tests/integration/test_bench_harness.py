@@ -39,7 +39,10 @@ def harness() -> ModuleType:
     servers = sys.modules["servers"]
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists() or not all(Path(m).exists() for m in servers.LUA_MODULES):
-        pytest.fail("nginx and libnginx-mod-http-lua are missing: run `make setup` (tools/bootstrap.sh)")
+        pytest.fail(
+            "nginx and libnginx-mod-http-lua are missing: run `make setup-servers` "
+            "(tools/bootstrap.sh --servers)"
+        )
     return run
 
 
