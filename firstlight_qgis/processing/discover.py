@@ -118,12 +118,14 @@ def cloud_text(scene: Scene) -> str:
     )
 
 
-def write_scenes_json(scenes: list[Scene], path: str) -> None:
-    """The scenes as a JSON list of ``Scene.to_dict()``, written through a temporary name; a
-    FirstLightError of one sentence when the file cannot be written."""
+def write_scenes_json(scenes: list[Scene], event: str, path: str) -> None:
+    """The scenes (``Scene.to_dict()``) and the event they were found for, written through a
+    temporary name; a FirstLightError of one sentence when the file cannot be written."""
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
-    text = json.dumps([scene.to_dict() for scene in scenes], indent=1, default=str)
+    text = json.dumps(
+        {"event": event, "scenes": [scene.to_dict() for scene in scenes]}, indent=1, default=str
+    )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_text(text, encoding="utf-8")
@@ -272,7 +274,7 @@ class DiscoverAlgorithm(FirstLightAlgorithm):
         style_on_completion(context, footprints_id, FOOTPRINT_STYLE)
 
         json_path = self.parameterAsFileOutput(parameters, SCENES_JSON, context)
-        write_scenes_json(scenes, json_path)
+        write_scenes_json(scenes, search.event, json_path)
         if not scenes:
             feedback.pushWarning(search.nothing_found())
         feedback.setProgress(100)

@@ -100,8 +100,9 @@ def parse_water_threshold(text: str) -> float | str:
     return "otsu" if method == "otsu" else value
 
 
-def _scene_list(path: str) -> list[Scene]:
-    """The scenes of a JSON file written by ``firstlight:discover`` (a list of ``Scene.to_dict()``)."""
+def _scene_list(path: str, event: str) -> list[Scene]:
+    """The scenes of a JSON file written by ``firstlight:discover`` (``Scene.to_dict()``s, with the
+    event they were found for: a search ranks its scenes for that event's sensors and bands)."""
     name = Path(path).name
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -112,6 +113,15 @@ def _scene_list(path: str) -> list[Scene]:
             f"The scenes file {name} is not JSON: give the SCENES_JSON output of Discover."
         ) from None
     if isinstance(data, dict):
+        found_for = data.get("event")
+        if isinstance(found_for, str) and found_for != event:
+            raise InputError(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "The scenes of {file} were found for {found_for}, and EVENT is {event}: set EVENT to "
+                    "{found_for}, or run Discover for {event}.",
+                ).format(file=name, found_for=found_for, event=event)
+            )
         data = data.get("scenes")
     try:
         return [Scene.from_dict(entry) for entry in data]
@@ -464,7 +474,9 @@ class IngestAlgorithm(FirstLightAlgorithm):
                     file=scenes_file
                 )
             )
-            scenes = _pick(_scene_list(scenes_file), ids, best_n, f"in {Path(scenes_file).name}")
+            scenes = _pick(
+                _scene_list(scenes_file, search.event), ids, best_n, f"in {Path(scenes_file).name}"
+            )
             if not scenes:
                 raise InputError(
                     f"The scenes file {Path(scenes_file).name} lists no scene: widen the search of Discover."

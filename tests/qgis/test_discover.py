@@ -72,7 +72,9 @@ def test_footprints_and_json_from_a_stac_api(provider, stac_url, area_file, feed
     area_geometry = next(area.getFeatures()).geometry()
     assert best.geometry().contains(area_geometry)
 
-    scenes = json.loads(Path(results["SCENES_JSON"]).read_text(encoding="utf-8"))
+    found = json.loads(Path(results["SCENES_JSON"]).read_text(encoding="utf-8"))
+    assert found["event"] == "flood.riverine"
+    scenes = found["scenes"]
     assert [s["id"] for s in scenes] == [ITEM_ID, NO_NIR_ID]
     assert Scene.from_dict(scenes[0]).band_urls["nir"].startswith("http://127.0.0.1")
     assert results["SCENE_COUNT"] == 2
@@ -119,7 +121,7 @@ def test_no_scene_is_an_empty_layer_and_a_warning(provider, local_catalog, feedb
     results = _discover(local_catalog, "10.0,10.1,50.0,50.1 [EPSG:4326]", feedback)
     assert results["FOOTPRINTS"].featureCount() == 0
     assert results["SCENE_COUNT"] == 0
-    assert json.loads(Path(results["SCENES_JSON"]).read_text(encoding="utf-8")) == []
+    assert json.loads(Path(results["SCENES_JSON"]).read_text(encoding="utf-8"))["scenes"] == []
     assert any("No scene for flood.riverine" in w for w in feedback.warnings)
 
 

@@ -76,6 +76,27 @@ def test_discover_json_chains_into_a_whole_scene_ingest(provider, local_catalog,
     assert gdal.Open(results["OUTPUT_STACK"]).RasterXSize == 512  # the whole 512 px sample
 
 
+def test_a_scenes_file_is_ingested_for_the_event_it_was_found_for(
+    provider, local_catalog, area_file, tmp_path
+) -> None:
+    """A scenes file found for a burn scar, ingested with EVENT left out (flood.coastal by
+    default), made a water mask where an NBR was wanted, without a word."""
+    scenes_json = str(tmp_path / "scenes.json")
+    search = {"AREA": area_file, **DATES, "CATALOG": local_catalog, "FOOTPRINTS": "TEMPORARY_OUTPUT"}
+    run("firstlight:discover", {**search, "EVENT": "wildfire.burn_scar", "SCENES_JSON": scenes_json})
+    with pytest.raises(QgsProcessingException) as raised:
+        _ingest(local_catalog, area_file, tmp_path / "out", SCENES_JSON=scenes_json, EVENT="flood.coastal")
+    assert str(raised.value) == (
+        "The scenes of scenes.json were found for wildfire.burn_scar, and EVENT is flood.coastal: set "
+        "EVENT to wildfire.burn_scar, or run Discover for flood.coastal."
+    )
+    assert not (tmp_path / "out").exists()
+    results = _ingest(
+        local_catalog, area_file, tmp_path / "out", SCENES_JSON=scenes_json, EVENT="wildfire.burn_scar"
+    )
+    assert Path(results["OUTPUT_INDEX"]).name.endswith("_nbr.tif")
+
+
 def test_scenes_by_id_and_skip_validation(provider, stac_url, area_file, tmp_path) -> None:
     with pytest.raises(QgsProcessingException, match="lacks the band"):
         _ingest(stac_url, area_file, tmp_path / "strict", SCENES=NO_NIR_ID)
