@@ -4,7 +4,9 @@ Everything downstream (catalog search, coverage, clipping) works from one ``Area
 lon/lat, so every way a user can give an area is normalised here, once, with one clear
 ``InputError`` per mistake. Areas are measured in a Lambert azimuthal equal-area projection
 centred on the area, so km² and coverage percentages are right at any latitude, and a bbox
-crossing the antimeridian (minx > maxx) becomes two polygons split at 180°.
+crossing the antimeridian (minx > maxx) becomes two polygons split at 180°. An area given in a
+projected CRS (EPSG:3857, a UTM zone) keeps its edges: they are straight in that CRS, so each gets
+vertices, in it, wherever it bends in lon/lat, and the polygon stays where it was drawn.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from osgeo import gdal, ogr, osr
 
 from .errors import InputError, one_line
@@ -27,6 +30,17 @@ DEFAULT_MAX_AREA_KM2 = 250_000.0
 _WGS84 = "EPSG:4326"
 _EPS = 1e-9
 _DENSIFY_DEG = 0.02
+# The area's edges are straight in longitude and latitude (as stored): followed every 0.01 degree
+# (about 1 km) once in a raster's CRS, where such a piece bends by under 5 cm in a UTM zone. Its
+# pixels (``AreaPixels``) and the rectangle a clip reads (``Area.bounds_in``) follow the same points.
+EDGE_STEP_DEG = 0.01
+# An area given in a projected CRS has edges straight in that CRS, which are not straight in lon/lat
+# (a diagonal drawn in EPSG:3857 at 69°N strays up to 14 m from the lon/lat line between its ends):
+# each is cut, in its own CRS, until every piece keeps within this of that line (a 100th of a 10 m
+# pixel). Only where it bends: an edge along a parallel or a meridian of EPSG:3857 stays whole.
+_EDGE_TOLERANCE_M = 0.1
+_EDGE_HALVINGS = 24  # at most (an edge 10,000 km long would be cut to 60 cm pieces)
+_METRES_PER_DEGREE = 111_195.0  # of latitude, on the sphere of the mean radius: for the tolerance only
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _BBOX_TEXT = re.compile(
     rf"^\s*({_NUMBER})\s*[,;\s]\s*({_NUMBER})\s*[,;\s]\s*({_NUMBER})\s*[,;\s]\s*({_NUMBER})\s*$"
@@ -50,17 +64,17 @@ class Area:
 
     @raising
     def bounds_in(self, crs: str) -> tuple[float, float, float, float]:
-        """The bbox expressed in ``crs`` (WKT or "EPSG:n"), edges densified so curved edges stay inside."""
+        """The rectangle around the area's polygon in ``crs`` (WKT or "EPSG:n"): the polygon's
+        edges, straight in lon/lat, followed as ``AreaPixels`` draws them (``EDGE_STEP_DEG``), so
+        that every pixel whose centre it holds lies within (not the rectangle around the lon/lat
+        bbox, which is wider wherever the scene's grid is turned against the meridians)."""
         target = _srs(crs)
         if target.IsSame(_srs(_WGS84)):
             return self.bbox
-        rectangle = _bbox_geometry(self.bbox)
-        minx, miny, maxx, maxy = self.bbox
-        width = (maxx - minx) % 360 or 360.0
-        _densify(rectangle, max(width, maxy - miny) / 32)
-        rectangle.AssignSpatialReference(_srs(_WGS84))
-        rectangle.TransformTo(target)
-        env = rectangle.GetEnvelope()
+        geometry = self.ogr_geometry()
+        geometry.Segmentize(EDGE_STEP_DEG)
+        geometry.TransformTo(target)
+        env = geometry.GetEnvelope()
         return env[0], env[2], env[1], env[3]
 
 
@@ -178,7 +192,7 @@ def _rectangle(minx: float, miny: float, maxx: float, maxy: float) -> ogr.Geomet
 def _bbox_source_geometry(
     bbox: tuple[float, float, float, float], source: osr.SpatialReference | None
 ) -> ogr.Geometry:
-    """The bbox as WGS84 geometry: split at 180° if lon/lat, densified and reprojected if projected."""
+    """The bbox as WGS84 geometry: split at 180° if lon/lat, reprojected if projected."""
     minx, miny, maxx, maxy = bbox
     if miny >= maxy or minx == maxx:
         raise InputError(
@@ -191,15 +205,7 @@ def _bbox_source_geometry(
         return geometry if source is None else _to_wgs84(geometry, source)
     if minx > maxx:
         raise InputError(f"The bbox {list(bbox)} has minx > maxx: give minx, miny, maxx, maxy.")
-    rectangle = _rectangle(*bbox)
-    _densify(rectangle, max(maxx - minx, maxy - miny) / 32)
-    return _to_wgs84(rectangle, source)
-
-
-def _densify(geometry: ogr.Geometry, step: float) -> None:
-    """Add vertices every ``step`` along the edges (none for a degenerate, sub-nanometre one)."""
-    if step > 1e-12:
-        geometry.Segmentize(step)
+    return _to_wgs84(_rectangle(*bbox), source)  # (which follows its edges where they bend)
 
 
 def _read_geometry(value: Any) -> tuple[ogr.Geometry, osr.SpatialReference | None]:
@@ -359,6 +365,8 @@ def _to_wgs84(geometry: ogr.Geometry, source: osr.SpatialReference | None) -> og
     if source is None:
         return geometry
     transform = osr.CoordinateTransformation(source, _srs(_WGS84))
+    if not source.IsGeographic():  # (a lon/lat one's edges are straight in WGS84's within millimetres)
+        geometry = _follow_edges(geometry, transform)
     try:
         projected = ogr.GeomTransformer(transform, ["WRAPDATELINE=YES"]).Transform(geometry)
     except RuntimeError:
@@ -375,6 +383,71 @@ def _to_wgs84(geometry: ogr.Geometry, source: osr.SpatialReference | None) -> og
     return projected
 
 
+def _follow_edges(geometry: ogr.Geometry, transform: osr.CoordinateTransformation) -> ogr.Geometry:
+    """``geometry`` (a polygon or multipolygon in a projected CRS) with vertices added along its
+    edges, in that CRS, wherever an edge strays more than ``_EDGE_TOLERANCE_M`` from the straight
+    lon/lat line between its ends that ``transform`` (to WGS84) would make of it."""
+    followed = geometry.Clone()
+    for part in _parts(followed):
+        for index in range(part.GetGeometryCount()):
+            ring = part.GetGeometryRef(index)
+            points = _followed(np.array(ring.GetPoints(), dtype=float)[:, :2], transform)
+            if len(points) > ring.GetPointCount():
+                ring.Empty()
+                for x, y in points:
+                    ring.AddPoint_2D(float(x), float(y))
+    return followed
+
+
+def _followed(points: np.ndarray, transform: osr.CoordinateTransformation) -> np.ndarray:
+    """The vertices of a ring (n x 2, in the projected CRS) with each edge halved until every piece
+    keeps within ``_EDGE_TOLERANCE_M`` of the lon/lat line between its ends, judged at its quarter
+    points (an edge across the equator in EPSG:3857 bends both ways, and is straight at its middle).
+    Unchanged if any point cannot be converted: the conversion of the whole then says so."""
+    lonlat = _lonlat(points, transform)
+    for _ in range(_EDGE_HALVINGS):
+        if lonlat is None:
+            return points
+        start, end = points[:-1], points[1:]
+        quarters = np.concatenate([start + (end - start) * t for t in (0.25, 0.5, 0.75)])
+        converted = _lonlat(quarters, transform)
+        if converted is None:
+            return points
+        count = len(start)
+        stray = _off_line(np.tile(lonlat[:-1], (3, 1)), np.tile(lonlat[1:], (3, 1)), converted)
+        cut = np.nonzero(stray.reshape(3, count).max(axis=0) > _EDGE_TOLERANCE_M)[0]
+        if not len(cut):
+            break
+        middles = converted[count : 2 * count][cut]
+        points = np.insert(points, cut + 1, (start[cut] + end[cut]) / 2, axis=0)
+        lonlat = np.insert(lonlat, cut + 1, middles, axis=0)
+    return points
+
+
+def _lonlat(points: np.ndarray, transform: osr.CoordinateTransformation) -> np.ndarray | None:
+    """``points`` converted to lon/lat (n x 2), or None if any cannot be."""
+    try:
+        converted = np.array(transform.TransformPoints(points.tolist()), dtype=float)[:, :2]
+    except (RuntimeError, ValueError):
+        return None
+    return converted if np.isfinite(converted).all() else None
+
+
+def _off_line(start: np.ndarray, end: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """How far (m) each of ``point`` lies from the straight lon/lat segment ``start``-``end`` (all
+    n x 2 lon/lat), in a plane around the start where a degree of longitude is cos(latitude) one
+    of latitude; across the antimeridian by the short way, as the conversion to WGS84 splits it."""
+
+    def local(lonlat: np.ndarray) -> np.ndarray:
+        east = (lonlat[:, 0] - start[:, 0] + 180.0) % 360.0 - 180.0
+        return np.stack([east * np.cos(np.radians(start[:, 1])), lonlat[:, 1] - start[:, 1]], axis=1)
+
+    edge, offset = local(end), local(point)
+    length2 = (edge**2).sum(axis=1)
+    along = np.clip((offset * edge).sum(axis=1) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    return np.hypot(*(offset - edge * along[:, None]).T) * _METRES_PER_DEGREE
+
+
 def _check_lonlat(minx: float, miny: float, maxx: float, maxy: float) -> None:
     if max(abs(minx), abs(maxx)) > 180 + _EPS or max(abs(miny), abs(maxy)) > 90 + _EPS:
         raise InputError(
@@ -384,13 +457,16 @@ def _check_lonlat(minx: float, miny: float, maxx: float, maxy: float) -> None:
 
 
 def _area_from(geometry: ogr.Geometry, max_area_km2: float) -> Area:
-    geometry = _checked(geometry)
+    # Measured as it is kept, to the last digit (GDAL writes 14.999999999999998 as 15.0): the area
+    # a product names in its metadata (``areapixels.area_of``) reads back equal to this one.
+    geojson = json.loads(_checked(geometry).ExportToJson())
+    geometry = ogr.CreateGeometryFromJson(json.dumps(geojson))
     bbox = _lonlat_bbox(geometry)
     km2 = _km2(geometry, _center(bbox))
     if km2 <= 0:
         raise InputError("The area has zero area: draw a polygon or give a bbox with some extent.")
     _check_size(km2, max_area_km2)
-    return Area(geojson=json.loads(geometry.ExportToJson()), bbox=bbox, area_km2=km2)
+    return Area(geojson=geojson, bbox=bbox, area_km2=km2)
 
 
 def _check_size(km2: float, max_area_km2: float) -> None:

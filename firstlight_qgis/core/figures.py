@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .catalog import Scene
-from .indices import EVENT_MARKS, IndexResult
+from .indices import EVENT_MARKS, INDEX_BANDS, IndexResult
 from .ingest import IngestResult
 from .manifest import read_scene
 
@@ -16,9 +16,10 @@ from .manifest import read_scene
 @dataclass(frozen=True)
 class SceneFigures:
     """A scene's date, sensor and role (``"event"``, or ``"before"`` for the scene the others are
-    compared with), the share of the pixels it saw (not clouds, not beyond it: its water mask's
-    valid share, else its first product's), and per product it has of ``EVENT_MARKS``, the share of
-    those pixels the product marks (water, flooded, burnt) and their area (None on a grid in
+    compared with), the share of the area's pixels it saw (not clouds, not beyond it: its water
+    mask's valid share, else its first product's, else, for a scene that has none, such as the one
+    before a burn, its own index's: its NBR), and per product it has of ``EVENT_MARKS``, the share
+    of those pixels the product marks (water, flooded, burnt) and their area (None on a grid in
     degrees)."""
 
     scene_id: str
@@ -72,7 +73,8 @@ def _row(
     scene_id: str, when: str, sensor: str, before: bool, indices: dict[str, IndexResult]
 ) -> SceneFigures:
     products = {name: indices[name] for name in EVENT_MARKS if name in indices}
-    seen = products.get("water") or next(iter(products.values()), None)  # the scene's own sight
+    own = (index for name, index in indices.items() if name in INDEX_BANDS)  # no change product
+    seen = products.get("water") or next(iter(products.values()), None) or next(own, None)
     return SceneFigures(
         scene_id,
         when[:10],

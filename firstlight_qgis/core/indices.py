@@ -96,7 +96,9 @@ class RasterOutput:
 class IndexResult:
     """A computed raster and what a user checks first: how much is valid, how much is positive.
 
-    ``valid_fraction`` is valid pixels / all pixels; ``positive_fraction`` is the share of valid
+    ``valid_fraction`` is valid pixels / all pixels, or, for a product of an area (a clip's), / the
+    area's pixels on its grid's lattice, those beyond the scene's edge (in no file) included: a
+    scene over part of the area saw that part only; ``positive_fraction`` is the share of valid
     pixels above zero (an index) or classified water (a mask); ``threshold`` is the one applied.
     On a grid in metres (None on one in degrees), what a report gives: ``positive_km2``, the area
     of the positive pixels; ``areas_km2``, a coded product's area of each class by name ("dry",
@@ -863,16 +865,18 @@ def write_by_blocks(
     ``grid``'s grid, under temporary names until every one is whole; a water mask on a large grid
     with the overviews QGIS needs to draw it fast zoomed out, made from its strips as they pass. Per
     output, what a user checks first: its valid and positive fractions, a coded one's class areas.
-    With ``area`` (that the input names), pixels outside it are no data, the fractions are of the
-    pixels inside it, and each output names it in turn."""
+    With ``area`` (that the input names), pixels outside it are no data, the valid fraction is of
+    the area's pixels, those beyond ``grid`` (a scene that covers it in part) included, and each
+    output names it in turn."""
     temporaries = [output.path.with_name(f".{output.path.name}.{os.getpid()}.part") for output in outputs]
     counts = [_Count(len(output.classes)) for output in outputs]
-    inside = AreaPixels(area, grid) if area is not None else None
+    pixels = AreaPixels(area, grid) if area is not None else None
     if area is not None:
         outputs = [replace(o, metadata={**o.metadata, **area_metadata(area)}) for o in outputs]
-    if inside is not None and inside.whole:
-        inside = None
+    inside = pixels if pixels is not None and not pixels.whole else None
     total = 0 if inside is not None else grid.RasterXSize * grid.RasterYSize
+    if pixels is not None:  # unseen as a cloud is: the file may as well have held no data there
+        total += pixels.beyond(lambda: _check_cancel(cancel))
     factors = factors_for(grid)
     targets: list[gdal.Dataset] = []
     levels: dict[int, StripLevels] = {}  # a mask's overviews (their bands: cleared before targets)

@@ -67,7 +67,8 @@ def mosaic(
     """One GeoTIFF at ``output`` of the ``product`` rasters ``sources`` (of one product: "water",
     "flood", "severity", or an index such as "ndwi" or "dnbr"), the first on top; its result counts
     valid and positive pixels (and a coded product's areas) of the mosaic itself, in the area the
-    first names (``areapixels``)."""
+    first names (``areapixels``): its valid share is of the area's pixels, those beyond every scene
+    included."""
     if len(sources) < 2:
         raise InputError(f"A mosaic needs two rasters at least, not {len(sources)}.")
     opened = [open_raster(path, f"{product} raster") for path in sources]

@@ -35,8 +35,9 @@ def product_summary(result: IndexResult) -> list[str]:
 
 
 def _hidden_sentence(valid_fraction: float) -> str:
-    """What a report must say beside a share and an area measured on part of the raster only: how
-    much of it no data hides (clouds, beyond the scene); nothing under 1 %."""
+    """What a report must say beside a share and an area measured on part of the area only: how
+    much of it no data hides (clouds, and in a clip the area's pixels beyond the scene, whether its
+    file ends there or holds no data: ``IndexResult.valid_fraction``); nothing under 1 %."""
     hidden = 1.0 - valid_fraction
     if hidden < 0.01:
         return ""

@@ -14,10 +14,11 @@ from osgeo import gdal
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.areapixels import AREA_METADATA
 from firstlight_qgis.core.catalog import discover
-from firstlight_qgis.core.indices import flood_extent
+from firstlight_qgis.core.figures import scene_figures
+from firstlight_qgis.core.indices import compute_index, flood_extent, water_mask
 from firstlight_qgis.core.ingest import IngestOptions, ingest_scene
 from tests.support.polygons import burnt, inside_area
-from tests.support.sample import FLOODED_ID, SAMPLE, flood_catalog
+from tests.support.sample import FLOODED_ID, ITEM_ID, SAMPLE, copy_sample, flood_catalog, item_of
 
 pytestmark = pytest.mark.integration
 
@@ -111,3 +112,66 @@ def test_a_whole_scene_ingest_is_not_cut_to_the_area(triangle_file, tmp_path) ->
     water = gdal.Open(str(result.indices["water"].path))
     assert water.GetMetadataItem(AREA_METADATA) is None
     assert result.indices["water"].valid_fraction > 0.99
+
+
+# 10 km by 4 km in the sample's CRS, whose pixels stop at x = 316000: 60 % of it lies in the scene.
+PAST_THE_EDGE = (310000.5, 6988000.5, 320000.5, 6992000.5)
+
+
+def _padded_catalog(root: Path) -> Path:
+    """The sample as a tile whose file reaches 10 km past the swath's edge, east, with no data
+    there (0): the same pixels of the ground, in a file that does not end where the scene does."""
+    folder = copy_sample(root / "padded")
+    west, _, _, north, _, _ = gdal.Open(str(folder / "nir.tif")).GetGeoTransform()
+    for band in ("blue", "green", "red", "nir", "swir16", "swir22"):
+        path = folder / f"{band}.tif"
+        wider = gdal.Warp("", str(path), format="MEM", outputBounds=[west, 6985440, 326000, north])
+        gdal.GetDriverByName("COG").CreateCopy(
+            str(path), wider, options=["COMPRESS=DEFLATE", "BLOCKSIZE=256"]
+        )
+    item = item_of(folder, ITEM_ID, "2018-12-24T13:37:00Z", "./padded/")
+    for key in ("proj:shape", "proj:transform", "proj:bbox"):
+        item["properties"].pop(key, None)
+    path = root / "items.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [item]}), encoding="utf-8")
+    return path
+
+
+def test_an_area_past_the_scene_s_edge_is_unseen_there_whether_the_file_ends_or_not(tmp_path) -> None:
+    """Pixels of the area beyond the scene are in no file when the clip stops at the scene's
+    edge: they count as unseen all the same, as the no data of a file that goes on does, in the
+    product's figures, the table's and those of a product made later from it on disk."""
+    area = parse_area(list(PAST_THE_EDGE), crs="EPSG:32722")
+    runs = {}
+    for name, catalog in (("ends", SAMPLE / "catalog.json"), ("no data", _padded_catalog(tmp_path))):
+        [scene] = discover(area, FLOOD, "2018-12-01", "2018-12-31", catalog=str(catalog))
+        result = ingest_scene(scene, tmp_path / name.replace(" ", "_"), area=area, event=FLOOD)
+        assert any("covers 60% of the area" in warning for warning in result.warnings)
+        runs[name] = scene, result
+
+    ends, padded = (runs[name][1].indices["water"] for name in ("ends", "no data"))
+    assert _read(ends.path).shape[1] < _read(padded.path).shape[1]  # one stops at the scene's edge
+    seen = np.count_nonzero(_read(padded.path) != 255)
+    assert seen == np.count_nonzero(_read(ends.path) != 255)
+    # Of the area's pixels (GDAL's, on the raster that holds them all), 60 % seen, either way.
+    area_file = tmp_path / "area.geojson"
+    area_file.write_text(json.dumps(area.geojson), encoding="utf-8")
+    assert padded.valid_fraction == pytest.approx(seen / inside_area(area_file, padded.path).sum(), rel=0.002)
+    assert padded.valid_fraction == pytest.approx(0.6, abs=0.002)
+    assert ends.valid_fraction == padded.valid_fraction
+    # The water's share and km² are of the pixels seen, as they were.
+    assert (ends.positive_fraction, ends.positive_km2) == (padded.positive_fraction, padded.positive_km2)
+    assert ends.positive_km2 == pytest.approx(np.count_nonzero(_read(ends.path) == 1) * PIXEL_KM2)
+    # The table's seen_percent; a water mask and a flood computed later from the files on disk.
+    [row] = scene_figures([runs["ends"]])
+    assert row.seen_percent == pytest.approx(100 * ends.valid_fraction)
+    index = runs["ends"][1].indices["ndwi"]
+    assert index.valid_fraction == ends.valid_fraction
+    stack = runs["ends"][1].stack.path
+    assert compute_index(stack, "ndwi", tmp_path / "ndwi.tif", sensor="sentinel2").valid_fraction == (
+        index.valid_fraction
+    )
+    again = water_mask(index.path, tmp_path / "water.tif")
+    assert (again.valid_fraction, again.positive_km2) == (ends.valid_fraction, ends.positive_km2)
+    flood = flood_extent(ends.path, padded.path, tmp_path / "flood.tif")
+    assert flood.valid_fraction == ends.valid_fraction

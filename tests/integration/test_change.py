@@ -15,7 +15,8 @@ from osgeo import gdal
 from firstlight_qgis.core.area import parse_area
 from firstlight_qgis.core.catalog import Scene, discover
 from firstlight_qgis.core.errors import InputError
-from firstlight_qgis.core.indices import SEVERITY_BOUNDS, SEVERITY_CLASSES
+from firstlight_qgis.core.figures import manifest_figures, scene_figures
+from firstlight_qgis.core.indices import SEVERITY_BOUNDS, SEVERITY_CLASSES, burn_severity
 from firstlight_qgis.core.ingest import ingest_scene
 from tests.support.sample import (
     BURNT_ID,
@@ -178,3 +179,43 @@ def test_a_pre_event_nbr_of_another_sensor_is_compared_with_a_warning(fire, area
     assert post.indices["severity"].path.is_file()
     [caveat] = [w for w in post.warnings if w.startswith("dNBR compares")]
     assert "a Landsat scene (before)" in caveat and "a Sentinel-2 scene (after)" in caveat
+
+
+@pytest.mark.parametrize(("event", "catalog"), [(FIRE, "fire"), (FLOOD, "flood")])
+def test_a_change_over_an_area_past_the_scene_s_edge_counts_the_rest_unseen(
+    event, catalog, request, tmp_path
+) -> None:
+    """An area whose east half lies beyond both scenes: the change saw that half of it no more
+    than each scene did; its figures (and the table's, the scene before included) say so."""
+    area = parse_area([-52.92, -27.22, -52.80, -27.17])
+    pre, post = ingest_both(request.getfixturevalue(catalog), area, event, tmp_path)
+
+    own = "nbr" if event == FIRE else "water"
+    seen = post.indices[own].valid_fraction
+    assert 0.5 < seen < 0.55 and pre.indices[own].valid_fraction == seen  # the same sample's pixels
+    changed = post.indices["severity" if event == FIRE else "flood"]
+    assert changed.valid_fraction == seen
+    if event == FIRE:
+        assert post.indices["dnbr"].valid_fraction == seen
+        again = burn_severity(
+            post.indices["nbr"].path,
+            pre.indices["nbr"].path,
+            tmp_path / "dnbr.tif",
+            tmp_path / "severity.tif",
+        )
+        assert again["severity"].valid_fraction == seen  # run later on the files, as the ingest
+    # A row each, the scene before with its own sight (a burn's has its NBR only, no mark).
+    rows = manifest_figures(tmp_path, [pre.scene_id, post.scene_id])
+    assert [(row.role, row.seen_percent) for row in rows] == [("before", 100 * seen), ("event", 100 * seen)]
+
+
+def test_the_scene_before_a_burn_has_the_share_it_saw(fire, area, tmp_path) -> None:
+    pre, post = ingest_both(fire, area, FIRE, tmp_path)
+    before, after = scene(fire, area, FIRE, "2018-12"), scene(fire, area, FIRE, "2019-01")
+
+    rows = scene_figures([(after, post), (before, pre)], before)
+    assert [row.role for row in rows] == ["before", "event"]
+    assert rows[0].marks == {}  # nothing of its own is burnt
+    assert rows[0].seen_percent == pytest.approx(100 * pre.indices["nbr"].valid_fraction)
+    assert rows[1].seen_percent == pytest.approx(100 * post.indices["severity"].valid_fraction)
+    assert rows == manifest_figures(tmp_path, [BURNT_ID, ITEM_ID])

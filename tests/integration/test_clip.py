@@ -99,6 +99,8 @@ def test_window_pixels_match_the_source_on_one_common_extent(
     wanted = area.bounds_in(UTM)
     assert minx <= wanted[0] < minx + 20 and maxx - 20 < wanted[2] <= maxx
     assert miny <= wanted[1] < miny + 20 and maxy - 20 < wanted[3] <= maxy
+    # the area's own rectangle, given in the scene's CRS (that around its lon/lat bbox was 80 m wider)
+    assert common == (305_000, 6_990_000, 310_000, 6_995_000)
     for band, result in results.items():
         # each band file: the whole 256 px tiles of its own grid that intersect the area
         tile = 256 * BANDS[band]
@@ -228,6 +230,7 @@ def test_an_area_at_the_scene_edge_is_clamped_to_the_scene(server: AssetServer, 
     minx, _, maxx, maxy = area_extent(files, edge, "S2_TEST")
     assert (minx, maxy) == (300_000, 7_000_000)
     assert edge.bounds_in(UTM)[2] <= maxx < edge.bounds_in(UTM)[2] + 20 and (maxx - 300_000) % 20 == 0
+    assert maxx == 301_020  # the area's east edge, 301,010, snapped out to the 20 m grid
 
 
 def test_an_area_outside_the_scene_is_an_input_error(server: AssetServer, tmp_path: Path) -> None:

@@ -124,3 +124,21 @@ def test_the_first_scene_is_on_top_and_another_fills_its_gaps(halves, tmp_path) 
     np.testing.assert_array_equal(mosaicked[~has_east], west_values[~has_east])
     assert result.positive_fraction == pytest.approx((mosaicked == 1).sum() / (mosaicked != 255).sum())
     assert result.areas_km2["water"] == pytest.approx((mosaicked == 1).sum() * 400 / 1e6)
+
+
+def test_a_mosaic_counts_the_area_beyond_both_scenes_unseen(tmp_path) -> None:
+    """An area reaching past the east scene's edge: the mosaic saw what the whole sample does, no
+    more, and says so (its valid share of the area's pixels, those beyond both scenes included)."""
+    area = parse_area([-52.92, -27.22, -52.80, -27.17])  # its west half over the sample
+    [scene] = discover(area, EVENT, "2018-12-01", "2018-12-31", catalog=SAMPLE / "catalog.json")
+    whole = ingest_scene(scene, tmp_path / "whole", area=area, event=EVENT).indices["water"]
+    found = discover(area, EVENT, "2018-12-01", "2018-12-31", catalog=split_catalog(tmp_path / "catalog"))
+    scenes = {scene.id: scene for scene in found}
+    out = tmp_path / "out"
+    results = [ingest_scene(scenes[i], out, area=area, event=EVENT) for i in (WEST_ID, EAST_ID)]
+
+    water = mosaic_results(results, out).products["water"]
+    assert 0.5 < whole.valid_fraction < 0.55
+    assert water.valid_fraction == pytest.approx(whole.valid_fraction, abs=1e-6)
+    assert water.positive_km2 == pytest.approx(whole.positive_km2)
+    assert all(result.indices["water"].valid_fraction < water.valid_fraction for result in results)

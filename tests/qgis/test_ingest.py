@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -138,3 +139,26 @@ def test_cancel_inside_the_downloads_stops_the_run(
     assert "\n" not in str(raised.value)
     assert not (tmp_path / "out" / ITEM_ID / "manifest.json").exists()
     assert not (tmp_path / "out" / ITEM_ID / "nir.tif").exists()
+
+
+def test_an_area_half_beyond_the_scene_says_how_much_of_it_was_not_seen(
+    provider, local_catalog, tmp_path
+) -> None:
+    """The sample covers 52 % of the area: the summary and the table say that the rest was not
+    seen, not that the whole area was."""
+    area = "-52.92,-52.80,-27.22,-27.17 [EPSG:4326]"
+    feedback = RecordingFeedback()
+    results = _ingest(
+        local_catalog, area, tmp_path / "out", feedback, OUTPUT_TABLE=str(tmp_path / "figures.csv")
+    )
+
+    assert any("covers 52% of the area" in warning for warning in feedback.warnings)
+    indices = json.loads(Path(results["OUTPUT_MANIFEST"]).read_text(encoding="utf-8"))["indices"]
+    seen = indices["water"]["valid_fraction"]
+    assert 0.51 < seen < 0.53
+    assert results["SUMMARY"].endswith(
+        f"No data (clouds, beyond the scene) hides {1 - seen:.0%} of the pixels: these are of what is seen."
+    )
+    with Path(results["OUTPUT_TABLE"]).open(encoding="utf-8", newline="") as handle:
+        [row] = csv.DictReader(handle)
+    assert float(row["seen_percent"]) == pytest.approx(100 * seen, abs=1e-3)

@@ -80,3 +80,66 @@ def test_a_product_names_its_area() -> None:
     assert area_of(product) == area
     product.SetMetadata({"FIRSTLIGHT_AREA": "{not json"})
     assert area_of(product) is None
+
+
+def _on_lattice(columns: int, rows: int, width: int, height: int) -> gdal.Dataset:
+    """A grid on ``_grid``'s lattice, its first pixel ``columns`` and ``rows`` from that grid's."""
+    grid = gdal.GetDriverByName("MEM").Create("", width, height, 1, gdal.GDT_Byte)
+    grid.SetGeoTransform((ORIGIN[0] + 10.0 * columns, 10.0, 0.0, ORIGIN[1] - 10.0 * rows, 0.0, -10.0))
+    grid.SetProjection(_grid().GetProjection())
+    return grid
+
+
+def _counted(area, grid: gdal.Dataset) -> int:
+    """The area's pixels on ``grid``: those it holds, and those beyond it."""
+    pixels = AreaPixels(area, grid)
+    held = np.count_nonzero(pixels.strip(0, grid.RasterYSize))
+    return held + pixels.beyond()
+
+
+@pytest.mark.parametrize("drawn", [1 << 18, 64], ids=["large pieces", "small pieces"])
+def test_the_pixels_beyond_the_grid_are_those_a_grid_holding_the_area_holds(monkeypatch, drawn) -> None:
+    """A scene's raster stops at its edge: the area's pixels past it are counted on its lattice,
+    as many as a raster holding the whole area has (every side, and drawn in pieces or not)."""
+    monkeypatch.setattr("firstlight_qgis.core.areapixels._DRAWN_PIXELS", drawn)
+    # A quadrilateral over the grid's top left corner, reaching 1 to 2 km past it on two sides.
+    area = _utm_area([(-2000, -1500), (1500, -1000), (1200, 1500), (-1800, 900)])
+    holding = _on_lattice(-250, -200, 600, 500)  # holds the area whole
+    everything = np.count_nonzero(AreaPixels(area, holding).strip(0, 500))
+    assert 30_000 < everything < 80_000
+
+    pixels = AreaPixels(area, _grid())
+    held = np.count_nonzero(_all(pixels, 64))
+    assert 0 < held < everything
+    assert held + pixels.beyond() == everything
+    assert AreaPixels(area, holding).beyond() == 0  # a raster that holds it: nothing beyond
+    for columns, rows in [(-100, 0), (200, 0), (0, -150), (0, 100), (-400, -400)]:  # any side, or none
+        assert _counted(area, _on_lattice(columns, rows, WIDTH, HEIGHT)) == everything
+
+
+def test_an_area_beside_the_grid_is_all_beyond_it() -> None:
+    pixels = AreaPixels(_utm_area([(4000, 0), (5000, 0), (5000, 1000), (4000, 1000)]), _grid())
+
+    assert pixels.beyond() == 100 * 100
+
+
+def test_an_area_smaller_than_a_pixel_beyond_the_grid_is_counted_as_on_it() -> None:
+    """Whether it holds a pixel's centre is told on the lattice, not on the grid alone: a speck of
+    the area over the grid whose centre pixel is beyond it takes no pixel of it."""
+    between = _utm_area([(-8, 12), (-2, 12), (-2, 18), (-8, 18)])  # no centre: touches one pixel
+    across = _utm_area([(-2, 8), (2, 8), (2, 12), (-2, 12)])  # 2 beyond the grid, 2 on it
+    holds = _utm_area([(-6, 3), (1, 3), (1, 7), (-6, 7)])  # the centre of one beyond it
+
+    for area, on, off in [(between, 0, 1), (across, 2, 2), (holds, 0, 1)]:
+        pixels = AreaPixels(area, _grid())
+        assert (np.count_nonzero(_all(pixels, 64)), pixels.beyond()) == (on, off)
+
+
+def test_counting_beyond_the_grid_can_be_stopped() -> None:
+    pixels = AreaPixels(_utm_area([(4000, 0), (5000, 0), (5000, 1000), (4000, 1000)]), _grid())
+
+    def stop() -> None:
+        raise RuntimeError("cancelled")
+
+    with pytest.raises(RuntimeError, match="cancelled"):
+        pixels.beyond(stop)
