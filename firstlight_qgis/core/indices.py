@@ -10,6 +10,7 @@ finished.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -743,7 +744,15 @@ class _MaskReader:
 
 def on_grid(source: gdal.Dataset, grid: gdal.Dataset, resampling: str, nodata: float) -> gdal.Dataset:
     """``source`` seen on ``grid``'s pixels, any CRS: a warped VRT, which resamples only the
-    strips read; ``nodata`` outside ``source``. The caller keeps ``source`` open while reading."""
+    strips read; ``nodata`` outside ``source``. The caller keeps ``source`` open while reading.
+
+    Between pixels of one size (two UTM zones), the kernel is held at that size: the VRT works out
+    a scale per chunk, a little under 1 across zones, which widened a bilinear kernel into a blur
+    (a dNBR 0.14 off a plain bilinear one, 19 % more "low severity")."""
+    same_size = all(
+        math.isclose(abs(a), abs(b), rel_tol=1e-3)
+        for a, b in zip(source.GetGeoTransform()[1::4], grid.GetGeoTransform()[1::4], strict=True)
+    )
     return gdal.Warp(
         "",
         source,
@@ -754,6 +763,7 @@ def on_grid(source: gdal.Dataset, grid: gdal.Dataset, resampling: str, nodata: f
         dstSRS=grid.GetProjection(),
         resampleAlg=resampling,
         dstNodata=nodata,
+        warpOptions=["XSCALE=1", "YSCALE=1"] if same_size else [],
     )
 
 

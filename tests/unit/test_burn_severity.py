@@ -182,6 +182,31 @@ def test_a_pre_event_nbr_in_the_next_utm_zone_is_reprojected(tmp_path):
     assert 0.4 < results["dnbr"].valid_fraction < 0.6
 
 
+def test_a_pre_event_nbr_of_the_same_pixel_size_in_the_next_zone_is_plain_bilinear(tmp_path):
+    """Across zones the warp worked out a scale a little under 1 per chunk, which widened the
+    bilinear kernel into a blur (dNBR up to 0.14 off): held at 1, it is GDAL's plain bilinear
+    warp into memory, as gdalwarp -r bilinear gives."""
+    width, height = 300, 300
+    origin = (200000.0, 20.0, 0.0, 7000000.0, 0.0, -20.0)  # zone 22S, at its west edge
+    y, x = np.mgrid[0:height, 0:width]
+    pre = (0.6 * np.sin(x / 3.0) * np.cos(y / 4.0)).astype(np.float32)  # detail at the pixel's scale
+    _nbr(tmp_path / "pre22.tif", pre, origin)
+    gdal.Warp(str(tmp_path / "pre.tif"), str(tmp_path / "pre22.tif"), dstSRS="EPSG:32721",
+              xRes=20, yRes=20, targetAlignedPixels=True, resampleAlg="near")  # fmt: skip
+    post = np.zeros((height, width), np.float32)
+    _nbr(tmp_path / "post.tif", post, origin)
+
+    dnbr = read(_run(tmp_path, tmp_path / "pre.tif", tmp_path / "post.tif")["dnbr"].path)
+
+    bounds = (origin[0], origin[3] - 20 * height, origin[0] + 20 * width, origin[3])
+    plain = gdal.Warp("", str(tmp_path / "pre.tif"), format="MEM", outputBounds=bounds, width=width,
+                      height=height, dstSRS=POST_CRS, resampleAlg="bilinear", dstNodata=NAN)  # fmt: skip
+    expected = plain.GetRasterBand(1).ReadAsArray()
+    both = ~np.isnan(expected) & ~np.isnan(dnbr)
+    assert both.mean() > 0.9
+    np.testing.assert_allclose(dnbr[both], expected[both], rtol=0, atol=1e-3)
+
+
 def test_outputs_describe_themselves_and_sit_on_the_post_event_grid(tmp_path):
     pre, post, _ = _cases()
     results = _run(tmp_path, *_pair(tmp_path, pre, post))
