@@ -13,7 +13,9 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
+from ..core import errors
 from ..core.errors import FirstLightError
+from .compat import NUMBER_INTEGER
 from .parameters import one_line
 from .paths import icon_path
 
@@ -53,6 +55,19 @@ class FirstLightAlgorithm(QgsProcessingAlgorithm):
     def svgIconPath(self) -> str:
         return str(icon_path())
 
+    def checkParameterValues(
+        self, parameters: dict[str, Any], context: QgsProcessingContext
+    ) -> tuple[bool, str]:
+        """QGIS's checks, but a number outside its range says which range it has: QGIS says only
+        "Incorrect parameter value for PARALLEL_DOWNLOADS"."""
+        for definition in self.parameterDefinitions():
+            value = parameters.get(definition.name())
+            if definition.type() != "number" or value is None:
+                continue
+            if not definition.checkValueIsAcceptable(value, context):
+                return False, number_range_problem(definition, value)
+        return super().checkParameterValues(parameters, context)
+
     def prepareAlgorithm(
         self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> bool:
@@ -86,3 +101,26 @@ class FirstLightAlgorithm(QgsProcessingAlgorithm):
         self, parameters: dict[str, Any], context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> dict[str, Any]:
         raise NotImplementedError
+
+
+def number_range_problem(definition: Any, value: object) -> str:
+    """What a number parameter takes, for a value it does not (``QgsProcessingParameterNumber``)."""
+    kind = (
+        QCoreApplication.translate("FirstLight", "a whole number")
+        if definition.dataType() == NUMBER_INTEGER
+        else QCoreApplication.translate("FirstLight", "a number")
+    )
+    low, high = definition.minimum(), definition.maximum()  # unbounded: +-DBL_MAX
+    if low > -1e300 and high < 1e300:
+        wanted = QCoreApplication.translate("FirstLight", "{kind} from {low:g} to {high:g}")
+    elif low > -1e300:
+        wanted = QCoreApplication.translate("FirstLight", "{kind} of at least {low:g}")
+    elif high < 1e300:
+        wanted = QCoreApplication.translate("FirstLight", "{kind} of at most {high:g}")
+    else:
+        wanted = "{kind}"
+    return QCoreApplication.translate("FirstLight", "{name} takes {wanted}, not {value}.").format(
+        name=definition.name(),
+        wanted=wanted.format(kind=kind, low=low, high=high),
+        value=errors.one_line(value, 40),
+    )

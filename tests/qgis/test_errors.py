@@ -130,6 +130,22 @@ def test_a_bad_scenes_file_is_one_clear_line(provider, local_catalog, area_file,
     assert our_line(raised.value).startswith(problem)
 
 
+@pytest.mark.parametrize(
+    ("algorithm_id", "values", "message"),
+    [
+        ("ingest", {"PARALLEL_DOWNLOADS": 0}, "PARALLEL_DOWNLOADS takes a whole number from 1 to 16, not 0."),
+        ("ingest", {"BEST_N": "many"}, "BEST_N takes a whole number from 1 to 50, not many."),
+        ("ingest", {"POLYGON_MIN_AREA_M2": -1}, "POLYGON_MIN_AREA_M2 takes a number of at least 0, not -1."),
+        ("discover", {"LIMIT": 1001}, "LIMIT takes a whole number from 1 to 1000, not 1001."),
+    ],
+)  # fmt: skip
+def test_a_number_out_of_range_names_its_range(provider, area_file, algorithm_id, values, message) -> None:
+    """QGIS itself says only "Incorrect parameter value for PARALLEL_DOWNLOADS"."""
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById(f"firstlight:{algorithm_id}")
+    parameters = {"AREA": area_file, "EVENT": EVENT, **DATES, "OUTPUT_FOLDER": "TEMPORARY_OUTPUT", **values}
+    assert algorithm.checkParameterValues(parameters, QgsProcessingContext()) == (False, message)
+
+
 def test_check_parameter_values_names_the_problem(provider, area_file) -> None:
     """What the toolbox dialog shows before running: the same sentence."""
     algorithm = QgsApplication.processingRegistry().createAlgorithmById("firstlight:ingest")
