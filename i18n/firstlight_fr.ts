@@ -92,13 +92,13 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="168" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="147" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="157" />
       <source>retrying</source>
       <translation>nouvelle tentative</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="169" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="144" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="154" />
       <source>done</source>
       <translation>terminé</translation>
     </message>
@@ -109,7 +109,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="171" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="146" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="156" />
       <source>failed</source>
       <translation>échec</translation>
     </message>
@@ -123,19 +123,19 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="247" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="176" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="186" />
       <source>Band {band}: {status}</source>
       <translation>Bande {band} : {status}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="249" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="189" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="199" />
       <source>Band {band}: {percent} %</source>
       <translation>Bande {band} : {percent} %</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="251" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="660" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="672" />
       <source>Ingesting scene {n}/{total}: {id} ({sensor}, {date}, {mode}).</source>
       <translation>Import de la scène {n}/{total} : {id} ({sensor}, {date}, {mode}).</translation>
     </message>
@@ -302,140 +302,140 @@
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="446" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="440" />
       <source>3. Scenes</source>
       <translation>3. Scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="494" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="488" />
       <source>4. Ingest</source>
       <translation>4. Import</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="499" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="493" />
       <source>Folder for the bands, stacks and indices</source>
       <translation>Dossier des bandes, des piles et des indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="500" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="494" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="502" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="496" />
       <source>Clip to the area (reads only its pixels)</source>
       <translation>Découper à la zone (ne lit que ses pixels)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="503" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="497" />
       <source>Off downloads whole band files, 100-250 MB each for Sentinel-2</source>
       <translation>Désactivé, télécharge les fichiers de bandes entiers, 100 à 250 Mo chacun pour Sentinel-2</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="504" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="363" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="498" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="373" />
       <source>Skip validation (faster, result may lack NIR/SWIR)</source>
       <translation>Ignorer la validation (plus rapide, le résultat peut manquer de PIR/SWIR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="506" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="500" />
       <source>Accepts scenes lacking a band and stacks that fail their checks: unfit for analysis</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent aux contrôles : inutilisable pour l'analyse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="508" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="502" />
       <source>Mosaic the scenes (one layer per product)</source>
       <translation>Mosaïquer les scènes (une couche par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="510" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="504" />
       <source>With two scenes or more of one day (an area over two tiles): their products also as one raster each, in the output folder's mosaic folder, areas counted once</source>
       <translation>Avec deux scènes ou plus d'un même jour (une zone sur deux tuiles) : leurs produits aussi en un raster chacun, dans le dossier mosaic du dossier de sortie, les surfaces comptées une seule fois</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="515" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="327" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="509" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="337" />
       <source>Polygons of the flood, burn or water (GeoPackage)</source>
       <translation>Polygones de l'inondation, du brûlis ou de l'eau (GeoPackage)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="517" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="511" />
       <source>Also the flood extent, burn severity or else the water mask as polygons, with their class and area, patches under 0.1 ha merged into their surroundings: for a report or a map</source>
       <translation>Aussi l'étendue de l'inondation, la sévérité du brûlis ou sinon le masque d'eau en polygones, avec leur classe et leur surface, les taches de moins de 0,1 ha fondues dans leur voisinage : pour un rapport ou une carte</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="528" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="522" />
       <source>Ingest</source>
       <translation>Importer</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="529" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="523" />
       <source>Download, stack, validate and index the selected scenes</source>
       <translation>Télécharger, empiler, valider et indicer les scènes sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="531" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="525" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="536" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="530" />
       <source>Map layout</source>
       <translation>Mise en page</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="538" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="532" />
       <source>A print layout of the last ingest: its map with the scene's layers shown, what it found in km², the scenes, legend, scale bar and the imagery's credit; opened in the layout designer</source>
       <translation>Une mise en page de la dernière ingestion : sa carte avec les couches affichées de la scène, ce qu'elle a trouvé en km², les scènes, la légende, l'échelle et le crédit des images ; ouverte dans le concepteur de mise en page</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="833" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="827" />
       <source>drawn rectangle</source>
       <translation>rectangle dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="833" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="827" />
       <source>drawn polygon</source>
       <translation>polygone dessiné</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="841" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="835" />
       <source>Drawing cancelled; the area is unchanged.</source>
       <translation>Dessin annulé ; la zone est inchangée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="900" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="894" />
       <source>The scenes were searched with other dates, cloud cover or catalog than those shown: press Search again.</source>
       <translation>Les scènes ont été cherchées avec d'autres dates, couverture nuageuse ou catalogue que ceux affichés : appuyez à nouveau sur Rechercher.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1038" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1032" />
       <source>1 scene found and selected: press Ingest to put it on the map.</source>
       <translation>1 scène trouvée et sélectionnée : cliquez sur Importer pour l'afficher sur la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1050" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1044" />
       <source>The search for a scene from before the event was cancelled; the ingest searches again.</source>
       <translation>La recherche d'une scène d'avant l'événement a été annulée ; l'import cherche à nouveau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1060" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1054" />
       <source>The search for a scene from before the event failed; the ingest searches again.</source>
       <translation>La recherche d'une scène d'avant l'événement a échoué ; l'ingestion cherche à nouveau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1067" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1061" />
       <source>The earlier scene's dates or the area changed during the search: the ingest looks for the scene from before the event itself.</source>
       <translation>Les dates de la scène antérieure ou la zone ont changé pendant la recherche : l'import cherche lui-même la scène d'avant l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1169" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1163" />
       <source>none</source>
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1463" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1457" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
@@ -450,262 +450,262 @@
       <translation>arrêté</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="434" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="428" />
       <source>to</source>
       <translation>au</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="553" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="547" />
       <source>Band</source>
       <translation>Bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="553" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="547" />
       <source>Status</source>
       <translation>État</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="553" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="547" />
       <source>Progress</source>
       <translation>Progression</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="722" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="716" />
       <source>The custom catalog needs the URL of a STAC API, starting with https://.</source>
       <translation>Le catalogue personnalisé demande l'URL d'une API STAC, commençant par https://.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="724" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="718" />
       <source>Choose an existing local catalog file (catalog.json or an ItemCollection).</source>
       <translation>Choisissez un fichier de catalogue local existant (catalog.json ou une ItemCollection).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="769" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="763" />
       <source>No area yet: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Pas encore de zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="778" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="772" />
       <source>unknown size</source>
       <translation>taille inconnue</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="815" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="809" />
       <source>Draw the rectangle on the map: press, drag and release. Esc cancels.</source>
       <translation>Dessinez le rectangle sur la carte : appuyez, faites glisser et relâchez. Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="817" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="811" />
       <source>Click the corners of the polygon on the map; right-click finishes, Esc cancels.</source>
       <translation>Cliquez sur les sommets du polygone sur la carte ; le clic droit termine, Échap annule.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="851" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="845" />
       <source>Set an area first: draw a rectangle or polygon, or take a layer's or the map's extent.</source>
       <translation>Définissez d'abord une zone : dessinez un rectangle ou un polygone, ou prenez l'emprise d'une couche ou de la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="869" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="863" />
       <source>The end date is before the start date: pick an end date on or after it.</source>
       <translation>La date de fin est avant la date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="957" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="951" />
       <source>The earlier scene's end date is before its start date: pick an end date on or after it.</source>
       <translation>La date de fin de la scène antérieure précède sa date de début : choisissez une date de fin égale ou postérieure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="978" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="972" />
       <source>Search cancelled.</source>
       <translation>Recherche annulée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="979" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="973" />
       <source>Search cancelled; the scenes table is unchanged.</source>
       <translation>Recherche annulée ; le tableau des scènes est inchangé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1025" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1019" />
       <source>No scene covers the area for these dates and cloud cover: widen the dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène ne couvre la zone pour ces dates et cette couverture nuageuse : élargissez les dates ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1034" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1028" />
       <source>{count} scenes found; the best is selected. Pick one or more and press Ingest.</source>
       <translation>{count} scènes trouvées ; la meilleure est sélectionnée. Choisissez-en une ou plusieurs et cliquez sur Importer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1081" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1075" />
       <source>{count} scenes from before the event: the one to compare with is chosen under the table.</source>
       <translation>{count} scènes d'avant l'événement : celle à comparer se choisit sous le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1170" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1164" />
       <source>{id}: {sensor}, {date}; bands {bands}</source>
       <translation>{id} : {sensor}, {date} ; bandes {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1186" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1180" />
       <source>Loading the preview…</source>
       <translation>Chargement de l'aperçu…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1215" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1209" />
       <source>Choose an output folder for the bands, stacks and indices.</source>
       <translation>Choisissez un dossier de sortie pour les bandes, les piles et les indices.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1228" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1222" />
       <source>Search first, then select one or more scenes in the table.</source>
       <translation>Lancez d'abord une recherche, puis sélectionnez une ou plusieurs scènes dans le tableau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1272" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1266" />
       <source>The output folder cannot be created: choose another one.</source>
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1430" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1424" />
       <source>Ingest a scene first: its layers make the map.</source>
       <translation>Ingérez d'abord une scène : ses couches font la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1434" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1428" />
       <source>The layers of the last ingest are no longer in the project: ingest again to map them.</source>
       <translation>Les couches du dernier import ne sont plus dans le projet : importez à nouveau pour les cartographier.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1469" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1463" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="604" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="598" />
       <source>last session</source>
       <translation>dernière session</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="779" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="773" />
       <source>Area: {size} ({source})</source>
       <translation>Zone : {size} ({source})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="893" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="887" />
       <source>The scenes were searched for {searched}; the event is now {shown}: press Search again.</source>
       <translation>Les scènes ont été cherchées pour « {searched} » ; l'événement est maintenant « {shown} » : appuyez à nouveau sur Rechercher.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="945" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="939" />
       <source>Searching {catalog}…</source>
       <translation>Recherche dans {catalog}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="981" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="975" />
       <source>The search failed.</source>
       <translation>La recherche a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1000" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="994" />
       <source>The search results could not be read: run the search again.</source>
       <translation>Les résultats de la recherche n'ont pas pu être lus : relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1077" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1071" />
       <source>No scene from before the event covers the area between {start} and {end}: widen the earlier scene's dates or raise the maximum cloud cover.</source>
       <translation>Aucune scène d'avant l'événement ne couvre la zone entre le {start} et le {end} : élargissez les dates de la scène antérieure ou augmentez la couverture nuageuse maximale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1174" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1168" />
       <source>; missing {bands}</source>
       <translation> ; manquent {bands}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1203" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1197" />
       <source>No preview for {href}: {reason}</source>
       <translation>Pas d'aperçu pour {href} : {reason}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1206" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1200" />
       <source>No preview available.</source>
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1294" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1288" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1362" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1356" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1392" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1386" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1396" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1390" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1444" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1438" />
       <source>FirstLight {name}</source>
       <translation>FirstLight {name}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1465" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1459" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1468" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1462" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1499" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1497" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1529" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1527" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1055" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1049" />
       <source>The search for a scene from before the event failed: {errors}</source>
       <translation>La recherche d'une scène d'avant l'événement a échoué : {errors}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1219" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1213" />
       <source>The output folder {folder} is not a full path: choose one with the … button, or type its full path.</source>
       <translation>Le dossier de sortie {folder} n'est pas un chemin complet : choisissez-en un avec le bouton …, ou saisissez son chemin complet.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1302" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1296" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1379" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1373" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1385" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1379" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1400" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1394" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="777" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="771" />
       <source>Could not measure the area: {error}</source>
       <translation>Impossible de mesurer la zone : {error}</translation>
     </message>
@@ -911,14 +911,44 @@
       <translation>pas une image</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="42" />
+      <location filename="../firstlight_qgis/processing/base.py" line="109" />
+      <source>a whole number</source>
+      <translation>un nombre entier</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="111" />
+      <source>a number</source>
+      <translation>un nombre</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="115" />
+      <source>{kind} from {low:g} to {high:g}</source>
+      <translation>{kind} de {low:g} à {high:g}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="44" />
       <source>Imagery</source>
       <translation>Imagerie</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="43" />
+      <location filename="../firstlight_qgis/processing/base.py" line="45" />
       <source>Indices</source>
       <translation>Indices</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="117" />
+      <source>{kind} of at least {low:g}</source>
+      <translation>{kind} d’au moins {low:g}</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="122" />
+      <source>{name} takes {wanted}, not {value}.</source>
+      <translation>{name} attend {wanted}, pas {value}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="119" />
+      <source>{kind} of at most {high:g}</source>
+      <translation>{kind} d’au plus {high:g}</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="128" />
@@ -1004,7 +1034,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="160" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="404" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="414" />
       <source>Burn severity</source>
       <translation>Sévérité du brûlis</translation>
     </message>
@@ -1025,17 +1055,17 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="223" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="406" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="416" />
       <source>Flood extent</source>
       <translation>Étendue de l'inondation</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="146" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="148" />
       <source>Discover scenes</source>
       <translation>Découvrir des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="157" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="159" />
       <source>Searches a STAC catalog for the Sentinel-2, Landsat or Sentinel-1 scenes an event needs over the area between two dates, best first: most of the area covered, least cloud, most recent, the event's preferred sensor.
 
 Catalog: earth-search (default), planetary-computer, the URL of any STAC API, or the path of a local catalog.json / ItemCollection file.
@@ -1053,47 +1083,47 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>{scene} ({area:.1f} % sur la zone)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="173" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="175" />
       <source>Maximum number of scenes</source>
       <translation>Nombre maximal de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="152" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="154" />
       <source>stac,search,sentinel-2,landsat,sentinel-1,footprint,flood,wildfire,drought</source>
       <translation>stac,recherche,sentinel-2,landsat,sentinel-1,emprise,inondation,incendie,sécheresse</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="187" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="189" />
       <source>Scene footprints</source>
       <translation>Emprises des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="196" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="198" />
       <source>Scenes (JSON)</source>
       <translation>Scènes (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="197" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="199" />
       <source>JSON files (*.json)</source>
       <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="204" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="206" />
       <source>Number of scenes</source>
       <translation>Nombre de scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="209" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="211" />
       <source>Scene ids, best first (comma-separated)</source>
       <translation>Identifiants des scènes, les meilleures d'abord (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="230" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="232" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}, {limit}.</source>
       <translation>Recherche dans {catalog} de scènes {event} du {start} au {end}, {limit}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/discover.py" line="259" />
+      <location filename="../firstlight_qgis/processing/discover.py" line="261" />
       <source>{priority}. {id}: {sensor}, {date}, cloud {cloud}, {coverage}% of the area{missing}</source>
       <translation>{priority}. {id} : {sensor}, {date}, nuages {cloud}, {coverage} % de la zone{missing}</translation>
     </message>
@@ -1162,19 +1192,19 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="108" />
       <location filename="../firstlight_qgis/processing/index.py" line="145" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="401" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="411" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="118" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="375" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="385" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="148" />
-      <location filename="../firstlight_qgis/processing/ingest.py" line="402" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="412" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
@@ -1229,22 +1259,22 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré 
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="143" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="153" />
       <source>started</source>
       <translation>démarrée</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="145" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="155" />
       <source>skipped</source>
       <translation>déjà présente</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="202" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="212" />
       <source>Ingest scenes</source>
       <translation>Importer des scènes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="215" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="225" />
       <source>Downloads every spectral band of the chosen scenes, stacks them into a VRT in canonical band order, validates the stack and computes the event's index: NDWI/MNDWI and a water mask for floods, NBR for burn scars, NDVI for drought.
 
 With pre-event dates, the latest clear scene between them (at most 10% cloud, else the clearest) is ingested too, and each scene gets its change since: for floods, the flood extent &lt;id&gt;_flood.tif (1 flooded: water now, dry before; 2 water before too, the river in its bed; 0 dry; 255 no data); for burn scars, dNBR (the pre-event NBR minus its own, &gt; 0 where land burned) and burn severity classes (0 unburned, 1 low, 2 moderate-low, 3 moderate-high, 4 high; 255 no data).
@@ -1269,217 +1299,222 @@ Ignorer la validation continue quand une scène n'a pas une bande ou que la pile
 Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTIFF par bande, &lt;id&gt;_stack.vrt, les rasters d'indice, &lt;id&gt;_water.tif (1 eau, 0 sec, 255 sans données) et manifest.json. Une nouvelle exécution saute les bandes déjà complètes et vérifiées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="244" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="254" />
       <source>Scene ids (comma-separated)</source>
       <translation>Identifiants des scènes (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="247" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="257" />
       <source>Ids of the scenes to ingest; empty takes the best BEST_N scenes found.</source>
       <translation>Identifiants des scènes à importer ; vide prend les BEST_N meilleures scènes trouvées.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="252" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="262" />
       <source>Scenes from Discover (JSON)</source>
       <translation>Scènes de « Découvrir » (JSON)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="259" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="269" />
       <source>The SCENES_JSON output of 'Discover scenes': its scenes are used and no search runs.</source>
       <translation>La sortie SCENES_JSON de « Découvrir des scènes » : ses scènes sont utilisées et aucune recherche n'est lancée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="294" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="304" />
       <source>Pre-event scene id (empty: the best found)</source>
       <translation>Identifiant de la scène d'avant l'événement (vide : la meilleure trouvée)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="300" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="310" />
       <source>The scene to compare with, rather than the one FirstLight picks: the id of a scene found between the pre-event dates (as firstlight:discover lists them).</source>
       <translation>La scène à laquelle comparer, plutôt que celle que choisit FirstLight : l'identifiant d'une scène trouvée entre les dates d'avant l'événement (telle que firstlight:discover les liste).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="313" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="323" />
       <source>Mosaic the scenes (one raster per product)</source>
       <translation>Mosaïquer les scènes (un raster par produit)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="316" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="326" />
       <source>With two scenes or more (an area over two tiles), their products are also mosaicked into OUTPUT_FOLDER/mosaic/&lt;product&gt;.tif: the first scene on top, the others filling its gaps (beyond its footprint, its clouds), the areas counted once. Pick scenes of one day: a mosaic of several dates mixes the states of the event.</source>
       <translation>Avec deux scènes ou plus (une zone sur deux tuiles), leurs produits sont aussi mosaïqués dans OUTPUT_FOLDER/mosaic/&lt;produit&gt;.tif : la première scène au-dessus, les autres comblant ses manques (hors de son emprise, ses nuages), les surfaces comptées une seule fois. Choisissez des scènes d'un même jour : une mosaïque de plusieurs dates mêle les états de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="332" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="342" />
       <source>Also write each scene's flood extent (with pre-event dates), burn severity, or else its water mask as polygons, &lt;id&gt;_&lt;product&gt;.gpkg beside it: one per patch, with its class and area in km². Patches under POLYGON_MIN_AREA_M2 join the class around them.</source>
       <translation>Écrit aussi l'étendue de l'inondation de chaque scène (avec des dates avant l'événement), la sévérité du brûlis, ou sinon son masque d'eau en polygones, &lt;id&gt;_&lt;produit&gt;.gpkg à côté : un par tache, avec sa classe et sa surface en km². Les taches de moins de POLYGON_MIN_AREA_M2 rejoignent la classe qui les entoure.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="342" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="352" />
       <source>Polygons: minimum area of a patch (m²)</source>
       <translation>Polygones : surface minimale d'une tache (m²)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="367" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="377" />
       <source>Accept scenes lacking a band and stacks that fail validation. Use it to get whatever is there quickly; the result may be unfit for spectral analysis.</source>
       <translation>Accepte les scènes auxquelles il manque une bande et les piles qui échouent à la validation. À utiliser pour obtenir vite ce qui est disponible ; le résultat peut être inutilisable pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="378" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="388" />
       <source>Pixels whose water index is above this are water; otsu picks it from the image.</source>
       <translation>Les pixels dont l'indice d'eau dépasse cette valeur sont de l'eau ; otsu la choisit d'après l'image.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="384" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="394" />
       <source>Mask clouds (SCL / QA_PIXEL)</source>
       <translation>Masquer les nuages (SCL / QA_PIXEL)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="387" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="397" />
       <source>Retries per band</source>
       <translation>Nouvelles tentatives par bande</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="208" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="218" />
       <source>stac,download,stack,vrt,ndwi,mndwi,water,flood,nbr,dnbr,burn,wildfire,sentinel-2,landsat,sentinel-1</source>
       <translation>stac,téléchargement,pile,vrt,ndwi,mndwi,eau,inondation,nbr,dnbr,brûlis,incendie,sentinel-2,landsat,sentinel-1</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="268" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="278" />
       <source>Number of best scenes (when no ids are given)</source>
       <translation>Nombre de meilleures scènes (sans identifiants)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="277" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="287" />
       <source>Pre-event start date (flood extent, dNBR)</source>
       <translation>Début de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="278" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="288" />
       <source>Pre-event end date (flood extent, dNBR)</source>
       <translation>Fin de la période d'avant l'événement (étendue de l'inondation, dNBR)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="282" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="292" />
       <source>The latest clear scene between these dates (at most 10% cloud, else the clearest; of the first scene's tile or orbit when there is one), before the event's dates, or the one PRE_EVENT_SCENE names, is ingested too, and each scene's change since is computed: a flood's extent, a burn scar's dNBR and burn severity. Leave both empty for the event's index and water mask alone.</source>
       <translation>La scène dégagée la plus récente entre ces dates (au plus 10 % de nuages, sinon la moins nuageuse ; de la tuile ou de l'orbite de la première scène s'il y en a une), avant les dates de l'événement, ou celle que nomme PRE_EVENT_SCENE, est aussi importée, et le changement de chaque scène depuis est calculé : l'étendue d'une inondation, le dNBR et la sévérité d'un brûlis. Laisser les deux vides pour l'indice et le masque d'eau de l'événement seuls.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="309" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="319" />
       <source>Clip to the area (else whole scene)</source>
       <translation>Découper à la zone (sinon scène entière)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="353" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="363" />
       <source>Parallel downloads</source>
       <translation>Téléchargements en parallèle</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="399" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="409" />
       <source>Band stack (VRT)</source>
       <translation>Pile de bandes (VRT)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="407" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="417" />
       <source>Manifest</source>
       <translation>Manifeste</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="409" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="419" />
       <source>All layers produced</source>
       <translation>Toutes les couches produites</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="411" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="421" />
       <source>Ingested scene ids</source>
       <translation>Identifiants des scènes importées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="414" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="424" />
       <source>Sensor of the first scene (sentinel2, landsat, sentinel1)</source>
       <translation>Capteur de la première scène (sentinel2, landsat, sentinel1)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="419" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="429" />
       <source>Polygons (with POLYGONS)</source>
       <translation>Polygones (avec POLYGONS)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="423" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="433" />
       <source>Mosaic folder (with MOSAIC)</source>
       <translation>Dossier de la mosaïque (avec MOSAIC)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="428" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="438" />
       <source>What the first scene (with MOSAIC, the whole area) shows: flooded, burnt or water share and area</source>
       <translation>Ce que montre la première scène (avec MOSAIC, toute la zone) : part et surface inondée, brûlée ou en eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="524" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="536" />
       <source>Validation is skipped: scenes lacking bands are accepted and the stacks are not checked, so the results may lack NIR/SWIR or be unfit for spectral analysis.</source>
       <translation>La validation est ignorée : les scènes auxquelles il manque des bandes sont acceptées et les piles ne sont pas contrôlées, les résultats peuvent donc manquer de PIR/SWIR ou être inutilisables pour l'analyse spectrale.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="595" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="607" />
       <source>Ingest cancelled; completed band files were kept and will be reused.</source>
       <translation>Import annulé ; les fichiers de bandes terminés sont conservés et seront réutilisés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="632" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="644" />
       <source>One scene: nothing to mosaic.</source>
       <translation>Une seule scène : rien à mosaïquer.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="474" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="486" />
       <source>Searching {catalog} for {event} scenes from {start} to {end}.</source>
       <translation>Recherche dans {catalog} des scènes {event} du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="646" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="658" />
       <source>Mosaic of {count} scenes: {products} in {folder}.</source>
       <translation>Mosaïque de {count} scènes : {products} dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="688" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="700" />
       <source>Manifest: {path}</source>
       <translation>Manifeste : {path}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="463" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="119" />
+      <source>The scenes of {file} were found for {found_for}, and EVENT is {event}: set EVENT to {found_for}, or run Discover for {event}.</source>
+      <translation>Les scènes de {file} ont été trouvées pour {found_for}, et EVENT vaut {event} : mettez EVENT à {found_for}, ou relancez « Découvrir des scènes » pour {event}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/ingest.py" line="473" />
       <source>Reading the scenes of {file}.</source>
       <translation>Lecture des scènes de {file}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="492" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="504" />
       <source>Pre-event dates serve a flood's extent or a burn scar's dNBR, not {event}: clear them, or choose a flood or wildfire.burn_scar.</source>
       <translation>Les dates d'avant l'événement servent à l'étendue d'une inondation ou au dNBR d'une cicatrice de brûlis, pas à {event} : effacez-les, ou choisissez une inondation ou wildfire.burn_scar.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="555" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="567" />
       <source>The pre-event scene {id} is looked for between the pre-event dates: give them too.</source>
       <translation>La scène d'avant l'événement {id} est cherchée entre les dates d'avant l'événement : donnez-les aussi.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="637" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="649" />
       <source>The mosaic mixes scenes of {days}: where they overlap it shows the first scene's day, elsewhere another's. Mosaic scenes of one day to map one state of the event.</source>
       <translation>La mosaïque mêle des scènes du {days} : là où elles se recouvrent, elle montre le jour de la première scène, ailleurs celui d'une autre. Mosaïquez des scènes d'un même jour pour cartographier un seul état de l'événement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="652" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="664" />
       <source>Mosaic: {line}</source>
       <translation>Mosaïque : {line}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="668" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="680" />
       <source>clipped to the area</source>
       <translation>découpée à la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="670" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="682" />
       <source>whole scene</source>
       <translation>scène entière</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/ingest.py" line="678" />
+      <location filename="../firstlight_qgis/processing/ingest.py" line="690" />
       <source>Stack: {path} ({bands})</source>
       <translation>Pile : {path} ({bands})</translation>
     </message>
@@ -1549,7 +1584,7 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>entités</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="554" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="560" />
       <source>(none)</source>
       <translation>(aucune)</translation>
     </message>
@@ -1764,32 +1799,32 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="72" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="73" />
       <source>1 polygon (patches of 1 pixel or more).</source>
       <translation>1 polygone (taches de 1 pixel ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="73" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="74" />
       <source>1 polygon (patches of {pixels} pixels or more).</source>
       <translation>1 polygone (taches de {pixels} pixels ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="74" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="75" />
       <source>{count} polygons (patches of 1 pixel or more).</source>
       <translation>{count} polygones (taches de 1 pixel ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="75" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="76" />
       <source>{count} polygons (patches of {pixels} pixels or more).</source>
       <translation>{count} polygones (taches de {pixels} pixels ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="43" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="44" />
       <source>No data (clouds, beyond the scene) hides {hidden:.0%} of the pixels: these are of what is seen.</source>
       <translation>L'absence de données (nuages, hors de la scène) cache {hidden:.0%} des pixels : ces chiffres portent sur ce qui est vu.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="53" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="54" />
       <source>Area: {area:.2f} km².</source>
       <translation>Surface : {area:.2f} km².</translation>
     </message>
@@ -1799,7 +1834,7 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>Par classe : {classes}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="63" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="64" />
       <source>Polygons by class: {classes}.</source>
       <translation>Polygones par classe : {classes}.</translation>
     </message>
