@@ -58,14 +58,16 @@ class FirstLightAlgorithm(QgsProcessingAlgorithm):
     def checkParameterValues(
         self, parameters: dict[str, Any], context: QgsProcessingContext
     ) -> tuple[bool, str]:
-        """QGIS's checks, but a number outside its range says which range it has: QGIS says only
-        "Incorrect parameter value for PARALLEL_DOWNLOADS"."""
+        """QGIS's checks, but a number outside its range says which range it has, and a choice not
+        among its options which options it has: QGIS says only "Incorrect parameter value for
+        PARALLEL_DOWNLOADS"."""
+        explain = {"number": number_range_problem, "enum": choice_problem}
         for definition in self.parameterDefinitions():
             value = parameters.get(definition.name())
-            if definition.type() != "number" or value is None:
+            if definition.type() not in explain or value is None:
                 continue
             if not definition.checkValueIsAcceptable(value, context):
-                return False, number_range_problem(definition, value)
+                return False, explain[definition.type()](definition, value)
         return super().checkParameterValues(parameters, context)
 
     def prepareAlgorithm(
@@ -123,4 +125,12 @@ def number_range_problem(definition: Any, value: object) -> str:
         name=definition.name(),
         wanted=wanted.format(kind=kind, low=low, high=high),
         value=errors.one_line(value, 40),
+    )
+
+
+def choice_problem(definition: Any, value: object) -> str:
+    """What a choice parameter takes, for a value it does not (``QgsProcessingParameterEnum``, whose
+    choices are given by name: the names, not their numbers)."""
+    return QCoreApplication.translate("FirstLight", "{name} takes one of {options}, not {value}.").format(
+        name=definition.name(), options=", ".join(definition.options()), value=errors.one_line(value, 40)
     )

@@ -137,9 +137,11 @@ def test_a_bad_scenes_file_is_one_clear_line(provider, local_catalog, area_file,
         ("ingest", {"BEST_N": "many"}, "BEST_N takes a whole number from 1 to 50, not many."),
         ("ingest", {"POLYGON_MIN_AREA_M2": -1}, "POLYGON_MIN_AREA_M2 takes a number of at least 0, not -1."),
         ("discover", {"LIMIT": 1001}, "LIMIT takes a whole number from 1 to 1000, not 1001."),
+        ("index", {"INDEX": "MNDWI"}, "INDEX takes one of ndwi, mndwi, nbr, ndvi, not MNDWI."),
+        ("index", {"INDEX": 1}, "INDEX takes one of ndwi, mndwi, nbr, ndvi, not 1."),
     ],
 )  # fmt: skip
-def test_a_number_out_of_range_names_its_range(provider, area_file, algorithm_id, values, message) -> None:
+def test_a_value_out_of_range_names_the_range(provider, area_file, algorithm_id, values, message) -> None:
     """QGIS itself says only "Incorrect parameter value for PARALLEL_DOWNLOADS"."""
     algorithm = QgsApplication.processingRegistry().createAlgorithmById(f"firstlight:{algorithm_id}")
     parameters = {"AREA": area_file, "EVENT": EVENT, **DATES, "OUTPUT_FOLDER": "TEMPORARY_OUTPUT", **values}
