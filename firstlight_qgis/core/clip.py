@@ -416,12 +416,9 @@ class _Clip(BandTask):
         self.origin = (x0 + window[0] * dx, y0 + window[1] * dy)
 
     def identity(self) -> dict[str, Any]:
-        return {
-            "href": self.label,
-            "window": list(self.bounds),
-            "origin": list(self.origin),
-            "size": list(self.window[2:]),
-        }
+        """The file holds the whole tiles at ``origin`` of ``size``: another area under the same
+        tiles is the same file (the area's own bounds made it one that was fetched again)."""
+        return {"href": self.label, "origin": list(self.origin), "size": list(self.window[2:])}
 
     def attempt(self) -> str:
         failed, self.failed = self.failed, None

@@ -248,6 +248,13 @@ def test_rerun_skips_and_a_new_area_reclips(server: AssetServer, tmp_path: Path,
     assert all(r.skipped and r.bytes_transferred == 0 for r in again.values())
     # FirstLight's first-byte check, then GDAL's read of the headers for the grid: no tile
     assert {r.range for r in server.log(method="GET")} <= {"bytes=0-0", "bytes=0-32767"}
+    files = {band: result.local_path.read_bytes() for band, result in again.items()}
+    # Another area under the same tiles: the same files (the area's own bounds made them new ones).
+    inside = parse_area([305_113, 6_990_107, 309_887, 6_994_893], crs=UTM)
+    server.clear_log()
+    same = _clip(server, tmp_path, inside, ("blue", "nir"))
+    assert all(r.skipped and r.local_path.read_bytes() == files[band] for band, r in same.items())
+    assert {r.range for r in server.log(method="GET")} <= {"bytes=0-0", "bytes=0-32767"}
     other = parse_area([310_000, 6_985_000, 312_000, 6_987_000], crs=UTM)
     moved = _clip(server, tmp_path, other, ("blue", "nir"))
     assert not any(r.skipped for r in moved.values())
