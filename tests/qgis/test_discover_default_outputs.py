@@ -24,5 +24,5 @@ def test_discover_without_outputs_makes_temporary_ones(provider, local_catalog, 
     assert missing == []
     results = run("firstlight:discover", parameters, context=context)
     assert [feature["id"] for feature in results["FOOTPRINTS"].getFeatures()] == [ITEM_ID]
-    scenes = json.loads(Path(results["SCENES_JSON"]).read_text(encoding="utf-8"))
+    scenes = json.loads(Path(results["SCENES_JSON"]).read_text(encoding="utf-8"))["scenes"]
     assert [scene["id"] for scene in scenes] == [ITEM_ID]
