@@ -16,12 +16,14 @@ whatever the server supports.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import math
 import os
 import re
 import threading
+import time as clock
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,7 +31,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .area import Area, coverage_percent, parse_area
 from .bands import (
@@ -55,9 +57,11 @@ EARTH_SEARCH_URL = "https://earth-search.aws.element84.com/v1"
 PLANETARY_COMPUTER_URL = "https://planetarycomputer.microsoft.com/api/stac/v1"
 
 # Collections searched by default on the catalogs we know. Earth Search's sentinel-1-grd is neither
-# terrain-corrected nor anonymously readable (requester-pays S3), so Earth Search serves optical only.
+# terrain-corrected nor anonymously readable, and its landsat-c2-l2 items point only at the USGS's
+# requester-pays bucket (s3://usgs-landsat, no https alternate): FirstLight can fetch neither, so
+# Earth Search serves Sentinel-2 only, and Landsat comes from Planetary Computer.
 DEFAULT_COLLECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    EARTH_SEARCH_URL: {SENTINEL2: ("sentinel-2-l2a",), LANDSAT: ("landsat-c2-l2",)},
+    EARTH_SEARCH_URL: {SENTINEL2: ("sentinel-2-l2a",)},
     PLANETARY_COMPUTER_URL: {
         SENTINEL2: ("sentinel-2-l2a",),
         LANDSAT: ("landsat-c2-l2",),
@@ -73,6 +77,9 @@ MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # per API response: a page of 100 Sentine
 # per local catalog file: 20,000 Sentinel-2 items; JSON takes ~10x its size in memory once parsed
 MAX_LOCAL_FILE_BYTES = 256 * 1024 * 1024
 _POLL_S = 0.1
+# A catalog that asks (Retry-After) for a longer pause than this is not waited for: the search
+# stops at once and says how long it asked; a shorter one is waited for (a cancel ends the wait).
+MAX_RETRY_AFTER_S = 30.0
 _SECRET_PARAM = re.compile(
     r"(?i)\b(sig|signature|token|access_token|api[_-]?key|key|password|secret|x-amz-[a-z-]+)=[^&\s\"']+"
 )
@@ -148,9 +155,15 @@ def scene_from_item(
 
     Raises ``CatalogError`` for a malformed item and ``BandResolutionError`` when it carries none
     of the bands of any sensor FirstLight reads. ``coverage_percent`` is filled when ``area`` is.
+    ``missing_bands`` lists the bands the item lacks and those it has only where FirstLight cannot
+    fetch them (requester-pays ``s3://``, with no http(s) alternate): their hrefs stay in
+    ``band_urls``, for the record and for the ingest to say why it cannot fetch them.
     """
     _check_item(item)
     sensor, assets, missing = _resolve_sensor(item)
+    unfetchable = {band for band, asset in assets.items() if _requester_pays(asset.href)}
+    if unfetchable:
+        missing = [b for b in SENSORS[sensor].canonical_order if b in unfetchable or b in missing]
     props = _props(item)
     visual = resolve_visual(item, sensor)
     resolutions = [a.resolution_m for a in assets.values() if a.resolution_m]
@@ -261,6 +274,12 @@ def _resolve_sensor(item: dict) -> tuple[str, dict[str, ResolvedAsset], list[str
         f"Scene {one_line(item['id'])} is not from a sensor FirstLight reads (Sentinel-2, Landsat, "
         "Sentinel-1) and has none of their bands: choose another scene or collection."
     )
+
+
+def _requester_pays(href: str) -> bool:
+    """Whether FirstLight can reach ``href`` only on requester-pays Amazon S3, which it never fetches
+    (``bands.py`` has taken an http(s) alternate when the asset has one)."""
+    return href.strip().lower().startswith("s3://")
 
 
 def _single_file_url(assets: dict[str, ResolvedAsset], visual: str | None) -> str | None:
@@ -435,14 +454,23 @@ class _Collector:
             return None
         if not _in_window(_props(item), criteria.start, criteria.end):
             return None
+        if not is_local:
+            item = _resolved_hrefs(item)
         scene = scene_from_item(item, area=criteria.area, catalog=catalog, catalog_is_local=is_local)
         if scene.source not in criteria.event.sensors:
             return None
-        if criteria.filters_cloud(scene.source) and (
-            scene.cloud_cover is None or scene.cloud_cover > criteria.max_cloud
+        # A scene whose item gives no cloud cover is kept: ``rank`` puts it after those that do.
+        if (
+            criteria.filters_cloud(scene.source)
+            and scene.cloud_cover is not None
+            and scene.cloud_cover > criteria.max_cloud
         ):
             return None
-        return scene if scene.coverage_percent else None
+        if not scene.coverage_percent:
+            return None
+        if not is_local:
+            _check_remote_hrefs(scene, catalog)
+        return scene
 
     def ranked(self) -> list[Scene]:
         if not self.scenes and self.errors:
@@ -454,12 +482,14 @@ class _Collector:
 
 
 def rank(scenes: Iterable[Scene], sensors: tuple[str, ...], limit: int) -> list[Scene]:
-    """The first ``limit`` of ``scenes``, best first, their ``priority`` 1..n: coverage, cloud (over
-    the area when measured; unknown last), newest, the order of ``sensors``."""
+    """The first ``limit`` of ``scenes``, best first, their ``priority`` 1..n: those with every band
+    (fetchable) before those with ``missing_bands``, then coverage, cloud (over the area when
+    measured; unknown last), newest, the order of ``sensors``."""
 
-    def key(scene: Scene) -> tuple[float, bool, float, float, int]:
+    def key(scene: Scene) -> tuple[bool, float, bool, float, float, int]:
         moment = _parse_time(scene.datetime)
         return (
+            bool(scene.missing_bands),
             -round(scene.coverage_percent or 0.0, 1),
             scene.cloud is None,
             scene.cloud or 0.0,
@@ -486,8 +516,10 @@ def best_pre_event(found: list[Scene], event_scene: Scene) -> Scene:
     changed (a river's seasonal level, crops grown or cut), so what changed is the event. Seen the
     same way: a radar scene from another orbit casts its shadows, which read as water, elsewhere,
     and an optical one of another tile must be resampled. Only the scenes of ``found`` taken
-    before ``event_scene`` count; none is one sentence."""
+    before ``event_scene`` count; none is one sentence. A scene with ``missing_bands`` (one the
+    ingest cannot fetch whole) is taken only when every scene has some."""
     found = _taken_before(found, event_scene)
+    found = [scene for scene in found if not scene.missing_bands] or found
     same = [scene for scene in found if scene.source == event_scene.source] or found
     best = round(same[0].coverage_percent or 0.0, 1)
     covering = [scene for scene in same if round(scene.coverage_percent or 0.0, 1) >= best]
@@ -736,6 +768,73 @@ def _absolute_hrefs(item: Any, base: Path) -> Any:
     return item
 
 
+# --- relative hrefs in a STAC API's items ----------------------------------------------------------------
+
+
+def _is_relative(href: str) -> bool:
+    """Whether ``href`` is a relative reference (``./blue.tif``, ``blue.tif``, ``/data/blue.tif``):
+    no scheme (a one-letter one is a Windows drive, an absolute path the download refuses)."""
+    try:
+        return bool(href.strip()) and not urlsplit(href.strip()).scheme
+    except ValueError:  # not a URL one can parse: left as it is, and refused when fetched
+        return False
+
+
+def _self_href(item: dict) -> str | None:
+    """The item's own absolute http(s) address (its ``self`` link), the base of its relative hrefs."""
+    links = item.get("links") if isinstance(item.get("links"), list) else []
+    for link in links:
+        if isinstance(link, dict) and link.get("rel") == "self" and isinstance(link.get("href"), str):
+            try:
+                parts = urlsplit(link["href"].strip())
+            except ValueError:
+                return None
+            return link["href"].strip() if parts.scheme in ("http", "https") and parts.hostname else None
+    return None
+
+
+def _resolved_hrefs(item: Any) -> Any:
+    """An API's item with its relative asset hrefs (and their alternates') resolved against its
+    ``self`` link, as the STAC spec says; without one, they are left relative (and the scene is
+    refused, ``_check_remote_hrefs``): never read as local files."""
+    if not isinstance(item, dict) or not isinstance(item.get("assets"), dict):
+        return item
+    entries = []
+    for asset in item["assets"].values():
+        if isinstance(asset, dict):
+            entries.append(asset)
+            alternates = asset.get("alternate")
+            if isinstance(alternates, dict):
+                entries += [alt for alt in alternates.values() if isinstance(alt, dict)]
+    if not any(isinstance(e.get("href"), str) and _is_relative(e["href"]) for e in entries):
+        return item
+    base = _self_href(item)
+    if base is None:
+        return item
+    item = copy.deepcopy(item)
+    for asset in item["assets"].values():
+        if not isinstance(asset, dict):
+            continue
+        alternates = asset.get("alternate")
+        for entry in [asset, *(alternates.values() if isinstance(alternates, dict) else ())]:
+            if isinstance(entry, dict) and isinstance(entry.get("href"), str) and _is_relative(entry["href"]):
+                entry["href"] = urljoin(base, entry["href"].strip())
+    return item
+
+
+def _check_remote_hrefs(scene: Scene, catalog: str) -> None:
+    """A CatalogError when a band or the mask of an API's scene still has a relative href: its item
+    has no self link to resolve it against, and a remote catalog's path is never read from disk."""
+    hrefs = [*scene.band_urls.values(), *([scene.mask_asset.href] if scene.mask_asset else [])]
+    relative = next((href for href in hrefs if _is_relative(href)), None)
+    if relative is not None:
+        raise CatalogError(
+            f"The STAC catalog at {catalog} gives the files of scene {one_line(scene.id)} as relative "
+            f"addresses ({one_line(relative, 60)}) with no self link to resolve them against, so they "
+            "cannot be fetched: report it to the catalog's host or choose another catalog."
+        )
+
+
 # --- STAC APIs -----------------------------------------------------------------------------------------
 
 
@@ -746,12 +845,11 @@ SEARCHED_WITH: dict[str, str] = {}
 class _StacApi:
     """The only code that touches pystac-client (imported here, lazily): swap it for a vendored copy here."""
 
-    def __init__(self, url: str, proxy: Proxy | None = None) -> None:
+    def __init__(self, url: str, proxy: Proxy | None = None, stop: threading.Event | None = None) -> None:
         import pystac_client
         from pystac_client import Client
         from pystac_client.stac_api_io import StacApiIO
         from pystac_client.warnings import NoConformsTo
-        from urllib3 import Retry
 
         from .keepalive import QuickAdapter
 
@@ -760,7 +858,10 @@ class _StacApi:
         # refused, in a sentence of ours: pystac-client's warning printed before it is noise.
         warnings.filterwarnings("ignore", category=NoConformsTo)
 
-        retry = Retry(
+        # Its waits (backoff, a Retry-After) end when ``stop`` is set: the search's cancel.
+        self.stop = stop or threading.Event()
+        retry_class = type("SearchRetry", (_search_retry(),), {"label": redact_url(url), "stop": self.stop})
+        retry = retry_class(
             total=4,
             connect=1,
             read=1,
@@ -791,6 +892,68 @@ class _StacApi:
     def pages(self, **params: Any) -> Iterator[dict[str, Any]]:
         """Result pages of a POST /search, following ``next`` links."""
         return self._client.search(method="POST", **params).pages_as_dicts()
+
+
+@functools.cache
+def _search_retry() -> type:
+    """urllib3's ``Retry`` (imported here, lazily) as the search wants it: a Retry-After of up to
+    ``MAX_RETRY_AFTER_S`` is waited for, a longer one stops the search at once in a sentence that
+    says how long the catalog asked for (waiting an hour, unable to cancel in a headless run, then
+    failing helps no one); every wait ends as soon as the class's ``stop`` event is set."""
+    from urllib3 import Retry
+    from urllib3.exceptions import InvalidHeader
+
+    class SearchRetry(Retry):  # type: ignore[misc,valid-type]
+        label = ""  # the catalog, as its errors name it
+        stop: threading.Event | None = None
+
+        def sleep_for_retry(self, response: Any = None) -> bool:
+            try:
+                seconds = self.get_retry_after(response)
+            except InvalidHeader:  # neither seconds nor a date: the usual backoff
+                return False
+            if not seconds:
+                return False
+            if seconds > MAX_RETRY_AFTER_S:
+                raise _asks_to_wait(self.label, getattr(response, "status", None), seconds)
+            self._pause(seconds)
+            return True
+
+        def _sleep_backoff(self) -> None:
+            backoff = self.get_backoff_time()
+            if backoff > 0:
+                self._pause(backoff)
+
+        def _pause(self, seconds: float) -> None:
+            if self.stop is None:
+                clock.sleep(seconds)
+            elif self.stop.wait(seconds):
+                raise CancelledError("The search was cancelled.")
+
+    return SearchRetry
+
+
+def _asks_to_wait(label: str, status: int | None, seconds: float) -> CatalogError:
+    """The search given up on a server that asks (Retry-After) for a pause longer than it waits."""
+    how_long = _duration(seconds)
+    if status == 429:
+        why = f"is limiting requests (HTTP 429) and asks to wait {how_long}"
+    elif status == 503:
+        why = f"is unavailable (HTTP 503) and asks to wait {how_long}"
+    else:
+        why = f"answered HTTP {status} and asks to wait {how_long}"
+    return CatalogError(f"The STAC catalog at {label} {why}; search again then.")
+
+
+def _duration(seconds: float) -> str:
+    """``seconds`` in words: "45 seconds", "60 minutes", "3 hours", "2 days"."""
+    if seconds < 90:
+        return f"{math.ceil(seconds)} seconds"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} minutes"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} hours"
+    return f"{round(seconds / 86400)} days"
 
 
 class _BoundedBody:
@@ -842,7 +1005,8 @@ def _search_api(
 ) -> None:
     label = redact_url(url)
     cancel = collector.cancel
-    api = _api_call(label, cancel, lambda: _StacApi(url, proxy))
+    stop = threading.Event()  # set on a cancel: ends a wait between retries in the worker thread
+    api = _api_call(label, cancel, lambda: _StacApi(url, proxy, stop), stop)
     if not api.has_search:
         raise CatalogError(
             f"The catalog at {label} is not a STAC API with item search: give a STAC API URL "
@@ -859,8 +1023,8 @@ def _search_api(
         }
         if sensor is not None and criteria.filters_cloud(sensor):
             params.update(cloud)
-        pages = _api_call(label, cancel, lambda params=params: api.pages(**params))
-        collector.add(_page_items(pages, label, cancel), label, False, cap=collector.limit)
+        pages = _api_call(label, cancel, lambda params=params: api.pages(**params), stop)
+        collector.add(_page_items(pages, label, cancel, stop), label, False, cap=collector.limit)
 
 
 def _collection_plan(
@@ -876,7 +1040,7 @@ def _collection_plan(
     if known is not None:
         plan = {sensor: known[sensor] for sensor in event.sensors if sensor in known}
     else:
-        ids = _api_call(redact_url(url), cancel, api.collection_ids)
+        ids = _api_call(redact_url(url), cancel, api.collection_ids, api.stop)
         plan = {sensor: found for sensor in event.sensors if (found := _matching_collections(ids, sensor))}
     if not plan:
         titles = ", ".join(SENSORS[s].title for s in event.sensors)
@@ -911,19 +1075,58 @@ def _cloud_params(api: _StacApi, max_cloud: float) -> dict[str, Any]:
     return {}
 
 
-def _page_items(pages: Iterator[dict[str, Any]], label: str, cancel: Cancel) -> Iterator[Any]:
-    while (page := _api_call(label, cancel, lambda: next(pages, None))) is not None:
-        yield from page.get("features") or []
+def _page_items(
+    pages: Iterator[dict[str, Any]], label: str, cancel: Cancel, stop: threading.Event | None = None
+) -> Iterator[Any]:
+    """The items of the result pages, following ``next`` links until there is none, or until the
+    catalog's paging goes round in a loop: a ``next`` link already followed (its href and body),
+    or a page with the same items as an earlier one. Then a warning, and the items found so far."""
+    followed: set[str] = set()
+    pages_seen: set[tuple[str, ...]] = set()
+    while (page := _api_call(label, cancel, lambda: next(pages, None), stop)) is not None:
+        features = page.get("features") or []
+        ids = tuple(str(f.get("id")) for f in features if isinstance(f, dict))
+        if ids and ids in pages_seen:
+            _paging_loop(label, "a page holds the same items as an earlier one")
+            return
+        pages_seen.add(ids)
+        yield from features
+        following = _next_link(page)
+        if following is not None:
+            if following in followed:
+                _paging_loop(label, "its next link leads back to a page already read")
+                return
+            followed.add(following)
 
 
-def _api_call(label: str, cancel: Cancel, work: Callable[[], T]) -> T:
+def _next_link(page: dict[str, Any]) -> str | None:
+    """The page's ``next`` link as a comparable text (href, method, body, headers), or None."""
+    links = page.get("links") if isinstance(page.get("links"), list) else []
+    link = next((k for k in links if isinstance(k, dict) and k.get("rel") == "next"), None)
+    if link is None:
+        return None
+    fields = {key: link.get(key) for key in ("href", "method", "body", "headers", "merge")}
+    return json.dumps(fields, sort_keys=True, default=str)
+
+
+def _paging_loop(label: str, what: str) -> None:
+    log.warning(
+        "The STAC catalog at %s pages in a loop (%s): the search stopped reading its pages there and "
+        "keeps the scenes found so far; report the catalog's paging to its host.",
+        label,
+        what,
+    )
+
+
+def _api_call(label: str, cancel: Cancel, work: Callable[[], T], stop: threading.Event | None = None) -> T:
     """Run one blocking call to the API, cancellable, its failures turned into a clear ``CatalogError``."""
     with _catalog_errors(label):
-        return _cancellable(work, cancel)
+        return _cancellable(work, cancel, stop)
 
 
-def _cancellable(work: Callable[[], T], cancel: Cancel) -> T:
-    """``work()`` in a daemon thread while ``cancel`` is polled, so a slow server cannot hold a cancel."""
+def _cancellable(work: Callable[[], T], cancel: Cancel, stop: threading.Event | None = None) -> T:
+    """``work()`` in a daemon thread while ``cancel`` is polled, so a slow server cannot hold a cancel;
+    on a cancel, ``stop`` is set, which ends the thread's wait between retries."""
     if cancel is None:
         return work()
     outcome: dict[str, Any] = {}
@@ -938,7 +1141,10 @@ def _cancellable(work: Callable[[], T], cancel: Cancel) -> T:
     worker.start()
     while worker.is_alive():
         worker.join(_POLL_S)
-        _check_cancel(cancel)
+        if cancel():
+            if stop is not None:
+                stop.set()
+            raise CancelledError("The search was cancelled.")
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]

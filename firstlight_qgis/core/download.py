@@ -270,11 +270,7 @@ def source_of(band: str, href: str, allow_local: bool) -> Source:
             )
         return Source("http", href)
     if scheme == "s3":
-        raise DownloadError(
-            f"Band {band} is only available from requester-pays Amazon S3 ({redact_url(href)}), which "
-            "needs paid AWS credentials; choose a catalog that serves https assets (Earth Search or "
-            "Planetary Computer)."
-        )
+        raise requester_pays({band: href})
     if scheme in ("", "file") or len(scheme) == 1:  # a path, a file:// URL, or C:\... on Windows
         if not allow_local:
             raise DownloadError(
@@ -286,6 +282,35 @@ def source_of(band: str, href: str, allow_local: bool) -> Source:
     raise DownloadError(
         f"Band {band} has an address FirstLight cannot fetch ({_shown(scheme)}://); only http(s) works."
     )
+
+
+def requester_pays(hrefs: Mapping[str, str], scene: str | None = None) -> DownloadError:
+    """The one sentence for bands whose only address is on requester-pays Amazon S3 (``hrefs``:
+    band -> its ``s3://`` href): FirstLight never fetches them, so neither a retry nor another run
+    helps; the catalog to take them from instead is named (the USGS's Landsat bucket: Planetary
+    Computer, which serves Landsat over https; Earth Search's Landsat is that bucket)."""
+    bands = list(hrefs)
+    first = redact_url(hrefs[bands[0]])
+    shown = first if len(bands) == 1 else f"{first} and {len(bands) - 1} more"
+    names = bands[0] if len(bands) == 1 else f"{', '.join(bands[:-1])} and {bands[-1]}"
+    subject = f"Band {names}" if len(bands) == 1 else f"Bands {names}"
+    if scene:
+        subject += f" of scene {scene}"
+    verb, them = ("is", "it") if len(bands) == 1 else ("are", "them")
+    bucket = hrefs[bands[0]].strip()[len("s3://") :].split("/", 1)[0].lower()
+    where = "Planetary Computer" if "landsat" in bucket else "Earth Search or Planetary Computer"
+    return DownloadError(
+        f"{subject} {verb} only available from requester-pays Amazon S3 ({shown}), which needs paid "
+        f"AWS credentials; search a catalog that serves {them} over https, such as {where}."
+    )
+
+
+def refuse_requester_pays(urls: Mapping[str, str], scene: str) -> None:
+    """Raise ``requester_pays`` for every band of ``urls`` that only S3 serves, before any fetch:
+    one sentence for the scene, not one per band."""
+    on_s3 = {band: href for band, href in urls.items() if href.strip().lower().startswith("s3://")}
+    if on_s3:
+        raise requester_pays(on_s3, scene)
 
 
 # -- verification ----------------------------------------------------------------------------

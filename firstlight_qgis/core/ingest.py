@@ -31,6 +31,7 @@ from .download import (
     discard,
     disk_error,
     download_bands,
+    refuse_requester_pays,
     safe_name,
 )
 from .errors import (
@@ -211,6 +212,7 @@ def _fetch(
         "timeout": options.timeout,
         "retry_policy": options.retry_policy,
     }
+    refuse_requester_pays(urls, one_line(scene.id))  # once for the scene: no run can fetch them
     if area is not None and options.clip_to_area:
         results = clip_bands(urls, scene_dir, one_line(scene.id), area, crs=scene.crs, **common)
     else:
@@ -581,6 +583,14 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def _needed_bands(scene: Scene, event_config: EventConfig) -> set[str]:
+    """The bands the event reads on the scene's sensor: its indices' (a drought's NDVI needs no
+    SWIR), or, from Sentinel-1, every polarisation it has."""
+    if scene.source == SENTINEL1:
+        return set(SENSORS[SENTINEL1].canonical_order)
+    return {canonical_band(band, scene.source) for name in event_config.indices for band in INDEX_BANDS[name]}
+
+
 def _ingest(
     scene: Scene,
     scene_dir: Path,
@@ -605,13 +615,19 @@ def _ingest(
     warnings = _caveats(scene, area, options, before)
     for caveat in warnings:
         log.warning(caveat)
-    if scene.missing_bands:
-        lacking = ", ".join(scene.missing_bands)
+    needed = _needed_bands(scene, event_config)
+    absent = [band for band in scene.missing_bands if band not in scene.band_urls and band in needed]
+    if absent:  # (a band on S3 only is refused with the others like it as the fetch begins)
+        lacking = ", ".join(absent)
         message = f"Scene {one_line(scene.id)} lacks the band(s) {lacking} that {event} needs"
         if not options.skip_validation:
             raise BandResolutionError(message + "; pick another scene or catalog.")
         warnings.append(message + ".")
-    urls = dict(scene.band_urls)
+    urls = {
+        band: href
+        for band, href in scene.band_urls.items()
+        if band in needed or band not in scene.missing_bands
+    }
     use_mask = options.cloud_mask and scene.mask_asset is not None
     if use_mask:
         urls[scene.mask_asset.band] = scene.mask_asset.href

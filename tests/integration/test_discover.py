@@ -53,7 +53,8 @@ def _items() -> list[dict]:
     """Every real fixture item verbatim, plus generated variants over AREA and at the antimeridian."""
     items = [_fixture(path.name) for path in sorted(STAC_FIXTURES.glob("*.json"))]
     items += [_variant("earthsearch_s2_l2a.json", f"s2-{i}", i + 1, c) for i, c in enumerate(S2_CLOUDS)]
-    landsat = _variant("earthsearch_landsat_c2l2.json", "landsat-1", 15, 5)
+    # A Landsat FirstLight can fetch (https): Earth Search's is on requester-pays S3 only.
+    landsat = _variant("usgs_landsat_c2l2_sr.json", "landsat-1", 15, 5)
     s2 = _fixture("earthsearch_s2_l2a.json")
     landsat.update(geometry=s2["geometry"], bbox=s2["bbox"])
     fiji = _variant("earthsearch_s2_l2a.json", "s2-fiji", 20, 1)
@@ -133,7 +134,7 @@ def test_given_collections_are_the_only_ones_searched(stac_url) -> None:
         "2025-07-31",
         max_cloud=100,
         catalog=stac_url,
-        collections=["landsat-c2-l2"],
+        collections=["landsat-c2l2-sr"],
     )
     assert _ids(scenes) == ["landsat-1"]
     assert list(scenes[0].band_urls) == ["blue", "green", "red", "nir08", "swir16", "swir22"]
