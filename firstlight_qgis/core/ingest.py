@@ -227,7 +227,9 @@ def _fetch(
     return results
 
 
-def _ingest_visual(scene: Scene, scene_dir: Path, options: IngestOptions, **fetch: object) -> IngestResult:
+def _ingest_visual(
+    scene: Scene, scene_dir: Path, event: str, options: IngestOptions, **fetch: object
+) -> IngestResult:
     """The rollback path: one visual (TCI) file, no stack, no index."""
     if not scene.visualization_url:
         raise BandResolutionError(
@@ -246,7 +248,14 @@ def _ingest_visual(scene: Scene, scene_dir: Path, options: IngestOptions, **fetc
         if not validation.is_valid:
             raise ValidationFailedError(validation.errors[0], validation)
     manifest_path = manifest.write(
-        scene_dir, scene, bands, mode="visual_only", options=options, validation=validation, warnings=warnings
+        scene_dir,
+        scene,
+        bands,
+        mode="visual_only",
+        event=event,
+        options=options,
+        validation=validation,
+        warnings=warnings,
     )
     return IngestResult(
         scene_id=scene.id,
@@ -530,6 +539,7 @@ def ingest_scene(
         scene_lock(scene_dir, wait_s=options.lock_wait_s, cancel=cancel, what=f"scene {one_line(scene.id)}"),
     ):
         _remove_products(scene_dir, safe_name(scene.id))
+        _remove_mosaic_of(scene_dir.parent, scene.id)
         return _ingest(
             scene, scene_dir, area, event, event_config, options, progress, cancel, signer, proxy, before
         )
@@ -591,6 +601,19 @@ def _needed_bands(scene: Scene, event_config: EventConfig) -> set[str]:
     return {canonical_band(band, scene.source) for name in event_config.indices for band in INDEX_BANDS[name]}
 
 
+def _remove_mosaic_of(output_folder: Path, scene_id: str) -> None:
+    """Remove the mosaic in ``output_folder`` if it was made of this scene's products, which the
+    run is replacing: left, it looked current beside them (the next mosaic makes it again)."""
+    if scene_id not in manifest.mosaic_of(output_folder):
+        return
+    place = output_folder / manifest.MOSAIC_FOLDER
+    (place / manifest.MANIFEST_NAME).unlink(missing_ok=True)  # first: the mosaic is no longer whole
+    for product in place.glob("*.tif"):
+        product.unlink(missing_ok=True)
+    for name in EVENT_MARKS:
+        discard_polygons(place / f"{name}.gpkg")
+
+
 def _ingest(
     scene: Scene,
     scene_dir: Path,
@@ -610,7 +633,7 @@ def _ingest(
     started = time.monotonic()
 
     if not options.multi_band_download:
-        return _ingest_visual(scene, scene_dir, options, **fetch_args)
+        return _ingest_visual(scene, scene_dir, event, options, **fetch_args)
 
     warnings = _caveats(scene, area, options, before)
     for caveat in warnings:
@@ -672,6 +695,7 @@ def _ingest(
         scene,
         bands,
         mode="clip_to_area" if area is not None and options.clip_to_area else "whole_scene",
+        event=event,
         options=options,
         stack=stack,
         validation=validation,

@@ -28,6 +28,7 @@ from .stack import StackResult
 from .validate import ValidationResult
 
 MANIFEST_NAME = "manifest.json"
+MOSAIC_FOLDER = "mosaic"  # in the output folder, beside the scenes' folders
 
 
 def _software() -> dict[str, str]:
@@ -100,6 +101,7 @@ def build(
     bands: dict[str, BandDownloadResult],
     *,
     mode: str,
+    event: str,
     options: Any,
     stack: StackResult | None = None,
     validation: ValidationResult | None = None,
@@ -112,6 +114,7 @@ def build(
     """The manifest as a JSON-ready dict; paths are relative to the scene folder.
 
     ``mode`` says how the bands were fetched: ``clip_to_area``, ``whole_scene`` or ``visual_only``;
+    ``event``, what for (``flood.riverine``...: three floods give the same products);
     ``pre_event``, the id of the scene from before the event and its product the change (flood
     extent, dNBR) was computed from (relative too, so that the output folder can be moved whole);
     ``polygons``, the GeoPackage of a product's polygons.
@@ -130,6 +133,7 @@ def build(
             "catalog": redact_url(scene.catalog),
         },
         "mode": mode,
+        "event": event,
         "bands": {name: _band_entry(result, scene, scene_dir) for name, result in bands.items()},
         "stack": None
         if stack is None
@@ -167,6 +171,17 @@ def read_scene(folder: Path, scene_id: str) -> dict[str, Any]:
     """The manifest of ``scene_id`` ingested into ``folder``; OSError or ValueError when it does
     not read."""
     return json.loads((folder / safe_name(scene_id) / MANIFEST_NAME).read_text(encoding="utf-8"))
+
+
+def mosaic_of(output_folder: Path) -> list[str]:
+    """The ids of the scenes the mosaic in ``output_folder`` is made of; none when there is no
+    whole mosaic (its manifest, written last, missing or unreadable)."""
+    try:
+        document = json.loads((output_folder / MOSAIC_FOLDER / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    ids = document.get("mosaic_of") if isinstance(document, dict) else None
+    return [str(i) for i in ids] if isinstance(ids, list) else []
 
 
 def write(scene_dir: Path, scene: Scene, bands: dict[str, BandDownloadResult], **details: Any) -> Path:

@@ -38,13 +38,12 @@ from .indices import (
     write_by_blocks,
 )
 from .ingest import IngestResult
-from .manifest import MANIFEST_NAME, write_mosaic
+from .manifest import MANIFEST_NAME, MOSAIC_FOLDER, write_mosaic
 from .polygons import PolygonResult, discard_polygons, product_polygons
 
 Cancel = Callable[[], bool]
 Progress = Callable[[float], None]
 
-MOSAIC_FOLDER = "mosaic"  # in the output folder, beside the scenes' folders
 # A coded product's classes (codes 0, 1, ...) and the codes that count as "positive" in its result,
 # as the product itself counts them: water; flooded (not the water that was there before); burnt.
 _CODED = {

@@ -1271,8 +1271,7 @@ class FirstLightDock(QgsDockWidget):
         # The pre-event scene is found as the ingest runs: every scene folder's layers are closed.
         pre_event = ingest_alg.PRE_EVENT_START in parameters
         folders = [folder] if pre_event else [folder / safe_name(i) for i in scene_ids]
-        if parameters[ingest_alg.MOSAIC]:
-            folders.append(folder / MOSAIC_FOLDER)
+        folders.append(folder / MOSAIC_FOLDER)  # made again, or removed with a scene it was made of
         self._release_layers(folders, scene_ids)
         run = self._start(INGEST_ID, parameters, self._ingest_finished)
         if run is None:

@@ -142,3 +142,21 @@ def test_a_mosaic_counts_the_area_beyond_both_scenes_unseen(tmp_path) -> None:
     assert water.valid_fraction == pytest.approx(whole.valid_fraction, abs=1e-6)
     assert water.positive_km2 == pytest.approx(whole.positive_km2)
     assert all(result.indices["water"].valid_fraction < water.valid_fraction for result in results)
+
+
+def test_a_scene_ingested_again_takes_the_mosaic_made_of_it_away(area, tmp_path) -> None:
+    """A mosaic is made of its scenes' products: one of them ingested again (alone, for another
+    event) replaces them, and the mosaic, whole-looking beside them, named files that were gone."""
+    found = discover(area, EVENT, "2018-12-01", "2018-12-31", catalog=split_catalog(tmp_path / "catalog"))
+    scenes = {scene.id: scene for scene in found}
+    out = tmp_path / "out"
+    results = [ingest_scene(scenes[i], out, area=area, event=EVENT) for i in (WEST_ID, EAST_ID)]
+    mosaic_results(results, out, polygons_min_area_m2=1000)
+    place = out / MOSAIC_FOLDER
+    assert (place / "manifest.json").is_file() and (place / "water.gpkg").is_file()
+
+    ingest_scene(scenes[EAST_ID], tmp_path / "elsewhere", area=area, event="drought.vegetation")
+    assert (place / "manifest.json").is_file()  # another output folder's run leaves it be
+
+    ingest_scene(scenes[WEST_ID], out, area=area, event="drought.vegetation")
+    assert sorted(p.name for p in place.iterdir()) == []

@@ -112,6 +112,7 @@ def test_full_flow_clipped_to_the_area(catalog_url, server, area, tmp_path) -> N
 
     manifest = json.loads(result.manifest_path.read_text())
     assert manifest["mode"] == "clip_to_area"
+    assert manifest["event"] == EVENT  # three floods make the same products: only this tells them apart
     assert manifest["scene"]["id"] == ITEM_ID
     assert manifest["item"]["id"] == ITEM_ID
     for band in BANDS:
@@ -132,14 +133,15 @@ def test_full_flow_clipped_to_the_area(catalog_url, server, area, tmp_path) -> N
 def test_a_large_area_gets_overviews_and_a_new_area_new_ones(
     catalog_url, area, tmp_path, monkeypatch
 ) -> None:
-    """The sample's area (430 px) counts as large here. Re-clipped for another area, each band file
-    gets overviews of its new pixels, never keeps those of the old ones."""
+    """The sample's area (430 px) counts as large here. Re-clipped for another area (under one of
+    its four tiles: an area under the same tiles keeps the same files), each band file gets
+    overviews of its new pixels, never keeps those of the old ones."""
     monkeypatch.setattr(overviews, "OVERVIEWS_FROM", 128)
     monkeypatch.setattr(overviews, "_SMALLEST", 64)
     scene_dir = tmp_path / ITEM_ID
     scene_dir.mkdir()
     (scene_dir / "scl.tif.ovr.part").write_bytes(b"II*\0")  # overviews a crash left half-written
-    for bounds, levels in ((area, 2), (parse_area([307_010, 6_988_010, 311_010, 6_992_010], crs=UTM), 1)):
+    for bounds, levels in ((area, 2), (parse_area([306_010, 6_992_010, 310_010, 6_995_010], crs=UTM), 1)):
         result = ingest_scene(
             _scene(catalog_url, area), tmp_path, area=bounds, event=EVENT, options=IngestOptions(**FAST)
         )

@@ -96,6 +96,9 @@ def test_a_scenes_file_is_ingested_for_the_event_it_was_found_for(
         local_catalog, area_file, tmp_path / "out", SCENES_JSON=scenes_json, EVENT="wildfire.burn_scar"
     )
     assert Path(results["OUTPUT_INDEX"]).name.endswith("_nbr.tif")
+    assert json.loads(Path(results["OUTPUT_MANIFEST"]).read_text(encoding="utf-8"))["event"] == (
+        "wildfire.burn_scar"
+    )
 
 
 def test_scenes_by_id_and_skip_validation(provider, stac_url, area_file, tmp_path) -> None:
