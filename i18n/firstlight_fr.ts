@@ -435,7 +435,7 @@
       <translation>aucune</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1457" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1456" />
       <source>Ingest cancelled</source>
       <translation>Import annulé</translation>
     </message>
@@ -565,17 +565,17 @@
       <translation>Le dossier de sortie ne peut pas être créé : choisissez-en un autre.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1424" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1423" />
       <source>Ingest a scene first: its layers make the map.</source>
       <translation>Ingérez d'abord une scène : ses couches font la carte.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1428" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1427" />
       <source>The layers of the last ingest are no longer in the project: ingest again to map them.</source>
       <translation>Les couches du dernier import ne sont plus dans le projet : importez à nouveau pour les cartographier.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1463" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1462" />
       <source>{stopped}: {kept} of {total} band files ({bands}) were complete and kept in {folder}; Ingest again reuses them.</source>
       <translation>{stopped} : {kept} fichiers de bandes sur {total} ({bands}) étaient complets et sont conservés dans {folder} ; un nouvel import les réutilise.</translation>
     </message>
@@ -630,47 +630,47 @@
       <translation>Aucun aperçu disponible.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1288" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1287" />
       <source>Ingesting {scenes}…</source>
       <translation>Import de {scenes}…</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1356" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1355" />
       <source>The ingest failed.</source>
       <translation>L'import a échoué.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1386" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1385" />
       <source>Added to the map {names}. {summary} The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. {summary} Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1390" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1389" />
       <source>Added to the map {names}. The files are in {folder}.</source>
       <translation>Ajouté à la carte : {names}. Les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1438" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1437" />
       <source>FirstLight {name}</source>
       <translation>FirstLight {name}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1459" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1458" />
       <source>Ingest cancelled (stopped in {seconds:.1f} s)</source>
       <translation>Import annulé (arrêté en {seconds:.1f} s)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1462" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1461" />
       <source>{stopped}: no band was complete yet, so nothing was kept.</source>
       <translation>{stopped} : aucune bande n'était encore complète, rien n'a donc été conservé.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1497" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1496" />
       <source>Running {id} with {parameters}</source>
       <translation>Exécution de {id} avec {parameters}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1527" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1526" />
       <source>Cancelling…</source>
       <translation>Annulation…</translation>
     </message>
@@ -685,22 +685,22 @@
       <translation>Le dossier de sortie {folder} n'est pas un chemin complet : choisissez-en un avec le bouton …, ou saisissez son chemin complet.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1296" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1295" />
       <source>{count} layers read files of {scenes}: closed while the ingest replaces them, opened again when it ends.</source>
       <translation>{count} couches lisent des fichiers de {scenes} : fermées pendant que l’ingestion les remplace, rouvertes à la fin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1373" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1372" />
       <source>The ingest finished but produced no layer to show; the files are in {folder}.</source>
       <translation>L'import est terminé mais n'a produit aucune couche à afficher ; les fichiers sont dans {folder}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1379" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1378" />
       <source>{scene}: {layers}</source>
       <translation>{scene} : {layers}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/dock.py" line="1394" />
+      <location filename="../firstlight_qgis/gui/dock.py" line="1393" />
       <source>{count} warnings in the FirstLight log.</source>
       <translation>{count} avertissements dans le journal FirstLight.</translation>
     </message>
@@ -836,7 +836,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="60" />
-      <location filename="../firstlight_qgis/processing/index.py" line="113" />
+      <location filename="../firstlight_qgis/processing/index.py" line="117" />
       <source>Sensor</source>
       <translation>Capteur</translation>
     </message>
@@ -911,17 +911,17 @@
       <translation>pas une image</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="109" />
+      <location filename="../firstlight_qgis/processing/base.py" line="111" />
       <source>a whole number</source>
       <translation>un nombre entier</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="111" />
+      <location filename="../firstlight_qgis/processing/base.py" line="113" />
       <source>a number</source>
       <translation>un nombre</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="115" />
+      <location filename="../firstlight_qgis/processing/base.py" line="117" />
       <source>{kind} from {low:g} to {high:g}</source>
       <translation>{kind} de {low:g} à {high:g}</translation>
     </message>
@@ -936,17 +936,22 @@
       <translation>Indices</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="117" />
+      <location filename="../firstlight_qgis/processing/base.py" line="119" />
       <source>{kind} of at least {low:g}</source>
       <translation>{kind} d’au moins {low:g}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="122" />
+      <location filename="../firstlight_qgis/processing/base.py" line="124" />
       <source>{name} takes {wanted}, not {value}.</source>
       <translation>{name} attend {wanted}, pas {value}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/base.py" line="119" />
+      <location filename="../firstlight_qgis/processing/base.py" line="134" />
+      <source>{name} takes one of {options}, not {value}.</source>
+      <translation>{name} attend l’une des valeurs {options}, pas {value}.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/base.py" line="121" />
       <source>{kind} of at most {high:g}</source>
       <translation>{kind} d’au plus {high:g}</translation>
     </message>
@@ -998,7 +1003,7 @@ Les deux entrées sont des masques d'eau (0 sec, 1 eau, 255 sans données), tels
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/change.py" line="56" />
-      <location filename="../firstlight_qgis/processing/index.py" line="152" />
+      <location filename="../firstlight_qgis/processing/index.py" line="168" />
       <source>Share of valid pixels</source>
       <translation>Part de pixels valides</translation>
     </message>
@@ -1133,128 +1138,128 @@ Sorties : les emprises (un polygone par scène avec son identifiant, sa date, so
       <translation>Chiffres par scène (table)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="74" />
+      <location filename="../firstlight_qgis/processing/index.py" line="78" />
       <source>Compute index / water mask</source>
       <translation>Calculer un indice / masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="85" />
+      <location filename="../firstlight_qgis/processing/index.py" line="89" />
       <source>Computes a normalised-difference index of a band stack: NDWI (green, NIR), MNDWI (green, SWIR 1.6), NBR (NIR, SWIR 2.2) or NDVI (NIR, red), from reflectance (DN x scale + offset, the sensor's defaults unless given), as float32 with NaN for no data. Works on the stack of 'Ingest scenes' and on any raster step after it.
 
 Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, swir16, swir22).
 
-Water mask (when OUTPUT_WATER is set): 1 where the index is above WATER_THRESHOLD (a number, or otsu), 0 dry, 255 no data.
+Water mask, of NDWI and MNDWI only (a temporary file unless OUTPUT_WATER is given): 1 where the index is above WATER_THRESHOLD (a number, or otsu), 0 dry, 255 no data.
 
-Sentinel-1: the index is not used; OUTPUT is the water mask from VV backscatter below SAR_THRESHOLD_DB. Radar speckle makes single pixels of wet fields fall below it and single pixels of water rise above it: a pixel is water where the median of the SAR_SPECKLE_WINDOW x SAR_SPECKLE_WINDOW pixels around it is below the threshold (3 by default; 0 for each pixel alone).</source>
+Sentinel-1: the index is not used; OUTPUT and OUTPUT_WATER are the water mask from VV backscatter below SAR_THRESHOLD_DB. Radar speckle makes single pixels of wet fields fall below it and single pixels of water rise above it: a pixel is water where the median of the SAR_SPECKLE_WINDOW x SAR_SPECKLE_WINDOW pixels around it is below the threshold (3 by default; 0 for each pixel alone).</source>
       <translation>Calcule un indice de différence normalisée d'une pile de bandes : NDWI (vert, PIR), MNDWI (vert, SWIR 1,6), NBR (PIR, SWIR 2,2) ou NDVI (PIR, rouge), à partir de la réflectance (CN x échelle + décalage, valeurs par défaut du capteur sauf indication contraire), en float32 avec NaN pour l'absence de données. Fonctionne sur la pile produite par « Importer des scènes » et sur toute étape raster qui la suit.
 
 Les bandes sont trouvées par leur description (blue ... swir22, B03, SR_B5, ...), sinon par leur position quand la pile contient exactement les bandes canoniques du capteur (Sentinel-2 : blue, green, red, nir, swir16, swir22).
 
-Masque d'eau (quand OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse WATER_THRESHOLD (un nombre, ou otsu), 0 sec, 255 sans données.
+Masque d'eau, de NDWI et MNDWI seulement (un fichier temporaire sauf si OUTPUT_WATER est renseigné) : 1 là où l'indice dépasse WATER_THRESHOLD (un nombre, ou otsu), 0 sec, 255 sans données.
 
-Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT reçoit le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB. Le chatoiement du radar fait passer sous ce seuil des pixels isolés de champs humides, et au-dessus des pixels isolés d'eau : un pixel est de l'eau là où la médiane des SAR_SPECKLE_WINDOW x SAR_SPECKLE_WINDOW pixels qui l'entourent est sous le seuil (3 par défaut ; 0 pour chaque pixel seul).</translation>
+Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT et OUTPUT_WATER reçoivent le masque d'eau tiré de la rétrodiffusion VV sous SAR_THRESHOLD_DB. Le chatoiement du radar fait passer sous ce seuil des pixels isolés de champs humides, et au-dessus des pixels isolés d'eau : un pixel est de l'eau là où la médiane des SAR_SPECKLE_WINDOW x SAR_SPECKLE_WINDOW pixels qui l'entourent est sous le seuil (3 par défaut ; 0 pour chaque pixel seul).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="124" />
+      <location filename="../firstlight_qgis/processing/index.py" line="128" />
       <source>Cloud mask (Sentinel-2 SCL or Landsat QA_PIXEL)</source>
       <translation>Masque de nuages (SCL de Sentinel-2 ou QA_PIXEL de Landsat)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="130" />
+      <location filename="../firstlight_qgis/processing/index.py" line="134" />
       <source>Reflectance scale (empty: sensor default)</source>
       <translation>Échelle de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="137" />
+      <location filename="../firstlight_qgis/processing/index.py" line="141" />
       <source>Reflectance offset (empty: sensor default)</source>
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="331" />
+      <location filename="../firstlight_qgis/processing/index.py" line="332" />
+      <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT and OUTPUT_WATER.</source>
+      <translation>Sentinel-1 : écriture du masque d&apos;eau tiré de la rétrodiffusion VV dans OUTPUT et OUTPUT_WATER.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="361" />
       <source>No pixel of the {index} is valid, so nothing was written: the sensor ({sensor}) or the reflectance scale and offset most likely do not match the stack, or the cloud mask hides all of it.</source>
       <translation>Aucun pixel du {index} n'est valide, rien n'a donc été écrit : le capteur ({sensor}) ou l'échelle et le décalage de réflectance ne correspondent très probablement pas à la pile, ou le masque de nuages la cache entièrement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="338" />
+      <location filename="../firstlight_qgis/processing/index.py" line="368" />
       <source>No pixel of the {index} is valid, so nothing was written: the sensor ({sensor}) or the reflectance scale and offset most likely do not match the stack, or it holds only no data.</source>
       <translation>Aucun pixel du {index} n'est valide, rien n'a donc été écrit : le capteur ({sensor}) ou l'échelle et le décalage de réflectance ne correspondent très probablement pas à la pile, ou celle-ci ne contient que des pixels sans données.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="80" />
+      <location filename="../firstlight_qgis/processing/index.py" line="84" />
       <source>ndwi,mndwi,nbr,ndvi,water,mask,otsu,index,sentinel-1,sar</source>
       <translation>ndwi,mndwi,nbr,ndvi,eau,masque,otsu,indice,sentinel-1,sar</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="105" />
+      <location filename="../firstlight_qgis/processing/index.py" line="109" />
       <source>Band stack</source>
       <translation>Pile de bandes</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="108" />
-      <location filename="../firstlight_qgis/processing/index.py" line="145" />
+      <location filename="../firstlight_qgis/processing/index.py" line="112" />
+      <location filename="../firstlight_qgis/processing/index.py" line="155" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="411" />
       <source>Index</source>
       <translation>Indice</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="118" />
+      <location filename="../firstlight_qgis/processing/index.py" line="122" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="385" />
       <source>Water threshold (number or otsu)</source>
       <translation>Seuil d'eau (nombre ou otsu)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="148" />
+      <location filename="../firstlight_qgis/processing/index.py" line="161" />
       <location filename="../firstlight_qgis/processing/ingest.py" line="412" />
       <source>Water mask</source>
       <translation>Masque d'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="156" />
+      <location filename="../firstlight_qgis/processing/index.py" line="172" />
       <source>Share of valid pixels that are water</source>
       <translation>Part des pixels valides qui sont de l'eau</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="161" />
+      <location filename="../firstlight_qgis/processing/index.py" line="177" />
       <source>Area of water (km², none on a grid in degrees)</source>
       <translation>Surface en eau (km², aucune sur une grille en degrés)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="164" />
+      <location filename="../firstlight_qgis/processing/index.py" line="180" />
       <source>Threshold applied</source>
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="252" />
-      <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT.</source>
-      <translation>Sentinel-1 : écriture dans OUTPUT du masque d'eau tiré de la rétrodiffusion VV.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="270" />
-      <source>Set OUTPUT: the index raster.</source>
-      <translation>Renseignez OUTPUT : le raster de l'indice.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="247" />
-      <source>Set OUTPUT: it receives the Sentinel-1 water mask.</source>
-      <translation>Renseignez OUTPUT : il reçoit le masque d'eau Sentinel-1.</translation>
-    </message>
-    <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="301" />
+      <location filename="../firstlight_qgis/processing/index.py" line="299" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="198" />
+      <location filename="../firstlight_qgis/processing/index.py" line="206" />
+      <source>{index} does not tell water from land, so it has no water mask: leave OUTPUT_WATER empty, or choose NDWI or MNDWI.</source>
+      <translation>{index} ne distingue pas l&apos;eau de la terre, il n&apos;a donc pas de masque d&apos;eau : laissez OUTPUT_WATER vide, ou choisissez NDWI ou MNDWI.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="225" />
       <source>The reflectance scale '{value}' is not valid: give a number above 0, such as 0.0001, or leave it empty for the sensor's default.</source>
       <translation>L'échelle de réflectance « {value} » n'est pas valide : donnez un nombre supérieur à 0, par exemple 0.0001, ou laissez-la vide pour la valeur par défaut du capteur.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="206" />
+      <location filename="../firstlight_qgis/processing/index.py" line="233" />
       <source>The reflectance offset '{value}' is not a number: give one, such as -0.1, or leave it empty for the sensor's default.</source>
       <translation>Le décalage de réflectance « {value} » n'est pas un nombre : donnez-en un, par exemple -0.1, ou laissez-le vide pour la valeur par défaut du capteur.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="308" />
+      <location filename="../firstlight_qgis/processing/index.py" line="426" />
+      <source>Cannot write the water mask {path}: {reason}; choose another path.</source>
+      <translation>Impossible d&apos;écrire le masque d&apos;eau {path} : {reason} ; choisissez un autre chemin.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="306" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>

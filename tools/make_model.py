@@ -4,8 +4,11 @@
 the area (footprints and a scene list), *Ingest scenes* on the best scene of that list (band stack,
 NDWI, water mask), then *Compute index / water mask* on the stack for a second opinion: MNDWI,
 which separates water from built-up land better, with an Otsu threshold picked from the image
-itself. Its sensor is the one *Ingest* reports, so a Landsat or Sentinel-1 scene is read correctly.
-Last, that water as polygons (*Polygons of a water mask, flood or burn severity*).
+itself. Its sensor is the one *Ingest* reports, so a Landsat scene is read correctly, and a
+Sentinel-1 scene gives its radar water mask (in both of the step's outputs). Last, that water as
+polygons (*Polygons of a water mask, flood or burn severity*). Every output but the ingest folder
+is temporary unless given, and the water the polygons need is written even when its own output
+is left out.
 
 ``firstlight_burn_severity.model3`` maps a burn scar from two stacks already on disk, one from
 before the fire and one after it: the NBR of each, then their dNBR and burn severity classes, and
@@ -121,8 +124,8 @@ def build_flood_model():
     built = _Model(
         "FirstLight flood mapping",
         "Finds the best scene over the area for a flood event, ingests it (band stack, NDWI, "
-        "water mask) and maps water a second way: MNDWI with an Otsu threshold, then as polygons "
-        "(patches of 0.1 ha or more) for a report or a map.",
+        "water mask) and maps water a second way: MNDWI with an Otsu threshold (for a Sentinel-1 "
+        "scene, its radar water mask), then as polygons (patches of 0.1 ha or more) for a report or a map.",
     )
     built.input(QgsProcessingParameterExtent("AREA", "Area of interest"), 120)
     built.input(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -19,7 +21,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core.bands import LANDSAT, SENSORS, SENTINEL1, SENTINEL2
-from ..core.errors import InputError
+from ..core.errors import CancelledError, InputError, raise_for_write
+from ..core.fileio import clean_up
 from ..core.indices import (
     INDEX_BANDS,
     IndexResult,
@@ -55,6 +58,7 @@ THRESHOLD = "THRESHOLD"
 
 INDEX_NAMES = list(INDEX_BANDS)
 SENSOR_NAMES = [SENTINEL2, LANDSAT, SENTINEL1]
+WATER_INDICES = ("ndwi", "mndwi")  # above a threshold, water; NBR and NDVI have no such meaning
 
 
 class _Files(NamedTuple):
@@ -91,13 +95,13 @@ class IndexAlgorithm(RasterInputAlgorithm):
             "Bands are found by their description (blue ... swir22, B03, SR_B5, ...), else by position "
             "when the stack has exactly the sensor's canonical bands (Sentinel-2: blue, green, red, nir, "
             "swir16, swir22).\n\n"
-            "Water mask (when OUTPUT_WATER is set): 1 where the index is above WATER_THRESHOLD (a number, "
-            "or otsu), 0 dry, 255 no data.\n\n"
-            "Sentinel-1: the index is not used; OUTPUT is the water mask from VV backscatter below "
-            "SAR_THRESHOLD_DB. Radar speckle makes single pixels of wet fields fall below it and single "
-            "pixels of water rise above it: a pixel is water where the median of the SAR_SPECKLE_WINDOW "
-            "x SAR_SPECKLE_WINDOW pixels around it is below the threshold (3 by default; 0 for each "
-            "pixel alone).",
+            "Water mask, of NDWI and MNDWI only (a temporary file unless OUTPUT_WATER is given): 1 "
+            "where the index is above WATER_THRESHOLD (a number, or otsu), 0 dry, 255 no data.\n\n"
+            "Sentinel-1: the index is not used; OUTPUT and OUTPUT_WATER are the water mask from VV "
+            "backscatter below SAR_THRESHOLD_DB. Radar speckle makes single pixels of wet fields fall "
+            "below it and single pixels of water rise above it: a pixel is water where the median of "
+            "the SAR_SPECKLE_WINDOW x SAR_SPECKLE_WINDOW pixels around it is below the threshold (3 by "
+            "default; 0 for each pixel alone).",
         )
 
     def initAlgorithm(self, configuration: dict[str, Any] | None = None) -> None:
@@ -142,10 +146,22 @@ class IndexAlgorithm(RasterInputAlgorithm):
         for definition in (mask, scale, offset):
             definition.setFlags(definition.flags() | FLAG_ADVANCED)
             self.addParameter(definition)
-        self.addParameter(QgsProcessingParameterRasterDestination(OUTPUT, translate("FirstLight", "Index")))
+        # Optional with a temporary default, as discover's: qgis_process (3.22) asks for every mandatory
+        # destination, and a model whose step's output is left out passes the step none. A model's
+        # water mask left out is then still written for the steps after it; the index never uses
+        # the default of OUTPUT_WATER but for a water index (see _water_asked).
         self.addParameter(
             QgsProcessingParameterRasterDestination(
-                OUTPUT_WATER, translate("FirstLight", "Water mask"), None, True, False
+                OUTPUT, translate("FirstLight", "Index"), QgsProcessing.TEMPORARY_OUTPUT, True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                OUTPUT_WATER,
+                translate("FirstLight", "Water mask"),
+                QgsProcessing.TEMPORARY_OUTPUT,
+                True,
+                False,
             )
         )
         self.addOutput(
@@ -176,12 +192,23 @@ class IndexAlgorithm(RasterInputAlgorithm):
         return super().checkParameterValues(parameters, context)
 
     def _choices(self, parameters: dict[str, Any], context: QgsProcessingContext) -> tuple[str, str]:
+        """INDEX and SENSOR; a water mask asked of an index that does not tell water is refused, as
+        its "water" would be vegetation or unburnt land. (Also checked here for a model's step, whose
+        values QGIS does not check.)"""
         index = enum_string(self, parameters, INDEX, context).lower()
         sensor = enum_string(self, parameters, SENSOR, context).lower()
         if index not in INDEX_NAMES:
             raise InputError(f"Unknown index '{index}': choose one of {', '.join(INDEX_NAMES)}.")
         if sensor not in SENSOR_NAMES:
             raise InputError(f"Unknown sensor '{sensor}': choose one of {', '.join(SENSOR_NAMES)}.")
+        if _water_asked(parameters) and not _tells_water(index, sensor):
+            raise InputError(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "{index} does not tell water from land, so it has no water mask: leave OUTPUT_WATER "
+                    "empty, or choose NDWI or MNDWI.",
+                ).format(index=index.upper())
+            )
         return index, sensor
 
     def _reflectance(
@@ -236,39 +263,16 @@ class IndexAlgorithm(RasterInputAlgorithm):
         index, sensor = self._choices(parameters, context)
         stack, mask_path = self.from_layers
         output = geotiff_output(self.parameterAsOutputLayer(parameters, OUTPUT, context), "index output")
-        water_output = geotiff_output(
-            self.parameterAsOutputLayer(parameters, OUTPUT_WATER, context), "water mask output"
-        )
+        water_output = ""
+        if _tells_water(index, sensor):  # else OUTPUT_WATER is its unused default (_choices)
+            water_output = geotiff_output(
+                self.parameterAsOutputLayer(parameters, OUTPUT_WATER, context), "water mask output"
+            )
         cancel = feedback.isCanceled
 
         if sensor == SENTINEL1:
-            if not output:
-                raise QgsProcessingException(
-                    QCoreApplication.translate(
-                        "FirstLight", "Set OUTPUT: it receives the Sentinel-1 water mask."
-                    )
-                )
-            feedback.pushInfo(
-                QCoreApplication.translate(
-                    "FirstLight", "Sentinel-1: writing the water mask from VV backscatter to OUTPUT."
-                )
-            )
-            threshold_db, window = sar_values(self, parameters, context)
-            result = sar_water_mask(
-                Path(stack),
-                Path(output),
-                threshold_db,
-                speckle_window=window,
-                cancel=cancel,
-                progress=progress_of(feedback),
-            )
-            style_on_completion(context, output, PRODUCT)
-            return self._results(output, None, result, result)
+            return self._sentinel1(parameters, context, feedback, stack, output, water_output)
 
-        if not output:
-            raise QgsProcessingException(
-                QCoreApplication.translate("FirstLight", "Set OUTPUT: the index raster.")
-            )
         threshold = parse_water_threshold(self.parameterAsString(parameters, WATER_THRESHOLD, context))
         caveat = threshold_caveat(threshold) if water_output else None
         if caveat:
@@ -290,13 +294,7 @@ class IndexAlgorithm(RasterInputAlgorithm):
         if not computed.valid_fraction:
             raise QgsProcessingException(self._no_valid_pixel(list(results.values()), sensor, mask_path))
         if otsu:
-            water = water_mask(
-                Path(output),
-                Path(water_output),
-                "otsu",
-                cancel=cancel,
-                progress=progress_of(feedback, 0.5, 1.0),
-            )
+            water = _otsu_water(Path(output), Path(water_output), feedback)
         feedback.pushInfo(
             QCoreApplication.translate("FirstLight", "{index}: {valid:.1%} of the pixels valid.").format(
                 index=index.upper(), valid=computed.valid_fraction
@@ -318,6 +316,38 @@ class IndexAlgorithm(RasterInputAlgorithm):
                 feedback.pushWarning(caveat)
             style_on_completion(context, water_output, PRODUCT)
         return self._results(output, water_output or None, computed, water)
+
+    def _sentinel1(
+        self,
+        parameters: dict[str, Any],
+        context: QgsProcessingContext,
+        feedback: QgsProcessingFeedback,
+        stack: str,
+        output: str,
+        water_output: str,
+    ) -> dict[str, Any]:
+        """The water mask from VV backscatter, in OUTPUT and in OUTPUT_WATER: the water of a Sentinel-1
+        scene is its only product, where a model's later steps look for it as for an optical one's."""
+        feedback.pushInfo(
+            QCoreApplication.translate(
+                "FirstLight",
+                "Sentinel-1: writing the water mask from VV backscatter to OUTPUT and OUTPUT_WATER.",
+            )
+        )
+        threshold_db, window = sar_values(self, parameters, context)
+        result = sar_water_mask(
+            Path(stack),
+            Path(output),
+            threshold_db,
+            speckle_window=window,
+            cancel=feedback.isCanceled,
+            progress=progress_of(feedback),
+        )
+        style_on_completion(context, output, PRODUCT)
+        if water_output:
+            _copy(Path(output), Path(water_output))
+            style_on_completion(context, water_output, PRODUCT)
+        return self._results(output, water_output or None, result, result)
 
     @staticmethod
     def _no_valid_pixel(written: list[IndexResult], sensor: str, mask_path: str | None) -> str:
@@ -354,3 +384,46 @@ class IndexAlgorithm(RasterInputAlgorithm):
             WATER_AREA_KM2: water.positive_km2 if water is not None else None,
             THRESHOLD: water.threshold if water is not None else None,
         }
+
+
+def _tells_water(index: str, sensor: str) -> bool:
+    """Whether the run has a water mask: Sentinel-1's own, or a water index's."""
+    return sensor == SENTINEL1 or index in WATER_INDICES
+
+
+def _water_asked(parameters: dict[str, Any]) -> bool:
+    """Whether OUTPUT_WATER was given, rather than left to its temporary default: a model passes a
+    step no value for an output it does not use, and the toolbox none for a skipped one."""
+    value = parameters.get(OUTPUT_WATER)
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _otsu_water(index_path: Path, water_path: Path, feedback: QgsProcessingFeedback) -> IndexResult:
+    """The water by Otsu's threshold, read back from the index just written. Cancelled, the index goes
+    too: the message says that nothing was written."""
+    try:
+        return water_mask(
+            index_path,
+            water_path,
+            "otsu",
+            cancel=feedback.isCanceled,
+            progress=progress_of(feedback, 0.5, 1.0),
+        )
+    except CancelledError:
+        clean_up(index_path)
+        raise
+
+
+def _copy(source: Path, target: Path) -> None:
+    """``source`` as ``target``, whole or not at all."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    except OSError as error:
+        clean_up(target)
+        raise_for_write(target.parent, error, "run it again")
+        raise InputError(
+            QCoreApplication.translate(
+                "FirstLight", "Cannot write the water mask {path}: {reason}; choose another path."
+            ).format(path=target, reason=error.strerror)
+        ) from None

@@ -328,15 +328,23 @@ def load_on_completion(
 ) -> None:
     """Ask the context to load ``path`` as ``name`` when the run completes, styled as ``kind``.
 
-    Without a project (``qgis_process``) nothing is loaded.
+    Without a project (``qgis_process``) nothing is loaded, nor in a model's step: a model loads its
+    own outputs only, and a step's other layers are for the steps after it.
     """
     project = context.project()
-    if project is None:
+    if project is None or _in_model(context):
         return
     details = QgsProcessingContext.LayerDetails(name, project, output_name)
     if kind is not None:
         details.setPostProcessor(post_processor(kind))
     context.addLayerToLoadOnCompletion(path, details)
+
+
+def _in_model(context: QgsProcessingContext) -> bool:
+    """Whether the run is a model's step: a model gives each step's expressions the scope
+    "algorithm_inputs" (its inputs and the results before it; a name QGIS does not translate, the
+    same from 3.22 to 3.40), which a run from the toolbox, a batch or a script has not."""
+    return context.expressionContext().indexOfScope("algorithm_inputs") >= 0
 
 
 def style_on_completion(context: QgsProcessingContext, layer_id: str, kind: str) -> None:

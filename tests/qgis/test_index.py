@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 from osgeo import gdal
 from qgis.core import (
+    QgsApplication,
     QgsPalettedRasterRenderer,
+    QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingOutputLayerDefinition,
     QgsSingleBandPseudoColorRenderer,
 )
 
 from tests.conftest import RASTER_FIXTURES
-from tests.qgis.support import DATES, EVENT, RecordingFeedback, run, run_and_load
+from tests.qgis.support import DATES, EVENT, RecordingFeedback, our_line, run, run_and_load
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,36 @@ def _mndwi_by_otsu(stack: str, folder: Path, feedback: RecordingFeedback) -> dic
         "OUTPUT_WATER": str(folder / "water.tif"),
     }
     return run("firstlight:index", parameters, feedback)
+
+
+class _CancelInSecondPass(RecordingFeedback):
+    """Cancels once the progress is past half: in the pass that classifies the water by Otsu's
+    threshold, after the index was written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.progressChanged.connect(self._cancel_past_half)
+
+    def _cancel_past_half(self, percent: float) -> None:
+        if percent > 50:
+            self.cancel()
+
+
+def test_cancelled_while_otsu_classifies_the_water_nothing_is_left(provider, stack, tmp_path) -> None:
+    tall = str(tmp_path / "tall.vrt")
+    gdal.Translate(
+        tall, stack, format="VRT", widthPct=300, heightPct=300
+    )  # strips enough to stop between two
+    out = tmp_path / "out"
+    out.mkdir()
+    feedback = _CancelInSecondPass()
+    with pytest.raises(QgsProcessingException) as raised:
+        _mndwi_by_otsu(tall, out, feedback)
+    assert 50 < feedback.progress_values[-1] < 100  # stopped in the second pass
+    assert our_line(raised.value) == (
+        "The computation was cancelled; no output was written, run it again to get it."
+    )
+    assert list(out.iterdir()) == []  # as it says: not the index either
 
 
 def test_mndwi_with_otsu_after_a_gdal_clip(provider, stack, tmp_path) -> None:
@@ -112,15 +144,51 @@ def test_index_outputs_load_styled(provider, stack, project, project_context, tm
         "firstlight:index",
         {
             "INPUT": stack,
-            "INDEX": "ndvi",
-            "OUTPUT": QgsProcessingOutputLayerDefinition(str(tmp_path / "ndvi.tif"), project),
+            "INDEX": "ndwi",
+            "OUTPUT": QgsProcessingOutputLayerDefinition(str(tmp_path / "ndwi.tif"), project),
             "OUTPUT_WATER": QgsProcessingOutputLayerDefinition(str(tmp_path / "water.tif"), project),
         },
         project_context,
     )
     layers = {Path(layer.source()).name: layer for layer in project.mapLayers().values()}
-    assert isinstance(layers["ndvi.tif"].renderer(), QgsSingleBandPseudoColorRenderer)
+    assert isinstance(layers["ndwi.tif"].renderer(), QgsSingleBandPseudoColorRenderer)
     assert isinstance(layers["water.tif"].renderer(), QgsPalettedRasterRenderer)
+
+
+def test_outputs_left_out_are_temporary_and_only_a_water_index_has_water(provider, stack) -> None:
+    """As a model's step whose outputs are not asked for, or qgis_process given none: the index and
+    its water mask are written all the same, to temporary files; NDVI has no water to write."""
+    ndwi = run("firstlight:index", {"INPUT": stack, "INDEX": "ndwi"})
+    assert gdal.Open(ndwi["OUTPUT"]).GetMetadataItem("FIRSTLIGHT_INDEX") == "ndwi"
+    water = gdal.Open(ndwi["OUTPUT_WATER"]).ReadAsArray()
+    assert ndwi["WATER_FRACTION"] == (water == 1).sum() / (water != 255).sum() > 0.05
+    ndvi = run("firstlight:index", {"INPUT": stack, "INDEX": "ndvi"})
+    assert Path(ndvi["OUTPUT"]).is_file()
+    assert (ndvi["OUTPUT_WATER"], ndvi["WATER_FRACTION"]) == (None, None)
+
+
+@pytest.mark.parametrize("index", ["ndvi", "nbr"])
+def test_a_water_mask_of_an_index_that_does_not_tell_water_is_refused(
+    provider, stack, tmp_path, index
+) -> None:
+    """Above a threshold, NDVI is vegetation and NBR unburnt land: their "water" would be neither.
+    Refused by the check the dialog runs before the run, and by the run itself (a model's step)."""
+    parameters = {
+        "INPUT": stack,
+        "INDEX": index,
+        "OUTPUT": str(tmp_path / "index.tif"),
+        "OUTPUT_WATER": str(tmp_path / "water.tif"),
+    }
+    problem = (
+        f"{index.upper()} does not tell water from land, so it has no water mask: leave OUTPUT_WATER "
+        "empty, or choose NDWI or MNDWI."
+    )
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById("firstlight:index")
+    assert algorithm.checkParameterValues(parameters, QgsProcessingContext()) == (False, problem)
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:index", parameters)
+    assert our_line(raised.value) == problem
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.fixture
@@ -154,6 +222,28 @@ def test_sentinel1_water_from_vv(provider, sentinel1, tmp_path) -> None:
     assert mask.tolist() == [[1, 1, 0, 0], [1, 0, 255, 0]]
     assert results["THRESHOLD"] == -18
     assert results["WATER_AREA_KM2"] == pytest.approx(3 * 100 / 1e6)  # three 10 m pixels
+
+
+def test_sentinel1_water_is_in_the_water_mask_output_too(provider, sentinel1, tmp_path) -> None:
+    """What the steps after it read (floodextent, polygons, a model's) is OUTPUT_WATER, for a radar
+    scene as for an optical one: it holds the same mask as OUTPUT."""
+    results = run(
+        "firstlight:index",
+        {
+            "INPUT": sentinel1,
+            "SENSOR": "sentinel1",
+            "INDEX": "mndwi",
+            "SAR_SPECKLE_WINDOW": 0,
+            "OUTPUT": str(tmp_path / "index.tif"),
+            "OUTPUT_WATER": str(tmp_path / "water.tif"),
+        },
+    )
+    assert results["OUTPUT_WATER"] == str(tmp_path / "water.tif")
+    assert gdal.Open(results["OUTPUT_WATER"]).ReadAsArray().tolist() == [[1, 1, 0, 0], [1, 0, 255, 0]]
+    assert (tmp_path / "water.tif").read_bytes() == (tmp_path / "index.tif").read_bytes()
+    # an NDVI asked of a radar scene gives the same mask: the index is not used
+    ndvi = run("firstlight:index", {"INPUT": sentinel1, "SENSOR": "sentinel1", "INDEX": "ndvi"})
+    assert gdal.Open(ndvi["OUTPUT_WATER"]).ReadAsArray().tolist() == [[1, 1, 0, 0], [1, 1, 255, 0]]
 
 
 def test_sentinel1_speckle_is_filtered_by_default(provider, sentinel1, tmp_path) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 from osgeo import gdal
-from qgis.core import QgsProcessingModelAlgorithm
+from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingOutputLayerDefinition
 
-from tests.qgis.support import DATES, EVENT, ITEM_ID, ROOT, ingest_parameters, run
+from tests.qgis.support import DATES, EVENT, ITEM_ID, ROOT, ingest_parameters, run, run_and_load
 from tests.support.sample import BURNT_ID, fire_catalog
+from tests.support.sentinel1 import AFTER_ID, sentinel1_catalog
 
 MODELS = ROOT / "resources" / "models"
 
@@ -116,6 +117,64 @@ def test_the_model_runs_against_a_stac_api_on_loopback(provider, stac_url, area_
     assert np.isfinite(results["CHILD_RESULTS"]["mndwi"]["THRESHOLD"])
     assert results["CHILD_RESULTS"]["polygons"]["FEATURES"] > 0
     assert Path(results["polygons:water_polygons"]).parent == tmp_path
+
+
+def _inputs(area_file: str, catalog: str) -> dict:
+    return {"AREA": area_file, "EVENT": EVENT, **DATES, "CATALOG": catalog, "AREA_CLOUD": False}
+
+
+def test_the_flood_model_runs_with_its_outputs_left_out(provider, local_catalog, area_file, tmp_path) -> None:
+    """As the dialog runs it with every output skipped, or qgis_process given none but the ingest's
+    folder (a mandatory output of firstlight:ingest): each is a temporary file, and the water the
+    polygons need is written all the same."""
+    model = _load()
+    mandatory = [p.name() for p in model.destinationParameterDefinitions() if not p.flags() & p.FlagOptional]
+    assert mandatory == ["ingest:folder"]
+    results = run(model, {**_inputs(area_file, local_catalog), "ingest:folder": str(tmp_path / "out")})
+    water = gdal.Open(results["mndwi:water"]).ReadAsArray()
+    assert 0.05 < (water == 1).sum() / (water != 255).sum() < 0.3
+    assert gdal.Open(results["mndwi:mndwi"]).GetMetadataItem("FIRSTLIGHT_INDEX") == "mndwi"
+    assert results["polygons:water_polygons"].featureCount() > 0
+
+
+def test_the_flood_model_maps_a_sentinel1_scene(provider, area_file, tmp_path) -> None:
+    """Flood events take radar scenes: ingest's SENSOR tells the index, whose water (the scene's
+    own VV mask, in both of its outputs) the polygons read as an optical scene's."""
+    catalog = str(sentinel1_catalog(tmp_path / "catalog"))
+    inputs = {**_inputs(area_file, catalog), "START_DATE": "2019-01-01", "END_DATE": "2019-01-05"}
+    results = run(
+        _load(),
+        {
+            **inputs,
+            "ingest:folder": str(tmp_path / "out"),
+            "mndwi:mndwi": str(tmp_path / "mndwi.tif"),
+            "mndwi:water": str(tmp_path / "water.tif"),
+        },
+    )
+    assert results["CHILD_RESULTS"]["ingest"]["SCENE_IDS"] == AFTER_ID
+    assert results["CHILD_RESULTS"]["ingest"]["SENSOR"] == "sentinel1"
+    water = gdal.Open(results["mndwi:water"])
+    assert water.GetMetadataItem("FIRSTLIGHT_PRODUCT") == "sar_water_mask"
+    assert np.array_equal(water.ReadAsArray(), gdal.Open(results["mndwi:mndwi"]).ReadAsArray())
+    assert results["CHILD_RESULTS"]["polygons"]["FEATURES"] > 0
+
+
+def test_the_flood_model_loads_its_outputs_only(
+    provider, local_catalog, area_file, project, project_context, tmp_path
+) -> None:
+    """The ingest step's stack, NDWI and water are the model's intermediate layers: loaded, they
+    would fill the project with layers nobody asked for (the toolbox's ingest loads them)."""
+    results = run_and_load(
+        _load(),
+        {
+            **_inputs(area_file, local_catalog),
+            "ingest:folder": str(tmp_path / "out"),
+            "polygons:water_polygons": QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", project),
+        },
+        project_context,
+    )
+    assert results["CHILD_RESULTS"]["ingest"]["OUTPUT_LAYERS"]  # written, not loaded
+    assert [layer.name() for layer in project.mapLayers().values()] == ["water_polygons"]
 
 
 def test_the_burn_model_maps_a_burn_scar_from_two_stacks(provider, area_file, tmp_path) -> None:
