@@ -638,7 +638,7 @@ class BandJobs:
             self.check()
         except CancelledError:
             raise CancelledError(
-                f"The {what} was cancelled; partial downloads were kept as .part files and resume next time."
+                f"The {what} was cancelled; what it downloaded is kept, and the next run resumes from there."
             ) from None
         try:
             return {band: early[band] if band in early else futures[band].result() for band in jobs}
