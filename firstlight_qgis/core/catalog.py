@@ -436,7 +436,9 @@ class _Collector:
                 scene = self._accept(item, catalog, is_local, collections)
             except (CatalogError, BandResolutionError) as exc:
                 log.warning("Skipping an item from %s: %s", catalog, exc)
-                self.errors.append(exc)
+                # Kept without its traceback, whose frames hold the caller's cancel (a QGIS feedback's
+                # method) in a cycle: left to the garbage collector, it outlived QGIS and crashed its exit.
+                self.errors.append(exc.with_traceback(None))
                 continue
             if scene is not None and (scene.collection, scene.id) not in self.scenes:
                 self.scenes[(scene.collection, scene.id)] = scene

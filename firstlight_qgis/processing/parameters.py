@@ -10,8 +10,11 @@ the headless core takes, or a ``FirstLightError`` / ``QgsProcessingException`` o
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -42,6 +45,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QDate, QDateTime
 from ..core.area import Area, parse_area
 from ..core.areacloud import discover_over_area, measurable
 from ..core.catalog import EARTH_SEARCH_URL, PLANETARY_COMPUTER_URL, Scene, discover
+from ..core.catalog import log as catalog_log
 from ..core.errors import InputError
 from ..core.events import EVENTS, get_event
 from ..core.proxy import Proxy
@@ -208,6 +212,27 @@ def add_search_parameters(alg: QgsProcessingAlgorithm) -> None:
     )
 
 
+@contextmanager
+def _catalog_warnings(warn: Any) -> Iterator[None]:
+    """The catalog module's warnings, which the core logs, told to ``warn`` as well while the search
+    runs: in the toolbox and the dock nobody reads Python's log. (Its paging runs on a thread of its
+    own, so the handler is the module logger's, not this thread's.)"""
+    if warn is None:
+        yield
+        return
+
+    class Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warn(record.getMessage())
+
+    handler = Forward(logging.WARNING)
+    catalog_log.addHandler(handler)
+    try:
+        yield
+    finally:
+        catalog_log.removeHandler(handler)
+
+
 @dataclass(frozen=True)
 class Search:
     """A discovery request, as the core takes it."""
@@ -242,7 +267,8 @@ class Search:
 
     def run(self, cancel: Any, limit: int = SEARCH_LIMIT, warn: Any = None) -> list[Scene]:
         """The scenes found, best first; ``warn`` is told of each scene whose cloud over the area
-        could not be measured."""
+        could not be measured, and of what the search left out (an item it could not read, a
+        catalog paging in a loop, a crawl cut short)."""
         common = {
             "max_cloud": self.max_cloud,
             "catalog": self.catalog,
@@ -251,11 +277,12 @@ class Search:
             "cancel": cancel,
             "proxy": self.proxy,
         }
-        if self.area_cloud:
-            return discover_over_area(
-                self.area, self.event, self.start, self.end, signer=self.signer, warn=warn, **common
-            )
-        return discover(self.area, self.event, self.start, self.end, **common)
+        with _catalog_warnings(warn):
+            if self.area_cloud:
+                return discover_over_area(
+                    self.area, self.event, self.start, self.end, signer=self.signer, warn=warn, **common
+                )
+            return discover(self.area, self.event, self.start, self.end, **common)
 
     def nothing_found(self) -> str:
         return QCoreApplication.translate(

@@ -148,3 +148,20 @@ def test_an_area_layer_is_read_when_the_run_starts(provider, local_catalog, area
     ok, results = outcome[0]
     assert ok, feedback.errors
     assert results["SCENE_IDS"] == ITEM_ID
+
+
+def test_an_item_the_search_cannot_read_is_told_not_only_logged(
+    provider, sample_copy, area_file, tmp_path, feedback
+) -> None:
+    """The core logs what a search leaves out; in the toolbox and the dock nobody reads that log."""
+    item = json.loads((sample_copy / f"{ITEM_ID}.json").read_text(encoding="utf-8"))
+    for asset in item["assets"].values():
+        asset["href"] = str(sample_copy / Path(asset["href"]).name)
+    broken = {**item, "id": "S2_without_bands", "assets": {}}
+    catalog = tmp_path / "items.json"
+    catalog.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [item, broken]}), encoding="utf-8"
+    )
+    results = _discover(str(catalog), area_file, feedback)
+    assert results["SCENE_IDS"] == ITEM_ID
+    assert any("Skipping an item" in w and "S2_without_bands" in w for w in feedback.warnings)
