@@ -201,7 +201,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="332" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="106" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="110" />
       <source>Event</source>
       <translation>Événement</translation>
     </message>
@@ -272,7 +272,7 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/dock.py" line="384" />
-      <location filename="../firstlight_qgis/processing/parameters.py" line="182" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="186" />
       <source>Catalog</source>
       <translation>Catalogue</translation>
     </message>
@@ -872,8 +872,8 @@
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="70" />
-      <source>Rank: best first (coverage, cloud, recency, preferred sensor)</source>
-      <translation>Rang : les meilleures d'abord (couverture, nuages, date récente, capteur préféré)</translation>
+      <source>Rank: best first (every band fetchable, coverage, cloud, recency, preferred sensor)</source>
+      <translation>Rang : le meilleur d&apos;abord (toutes les bandes téléchargeables, couverture, nuages, date récente, capteur préféré)</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="71" />
@@ -896,9 +896,9 @@
       <translation>Part de votre zone couverte par la scène, %</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/gui/scenes.py" line="81" />
-      <source>Bands the event needs that the catalog does not have for this scene</source>
-      <translation>Bandes dont l'événement a besoin et que le catalogue n'a pas pour cette scène</translation>
+      <location filename="../firstlight_qgis/gui/scenes.py" line="83" />
+      <source>Bands the catalog does not have for this scene, or has only on requester-pays storage, which FirstLight cannot fetch; an event that does not read them is ingested</source>
+      <translation>Bandes que le catalogue n&apos;a pas pour cette scène, ou n&apos;a que sur un stockage payé par le demandeur, que FirstLight ne peut pas télécharger ; un événement qui ne les lit pas est tout de même importé</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/thumbnail.py" line="48" />
@@ -1177,7 +1177,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT et OUTPUT_WATER reçoivent le 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="332" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT and OUTPUT_WATER.</source>
-      <translation>Sentinel-1 : écriture du masque d&apos;eau tiré de la rétrodiffusion VV dans OUTPUT et OUTPUT_WATER.</translation>
+      <translation>Sentinel-1 : écriture du masque d'eau tiré de la rétrodiffusion VV dans OUTPUT et OUTPUT_WATER.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="361" />
@@ -1241,7 +1241,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT et OUTPUT_WATER reçoivent le 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="206" />
       <source>{index} does not tell water from land, so it has no water mask: leave OUTPUT_WATER empty, or choose NDWI or MNDWI.</source>
-      <translation>{index} ne distingue pas l&apos;eau de la terre, il n&apos;a donc pas de masque d&apos;eau : laissez OUTPUT_WATER vide, ou choisissez NDWI ou MNDWI.</translation>
+      <translation>{index} ne distingue pas l'eau de la terre, il n'a donc pas de masque d'eau : laissez OUTPUT_WATER vide, ou choisissez NDWI ou MNDWI.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="225" />
@@ -1256,7 +1256,7 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT et OUTPUT_WATER reçoivent le 
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="426" />
       <source>Cannot write the water mask {path}: {reason}; choose another path.</source>
-      <translation>Impossible d&apos;écrire le masque d&apos;eau {path} : {reason} ; choisissez un autre chemin.</translation>
+      <translation>Impossible d'écrire le masque d'eau {path} : {reason} ; choisissez un autre chemin.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/index.py" line="306" />
@@ -1524,107 +1524,107 @@ Chaque scène va dans OUTPUT_FOLDER/&lt;identifiant de la scène&gt;/ : un GeoTI
       <translation>Pile : {path} ({bands})</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="162" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="166" />
       <source>Judge cloud over the area (reads each scene's cloud mask)</source>
       <translation>Juger les nuages sur la zone (lit le masque de nuages de chaque scène)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="95" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="99" />
       <source>The area to search and clip to: an extent in any CRS (xmin,xmax,ymin,ymax [EPSG:n]), or a polygon layer or vector file whose polygons are used as drawn.</source>
       <translation>La zone où chercher et à laquelle découper : une emprise dans n'importe quel SCR (xmin,xmax,ymin,ymax [EPSG:n]), ou une couche de polygones ou un fichier vecteur dont les polygones sont utilisés tels que dessinés.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="113" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="117" />
       <source>What happened: flood.* events give a water mask (NDWI/MNDWI, Sentinel-1 VV), wildfire.burn_scar the NBR (and with pre-event dates, dNBR and burn severity), drought.vegetation the NDVI.</source>
       <translation>Ce qui s'est passé : les événements flood.* donnent un masque d'eau (NDWI/MNDWI, VV de Sentinel-1), wildfire.burn_scar le NBR (et avec des dates d'avant l'événement, le dNBR et la sévérité du brûlis), drought.vegetation le NDVI.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="129" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="133" />
       <source>First day of the search (YYYY-MM-DD, UTC, inclusive).</source>
       <translation>Premier jour de la recherche (AAAA-MM-JJ, UTC, inclus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="137" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="141" />
       <source>Last day of the search (YYYY-MM-DD, UTC, inclusive); not before the start date.</source>
       <translation>Dernier jour de la recherche (AAAA-MM-JJ, UTC, inclus) ; pas avant la date de début.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="154" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="158" />
       <source>Optical scenes cloudier than this are left out; Sentinel-1 radar is never filtered.</source>
       <translation>Les scènes optiques plus nuageuses sont écartées ; le radar Sentinel-1 n'est jamais filtré.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="169" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="173" />
       <source>The maximum cloud cover and the ranking apply to the cloud over the area, measured from each optical scene's own cloud mask (Sentinel-2 SCL, Landsat QA_PIXEL, its tiles under the area only), instead of the catalog's figure for the whole scene: a scene 70% cloudy may be clear over the area, and one 4% cloudy may have its one cloud there. Costs a small read per scene found.</source>
       <translation>La couverture nuageuse maximale et le classement s'appliquent aux nuages sur la zone, mesurés d'après le masque de nuages de chaque scène optique (SCL de Sentinel-2, QA_PIXEL de Landsat, ses seules tuiles sous la zone), au lieu du chiffre du catalogue pour toute la scène : une scène nuageuse à 70 % peut être dégagée sur la zone, et une à 4 % y avoir son seul nuage. Coûte une petite lecture par scène trouvée.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="184" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="188" />
       <source>earth-search (Earth Search v1, no account), planetary-computer (Microsoft Planetary Computer), the URL of any STAC API, or the path of a local STAC catalog, collection or ItemCollection file.</source>
       <translation>earth-search (Earth Search v1, sans compte), planetary-computer (Microsoft Planetary Computer), l'URL de n'importe quelle API STAC, ou le chemin d'un fichier local de catalogue, de collection ou d'ItemCollection STAC.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="201" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="205" />
       <source>STAC collection ids to search; empty searches the event's sensors' usual collections (e.g. sentinel-2-l2a, landsat-c2-l2).</source>
       <translation>Identifiants des collections STAC où chercher ; vide cherche dans les collections habituelles des capteurs de l'événement (par ex. sentinel-2-l2a, landsat-c2-l2).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="234" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="259" />
       <source>at most {cloud:g}% cloud over the area</source>
       <translation>au plus {cloud:g} % de nuages sur la zone</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="236" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="261" />
       <source>at most {cloud:g}% cloud</source>
       <translation>au plus {cloud:g} % de nuages</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="535" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="562" />
       <source>selected features</source>
       <translation>entités sélectionnées</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="537" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="564" />
       <source>features</source>
       <translation>entités</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="560" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="587" />
       <source>(none)</source>
       <translation>(aucune)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="94" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="98" />
       <source>Area of interest</source>
       <translation>Zone d'intérêt</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="125" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="129" />
       <source>Start date</source>
       <translation>Date de début</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="135" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="139" />
       <source>End date</source>
       <translation>Date de fin</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="147" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="151" />
       <source>Maximum cloud cover (%)</source>
       <translation>Couverture nuageuse maximale (%)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="196" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="200" />
       <source>Collections (comma-separated)</source>
       <translation>Collections (séparées par des virgules)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="261" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="288" />
       <source>No scene for {event} in {catalog} covers the area between {start} and {end} with {limit}: widen the dates, raise the maximum cloud cover or check the area and catalog.</source>
       <translation>Aucune scène {event} de {catalog} ne couvre la zone entre le {start} et le {end} avec {limit} : élargissez les dates, augmentez la couverture nuageuse maximale ou vérifiez la zone et le catalogue.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/parameters.py" line="343" />
+      <location filename="../firstlight_qgis/processing/parameters.py" line="370" />
       <source>The area's CRS {crs} is unknown: give the EPSG code of the CRS its coordinates are in, such as EPSG:4326 for longitude and latitude or EPSG:32721 for UTM zone 21 south.</source>
       <translation>Le SCR {crs} de la zone est inconnu : donnez le code EPSG du SCR de ses coordonnées, par exemple EPSG:4326 pour la longitude et la latitude ou EPSG:32721 pour la zone UTM 21 sud.</translation>
     </message>

@@ -67,7 +67,7 @@ class ScenesModel(QStandardItemModel):
             ]
         )
         for column, tip in (
-            (RANK, tr("Rank: best first (coverage, cloud, recency, preferred sensor)")),
+            (RANK, tr("Rank: best first (every band fetchable, coverage, cloud, recency, preferred sensor)")),
             (VIEW, tr("The scene's tile (Sentinel-2, Landsat) or relative orbit and pass (Sentinel-1)")),
             (CLOUD, tr("Cloud cover of the whole scene, %, as the catalog gives it")),
             (
@@ -78,7 +78,13 @@ class ScenesModel(QStandardItemModel):
                 ),
             ),
             (COVERAGE, tr("Share of your area the scene covers, %")),
-            (MISSING, tr("Bands the event needs that the catalog does not have for this scene")),
+            (
+                MISSING,
+                tr(
+                    "Bands the catalog does not have for this scene, or has only on requester-pays "
+                    "storage, which FirstLight cannot fetch; an event that does not read them is ingested"
+                ),
+            ),
         ):
             self.horizontalHeaderItem(column).setToolTip(tip)
         self.scenes: dict[str, Scene] = {}

@@ -44,7 +44,7 @@ def pre_event_scene(
             )
         )
     scene = _named(found, chosen, before) if chosen else best_pre_event(found, scenes[0])
-    if scene.cloud is None:  # radar
+    if scene.cloud is None:  # radar, or an item that gives no cloud cover
         line = QCoreApplication.translate(
             "FirstLight", "Scene before the event: {id} ({date}); each scene is compared with it."
         )
