@@ -873,7 +873,7 @@
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="70" />
       <source>Rank: best first (every band fetchable, coverage, cloud, recency, preferred sensor)</source>
-      <translation>Rang : le meilleur d&apos;abord (toutes les bandes téléchargeables, couverture, nuages, date récente, capteur préféré)</translation>
+      <translation>Rang : le meilleur d'abord (toutes les bandes téléchargeables, couverture, nuages, date récente, capteur préféré)</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="71" />
@@ -898,7 +898,7 @@
     <message>
       <location filename="../firstlight_qgis/gui/scenes.py" line="83" />
       <source>Bands the catalog does not have for this scene, or has only on requester-pays storage, which FirstLight cannot fetch; an event that does not read them is ingested</source>
-      <translation>Bandes que le catalogue n&apos;a pas pour cette scène, ou n&apos;a que sur un stockage payé par le demandeur, que FirstLight ne peut pas télécharger ; un événement qui ne les lit pas est tout de même importé</translation>
+      <translation>Bandes que le catalogue n'a pas pour cette scène, ou n'a que sur un stockage payé par le demandeur, que FirstLight ne peut pas télécharger ; un événement qui ne les lit pas est tout de même importé</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/gui/thumbnail.py" line="48" />
@@ -1789,57 +1789,62 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>Impossible d'appliquer le style à {name} : {error}</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="20" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="22" />
       <source>Water: {share:.1%} of the valid pixels.</source>
       <translation>Eau : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="21" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="23" />
       <source>Flooded (water now, dry before): {share:.1%} of the valid pixels.</source>
       <translation>Inondé (de l'eau maintenant, sec avant) : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="22" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="24" />
       <source>Burnt (dNBR 0.1 or more): {share:.1%} of the valid pixels.</source>
       <translation>Brûlé (dNBR de 0,1 ou plus) : {share:.1%} des pixels valides.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="73" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="75" />
       <source>1 polygon (patches of 1 pixel or more).</source>
       <translation>1 polygone (taches de 1 pixel ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="74" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="76" />
       <source>1 polygon (patches of {pixels} pixels or more).</source>
       <translation>1 polygone (taches de {pixels} pixels ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="75" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="77" />
       <source>{count} polygons (patches of 1 pixel or more).</source>
       <translation>{count} polygones (taches de 1 pixel ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="76" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="78" />
       <source>{count} polygons (patches of {pixels} pixels or more).</source>
       <translation>{count} polygones (taches de {pixels} pixels ou plus).</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="44" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="19" />
+      <source>No pixel of the area was seen (clouds, beyond the scene): no figure.</source>
+      <translation>Aucun pixel de la zone n&apos;a été vu (nuages, hors de la scène) : pas de chiffre.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/summaries.py" line="46" />
       <source>No data (clouds, beyond the scene) hides {hidden:.0%} of the pixels: these are of what is seen.</source>
       <translation>L'absence de données (nuages, hors de la scène) cache {hidden:.0%} des pixels : ces chiffres portent sur ce qui est vu.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="54" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="56" />
       <source>Area: {area:.2f} km².</source>
       <translation>Surface : {area:.2f} km².</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="33" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="35" />
       <source>By class: {classes}.</source>
       <translation>Par classe : {classes}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/summaries.py" line="64" />
+      <location filename="../firstlight_qgis/processing/summaries.py" line="66" />
       <source>Polygons by class: {classes}.</source>
       <translation>Polygones par classe : {classes}.</translation>
     </message>

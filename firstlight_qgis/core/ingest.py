@@ -595,10 +595,23 @@ def _remove_products(scene_dir: Path, prefix: str) -> None:
 
 def _needed_bands(scene: Scene, event_config: EventConfig) -> set[str]:
     """The bands the event reads on the scene's sensor: its indices' (a drought's NDVI needs no
-    SWIR), or, from Sentinel-1, every polarisation it has."""
+    SWIR), or, from Sentinel-1, VV, which its water mask reads (a VV-only product serves)."""
     if scene.source == SENTINEL1:
-        return set(SENSORS[SENTINEL1].canonical_order)
+        return {"vv"}
     return {canonical_band(band, scene.source) for name in event_config.indices for band in INDEX_BANDS[name]}
+
+
+def _say_if_blind(scene: Scene, indices: dict[str, IndexResult], warnings: list[str]) -> None:
+    """A warning when the scene saw no pixel of the area (all cloud, or the area beyond it): its
+    products are all no data, which a run that succeeds without a word passes off as "no water"."""
+    seen = indices.get("water") or next(iter(indices.values()), None)
+    if seen is not None and not seen.valid_fraction:
+        caveat = (
+            f"Scene {one_line(scene.id)} sees no pixel of the area (clouds, or the area beyond the scene): "
+            "its products hold no data; pick a clearer scene."
+        )
+        log.warning(caveat)
+        warnings.append(caveat)
 
 
 def _remove_mosaic_of(output_folder: Path, scene_id: str) -> None:
@@ -683,6 +696,7 @@ def _ingest(
         else contextlib.nullcontext() as preview
     ):
         indices = _compute_indices(scene, event_config, stack, mask_path, prefix, options, cancel, warnings)
+        _say_if_blind(scene, indices, warnings)
         if before is not None:  # only given for an event with a change
             change = str(event_config.change)
             indices |= _compute_change(scene, change, indices, before.path, prefix, cancel, warnings)

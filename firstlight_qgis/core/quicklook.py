@@ -7,6 +7,7 @@ even a full 10980 x 10980 scene never sits in memory at full resolution.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import zlib
@@ -37,7 +38,9 @@ COMPOSITES: dict[str, tuple[str, str, str]] = {
     "true": ("red", "green", "blue"),
     "false": ("nir", "red", "green"),  # colour infrared: vegetation red, water dark
     "sar": ("vv", "vh", "vv"),  # backscatter in dB
+    "vv": ("vv", "vv", "vv"),  # a single-polarisation product's, in grey
 }
+_DECIBELS = ("sar", "vv")
 TINT_OPACITY = 0.6  # of the colours over the composite
 # A product's codes and the colour each is tinted in.
 WATER_TINT = {WATER: "#006eff"}
@@ -130,7 +133,7 @@ def read_preview(
     width = max(1, round(stack.RasterXSize * scale))
     height = max(1, round(stack.RasterYSize * scale))
     planes = _read_preview(stack, numbers, width, height, cancel, samples or {})
-    if composite == "sar":
+    if composite in _DECIBELS:
         planes = [_decibel(plane) for plane in planes]
     valid = np.logical_and.reduce([np.isfinite(plane) for plane in planes])
     rgb = np.stack([_stretch(plane, valid, percentiles) for plane in planes]).astype(np.float32)
@@ -140,7 +143,8 @@ def read_preview(
 def _composite(
     stack: gdal.Dataset, mode: str, sensor: str | None, band_mapping: dict[str, int] | None
 ) -> tuple[list[int], str]:
-    """Band numbers of the composite; ``auto`` is true colour, else SAR when the stack has VV."""
+    """Band numbers of the composite; ``auto`` is true colour, else SAR when the stack has VV and
+    VH, else VV alone."""
     if mode != "auto" and mode not in COMPOSITES:
         raise InputError(f"Unknown quicklook mode '{mode}': choose auto or one of {', '.join(COMPOSITES)}.")
 
@@ -152,10 +156,10 @@ def _composite(
     try:
         return numbers("true"), "true"
     except InputError as true_colour_error:
-        try:
-            return numbers("sar"), "sar"
-        except InputError:
-            raise true_colour_error from None
+        for name in _DECIBELS:
+            with contextlib.suppress(InputError):
+                return numbers(name), name
+        raise true_colour_error from None
 
 
 def _read_preview(

@@ -759,7 +759,9 @@ def _load_polygons(context: QgsProcessingContext, polygons: PolygonResult | None
 
 
 def _summary(products: dict[str, IndexResult]) -> list[str]:
-    return [line for name in EVENT_MARKS if name in products for line in product_summary(products[name])]
+    """The products' lines, each once (a scene that saw nothing says so once, not per product)."""
+    lines = (line for name in EVENT_MARKS if name in products for line in product_summary(products[name]))
+    return list(dict.fromkeys(lines))
 
 
 def _path_of(result: IngestResult, name: str | None) -> str | None:

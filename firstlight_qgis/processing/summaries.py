@@ -11,11 +11,13 @@ from .styling import class_names, polygon_classes
 
 
 def product_summary(result: IndexResult) -> list[str]:
-    """The lines for ``result``, a product named "water", "flood" or "severity"; none if it has no
-    valid pixel."""
-    if result.positive_fraction is None:
-        return []
+    """The lines for ``result``, a product named "water", "flood" or "severity"; with no valid
+    pixel, that no pixel was seen (a run that said nothing read as "no water")."""
     translate = QCoreApplication.translate
+    if result.positive_fraction is None:
+        return [
+            translate("FirstLight", "No pixel of the area was seen (clouds, beyond the scene): no figure.")
+        ]
     shares = {
         "water": translate("FirstLight", "Water: {share:.1%} of the valid pixels."),
         "flood": translate("FirstLight", "Flooded (water now, dry before): {share:.1%} of the valid pixels."),

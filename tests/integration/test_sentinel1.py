@@ -17,7 +17,15 @@ from firstlight_qgis.core.catalog import Scene, discover
 from firstlight_qgis.core.figures import manifest_figures, scene_figures
 from firstlight_qgis.core.ingest import ingest_scene
 from tests.support.sample import SAMPLE
-from tests.support.sentinel1 import AFTER_ID, BEFORE_ID, risen, river, seen, sentinel1_catalog
+from tests.support.sentinel1 import (
+    AFTER_ID,
+    BEFORE_ID,
+    risen,
+    river,
+    seen,
+    sentinel1_catalog,
+    sentinel1_scene,
+)
 from tools.make_sample import wgs84_ring
 
 pytestmark = pytest.mark.integration
@@ -101,3 +109,23 @@ def test_the_sentinel1_flood_is_the_land_under_water_that_was_dry(catalog, area,
     assert rows[1].seen_percent == pytest.approx(100 * inside.mean())  # its water mask's: the swath
     # The dock reads the same from the manifests; a scene without one has no row.
     assert manifest_figures(tmp_path, [AFTER_ID, "not-ingested", BEFORE_ID]) == rows
+
+
+def test_a_vv_only_product_serves_a_flood(area, tmp_path) -> None:
+    """A single-polarisation product (VV alone, as Planetary Computer holds some) was refused for
+    lacking VH, which the water mask never reads: its water is the dual product's, pixel for pixel,
+    and its quicklook is VV in grey."""
+    item = sentinel1_scene(tmp_path / "scene", BEFORE_ID, "2018-12-10T08:51:00Z", river(), 1, "./scene/")
+    dual = tmp_path / "dual.json"
+    dual.write_text(json.dumps({"type": "FeatureCollection", "features": [item]}), encoding="utf-8")
+    del item["assets"]["vh"]
+    item["properties"]["sar:polarizations"] = ["VV"]
+    single = tmp_path / "single.json"
+    single.write_text(json.dumps({"type": "FeatureCollection", "features": [item]}), encoding="utf-8")
+
+    both = ingest_scene(scene(dual, area, "2018-12"), tmp_path / "dual", area=area, event=FLOOD)
+    found = scene(single, area, "2018-12")
+    assert found.missing_bands == ["vh"]
+    alone = ingest_scene(found, tmp_path / "single", area=area, event=FLOOD)
+    assert np.array_equal(read(alone.water_mask.path), read(both.water_mask.path))
+    assert alone.quicklook_path is not None and alone.quicklook_path.is_file()

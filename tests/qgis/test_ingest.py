@@ -12,6 +12,7 @@ from osgeo import gdal
 from qgis.core import QgsProcessingException
 
 from tests.qgis.support import BANDS, DATES, EVENT, ITEM_ID, NO_NIR_ID, RecordingFeedback, run
+from tests.support.desert import NORTH_EAST, UTM29N, desert_scene, utm_bounds, write_catalog
 
 
 def _ingest(catalog: str, area: str, output: Path, feedback=None, **extra) -> dict:
@@ -165,3 +166,30 @@ def test_an_area_half_beyond_the_scene_says_how_much_of_it_was_not_seen(
     with Path(results["OUTPUT_TABLE"]).open(encoding="utf-8", newline="") as handle:
         [row] = csv.DictReader(handle)
     assert float(row["seen_percent"]) == pytest.approx(100 * seen, abs=1e-3)
+
+
+def test_a_scene_that_sees_nothing_of_the_area_says_so(provider, tmp_path, feedback) -> None:
+    """All cloud over the area: the run succeeds, and its summary and warnings say that nothing was
+    seen (an empty summary read as "no water")."""
+
+    def all_cloud(scl: np.ndarray) -> None:
+        scl[:] = 9
+
+    item = desert_scene(tmp_path / "scene", scl=all_cloud, cloud=0.0, href="./scene/")
+    catalog = write_catalog(tmp_path / "items.json", [item])
+    west, south, east, north = utm_bounds(NORTH_EAST)
+    results = run(
+        "firstlight:ingest",
+        {
+            "AREA": f"{west},{east},{south},{north} [{UTM29N}]",
+            "EVENT": EVENT,
+            "START_DATE": "2020-02-01",
+            "END_DATE": "2020-02-29",
+            "MAX_CLOUD": 100,
+            "CATALOG": str(catalog),
+            "OUTPUT_FOLDER": str(tmp_path / "out"),
+        },
+        feedback,
+    )
+    assert results["SUMMARY"] == "No pixel of the area was seen (clouds, beyond the scene): no figure."
+    assert any("sees no pixel of the area" in warning for warning in feedback.warnings)
