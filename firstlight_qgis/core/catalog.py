@@ -71,6 +71,10 @@ DEFAULT_COLLECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
 # On an unknown API, among the collections matching a sensor, those of this processing level win.
 _PREFERRED_LEVEL = {SENTINEL2: "l2a", LANDSAT: "l2", SENTINEL1: "rtc"}
 _CLOUD_FREE_SENSORS = frozenset({SENTINEL1})  # radar sees through clouds: eo:cloud_cover does not apply
+# Radar ranks as an optical scene this cloudy (%): a clearer optical scene maps water better and
+# comes first; a cloudier one comes after the radar, which sees through (it ranked as "cloud
+# unknown", after an 85 % cloudy one).
+RADAR_RANKS_AS_CLOUD = 30.0
 _HTTP_TIMEOUT = (10.0, 60.0)  # connect, read (s)
 _MAX_SCANNED_ITEMS = 5000  # per search: bounds a client-side filtered crawl of a huge result set
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # per API response: a page of 100 Sentinel-2 items is ~3 MB
@@ -486,15 +490,16 @@ class _Collector:
 def rank(scenes: Iterable[Scene], sensors: tuple[str, ...], limit: int) -> list[Scene]:
     """The first ``limit`` of ``scenes``, best first, their ``priority`` 1..n: those with every band
     (fetchable) before those with ``missing_bands``, then coverage, cloud (over the area when
-    measured; unknown last), newest, the order of ``sensors``."""
+    measured; unknown last; radar's as ``RADAR_RANKS_AS_CLOUD``), newest, the order of ``sensors``."""
 
     def key(scene: Scene) -> tuple[bool, float, bool, float, float, int]:
         moment = _parse_time(scene.datetime)
+        cloud = RADAR_RANKS_AS_CLOUD if scene.source in _CLOUD_FREE_SENSORS else scene.cloud
         return (
             bool(scene.missing_bands),
             -round(scene.coverage_percent or 0.0, 1),
-            scene.cloud is None,
-            scene.cloud or 0.0,
+            cloud is None,
+            cloud or 0.0,
             -(moment.timestamp() if moment else 0.0),
             sensors.index(scene.source),
         )

@@ -376,6 +376,15 @@ def test_limit_keeps_the_best_and_events_keep_their_sensors(tmp_path) -> None:
     assert [s.id for s in landsat_only] == ["C"]
 
 
+def test_radar_ranks_after_a_clear_optical_scene_and_before_a_cloudy_one(tmp_path) -> None:
+    """Radar sees through cloud: it ranked as "cloud unknown", after an optical scene 50 % cloudy
+    (the flood's only clear view second). It ranks as 30 % cloud: after A (10 %), before G (50 %)."""
+    path = _item_collection(tmp_path / "items.json", _ranking_items())
+    scenes = discover(AREA, "flood.coastal", "2025-01-01", "2025-12-31", max_cloud=100, catalog=path)
+    order = [s.id for s in scenes]
+    assert order.index("A") < order.index("E") < order.index("G-cloudy")
+
+
 def test_max_cloud_100_keeps_cloudy_and_unknown_cloud_cover(tmp_path) -> None:
     path = _item_collection(tmp_path / "items.json", _ranking_items())
     ids = {
