@@ -1683,9 +1683,9 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>Recherche dans {catalog} d'une scène d'avant l'événement du {start} au {end}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="83" />
-      <source>The scene before the event is seen from {seen}, {id} from {view}: no clear scene from {view} was found between the pre-event dates. Some of the changes may be the view's, not the event's (for radar, shadows on the other side of the relief).</source>
-      <translation>La scène d'avant l'événement est vue depuis {seen}, {id} depuis {view} : aucune scène dégagée depuis {view} n'a été trouvée entre les dates d'avant l'événement. Une partie des changements peut venir de la prise de vue et non de l'événement (pour le radar, les ombres de l'autre côté du relief).</translation>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="92" />
+      <source>The scene before the event is seen from {seen}, {id} from {view}.{why} Some of the changes may be the view's, not the event's (for radar, shadows on the other side of the relief).</source>
+      <translation>La scène d&apos;avant l&apos;événement est vue depuis {seen}, {id} depuis {view}.{why} Une partie des changements peut venir de la prise de vue et non de l&apos;événement (pour le radar, les ombres de l&apos;autre côté du relief).</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/pre_event.py" line="38" />
@@ -1698,12 +1698,17 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
       <translation>La scène d'avant l'événement {id} est aussi l'une des scènes à importer : donnez des dates d'avant l'événement antérieures à ces scènes.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="77" />
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="78" />
       <source>It is seen as {id} is: {view}.</source>
       <translation>Elle est vue comme {id} : {view}.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/pre_event.py" line="98" />
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="87" />
+      <source>No clear scene from {view} was found between the pre-event dates.</source>
+      <translation>Aucune scène dégagée depuis {view} n&apos;a été trouvée entre les dates d&apos;avant l&apos;événement.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/pre_event.py" line="106" />
       <source>The pre-event scene {id} is not among the {count} found in {catalog} between {start} and {end} with {limit} ({ids}): give one of those, or leave it empty.</source>
       <translation>La scène d'avant l'événement {id} n'est pas parmi les {count} trouvées dans {catalog} entre le {start} et le {end} avec {limit} ({ids}) : donnez l'une d'elles, ou laissez vide.</translation>
     </message>
@@ -1826,7 +1831,7 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
     <message>
       <location filename="../firstlight_qgis/processing/summaries.py" line="19" />
       <source>No pixel of the area was seen (clouds, beyond the scene): no figure.</source>
-      <translation>Aucun pixel de la zone n&apos;a été vu (nuages, hors de la scène) : pas de chiffre.</translation>
+      <translation>Aucun pixel de la zone n'a été vu (nuages, hors de la scène) : pas de chiffre.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/summaries.py" line="46" />

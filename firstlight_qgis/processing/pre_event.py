@@ -54,7 +54,7 @@ def pre_event_scene(
             "Scene before the event: {id} ({date}, cloud {cloud}); each scene is compared with it.",
         )
     feedback.pushInfo(line.format(id=scene.id, date=scene.datetime, cloud=cloud_text(scene)))
-    _compare_views(scene, scenes[0], feedback)
+    _compare_views(scene, scenes[0], feedback, chosen=bool(chosen))
     if scene.id in {s.id for s in scenes}:
         raise InputError(
             QCoreApplication.translate(
@@ -66,9 +66,10 @@ def pre_event_scene(
     return scene
 
 
-def _compare_views(before: Scene, after: Scene, feedback: QgsProcessingFeedback) -> None:
+def _compare_views(before: Scene, after: Scene, feedback: QgsProcessingFeedback, chosen: bool) -> None:
     """Say whether the scene before the event sees the ground as ``after`` does (``same_view``):
-    changes between two views are partly the view's."""
+    changes between two views are partly the view's. A scene the user ``chosen`` is not one
+    FirstLight failed to find a better one than."""
     seen, view = same_view(before), same_view(after)
     if seen is None or view is None:
         return
@@ -79,13 +80,20 @@ def _compare_views(before: Scene, after: Scene, feedback: QgsProcessingFeedback)
             )
         )
         return
+    why = (
+        ""
+        if chosen
+        else " "
+        + QCoreApplication.translate(
+            "FirstLight", "No clear scene from {view} was found between the pre-event dates."
+        ).format(view=view)
+    )
     feedback.pushWarning(
         QCoreApplication.translate(
             "FirstLight",
-            "The scene before the event is seen from {seen}, {id} from {view}: no clear scene from "
-            "{view} was found between the pre-event dates. Some of the changes may be the view's, "
-            "not the event's (for radar, shadows on the other side of the relief).",
-        ).format(seen=seen, id=after.id, view=view)
+            "The scene before the event is seen from {seen}, {id} from {view}.{why} Some of the changes "
+            "may be the view's, not the event's (for radar, shadows on the other side of the relief).",
+        ).format(seen=seen, id=after.id, view=view, why=why)
     )
 
 

@@ -178,7 +178,26 @@ def test_the_run_says_whether_the_scene_before_is_seen_as_the_events(
     else:
         assert said not in feedback.infos
         assert warned == [
-            f"The scene before the event is seen from MGRS-22JCM, {FLOODED_ID} from MGRS-22JBM: no clear "
+            f"The scene before the event is seen from MGRS-22JCM, {FLOODED_ID} from MGRS-22JBM. No clear "
             "scene from MGRS-22JBM was found between the pre-event dates. Some of the changes may be the "
             "view's, not the event's (for radar, shadows on the other side of the relief)."
         ]
+
+
+def test_a_scene_before_chosen_from_another_view_is_not_said_to_be_the_best_found(
+    provider, flooded, area_file, tmp_path
+) -> None:
+    """Chosen by the user, it is not one FirstLight failed to find a better one than."""
+    catalog = _tiled(flooded, tmp_path, ("MGRS-22JCM", "MGRS-22JBM"))
+    feedback = RecordingFeedback()
+    run(
+        "firstlight:ingest",
+        parameters(
+            catalog, area_file, tmp_path / "out", EVENT="flood.riverine", PRE_EVENT_SCENE=ITEM_ID, **BEFORE
+        ),
+        feedback,
+    )
+    assert [w for w in feedback.warnings if w.startswith("The scene before the event is seen from")] == [
+        f"The scene before the event is seen from MGRS-22JCM, {FLOODED_ID} from MGRS-22JBM. Some of the "
+        "changes may be the view's, not the event's (for radar, shadows on the other side of the relief)."
+    ]
