@@ -416,9 +416,16 @@ class _Clip(BandTask):
         self.origin = (x0 + window[0] * dx, y0 + window[1] * dy)
 
     def identity(self) -> dict[str, Any]:
-        """The file holds the whole tiles at ``origin`` of ``size``: another area under the same
-        tiles is the same file (the area's own bounds made it one that was fetched again)."""
-        return {"href": self.label, "origin": list(self.origin), "size": list(self.window[2:])}
+        """The file holds the whole tiles at ``origin`` of ``size`` of the server's file as of
+        ``edition`` (the header's ETag, else Last-Modified): another area under the same tiles is
+        the same file (the area's own bounds made it one that was fetched again), a file the server
+        has replaced since is not."""
+        return {
+            "href": self.label,
+            "origin": list(self.origin),
+            "size": list(self.window[2:]),
+            "edition": self.edition.value,
+        }
 
     def attempt(self) -> str:
         failed, self.failed = self.failed, None

@@ -261,6 +261,23 @@ def test_rerun_skips_and_a_new_area_reclips(server: AssetServer, tmp_path: Path,
     assert _bounds(moved["blue"].local_path)[0] < 310_000 + 20
 
 
+def test_a_file_the_server_replaced_since_the_last_clip_is_clipped_again(
+    cogs: Path, tmp_path: Path, area: Area
+) -> None:
+    """The band file of an area under the same tiles is reused, but not once the server's file is
+    another edition (a scene reprocessed under the same name): its header's ETag tells."""
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(cogs / "red.tif", served / "red.tif")
+    with AssetServer(served) as server:
+        _clip(server, tmp_path / "out", area, ("red",))
+        server.republish("red.tif")
+        again = _clip(server, tmp_path / "out", area, ("red",))["red"]
+        reference = _clip(server, tmp_path / "reference", area, ("red",))["red"]
+    assert again.success and not again.skipped
+    assert again.local_path.read_bytes() == reference.local_path.read_bytes()
+
+
 def test_a_whole_scene_download_after_a_clip_fetches_the_whole_file(
     server: AssetServer, cogs: Path, tmp_path: Path, area: Area
 ) -> None:
