@@ -1175,17 +1175,17 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT et OUTPUT_WATER reçoivent le 
       <translation>Décalage de réflectance (vide : valeur du capteur)</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="332" />
+      <location filename="../firstlight_qgis/processing/index.py" line="346" />
       <source>Sentinel-1: writing the water mask from VV backscatter to OUTPUT and OUTPUT_WATER.</source>
       <translation>Sentinel-1 : écriture du masque d'eau tiré de la rétrodiffusion VV dans OUTPUT et OUTPUT_WATER.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="361" />
+      <location filename="../firstlight_qgis/processing/index.py" line="375" />
       <source>No pixel of the {index} is valid, so nothing was written: the sensor ({sensor}) or the reflectance scale and offset most likely do not match the stack, or the cloud mask hides all of it.</source>
       <translation>Aucun pixel du {index} n'est valide, rien n'a donc été écrit : le capteur ({sensor}) ou l'échelle et le décalage de réflectance ne correspondent très probablement pas à la pile, ou le masque de nuages la cache entièrement.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="368" />
+      <location filename="../firstlight_qgis/processing/index.py" line="382" />
       <source>No pixel of the {index} is valid, so nothing was written: the sensor ({sensor}) or the reflectance scale and offset most likely do not match the stack, or it holds only no data.</source>
       <translation>Aucun pixel du {index} n'est valide, rien n'a donc été écrit : le capteur ({sensor}) ou l'échelle et le décalage de réflectance ne correspondent très probablement pas à la pile, ou celle-ci ne contient que des pixels sans données.</translation>
     </message>
@@ -1234,7 +1234,12 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT et OUTPUT_WATER reçoivent le 
       <translation>Seuil appliqué</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="299" />
+      <location filename="../firstlight_qgis/processing/index.py" line="214" />
+      <source>OUTPUT_WATER is the same file as OUTPUT: give the water mask a file of its own.</source>
+      <translation>OUTPUT_WATER est le même fichier que OUTPUT : donnez au masque d&apos;eau un fichier à lui.</translation>
+    </message>
+    <message>
+      <location filename="../firstlight_qgis/processing/index.py" line="313" />
       <source>{index}: {valid:.1%} of the pixels valid.</source>
       <translation>{index} : {valid:.1%} des pixels valides.</translation>
     </message>
@@ -1244,22 +1249,22 @@ Sentinel-1 : l'indice n'est pas utilisé ; OUTPUT et OUTPUT_WATER reçoivent le 
       <translation>{index} ne distingue pas l'eau de la terre, il n'a donc pas de masque d'eau : laissez OUTPUT_WATER vide, ou choisissez NDWI ou MNDWI.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="225" />
+      <location filename="../firstlight_qgis/processing/index.py" line="239" />
       <source>The reflectance scale '{value}' is not valid: give a number above 0, such as 0.0001, or leave it empty for the sensor's default.</source>
       <translation>L'échelle de réflectance « {value} » n'est pas valide : donnez un nombre supérieur à 0, par exemple 0.0001, ou laissez-la vide pour la valeur par défaut du capteur.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="233" />
+      <location filename="../firstlight_qgis/processing/index.py" line="247" />
       <source>The reflectance offset '{value}' is not a number: give one, such as -0.1, or leave it empty for the sensor's default.</source>
       <translation>Le décalage de réflectance « {value} » n'est pas un nombre : donnez-en un, par exemple -0.1, ou laissez-le vide pour la valeur par défaut du capteur.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="426" />
+      <location filename="../firstlight_qgis/processing/index.py" line="440" />
       <source>Cannot write the water mask {path}: {reason}; choose another path.</source>
       <translation>Impossible d'écrire le masque d'eau {path} : {reason} ; choisissez un autre chemin.</translation>
     </message>
     <message>
-      <location filename="../firstlight_qgis/processing/index.py" line="306" />
+      <location filename="../firstlight_qgis/processing/index.py" line="320" />
       <source>Water mask: threshold {threshold:g}, {share} water.</source>
       <translation>Masque d'eau : seuil {threshold:g}, {share} d'eau.</translation>
     </message>
@@ -1685,7 +1690,7 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
     <message>
       <location filename="../firstlight_qgis/processing/pre_event.py" line="92" />
       <source>The scene before the event is seen from {seen}, {id} from {view}.{why} Some of the changes may be the view's, not the event's (for radar, shadows on the other side of the relief).</source>
-      <translation>La scène d&apos;avant l&apos;événement est vue depuis {seen}, {id} depuis {view}.{why} Une partie des changements peut venir de la prise de vue et non de l&apos;événement (pour le radar, les ombres de l&apos;autre côté du relief).</translation>
+      <translation>La scène d'avant l'événement est vue depuis {seen}, {id} depuis {view}.{why} Une partie des changements peut venir de la prise de vue et non de l'événement (pour le radar, les ombres de l'autre côté du relief).</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/pre_event.py" line="38" />
@@ -1705,7 +1710,7 @@ Les taches plus petites que MIN_AREA_M2 rejoignent d'abord la classe qui les ent
     <message>
       <location filename="../firstlight_qgis/processing/pre_event.py" line="87" />
       <source>No clear scene from {view} was found between the pre-event dates.</source>
-      <translation>Aucune scène dégagée depuis {view} n&apos;a été trouvée entre les dates d&apos;avant l&apos;événement.</translation>
+      <translation>Aucune scène dégagée depuis {view} n'a été trouvée entre les dates d'avant l'événement.</translation>
     </message>
     <message>
       <location filename="../firstlight_qgis/processing/pre_event.py" line="106" />

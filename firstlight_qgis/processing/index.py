@@ -209,7 +209,21 @@ class IndexAlgorithm(RasterInputAlgorithm):
                     "empty, or choose NDWI or MNDWI.",
                 ).format(index=index.upper())
             )
+        if _water_asked(parameters) and self._one_file(parameters, context):
+            raise InputError(
+                QCoreApplication.translate(
+                    "FirstLight",
+                    "OUTPUT_WATER is the same file as OUTPUT: give the water mask a file of its own.",
+                )
+            )
         return index, sensor
+
+    def _one_file(self, parameters: dict[str, Any], context: QgsProcessingContext) -> bool:
+        """Whether OUTPUT and OUTPUT_WATER name one file (the mask written over the index, or a
+        Sentinel-1 mask copied onto itself and then removed as a failed copy)."""
+        index = self.parameterAsOutputLayer(parameters, OUTPUT, context)
+        water = self.parameterAsOutputLayer(parameters, OUTPUT_WATER, context)
+        return bool(index) and bool(water) and Path(index).resolve() == Path(water).resolve()
 
     def _reflectance(
         self, parameters: dict[str, Any], context: QgsProcessingContext

@@ -246,6 +246,26 @@ def test_sentinel1_water_is_in_the_water_mask_output_too(provider, sentinel1, tm
     assert gdal.Open(ndvi["OUTPUT_WATER"]).ReadAsArray().tolist() == [[1, 1, 0, 0], [1, 1, 255, 0]]
 
 
+@pytest.mark.parametrize("sensor", ["sentinel1", "sentinel2"])
+def test_a_water_mask_given_the_index_file_is_refused(provider, sentinel1, stack, tmp_path, sensor) -> None:
+    """For radar, the mask was copied onto itself, the copy failed and removed it ("None"); for an
+    optical index, the mask was written over the index (a traceback, an all-zero file left)."""
+    parameters = {
+        "INPUT": sentinel1 if sensor == "sentinel1" else stack,
+        "SENSOR": sensor,
+        "INDEX": "ndwi",
+        "OUTPUT": str(tmp_path / "out.tif"),
+        "OUTPUT_WATER": str(tmp_path / "out.tif"),
+    }
+    problem = "OUTPUT_WATER is the same file as OUTPUT: give the water mask a file of its own."
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById("firstlight:index")
+    assert algorithm.checkParameterValues(parameters, QgsProcessingContext()) == (False, problem)
+    with pytest.raises(QgsProcessingException) as raised:
+        run("firstlight:index", parameters)
+    assert our_line(raised.value) == problem
+    assert not (tmp_path / "out.tif").exists()
+
+
 def test_sentinel1_speckle_is_filtered_by_default(provider, sentinel1, tmp_path) -> None:
     results = run(
         "firstlight:index",
