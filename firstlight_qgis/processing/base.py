@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from qgis.core import (
@@ -66,7 +67,7 @@ class FirstLightAlgorithm(QgsProcessingAlgorithm):
             value = parameters.get(definition.name())
             if definition.type() not in explain or value is None:
                 continue
-            if not definition.checkValueIsAcceptable(value, context):
+            if not definition.checkValueIsAcceptable(value, context) or _nan(value):
                 return False, explain[definition.type()](definition, value)
         return super().checkParameterValues(parameters, context)
 
@@ -134,3 +135,12 @@ def choice_problem(definition: Any, value: object) -> str:
     return QCoreApplication.translate("FirstLight", "{name} takes one of {options}, not {value}.").format(
         name=definition.name(), options=", ".join(definition.options()), value=errors.one_line(value, 40)
     )
+
+
+def _nan(value: object) -> bool:
+    """Whether ``value`` reads as NaN, which QGIS takes for a number in any range (and then reads
+    as -2147483648 where a whole number is asked for)."""
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

@@ -135,6 +135,7 @@ def test_a_bad_scenes_file_is_one_clear_line(provider, local_catalog, area_file,
     [
         ("ingest", {"PARALLEL_DOWNLOADS": 0}, "PARALLEL_DOWNLOADS takes a whole number from 1 to 16, not 0."),
         ("ingest", {"BEST_N": "many"}, "BEST_N takes a whole number from 1 to 50, not many."),
+        ("ingest", {"MAX_RETRIES": "nan"}, "MAX_RETRIES takes a whole number from 0 to 10, not nan."),
         ("ingest", {"POLYGON_MIN_AREA_M2": -1}, "POLYGON_MIN_AREA_M2 takes a number of at least 0, not -1."),
         ("discover", {"LIMIT": 1001}, "LIMIT takes a whole number from 1 to 1000, not 1001."),
         ("index", {"INDEX": "MNDWI"}, "INDEX takes one of ndwi, mndwi, nbr, ndvi, not MNDWI."),
