@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,7 +257,7 @@ def _scaling(item: dict[str, Any], asset: dict[str, Any], config: SensorConfig) 
     props = _dict(item.get("properties"))
     scale, offset = _stated_scaling(asset)
     if config.sensor == SENTINEL2:
-        baseline = _number(props.get("s2:processing_baseline", props.get("processing:version")))
+        baseline = _baseline(props)
         if props.get("earthsearch:boa_offset_applied") is True or (baseline is not None and baseline < 4.0):
             return (scale if scale is not None else 1e-4), 0.0
         if scale is None and offset is None:
@@ -266,16 +267,28 @@ def _scaling(item: dict[str, Any], asset: dict[str, Any], config: SensorConfig) 
     return (scale if scale is not None else 1.0), (offset if offset is not None else 0.0)
 
 
+def _baseline(props: dict[str, Any]) -> float | None:
+    """Sentinel-2's processing baseline (``s2:processing_baseline``, else STAC 1.1's
+    ``processing:version``), written ``05.10`` or as in the product's name, ``N0510``."""
+    for key in ("s2:processing_baseline", "processing:version"):
+        value = props.get(key)
+        if isinstance(value, str) and re.fullmatch(r"N\d{4}", value.strip()):
+            return int(value.strip()[1:]) / 100
+        if (number := _number(value)) is not None:
+            return number
+    return None
+
+
 def _stated_scaling(asset: dict[str, Any]) -> tuple[float | None, float | None]:
     """The scale and offset an asset states: ``raster:bands`` entries (STAC 1.0), else the asset's
     or its ``bands``' ``raster:scale`` / ``raster:offset`` (raster extension 2, STAC 1.1)."""
     entries = _dicts(asset.get("raster:bands")) or [asset, *_dicts(asset.get("bands"))]
 
-    def first(name: str) -> float | None:
+    def first(name: str, read: Callable[[Any], float | None]) -> float | None:
         keys = (name, f"raster:{name}")
-        return next((v for e in entries for k in keys if (v := _number(e.get(k))) is not None), None)
+        return next((v for e in entries for k in keys if (v := read(e.get(k))) is not None), None)
 
-    return first("scale"), first("offset")
+    return first("scale", _positive), first("offset", _number)  # a scale of 0 or less is no scale
 
 
 def _nodata(asset: dict[str, Any]) -> float | None:

@@ -953,7 +953,9 @@ def _asks_to_wait(label: str, status: int | None, seconds: float) -> CatalogErro
 
 
 def _duration(seconds: float) -> str:
-    """``seconds`` in words: "45 seconds", "60 minutes", "3 hours", "2 days"."""
+    """``seconds`` in words: "45 seconds", "60 minutes", "3 hours", "2 days", "over a year"."""
+    if seconds > 366 * 86400:
+        return "over a year"
     if seconds < 90:
         return f"{math.ceil(seconds)} seconds"
     if seconds < 90 * 60:
@@ -1092,7 +1094,7 @@ def _page_items(
     pages_seen: set[tuple[str, ...]] = set()
     while (page := _api_call(label, cancel, lambda: next(pages, None), stop)) is not None:
         features = page.get("features") or []
-        ids = tuple(str(f.get("id")) for f in features if isinstance(f, dict))
+        ids = tuple(f"{f.get('collection')}/{f.get('id')}" for f in features if isinstance(f, dict))
         if ids and ids in pages_seen:
             _paging_loop(label, "a page holds the same items as an earlier one")
             return

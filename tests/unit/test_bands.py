@@ -99,6 +99,32 @@ def test_stac_1_1_items_state_their_scaling_and_baseline_in_other_words() -> Non
     assert {(asset.scale, asset.offset) for asset in found.values()} == {(1e-4, 0.0)}
 
 
+@pytest.mark.parametrize(
+    ("properties", "offset"),
+    [
+        ({"s2:processing_baseline": "N0301"}, 0.0),  # as in the product's name
+        ({"s2:processing_baseline": "N0510"}, -0.1),
+        ({"s2:processing_baseline": None, "processing:version": "03.00"}, 0.0),  # null: the other says
+    ],
+)
+def test_the_baseline_is_read_in_every_form(properties, offset) -> None:
+    item = _item("pc_s2_l2a.json")  # no raster:bands: the baseline alone says
+    del item["properties"]["s2:processing_baseline"]
+    item["properties"].update(properties)
+    found, _ = resolve_bands(item, SENTINEL2)
+    assert {(asset.scale, asset.offset) for asset in found.values()} == {(1e-4, offset)}
+
+
+def test_a_scale_of_0_is_no_scale() -> None:
+    """Taken as stated, it made every reflectance the offset alone."""
+    item = _item("earthsearch_s2_c1_l2a.json")
+    for asset in item["assets"].values():
+        for entry in asset.get("raster:bands", []):
+            entry["scale"] = 0
+    found, _ = resolve_bands(item, SENTINEL2)
+    assert all(asset.scale > 0 for asset in found.values())
+
+
 def test_checksum_size_and_nodata_are_carried() -> None:
     s2c1, _ = resolve_bands(_item("earthsearch_s2_c1_l2a.json"), SENTINEL2)
     assert s2c1["blue"].file_checksum.startswith("1220")

@@ -253,6 +253,15 @@ def test_paging_stops_at_a_page_of_items_already_read(caplog) -> None:
     assert "a page holds the same items as an earlier one" in caplog.text
 
 
+def test_a_page_of_the_same_id_in_another_collection_is_no_loop(caplog) -> None:
+    """Two collections may hold one id (the collector keeps both): a page is judged by both."""
+    first, second = _page(["a"], {"page": 1}), _page(["a"], {"page": 2})
+    second["features"][0]["collection"] = "landsat-c2-l2"
+    pages = _Pages([first, second, _page(["b"], None)])
+    assert [i["id"] for i in catalog_module._page_items(pages, "https://x", None)] == ["a", "a", "b"]
+    assert "loop" not in caplog.text
+
+
 def test_paging_without_a_loop_reads_every_page(caplog) -> None:
     pages = _Pages([_page(["a"], {"page": 1}), _page(["b"], {"page": 2}), _page(["c"], None)])
     assert [i["id"] for i in catalog_module._page_items(pages, "https://x", None)] == ["a", "b", "c"]
