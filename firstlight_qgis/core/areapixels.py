@@ -154,7 +154,10 @@ class AreaPixels:
         """How many of the area's pixels lie among the lattice's ``columns`` by ``rows``: a piece
         whose centres the area holds all of, or none of, is not drawn, only those its edges cross,
         in halves until they are small (a 250,000 km² area at 10 m holds 2.5 billion pixels: drawn
-        all, 10 s; its edges only, 1.5 s; 2,500 km², 0.02 s)."""
+        all, 10 s; its edges only, 1.5 s; 2,500 km², 0.02 s). Halved across, into strips as wide
+        as the piece: GDAL draws row by row, going over every edge of the area for each row, so a
+        row drawn in two squares costs twice (a comb of 500 teeth, 1,276 km² beyond the scene:
+        8.8 s in squares, 1.2 s in strips; a 400 km river 1 km wide, 1.25 s and 0.24 s)."""
         if not columns or not rows:
             return 0
         if check is not None:
@@ -167,12 +170,12 @@ class AreaPixels:
             return len(columns) * len(rows) if self._geometry.Contains(corner) else 0
         if len(columns) * len(rows) <= _DRAWN_PIXELS:
             return int(np.count_nonzero(self._burnt(columns, rows)))
-        if len(columns) >= len(rows):
-            middle = columns.start + len(columns) // 2
-            halves = [(range(columns.start, middle), rows), (range(middle, columns.stop), rows)]
-        else:
+        if len(rows) > 1:  # across: GDAL draws row by row, each over every edge of the area
             middle = rows.start + len(rows) // 2
             halves = [(columns, range(rows.start, middle)), (columns, range(middle, rows.stop))]
+        else:
+            middle = columns.start + len(columns) // 2
+            halves = [(range(columns.start, middle), rows), (range(middle, columns.stop), rows)]
         return sum(self._count(across, down, check) for across, down in halves)
 
     def _burn(self, columns: range, rows: range) -> np.ndarray:
