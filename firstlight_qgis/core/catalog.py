@@ -804,29 +804,25 @@ def _resolved_hrefs(item: Any) -> Any:
     """An API's item with its relative asset hrefs (and their alternates') resolved against its
     ``self`` link, as the STAC spec says; without one, they are left relative (and the scene is
     refused, ``_check_remote_hrefs``): never read as local files."""
-    if not isinstance(item, dict) or not isinstance(item.get("assets"), dict):
-        return item
-    entries = []
-    for asset in item["assets"].values():
-        if isinstance(asset, dict):
-            entries.append(asset)
-            alternates = asset.get("alternate")
-            if isinstance(alternates, dict):
-                entries += [alt for alt in alternates.values() if isinstance(alt, dict)]
-    if not any(isinstance(e.get("href"), str) and _is_relative(e["href"]) for e in entries):
+    if not isinstance(item, dict) or not any(_relative_entries(item)):
         return item
     base = _self_href(item)
     if base is None:
         return item
     item = copy.deepcopy(item)
-    for asset in item["assets"].values():
-        if not isinstance(asset, dict):
-            continue
-        alternates = asset.get("alternate")
-        for entry in [asset, *(alternates.values() if isinstance(alternates, dict) else ())]:
-            if isinstance(entry, dict) and isinstance(entry.get("href"), str) and _is_relative(entry["href"]):
-                entry["href"] = urljoin(base, entry["href"].strip())
+    for entry in _relative_entries(item):
+        entry["href"] = urljoin(base, entry["href"].strip())
     return item
+
+
+def _relative_entries(item: dict) -> list[dict]:
+    """The item's assets, and their alternates, whose href is relative."""
+    assets = item.get("assets") if isinstance(item.get("assets"), dict) else {}
+    entries = []
+    for asset in (a for a in assets.values() if isinstance(a, dict)):
+        alternates = asset.get("alternate") if isinstance(asset.get("alternate"), dict) else {}
+        entries += [asset, *(alt for alt in alternates.values() if isinstance(alt, dict))]
+    return [e for e in entries if isinstance(e.get("href"), str) and _is_relative(e["href"])]
 
 
 def _check_remote_hrefs(scene: Scene, catalog: str) -> None:
